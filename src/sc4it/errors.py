@@ -1,0 +1,190 @@
+"""Every error a call can return, and the exceptions used inside the core.
+
+`Error` is one flat enum whose members carry TFChain's names (pallet-smart-contract, pallet-tfgrid,
+pallet-tft-price, pallet-balances) plus sc4it's own validity errors (signatures, nonces, chain id,
+origins) and extension errors. Each member records the module it comes from.
+
+Handlers never return errors: they call `fail(Error.X)`, which raises `Fail`; `apply` catches it and
+returns the untouched input state. Decoding untrusted bytes raises `DecodeError` (the only exception
+that leaves the public API for bad input).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import NoReturn
+
+
+class Module(Enum):
+    Validity = "validity"  # sc4it: signature, nonce, chain id, origin (Substrate's transaction validity)
+    Balances = "balances"
+    TfGrid = "tfgrid"
+    TftPrice = "tft_price"
+    SmartContract = "smart_contract"
+    Extension = "extension"  # sc4it extensions beyond TFChain
+
+
+_V, _B, _G, _P, _S, _X = (
+    Module.Validity,
+    Module.Balances,
+    Module.TfGrid,
+    Module.TftPrice,
+    Module.SmartContract,
+    Module.Extension,
+)
+
+
+class Error(Enum):
+    """A typed error; `.module` says which pallet (or sc4it layer) raises it."""
+
+    def __new__(cls, module: Module, index: int) -> Error:
+        obj = object.__new__(cls)
+        obj._value_ = (module.value, index)
+        return obj
+
+    def __init__(self, module: Module, index: int) -> None:
+        self.module = module
+        self.index = index
+
+    # --- validity (sc4it) -----------------------------------------------------------------------
+    BadSignature = (_V, 0)
+    StaleNonce = (_V, 1)
+    FutureNonce = (_V, 2)
+    WrongChainId = (_V, 3)
+    UnknownSigner = (_V, 4)
+    BadOrigin = (_V, 5)
+    InvalidMultisig = (_V, 6)
+    NotEnoughSignatures = (_V, 7)
+    CallNotAllowed = (_V, 8)
+
+    # --- pallet-balances ------------------------------------------------------------------------
+    InsufficientBalance = (_B, 0)
+    ExistentialDeposit = (_B, 1)
+    Expendability = (_B, 2)
+    LiquidityRestrictions = (_B, 3)
+    Overflow = (_B, 4)
+
+    # --- pallet-tfgrid (subset) -----------------------------------------------------------------
+    TwinExists = (_G, 0)
+    TwinNotExists = (_G, 1)
+    TwinCannotBoundToItself = (_G, 2)
+    RelayTooLong = (_G, 3)
+    InvalidRelay = (_G, 4)
+    PkTooLong = (_G, 5)
+    FarmExists = (_G, 10)
+    FarmNotExists = (_G, 11)
+    FarmNameTooShort = (_G, 12)
+    FarmNameTooLong = (_G, 13)
+    InvalidFarmName = (_G, 14)
+    CannotUpdateFarmWrongTwin = (_G, 15)
+    IpExists = (_G, 16)
+    IpNotExists = (_G, 17)
+    InvalidPublicIP = (_G, 18)
+    FarmHasTooManyPublicIPs = (_G, 19)
+    NodeNotExists = (_G, 20)
+    NodeWithTwinIdExists = (_G, 21)
+    NodeUpdateNotAuthorized = (_G, 22)
+    NodeDeleteNotAuthorized = (_G, 23)
+    InvalidCRUInput = (_G, 24)
+    InvalidMRUInput = (_G, 25)
+    InvalidSRUInput = (_G, 26)
+    NotAllowedToCertifyNode = (_G, 27)
+    UnauthorizedToChangePowerTarget = (_G, 28)
+    NodeHasActiveContracts = (_G, 29)
+    PricingPolicyExists = (_G, 30)
+    PricingPolicyNotExists = (_G, 31)
+    PricingPolicyWithDifferentIdExists = (_G, 32)
+    PricingPolicyNameTooShort = (_G, 33)
+    PricingPolicyNameTooLong = (_G, 34)
+    InvalidPricingPolicy = (_G, 35)
+
+    # --- pallet-tft-price -----------------------------------------------------------------------
+    AccountUnauthorizedToSetPrice = (_P, 0)
+    MaxPriceBelowMinPriceError = (_P, 1)
+    MinPriceAboveMaxPriceError = (_P, 2)
+    InvalidPrice = (_P, 3)
+
+    # --- pallet-smart-contract (TFChain's declaration order) -------------------------------------
+    # (TwinNotExists, NodeNotExists, FarmNotExists, NodeHasActiveContracts and PricingPolicyNotExists
+    #  exist in both pallets with the same meaning; sc4it has one member for each.)
+    FarmHasNotEnoughPublicIPs = (_S, 3)
+    FarmHasNotEnoughPublicIPsFree = (_S, 4)
+    FailedToReserveIP = (_S, 5)
+    FailedToFreeIPs = (_S, 6)
+    ContractNotExists = (_S, 7)
+    TwinNotAuthorizedToUpdateContract = (_S, 8)
+    TwinNotAuthorizedToCancelContract = (_S, 9)
+    NodeNotAuthorizedToDeployContract = (_S, 10)
+    NodeNotAuthorizedToComputeReport = (_S, 11)
+    ContractIsNotUnique = (_S, 13)
+    ContractWrongBillingLoopIndex = (_S, 14)
+    NameExists = (_S, 15)
+    NameNotValid = (_S, 16)
+    InvalidContractType = (_S, 17)
+    TFTPriceValueError = (_S, 18)
+    NotEnoughResourcesOnNode = (_S, 19)
+    NodeNotAuthorizedToReportResources = (_S, 20)
+    MethodIsDeprecated = (_S, 21)
+    NodeHasRentContract = (_S, 23)
+    FarmIsNotDedicated = (_S, 24)
+    NodeNotAvailableToDeploy = (_S, 25)
+    CannotUpdateContractInGraceState = (_S, 26)
+    NumOverflow = (_S, 27)
+    NameContractNameTooShort = (_S, 31)
+    NameContractNameTooLong = (_S, 32)
+    InvalidProviderConfiguration = (_S, 33)
+    NoSuchSolutionProvider = (_S, 34)
+    SolutionProviderNotApproved = (_S, 35)
+    TwinNotAuthorized = (_S, 36)
+    ServiceContractNotExists = (_S, 37)
+    ServiceContractCreationNotAllowed = (_S, 38)
+    ServiceContractModificationNotAllowed = (_S, 39)
+    ServiceContractApprovalNotAllowed = (_S, 40)
+    ServiceContractRejectionNotAllowed = (_S, 41)
+    ServiceContractBillingNotApprovedByBoth = (_S, 42)
+    ServiceContractBillingVariableAmountTooHigh = (_S, 43)
+    ServiceContractBillMetadataTooLong = (_S, 44)
+    ServiceContractMetadataTooLong = (_S, 45)
+    ServiceContractNotEnoughFundsToPayBill = (_S, 46)
+    CanOnlyIncreaseFrequency = (_S, 47)
+    UnauthorizedToChangeSolutionProviderId = (_S, 50)
+    UnauthorizedToSetExtraFee = (_S, 51)
+    RewardDistributionError = (_S, 52)
+    ContractPaymentStateNotExists = (_S, 53)
+
+    # --- sc4it extensions -----------------------------------------------------------------------
+    DeploymentDataTooLong = (_X, 0)
+    TooManyPublicIps = (_X, 1)
+    SolutionProviderDescriptionTooLong = (_X, 2)
+    SolutionProviderLinkTooLong = (_X, 3)
+    TooManyProviders = (_X, 4)
+    ContractAlreadyDeployed = (_X, 5)
+    NodeNotAuthorizedToConfirmDeployment = (_X, 6)
+    RejectReasonTooLong = (_X, 7)
+    InvalidDistributionPolicy = (_X, 8)
+    NoReportsGiven = (_X, 9)
+    TooManyReports = (_X, 10)
+
+    def __repr__(self) -> str:
+        return f"Error.{self.name}"
+
+
+class Fail(Exception):
+    """Raised inside a handler to abort the call with `error`; never escapes `apply`."""
+
+    def __init__(self, error: Error) -> None:
+        super().__init__(error.name)
+        self.error = error
+
+
+def fail(error: Error) -> NoReturn:
+    raise Fail(error)
+
+
+class DecodeError(ValueError):
+    """Untrusted bytes did not decode to the expected type; `path` names the offending field."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.message = message

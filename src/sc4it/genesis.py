@@ -1,0 +1,1 @@
+"""Placeholder: the default genesis lands with the foundation issue."""

@@ -1,0 +1,172 @@
+"""Balances (spec/ledger.md, rules LED-xx): free and reserved balances, the existential deposit, and the
+operations billing uses (reserve, repatriate) with pallet-balances' semantics as TFChain configures it.
+
+sc4it never reaps an account (its nonce must survive to stop replays); see LED-02.
+Conservation (LED-01): Σ(free + reserved) == total_issuance and total_issuance + burned == minted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import calls as c
+from .errors import Error, fail
+from .events import Burned, Endowed, Minted, Transfer
+from .origins import ensure_bridge
+from .schema import U128_MAX
+from .tx import Tx
+from .types import AccountInfo
+
+_EMPTY = AccountInfo()
+
+
+def account(tx: Tx, who: bytes) -> AccountInfo:
+    info = tx.accounts.get(who)
+    return _EMPTY if info is None else info
+
+
+def usable_balance(info: AccountInfo, existential_deposit: int) -> int:
+    """LED-05: what billing may take: free − max(ED, frozen), floored at 0."""
+    keep = max(existential_deposit, info.frozen)
+    return info.free - keep if info.free > keep else 0
+
+
+def can_reserve(info: AccountInfo, amount: int, existential_deposit: int) -> bool:
+    """LED-06: amount == 0, or free − amount stays ≥ ED and ≥ frozen."""
+    if amount == 0:
+        return True
+    if amount > info.free:
+        return False
+    rest = info.free - amount
+    return rest >= existential_deposit and rest >= info.frozen
+
+
+def reserve(tx: Tx, who: bytes, amount: int) -> None:
+    """LED-07: move `amount` from free to reserved; needs free ≥ amount and free − amount ≥ frozen."""
+    if amount == 0:
+        return
+    info = account(tx, who)
+    if amount > info.free or info.free - amount < info.frozen:
+        fail(Error.InsufficientBalance)
+    tx.accounts[who] = AccountInfo(info.nonce, info.free - amount, info.reserved + amount, info.frozen)
+
+
+def unreserve(tx: Tx, who: bytes, amount: int) -> int:
+    """Move up to `amount` back from reserved to free; returns what could not be moved."""
+    info = account(tx, who)
+    moved = min(amount, info.reserved)
+    if moved:
+        tx.accounts[who] = AccountInfo(info.nonce, info.free + moved, info.reserved - moved, info.frozen)
+    return amount - moved
+
+
+def deposit(tx: Tx, who: bytes, amount: int) -> None:
+    """Credit free balance (LED-03: an account that does not exist is only created with ≥ ED; a smaller
+    credit to a missing account is dust, burned, as pallet-balances drops it)."""
+    if amount == 0:
+        return
+    info = tx.accounts.get(who)
+    if info is None:
+        if amount < tx.config.existential_deposit:
+            tx.burned = tx.burned + amount
+            tx.total_issuance = tx.total_issuance - amount
+            return
+        info = _EMPTY
+    if info.free + amount > U128_MAX:
+        fail(Error.Overflow)
+    tx.accounts[who] = AccountInfo(info.nonce, info.free + amount, info.reserved, info.frozen)
+
+
+def repatriate_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> int:
+    """Move `amount` of `src`'s reserved balance to `dst`'s free balance; returns the remainder that
+    could not be moved (0 on success), as `repatriate_reserved` does."""
+    if amount == 0:
+        return 0
+    info = account(tx, src)
+    moved = min(amount, info.reserved)
+    if moved == 0:
+        return amount
+    tx.accounts[src] = AccountInfo(info.nonce, info.free, info.reserved - moved, info.frozen)
+    if src == dst:
+        dinfo = account(tx, dst)
+        tx.accounts[dst] = AccountInfo(dinfo.nonce, dinfo.free + moved, dinfo.reserved, dinfo.frozen)
+    else:
+        deposit(tx, dst, moved)
+    return amount - moved
+
+
+def slash_reserved(tx: Tx, who: bytes, amount: int) -> int:
+    """Destroy up to `amount` of `who`'s reserved balance (counted as burned); returns the remainder."""
+    info = account(tx, who)
+    taken = min(amount, info.reserved)
+    if taken:
+        tx.accounts[who] = AccountInfo(info.nonce, info.free, info.reserved - taken, info.frozen)
+        tx.burned = tx.burned + taken
+        tx.total_issuance = tx.total_issuance - taken
+    return amount - taken
+
+
+def withdraw_keep_alive(tx: Tx, who: bytes, amount: int) -> None:
+    """LED-08: debit free balance; the account must keep ≥ frozen and ≥ ED."""
+    info = account(tx, who)
+    if amount > info.free:
+        fail(Error.InsufficientBalance)
+    rest = info.free - amount
+    if rest < info.frozen:
+        fail(Error.LiquidityRestrictions)
+    if rest < tx.config.existential_deposit:
+        fail(Error.Expendability)
+    tx.accounts[who] = AccountInfo(info.nonce, rest, info.reserved, info.frozen)
+
+
+def transfer(tx: Tx, src: bytes, dst: bytes, amount: int) -> None:
+    """LED-09: keep-alive transfer of free balance; creating `dst` needs amount ≥ ED."""
+    if dst not in tx.accounts and amount < tx.config.existential_deposit:
+        fail(Error.ExistentialDeposit)
+    withdraw_keep_alive(tx, src, amount)
+    created = dst not in tx.accounts
+    deposit(tx, dst, amount)
+    if created:
+        tx.emit(Endowed(dst, amount))
+    tx.emit(Transfer(src, dst, amount))
+
+
+# ------------------------------------------------------------------------------------------------
+# Handlers
+
+
+def handle_transfer(tx: Tx, call: c.Transfer) -> None:
+    transfer(tx, tx.who, call.dest, call.amount)
+
+
+def handle_mint(tx: Tx, call: c.Mint) -> None:
+    """LED-10: bridge origin; TFT arriving from Stellar is minted to `dest`."""
+    ensure_bridge(tx)
+    if call.dest not in tx.accounts and call.amount < tx.config.existential_deposit:
+        fail(Error.ExistentialDeposit)
+    if tx.minted + call.amount > U128_MAX:
+        fail(Error.Overflow)
+    created = call.dest not in tx.accounts
+    deposit(tx, call.dest, call.amount)
+    tx.minted = tx.minted + call.amount
+    tx.total_issuance = tx.total_issuance + call.amount
+    if created:
+        tx.emit(Endowed(call.dest, call.amount))
+    tx.emit(Minted(call.dest, call.amount))
+
+
+def handle_burn(tx: Tx, call: c.Burn) -> None:
+    """LED-11: bridge origin; TFT leaving to Stellar is burned from `source` (keep-alive)."""
+    ensure_bridge(tx)
+    withdraw_keep_alive(tx, call.source, call.amount)
+    tx.burned = tx.burned + call.amount
+    tx.total_issuance = tx.total_issuance - call.amount
+    tx.emit(Burned(call.source, call.amount))
+
+
+HANDLERS: dict[type, Callable[[Tx, Any], None]] = {
+    c.Transfer: handle_transfer,
+    c.Mint: handle_mint,
+    c.Burn: handle_burn,
+}

@@ -1,0 +1,138 @@
+"""The state-transition function: `apply` for signed calls, `on_block` for the per-block hook.
+
+The path of a call (spec/signing.md): chain id -> multisig spec -> known signer -> nonce -> signatures
+-> the handler from the one dispatch table `HANDLERS` -> commit (nonce + 1) or, on `Fail`, the input
+state unchanged with the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from . import ledger
+from .errors import Error, Fail
+from .events import Event
+from .signing import SignedCall, signing_payload, verify
+from .state import State
+from .tx import BlockEnv, Tx
+from .types import AccountInfo
+
+Handler = Callable[[Tx, Any], None]
+BlockHook = Callable[[State, BlockEnv], tuple[State, list[Event]]]
+
+
+@attrs.frozen(slots=True)
+class Outcome:
+    """Result of `apply` / `on_block`: the new state, the events, and the error (None on success).
+    On error `state` is the very input state object and `events` is empty."""
+
+    state: State
+    events: tuple[Event, ...] = ()
+    error: Error | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _handlers() -> dict[type, Handler]:
+    from . import contracts, registry, service  # noqa: F401  (domain modules register themselves)
+
+    table: dict[type, Handler] = {}
+    for part in (ledger.HANDLERS, registry.HANDLERS, contracts.HANDLERS, service.HANDLERS):
+        overlap = table.keys() & part.keys()
+        if overlap:
+            raise RuntimeError(f"calls handled twice: {overlap}")
+        table.update(part)
+    return table
+
+
+_HANDLERS: dict[type, Handler] | None = None
+
+
+def handlers() -> dict[type, Handler]:
+    """The dispatch table {call class: handler}."""
+    global _HANDLERS
+    if _HANDLERS is None:
+        _HANDLERS = _handlers()
+    return _HANDLERS
+
+
+def check_validity(state: State, signed: SignedCall) -> Error | None:
+    """SIG-02..SIG-08: everything about a signed call that does not depend on what it does."""
+    if signed.chain_id != state.chain_id:
+        return Error.WrongChainId
+    spec = signed.multisig
+    if spec is not None and (not spec.is_well_formed() or spec.account_id() != signed.signer):
+        return Error.InvalidMultisig
+    info = state.accounts.get(signed.signer)
+    if info is None:
+        roles = state.roles
+        if signed.signer not in (roles.council, roles.oracle, roles.bridge):
+            return Error.UnknownSigner
+        nonce = 0
+    else:
+        nonce = info.nonce
+    if signed.nonce < nonce:
+        return Error.StaleNonce
+    if signed.nonce > nonce:
+        return Error.FutureNonce
+    payload = signing_payload(signed.chain_id, signed.signer, signed.nonce, signed.call)
+    if spec is None:
+        if len(signed.signatures) != 1:
+            return Error.BadSignature
+        sig = signed.signatures[0]
+        if sig.public_key != signed.signer or not verify(sig.public_key, payload, sig.signature):
+            return Error.BadSignature
+        return None
+    members = set(spec.signatories)
+    seen: set[bytes] = set()
+    for sig in signed.signatures:
+        if sig.public_key not in members or sig.public_key in seen:
+            return Error.BadSignature
+        if not verify(sig.public_key, payload, sig.signature):
+            return Error.BadSignature
+        seen.add(sig.public_key)
+    if len(seen) < spec.threshold:
+        return Error.NotEnoughSignatures
+    return None
+
+
+def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
+    """Apply one signed call at block `env`. Never raises for a decodable `signed`."""
+    error = check_validity(state, signed)
+    if error is not None:
+        return Outcome(state, (), error)
+    handler = handlers().get(type(signed.call))
+    if handler is None:  # pragma: no cover - every call class has a handler (tested)
+        return Outcome(state, (), Error.CallNotAllowed)
+    tx = Tx(state, env, signed.signer)
+    try:
+        handler(tx, signed.call)
+    except Fail as f:
+        return Outcome(state, (), f.error)
+    info = tx.accounts.get(signed.signer) or AccountInfo()
+    tx.accounts[signed.signer] = AccountInfo(info.nonce + 1, info.free, info.reserved, info.frozen)
+    return Outcome(tx.commit(), tuple(tx.events), None)
+
+
+BLOCK_HOOKS: list[BlockHook] = []
+"""Per-block hooks, run in order by `on_block` (billing registers its loop here)."""
+
+
+def on_block(state: State, env: BlockEnv) -> Outcome:
+    """Run the per-block hooks (billing) for block `env`. A hook is a sequence of atomic steps (one per
+    contract billed); a failing step leaves no trace and does not stop the others."""
+    events: list[Event] = []
+    for hook in _block_hooks():
+        state, hook_events = hook(state, env)
+        events.extend(hook_events)
+    return Outcome(state, tuple(events), None)
+
+
+def _block_hooks() -> list[BlockHook]:
+    handlers()  # importing the domain modules registers their hooks
+    return BLOCK_HOOKS
