@@ -25,8 +25,6 @@ from .types import (
     Resources,
 )
 
-call = attrs.frozen(slots=True)
-
 Name = Annotated[bytes, Len(128)]
 IpBytes = Annotated[bytes, Len(64)]
 Blob = Annotated[bytes, Len(65536)]
@@ -35,7 +33,7 @@ Text = Annotated[bytes, Len(4096)]
 # --- ledger (pallet-balances / bridge) ---------------------------------------------------------
 
 
-@call
+@attrs.frozen(slots=True)
 class Transfer(Variant):
     """Move `amount` of free balance to `dest`; the sender must stay alive (keep-alive semantics)."""
 
@@ -44,7 +42,7 @@ class Transfer(Variant):
     amount: U128
 
 
-@call
+@attrs.frozen(slots=True)
 class Mint(Variant):
     """Bridge origin: TFT arrived from Stellar; credit `dest`."""
 
@@ -53,7 +51,7 @@ class Mint(Variant):
     amount: U128
 
 
-@call
+@attrs.frozen(slots=True)
 class Burn(Variant):
     """Bridge origin: TFT leaves to Stellar; debit `source`'s free balance."""
 
@@ -65,33 +63,33 @@ class Burn(Variant):
 # --- registry (pallet-tfgrid subset) -----------------------------------------------------------
 
 
-@call
+@attrs.frozen(slots=True)
 class IpInput:
     ip: IpBytes
     gateway: IpBytes
 
 
-@call
+@attrs.frozen(slots=True)
 class CreateTwin(Variant):
     TAG: ClassVar[int] = 10
     relay: Annotated[bytes, Len(2048)] | None = None
     pk: Annotated[bytes, Len(256)] | None = None
 
 
-@call
+@attrs.frozen(slots=True)
 class BondTwinAccount(Variant):
     TAG: ClassVar[int] = 11
     twin_id: U32
 
 
-@call
+@attrs.frozen(slots=True)
 class CreateFarm(Variant):
     TAG: ClassVar[int] = 12
     name: Name
     public_ips: Annotated[tuple[IpInput, ...], Len(1024)] = ()
 
 
-@call
+@attrs.frozen(slots=True)
 class AddFarmIp(Variant):
     TAG: ClassVar[int] = 13
     farm_id: U32
@@ -99,28 +97,28 @@ class AddFarmIp(Variant):
     gateway: IpBytes
 
 
-@call
+@attrs.frozen(slots=True)
 class RemoveFarmIp(Variant):
     TAG: ClassVar[int] = 14
     farm_id: U32
     ip: IpBytes
 
 
-@call
+@attrs.frozen(slots=True)
 class SetFarmDedicated(Variant):
     TAG: ClassVar[int] = 15
     farm_id: U32
     dedicated: bool
 
 
-@call
+@attrs.frozen(slots=True)
 class SetFarmCertification(Variant):
     TAG: ClassVar[int] = 16
     farm_id: U32
     certification: FarmCertification
 
 
-@call
+@attrs.frozen(slots=True)
 class SetFarmPricingPolicy(Variant):
     """Extension (council): TFChain gives every farm policy 1 and offers no call to change it."""
 
@@ -129,14 +127,14 @@ class SetFarmPricingPolicy(Variant):
     pricing_policy_id: U32
 
 
-@call
+@attrs.frozen(slots=True)
 class CreateNode(Variant):
     TAG: ClassVar[int] = 18
     farm_id: U32
     resources: Resources
 
 
-@call
+@attrs.frozen(slots=True)
 class UpdateNode(Variant):
     TAG: ClassVar[int] = 19
     node_id: U32
@@ -144,33 +142,33 @@ class UpdateNode(Variant):
     resources: Resources
 
 
-@call
+@attrs.frozen(slots=True)
 class SetNodeCertification(Variant):
     TAG: ClassVar[int] = 20
     node_id: U32
     node_certification: NodeCertification
 
 
-@call
+@attrs.frozen(slots=True)
 class ChangePowerState(Variant):
     TAG: ClassVar[int] = 21
     power_state: Power
 
 
-@call
+@attrs.frozen(slots=True)
 class ChangePowerTarget(Variant):
     TAG: ClassVar[int] = 22
     node_id: U32
     power_target: Power
 
 
-@call
+@attrs.frozen(slots=True)
 class DeleteNodeFarm(Variant):
     TAG: ClassVar[int] = 23
     node_id: U32
 
 
-@call
+@attrs.frozen(slots=True)
 class CreatePricingPolicy(Variant):
     TAG: ClassVar[int] = 24
     name: Name
@@ -185,7 +183,7 @@ class CreatePricingPolicy(Variant):
     discount_for_dedication_nodes: U8
 
 
-@call
+@attrs.frozen(slots=True)
 class UpdatePricingPolicy(Variant):
     TAG: ClassVar[int] = 25
     pricing_policy_id: U32
@@ -201,7 +199,7 @@ class UpdatePricingPolicy(Variant):
     discount_for_dedication_nodes: U8
 
 
-@call
+@attrs.frozen(slots=True)
 class SetPrices(Variant):
     """Oracle origin: a new TFT price observation (mUSD)."""
 
@@ -210,13 +208,13 @@ class SetPrices(Variant):
     block_number: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class SetMinTftPrice(Variant):
     TAG: ClassVar[int] = 27
     price: U32
 
 
-@call
+@attrs.frozen(slots=True)
 class SetMaxTftPrice(Variant):
     TAG: ClassVar[int] = 28
     price: U32
@@ -225,7 +223,7 @@ class SetMaxTftPrice(Variant):
 # --- smart contract (TFChain call index + 40) --------------------------------------------------
 
 
-@call
+@attrs.frozen(slots=True)
 class CreateNodeContract(Variant):
     TAG: ClassVar[int] = 40
     node_id: U32
@@ -235,7 +233,7 @@ class CreateNodeContract(Variant):
     solution_provider_id: U64 | None = None
 
 
-@call
+@attrs.frozen(slots=True)
 class UpdateNodeContract(Variant):
     TAG: ClassVar[int] = 41
     contract_id: U64
@@ -243,38 +241,38 @@ class UpdateNodeContract(Variant):
     deployment_data: Blob
 
 
-@call
+@attrs.frozen(slots=True)
 class CancelContract(Variant):
     TAG: ClassVar[int] = 42
     contract_id: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class CreateNameContract(Variant):
     TAG: ClassVar[int] = 44
     name: Name
 
 
-@call
+@attrs.frozen(slots=True)
 class AddNruReports(Variant):
     TAG: ClassVar[int] = 45
     reports: Annotated[tuple[NruConsumption, ...], Len(4096)]
 
 
-@call
+@attrs.frozen(slots=True)
 class ReportContractResources(Variant):
     TAG: ClassVar[int] = 46
     contract_resources: Annotated[tuple[ContractResources, ...], Len(4096)]
 
 
-@call
+@attrs.frozen(slots=True)
 class CreateRentContract(Variant):
     TAG: ClassVar[int] = 47
     node_id: U32
     solution_provider_id: U64 | None = None
 
 
-@call
+@attrs.frozen(slots=True)
 class CreateSolutionProvider(Variant):
     TAG: ClassVar[int] = 48
     description: Text
@@ -282,34 +280,34 @@ class CreateSolutionProvider(Variant):
     providers: Annotated[tuple[Provider, ...], Len(256)]
 
 
-@call
+@attrs.frozen(slots=True)
 class ApproveSolutionProvider(Variant):
     TAG: ClassVar[int] = 49
     solution_provider_id: U64
     approve: bool
 
 
-@call
+@attrs.frozen(slots=True)
 class BillContractForBlock(Variant):
     TAG: ClassVar[int] = 50
     contract_id: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class ServiceContractCreate(Variant):
     TAG: ClassVar[int] = 51
     service_account: AccountId
     consumer_account: AccountId
 
 
-@call
+@attrs.frozen(slots=True)
 class ServiceContractSetMetadata(Variant):
     TAG: ClassVar[int] = 52
     service_contract_id: U64
     metadata: Text
 
 
-@call
+@attrs.frozen(slots=True)
 class ServiceContractSetFees(Variant):
     TAG: ClassVar[int] = 53
     service_contract_id: U64
@@ -317,25 +315,25 @@ class ServiceContractSetFees(Variant):
     variable_fee: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class ServiceContractApprove(Variant):
     TAG: ClassVar[int] = 54
     service_contract_id: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class ServiceContractReject(Variant):
     TAG: ClassVar[int] = 55
     service_contract_id: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class ServiceContractCancel(Variant):
     TAG: ClassVar[int] = 56
     service_contract_id: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class ServiceContractBill(Variant):
     TAG: ClassVar[int] = 57
     service_contract_id: U64
@@ -343,27 +341,27 @@ class ServiceContractBill(Variant):
     metadata: Text
 
 
-@call
+@attrs.frozen(slots=True)
 class ChangeBillingFrequency(Variant):
     TAG: ClassVar[int] = 58
     frequency: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class AttachSolutionProviderId(Variant):
     TAG: ClassVar[int] = 59
     contract_id: U64
     solution_provider_id: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class SetDedicatedNodeExtraFee(Variant):
     TAG: ClassVar[int] = 60
     node_id: U32
     extra_fee: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class CancelContractCollective(Variant):
     TAG: ClassVar[int] = 61
     contract_id: U64
@@ -372,7 +370,7 @@ class CancelContractCollective(Variant):
 # --- sc4it extensions --------------------------------------------------------------------------
 
 
-@call
+@attrs.frozen(slots=True)
 class ConfirmDeployment(Variant):
     """Node twin: the workload of `contract_id` is deployed (seeds 001/003)."""
 
@@ -380,7 +378,7 @@ class ConfirmDeployment(Variant):
     contract_id: U64
 
 
-@call
+@attrs.frozen(slots=True)
 class RejectDeployment(Variant):
     """Node twin: the workload was refused; the contract is removed, settled like a cancel."""
 
@@ -389,7 +387,7 @@ class RejectDeployment(Variant):
     reason: Text
 
 
-@call
+@attrs.frozen(slots=True)
 class SetDistributionPolicy(Variant):
     """Council: change how billed revenue is split (extension; see spec/distribution.md)."""
 

@@ -208,7 +208,9 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
     def dec(seq: Any, path: str, start: int) -> Any:
         if len(seq) - start != n:
             raise _err(path, f"{qual} expects {n} fields, got {len(seq) - start}")
-        args = [c.dec(seq[start + i], f"{path}.{name}" if path else name) for i, (name, c) in enumerate(pairs)]
+        args = [
+            c.dec(seq[start + i], f"{path}.{name}" if path else name) for i, (name, c) in enumerate(pairs)
+        ]
         return cls(*args)
 
     return enc, dec
@@ -249,8 +251,7 @@ def _variant_union(members: tuple[type, ...], key: Any) -> _Codec:
         if not seq or type(seq[0]) is not int or seq[0] not in by_tag:
             got = seq[0] if seq else "nothing"
             raise _err(path, f"unknown variant tag {got!r} for {names}")
-        cls, rdec = by_tag[seq[0]]
-        return rdec(seq, path, 1)
+        return by_tag[seq[0]][1](seq, path, 1)
 
     codec.enc, codec.dec = enc, dec
     return codec
@@ -342,7 +343,7 @@ def decode(data: bytes, t: type[T] | Any, *, max_bytes: int | None = DEFAULT_MAX
     except Exception as e:  # pragma: no cover - a decoded value always re-encodes
         raise DecodeError("<root>", f"cannot re-encode: {e}") from None
     if again != data:
-        raise DecodeError("<root>", "not the canonical encoding (non-minimal, tagged, indefinite or trailing)")
+        raise DecodeError("<root>", "not canonical (non-minimal, tagged, indefinite or trailing bytes)")
     return typing.cast(T, value)
 
 

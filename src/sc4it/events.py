@@ -30,12 +30,10 @@ from .types import (
 )
 from .types import DistributionPolicy as _DistributionPolicy
 
-ev = attrs.frozen(slots=True)
-
 # --- balances ---------------------------------------------------------------------------------
 
 
-@ev
+@attrs.frozen(slots=True)
 class Transfer(Variant):
     TAG: ClassVar[int] = 0
     from_: AccountId
@@ -43,21 +41,21 @@ class Transfer(Variant):
     amount: U128
 
 
-@ev
+@attrs.frozen(slots=True)
 class Endowed(Variant):
     TAG: ClassVar[int] = 1
     account: AccountId
     free_balance: U128
 
 
-@ev
+@attrs.frozen(slots=True)
 class Minted(Variant):
     TAG: ClassVar[int] = 2
     who: AccountId
     amount: U128
 
 
-@ev
+@attrs.frozen(slots=True)
 class Burned(Variant):
     TAG: ClassVar[int] = 3
     who: AccountId
@@ -67,71 +65,71 @@ class Burned(Variant):
 # --- tfgrid -----------------------------------------------------------------------------------
 
 
-@ev
+@attrs.frozen(slots=True)
 class TwinStored(Variant):
     TAG: ClassVar[int] = 10
     twin: Twin
 
 
-@ev
+@attrs.frozen(slots=True)
 class TwinAccountBounded(Variant):
     TAG: ClassVar[int] = 11
     twin_id: U32
     account: AccountId
 
 
-@ev
+@attrs.frozen(slots=True)
 class FarmStored(Variant):
     TAG: ClassVar[int] = 12
     farm: Farm
 
 
-@ev
+@attrs.frozen(slots=True)
 class FarmUpdated(Variant):
     TAG: ClassVar[int] = 13
     farm: Farm
 
 
-@ev
+@attrs.frozen(slots=True)
 class FarmMarkedAsDedicated(Variant):
     TAG: ClassVar[int] = 14
     farm_id: U32
     dedicated: bool
 
 
-@ev
+@attrs.frozen(slots=True)
 class FarmCertificationSet(Variant):
     TAG: ClassVar[int] = 15
     farm_id: U32
     certification: FarmCertification
 
 
-@ev
+@attrs.frozen(slots=True)
 class NodeStored(Variant):
     TAG: ClassVar[int] = 16
     node: Node
 
 
-@ev
+@attrs.frozen(slots=True)
 class NodeUpdated(Variant):
     TAG: ClassVar[int] = 17
     node: Node
 
 
-@ev
+@attrs.frozen(slots=True)
 class NodeDeleted(Variant):
     TAG: ClassVar[int] = 18
     node_id: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class NodeCertificationSet(Variant):
     TAG: ClassVar[int] = 19
     node_id: U32
     certification: NodeCertification
 
 
-@ev
+@attrs.frozen(slots=True)
 class PowerTargetChanged(Variant):
     TAG: ClassVar[int] = 20
     farm_id: U32
@@ -139,7 +137,7 @@ class PowerTargetChanged(Variant):
     power_target: Power
 
 
-@ev
+@attrs.frozen(slots=True)
 class PowerStateChanged(Variant):
     TAG: ClassVar[int] = 21
     farm_id: U32
@@ -147,7 +145,7 @@ class PowerStateChanged(Variant):
     power_state: PowerState
 
 
-@ev
+@attrs.frozen(slots=True)
 class PricingPolicyStored(Variant):
     TAG: ClassVar[int] = 22
     pricing_policy: PricingPolicy
@@ -156,39 +154,39 @@ class PricingPolicyStored(Variant):
 # --- tft price --------------------------------------------------------------------------------
 
 
-@ev
+@attrs.frozen(slots=True)
 class PriceStored(Variant):
     TAG: ClassVar[int] = 30
     price: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class AveragePriceStored(Variant):
     TAG: ClassVar[int] = 31
     price: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class AveragePriceIsBelowMinPrice(Variant):
     TAG: ClassVar[int] = 32
     average: U32
     min: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class AveragePriceIsAboveMaxPrice(Variant):
     TAG: ClassVar[int] = 33
     average: U32
     max: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class MinPriceStored(Variant):
     TAG: ClassVar[int] = 34
     price: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class MaxPriceStored(Variant):
     TAG: ClassVar[int] = 35
     price: U32
@@ -197,19 +195,19 @@ class MaxPriceStored(Variant):
 # --- smart contract (TFChain's Event enum, in its order) ---------------------------------------
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractCreated(Variant):
     TAG: ClassVar[int] = 40
     contract: Contract
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractUpdated(Variant):
     TAG: ClassVar[int] = 41
     contract: Contract
 
 
-@ev
+@attrs.frozen(slots=True)
 class NodeContractCanceled(Variant):
     TAG: ClassVar[int] = 42
     contract_id: U64
@@ -217,13 +215,13 @@ class NodeContractCanceled(Variant):
     twin_id: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class NameContractCanceled(Variant):
     TAG: ClassVar[int] = 43
     contract_id: U64
 
 
-@ev
+@attrs.frozen(slots=True)
 class IPsReserved(Variant):
     """Declared by TFChain, never emitted there; sc4it does not emit it either (reference P-J)."""
 
@@ -232,14 +230,14 @@ class IPsReserved(Variant):
     public_ips: Annotated[tuple[PublicIP, ...], Len(512)]
 
 
-@ev
+@attrs.frozen(slots=True)
 class IPsFreed(Variant):
     TAG: ClassVar[int] = 45
     contract_id: U64
     public_ips: Annotated[tuple[PublicIP, ...], Len(512)]
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractDeployed(Variant):
     """Deprecated in TFChain; sc4it emits it when a node confirms a deployment (extension DEP-xx)."""
 
@@ -248,38 +246,38 @@ class ContractDeployed(Variant):
     account_id: AccountId
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractBilled(Variant):
     TAG: ClassVar[int] = 48
     contract_bill: ContractBill
 
 
-@ev
+@attrs.frozen(slots=True)
 class TokensBurned(Variant):
     TAG: ClassVar[int] = 49
     contract_id: U64
     amount: U128
 
 
-@ev
+@attrs.frozen(slots=True)
 class UpdatedUsedResources(Variant):
     TAG: ClassVar[int] = 50
     contract_resources: ContractResources
 
 
-@ev
+@attrs.frozen(slots=True)
 class NruConsumptionReportReceived(Variant):
     TAG: ClassVar[int] = 51
     nru_consumption: NruConsumption
 
 
-@ev
+@attrs.frozen(slots=True)
 class RentContractCanceled(Variant):
     TAG: ClassVar[int] = 52
     contract_id: U64
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractGracePeriodStarted(Variant):
     TAG: ClassVar[int] = 53
     contract_id: U64
@@ -288,7 +286,7 @@ class ContractGracePeriodStarted(Variant):
     block_number: U64
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractGracePeriodEnded(Variant):
     TAG: ClassVar[int] = 54
     contract_id: U64
@@ -296,51 +294,51 @@ class ContractGracePeriodEnded(Variant):
     twin_id: U32
 
 
-@ev
+@attrs.frozen(slots=True)
 class SolutionProviderCreated(Variant):
     TAG: ClassVar[int] = 55
     solution_provider: SolutionProvider
 
 
-@ev
+@attrs.frozen(slots=True)
 class SolutionProviderApproved(Variant):
     TAG: ClassVar[int] = 56
     solution_provider_id: U64
     approved: bool
 
 
-@ev
+@attrs.frozen(slots=True)
 class ServiceContractCreated(Variant):
     TAG: ClassVar[int] = 57
     service_contract: ServiceContract
 
 
-@ev
+@attrs.frozen(slots=True)
 class ServiceContractMetadataSet(Variant):
     TAG: ClassVar[int] = 58
     service_contract: ServiceContract
 
 
-@ev
+@attrs.frozen(slots=True)
 class ServiceContractFeesSet(Variant):
     TAG: ClassVar[int] = 59
     service_contract: ServiceContract
 
 
-@ev
+@attrs.frozen(slots=True)
 class ServiceContractApproved(Variant):
     TAG: ClassVar[int] = 60
     service_contract: ServiceContract
 
 
-@ev
+@attrs.frozen(slots=True)
 class ServiceContractCanceled(Variant):
     TAG: ClassVar[int] = 61
     service_contract_id: U64
     cause: Cause
 
 
-@ev
+@attrs.frozen(slots=True)
 class ServiceContractBilled(Variant):
     TAG: ClassVar[int] = 62
     service_contract: ServiceContract
@@ -348,33 +346,33 @@ class ServiceContractBilled(Variant):
     amount: U128
 
 
-@ev
+@attrs.frozen(slots=True)
 class BillingFrequencyChanged(Variant):
     TAG: ClassVar[int] = 63
     frequency: U64
 
 
-@ev
+@attrs.frozen(slots=True)
 class NodeExtraFeeSet(Variant):
     TAG: ClassVar[int] = 64
     node_id: U32
     extra_fee: U64
 
 
-@ev
+@attrs.frozen(slots=True)
 class RentWaived(Variant):
     TAG: ClassVar[int] = 65
     contract_id: U64
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractGracePeriodElapsed(Variant):
     TAG: ClassVar[int] = 66
     contract_id: U64
     grace_period: U64
 
 
-@ev
+@attrs.frozen(slots=True)
 class ContractPaymentOverdrawn(Variant):
     TAG: ClassVar[int] = 67
     contract_id: U64
@@ -383,7 +381,7 @@ class ContractPaymentOverdrawn(Variant):
     overdraft: U128
 
 
-@ev
+@attrs.frozen(slots=True)
 class RewardDistributed(Variant):
     TAG: ClassVar[int] = 68
     contract_id: U64
@@ -394,14 +392,14 @@ class RewardDistributed(Variant):
 # --- sc4it extensions -------------------------------------------------------------------------
 
 
-@ev
+@attrs.frozen(slots=True)
 class DeploymentRejected(Variant):
     TAG: ClassVar[int] = 80
     contract_id: U64
     reason: Annotated[bytes, Len(256)]
 
 
-@ev
+@attrs.frozen(slots=True)
 class DistributionPolicySet(Variant):
     TAG: ClassVar[int] = 81
     policy: _DistributionPolicy

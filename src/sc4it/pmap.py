@@ -69,7 +69,8 @@ class PMap(Generic[K, V]):
             for k in deletes:
                 if k in mm:
                     del mm[k]
-            return PMap(mm.finish())
+            result = mm.finish()
+        return PMap(result)
 
     def sorted_items(self, key: Callable[[K], Any] | None = None) -> list[tuple[K, V]]:
         if key is None:

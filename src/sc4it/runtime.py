@@ -39,10 +39,10 @@ class Outcome:
 
 
 def _handlers() -> dict[type, Handler]:
-    from . import contracts, registry, service  # noqa: F401  (domain modules register themselves)
+    from . import billing, contracts, registry, service
 
     table: dict[type, Handler] = {}
-    for part in (ledger.HANDLERS, registry.HANDLERS, contracts.HANDLERS, service.HANDLERS):
+    for part in (ledger.HANDLERS, registry.HANDLERS, contracts.HANDLERS, billing.HANDLERS, service.HANDLERS):
         overlap = table.keys() & part.keys()
         if overlap:
             raise RuntimeError(f"calls handled twice: {overlap}")
@@ -119,10 +119,6 @@ def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
     return Outcome(tx.commit(), tuple(tx.events), None)
 
 
-BLOCK_HOOKS: list[BlockHook] = []
-"""Per-block hooks, run in order by `on_block` (billing registers its loop here)."""
-
-
 def on_block(state: State, env: BlockEnv) -> Outcome:
     """Run the per-block hooks (billing) for block `env`. A hook is a sequence of atomic steps (one per
     contract billed); a failing step leaves no trace and does not stop the others."""
@@ -134,5 +130,6 @@ def on_block(state: State, env: BlockEnv) -> Outcome:
 
 
 def _block_hooks() -> list[BlockHook]:
-    handlers()  # importing the domain modules registers their hooks
-    return BLOCK_HOOKS
+    from . import billing
+
+    return billing.BLOCK_HOOKS

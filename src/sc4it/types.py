@@ -57,10 +57,10 @@ class Unit(IntEnum):
     Terrabytes = 5
 
     def factor_base_1000(self) -> int:
-        return 1000 ** (self.value - 1)
+        return int(1000 ** (self.value - 1))
 
     def factor_base_1024(self) -> int:
-        return 1024 ** (self.value - 1)
+        return int(1024 ** (self.value - 1))
 
 
 @attrs.frozen(slots=True)
