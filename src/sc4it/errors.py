@@ -58,11 +58,12 @@ class Error(Enum):
     CallNotAllowed = (_V, 8)
 
     # --- pallet-balances ------------------------------------------------------------------------
-    InsufficientBalance = (_B, 0)
-    ExistentialDeposit = (_B, 1)
-    Expendability = (_B, 2)
-    LiquidityRestrictions = (_B, 3)
-    Overflow = (_B, 4)
+    # pallet-balances' fungible impl (polkadot-v1.0.0) reports these as TokenError / ArithmeticError:
+    FundsUnavailable = (_B, 0)  # TokenError::FundsUnavailable: not enough free balance
+    BelowMinimum = (_B, 1)  # TokenError::BelowMinimum: would create an account below the ED
+    NotExpendable = (_B, 2)  # TokenError::NotExpendable: would take a kept-alive account below the ED
+    Frozen = (_B, 3)  # TokenError::Frozen: would touch the frozen (locked) part
+    Overflow = (_B, 4)  # ArithmeticError::Overflow
 
     # --- pallet-tfgrid (subset) -----------------------------------------------------------------
     TwinExists = (_G, 0)

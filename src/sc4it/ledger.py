@@ -48,7 +48,7 @@ def reserve(tx: Tx, who: bytes, amount: int) -> None:
         return
     info = account(tx, who)
     if amount > info.free or info.free - amount < info.frozen:
-        fail(Error.InsufficientBalance)
+        fail(Error.FundsUnavailable)
     tx.accounts[who] = AccountInfo(info.nonce, info.free - amount, info.reserved + amount, info.frozen)
 
 
@@ -111,19 +111,19 @@ def withdraw_keep_alive(tx: Tx, who: bytes, amount: int) -> None:
     """LED-08: debit free balance; the account must keep ≥ frozen and ≥ ED."""
     info = account(tx, who)
     if amount > info.free:
-        fail(Error.InsufficientBalance)
+        fail(Error.FundsUnavailable)
     rest = info.free - amount
     if rest < info.frozen:
-        fail(Error.LiquidityRestrictions)
+        fail(Error.Frozen)
     if rest < tx.config.existential_deposit:
-        fail(Error.Expendability)
+        fail(Error.NotExpendable)
     tx.accounts[who] = AccountInfo(info.nonce, rest, info.reserved, info.frozen)
 
 
 def transfer(tx: Tx, src: bytes, dst: bytes, amount: int) -> None:
     """LED-09: keep-alive transfer of free balance; creating `dst` needs amount ≥ ED."""
     if dst not in tx.accounts and amount < tx.config.existential_deposit:
-        fail(Error.ExistentialDeposit)
+        fail(Error.BelowMinimum)
     withdraw_keep_alive(tx, src, amount)
     created = dst not in tx.accounts
     deposit(tx, dst, amount)
@@ -144,7 +144,7 @@ def handle_mint(tx: Tx, call: c.Mint) -> None:
     """LED-10: bridge origin; TFT arriving from Stellar is minted to `dest`."""
     ensure_bridge(tx)
     if call.dest not in tx.accounts and call.amount < tx.config.existential_deposit:
-        fail(Error.ExistentialDeposit)
+        fail(Error.BelowMinimum)
     if tx.minted + call.amount > U128_MAX:
         fail(Error.Overflow)
     created = call.dest not in tx.accounts
