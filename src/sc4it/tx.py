@@ -7,6 +7,7 @@ builds the new `State` from the changed fields only.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -14,7 +15,7 @@ import attrs
 
 from .pmap import PMap, PSet
 from .schema import U64
-from .state import Config, State
+from .state import STATE_FIELDS, Config, State
 from .types import (
     AccountInfo,
     Contract,
@@ -212,8 +213,22 @@ class Tx:
 
     def commit(self) -> State:
         """The state with this transaction's writes applied (the base if nothing changed)."""
-        changes: dict[str, Any] = {n: v.current for n, v in self._views.items() if v.dirty}
-        changes.update(self._scalars)
-        if not changes:
+        values: list[Any] | None = None
+        for name, view in self._views.items():
+            if view.dirty:
+                if values is None:
+                    values = list(_all_fields(self.base))
+                values[_FIELD_INDEX[name]] = view.current
+        if self._scalars:
+            if values is None:
+                values = list(_all_fields(self.base))
+            for name, value in self._scalars.items():
+                values[_FIELD_INDEX[name]] = value
+        if values is None:
             return self.base
-        return attrs.evolve(self.base, **changes)
+        # The constructor with every field is ~2x faster than attrs.evolve on this 45-field class.
+        return State(*values)
+
+
+_all_fields = operator.attrgetter(*STATE_FIELDS)
+_FIELD_INDEX = {name: i for i, name in enumerate(STATE_FIELDS)}
