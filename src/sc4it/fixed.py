@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from fractions import Fraction
-from typing import ClassVar, Final, Self, overload
+from typing import TYPE_CHECKING, ClassVar, Final, Self, overload
 
 __all__ = [
     "FX_0_4",
@@ -380,7 +380,10 @@ class _UFixed:
     _FRAC_MASK: ClassVar[int]
     _INT_MASK: ClassVar[int]
 
-    bits: int
+    if TYPE_CHECKING:  # read-only for type checkers; a plain slot at runtime (cheap attribute access)
+
+        @property
+        def bits(self) -> int: ...
 
     def __init__(self, bits: int) -> None:
         if not 0 <= bits <= self.BITS_MAX:
@@ -779,7 +782,10 @@ class _PerThing:
     ACCURACY: ClassVar[int]
     INNER_MAX: ClassVar[int]
 
-    parts: int
+    if TYPE_CHECKING:  # read-only for type checkers; a plain slot at runtime
+
+        @property
+        def parts(self) -> int: ...
 
     def __init__(self, parts: int) -> None:
         """Strict constructor: needs ``0 <= parts <= ACCURACY`` (use :meth:`from_parts` to saturate)."""
