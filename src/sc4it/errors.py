@@ -66,12 +66,12 @@ class Error(Enum):
     Overflow = (_B, 4)  # ArithmeticError::Overflow
 
     # --- pallet-tfgrid (subset) -----------------------------------------------------------------
-    TwinExists = (_G, 0)
+    TwinWithPubkeyExists = (_G, 0)
     TwinNotExists = (_G, 1)
     TwinCannotBoundToItself = (_G, 2)
     RelayTooLong = (_G, 3)
-    InvalidRelay = (_G, 4)
-    PkTooLong = (_G, 5)
+    InvalidRelayAddress = (_G, 4)
+    PkTooLong = (_G, 5)  # sc4it bound (TFChain rejects an over-long pk when decoding the call)
     FarmExists = (_G, 10)
     FarmNotExists = (_G, 11)
     FarmNameTooShort = (_G, 12)
@@ -81,29 +81,25 @@ class Error(Enum):
     IpExists = (_G, 16)
     IpNotExists = (_G, 17)
     InvalidPublicIP = (_G, 18)
-    FarmHasTooManyPublicIPs = (_G, 19)
     NodeNotExists = (_G, 20)
     NodeWithTwinIdExists = (_G, 21)
     NodeUpdateNotAuthorized = (_G, 22)
-    NodeDeleteNotAuthorized = (_G, 23)
+    FarmerNotAuthorized = (_G, 23)
     InvalidCRUInput = (_G, 24)
     InvalidMRUInput = (_G, 25)
-    InvalidSRUInput = (_G, 26)
+    InvalidStorageInput = (_G, 26)  # ADR-0022 (HDD-only nodes): neither hru nor sru >= 100 GiB
     NotAllowedToCertifyNode = (_G, 27)
     UnauthorizedToChangePowerTarget = (_G, 28)
     NodeHasActiveContracts = (_G, 29)
     PricingPolicyExists = (_G, 30)
     PricingPolicyNotExists = (_G, 31)
     PricingPolicyWithDifferentIdExists = (_G, 32)
-    PricingPolicyNameTooShort = (_G, 33)
-    PricingPolicyNameTooLong = (_G, 34)
-    InvalidPricingPolicy = (_G, 35)
+    PricingPolicyNameTooLong = (_G, 34)  # sc4it bound (TFChain's policy name is unbounded)
 
     # --- pallet-tft-price -----------------------------------------------------------------------
     AccountUnauthorizedToSetPrice = (_P, 0)
     MaxPriceBelowMinPriceError = (_P, 1)
     MinPriceAboveMaxPriceError = (_P, 2)
-    InvalidPrice = (_P, 3)
 
     # --- pallet-smart-contract (TFChain's declaration order) -------------------------------------
     # (TwinNotExists, NodeNotExists, FarmNotExists, NodeHasActiveContracts and PricingPolicyNotExists

@@ -1,4 +1,5 @@
-"""Placeholder until the registry handlers land."""
+"""The grid registry: the part of pallet-tfgrid and pallet-tft-price that contracts read
+(spec/registry.md). Each module owns one area and exposes `HANDLERS`; this package merges them."""
 
 from __future__ import annotations
 
@@ -6,5 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..tx import Tx
+from . import farms, nodes, price, pricing, twins
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {}
+for _part in (twins.HANDLERS, farms.HANDLERS, nodes.HANDLERS, pricing.HANDLERS, price.HANDLERS):
+    if HANDLERS.keys() & _part.keys():  # pragma: no cover - a programming error
+        raise RuntimeError(f"registry calls handled twice: {HANDLERS.keys() & _part.keys()}")
+    HANDLERS.update(_part)
+
+__all__ = ["HANDLERS", "farms", "nodes", "price", "pricing", "twins"]

@@ -1,0 +1,92 @@
+"""Pricing policies (spec/registry.md, rules PRC-xx): TFChain's `create_pricing_policy` and
+`update_pricing_policy`, both restricted to the council.
+
+Billing always reads policy 1 (TFChain's behaviour); a farm's own policy is used only by NU reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import calls as c
+from ..errors import Error, fail
+from ..events import PricingPolicyStored
+from ..origins import ensure_council
+from ..tx import Tx
+from ..types import PricingPolicy
+
+PRICING_POLICY_VERSION = 2
+"""PRC-03: TFChain's `TFGRID_PRICING_POLICY_VERSION`."""
+MAX_PRICING_POLICY_NAME_LENGTH = 64
+"""PRC-02: the stored name's bound (TFChain's name is an unbounded `Vec<u8>`)."""
+
+
+def _check_name(name: bytes) -> None:
+    if len(name) > MAX_PRICING_POLICY_NAME_LENGTH:  # PRC-02
+        fail(Error.PricingPolicyNameTooLong)
+
+
+def handle_create_pricing_policy(tx: Tx, call: c.CreatePricingPolicy) -> None:
+    """PRC-01..04."""
+    ensure_council(tx)  # PRC-01
+    _check_name(call.name)  # PRC-02
+    if call.name in tx.pricing_policy_id_by_name:  # PRC-02
+        fail(Error.PricingPolicyExists)
+    policy_id = tx.pricing_policy_id + 1  # PRC-03
+    policy = PricingPolicy(
+        PRICING_POLICY_VERSION,
+        policy_id,
+        call.name,
+        call.su,
+        call.cu,
+        call.nu,
+        call.ipu,
+        call.unique_name,
+        call.domain_name,
+        call.foundation_account,
+        call.certified_sales_account,
+        call.discount_for_dedication_nodes,
+    )
+    tx.pricing_policies[policy_id] = policy
+    tx.pricing_policy_id_by_name[call.name] = policy_id
+    tx.pricing_policy_id = policy_id
+    tx.emit(PricingPolicyStored(policy))  # PRC-04
+
+
+def handle_update_pricing_policy(tx: Tx, call: c.UpdatePricingPolicy) -> None:
+    """PRC-10..13."""
+    ensure_council(tx)  # PRC-01
+    _check_name(call.name)  # PRC-02
+    old = tx.pricing_policies.get(call.pricing_policy_id)
+    if old is None:  # PRC-10
+        fail(Error.PricingPolicyNotExists)
+    holder = tx.pricing_policy_id_by_name.get(call.name)
+    if holder is not None and holder != call.pricing_policy_id:  # PRC-11
+        fail(Error.PricingPolicyWithDifferentIdExists)
+    if call.name != old.name:  # PRC-12
+        tx.pricing_policy_id_by_name.pop(old.name)
+    policy = PricingPolicy(
+        old.version,
+        old.id,
+        call.name,
+        call.su,
+        call.cu,
+        call.nu,
+        call.ipu,
+        call.unique_name,
+        call.domain_name,
+        call.foundation_account,
+        call.certified_sales_account,
+        call.discount_for_dedication_nodes,
+    )
+    tx.pricing_policies[old.id] = policy
+    tx.pricing_policy_id_by_name[call.name] = old.id
+    # PRC-13: TFChain also sets the id counter to the updated id here; sc4it does not (DEV-REG-3).
+    tx.emit(PricingPolicyStored(policy))
+
+
+HANDLERS: dict[type, Callable[[Tx, Any], None]] = {
+    c.CreatePricingPolicy: handle_create_pricing_policy,
+    c.UpdatePricingPolicy: handle_update_pricing_policy,
+}
