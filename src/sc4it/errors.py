@@ -151,7 +151,6 @@ class Error(Enum):
 
     # --- sc4it extensions -----------------------------------------------------------------------
     DeploymentDataTooLong = (_X, 0)
-    TooManyPublicIps = (_X, 1)
     SolutionProviderDescriptionTooLong = (_X, 2)
     SolutionProviderLinkTooLong = (_X, 3)
     TooManyProviders = (_X, 4)
@@ -159,7 +158,6 @@ class Error(Enum):
     NodeNotAuthorizedToConfirmDeployment = (_X, 6)
     RejectReasonTooLong = (_X, 7)
     InvalidDistributionPolicy = (_X, 8)
-    NoReportsGiven = (_X, 9)
     TooManyReports = (_X, 10)
 
     def __repr__(self) -> str:

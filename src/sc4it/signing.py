@@ -21,6 +21,7 @@ from typing import Annotated
 
 import attrs
 import nacl.exceptions
+import nacl.public
 import nacl.signing
 
 from .calls import Call
@@ -87,6 +88,8 @@ def ss58_decode(address: str, prefix: int | None = None) -> bytes:
     raw = _b58decode(address)
     if len(raw) not in (35, 36):
         raise ValueError("not an SS58 address of a 32-byte account id")
+    if raw[0] >= 128:
+        raise ValueError(f"invalid SS58 prefix byte {raw[0]}")
     plen = 1 if raw[0] < 64 else 2
     if plen == 1:
         got = raw[0]
@@ -99,6 +102,8 @@ def ss58_decode(address: str, prefix: int | None = None) -> bytes:
         raise ValueError("not an SS58 address of a 32-byte account id")
     if _ss58_checksum(body) != checksum:
         raise ValueError("SS58 checksum mismatch")
+    if got in (46, 47) or (plen == 2 and got < 64):
+        raise ValueError(f"reserved or non-canonical SS58 prefix {got}")
     if prefix is not None and got != prefix:
         raise ValueError(f"SS58 prefix {got}, expected {prefix}")
     return bytes(body[plen:])
@@ -132,6 +137,10 @@ class Keypair:
 
     def sign(self, message: bytes) -> bytes:
         return bytes(self._sk.sign(message).signature)
+
+    def curve25519_private_key(self) -> nacl.public.PrivateKey:
+        """This ed25519 key converted to an X25519 private key (sealed boxes, `sc4it.deployment`)."""
+        return self._sk.to_curve25519_private_key()
 
     def __repr__(self) -> str:
         return f"Keypair({self.ss58()})"
@@ -197,7 +206,7 @@ class SignedCall:
 
 
 def signing_payload(chain_id: bytes, signer: bytes, nonce: int, call: Call) -> bytes:
-    """The exact bytes every signature of a signed call covers (SIG-01)."""
+    """The exact bytes every signature of a signed call covers (SIG-04)."""
     import cbor2
 
     return cbor2.dumps([DOMAIN_TAG, chain_id, signer, nonce, to_obj(call, Call)], canonical=True)

@@ -211,6 +211,20 @@ class Tx:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    def fork(self) -> Tx:
+        """A child transaction over this one's current state (same block, same caller), for a sub-step
+        that must be all-or-nothing inside a larger call; keep it with `absorb` or drop it."""
+        return Tx(self.commit(), self.env, self.who)
+
+    def absorb(self, child: Tx) -> None:
+        """Adopt the writes and events of `child`, which must come from `self.fork()` with no write to
+        `self` in between."""
+        for name, view in child._views.items():
+            if view.dirty:
+                self._views[name] = view
+        self._scalars.update(child._scalars)
+        self.events.extend(child.events)
+
     def commit(self) -> State:
         """The state with this transaction's writes applied (the base if nothing changed)."""
         values: list[Any] | None = None

@@ -1,4 +1,9 @@
-"""Placeholder until the contracts handlers land."""
+"""Contracts (spec/contracts.md, ips.md, providers.md, deployment.md): node, name and rent contracts,
+public IPs, reports, solution providers and the deployment handshake.
+
+`lifecycle` holds the steps every contract shares (create, change state, cancel, remove); each other
+module holds the handlers of one group of calls; `hooks` is what pallet-tfgrid calls into.
+"""
 
 from __future__ import annotations
 
@@ -6,5 +11,30 @@ from collections.abc import Callable
 from typing import Any
 
 from ..tx import Tx
+from . import cancel, deployment_calls, hooks, ips, lifecycle, name, node, providers, rent, reports
+
+__all__ = [
+    "HANDLERS",
+    "cancel",
+    "deployment_calls",
+    "hooks",
+    "ips",
+    "lifecycle",
+    "name",
+    "node",
+    "providers",
+    "rent",
+    "reports",
+]
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {}
+for _part in (
+    node.HANDLERS,
+    name.HANDLERS,
+    rent.HANDLERS,
+    cancel.HANDLERS,
+    reports.HANDLERS,
+    providers.HANDLERS,
+    deployment_calls.HANDLERS,
+):
+    HANDLERS.update(_part)

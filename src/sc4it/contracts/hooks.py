@@ -1,22 +1,69 @@
-"""Hooks pallet-tfgrid calls into the contract side (TFChain's `Tfgrid` trait hooks).
-
-The contracts issue fills these in; until then they do nothing (no contract can exist yet).
-"""
+"""Hooks pallet-tfgrid calls into the contract side (TFChain's `ChangeNode`, `NodeActiveContracts` and
+`PublicIpModifier` traits; spec/contracts.md HK-xx, spec/ips.md IPS-20)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..tx import Tx
+from ..types import Cause, ContractPaymentState, NodePower
+from .ips import ip_removed
+from .lifecycle import cancel_contract, run_atomically
+
+__all__ = ["ip_removed", "node_deleted", "node_has_no_active_contracts", "node_power_state_changed"]
+
+_POWER_UP = NodePower()
+
+
+def _cancel_step(contract_id: int) -> Callable[[Tx], None]:
+    def step(tx: Tx) -> None:
+        cancel_contract(tx, contract_id, Cause.CanceledByUser)
+
+    return step
 
 
 def node_deleted(tx: Tx, node_id: int) -> None:
-    """Cancel every contract on the node (and its rent contract) before the node is removed."""
+    """HK-01..HK-03: cancel every contract on the node before the node is removed (the node still
+    exists while this runs, so each contract can be billed).
+
+    HK-01 each node contract active on the node, in id order, then HK-02 the node's rent contract, is
+    cancelled with cause `CanceledByUser` (marked Deleted and settled by billing, CON-40). HK-03 each
+    cancellation is an atomic sub-step (CON-60): if it fails, its writes and events are dropped, the
+    contract stays as it was, and the others still run; the hook itself never fails (TFChain ignores
+    the error but keeps the failed bill's partial writes, reference P-I; DEV-CON-3)."""
+    active = tx.active_node_contracts.get(node_id)
+    for contract_id in active.sorted() if active is not None else ():
+        if contract_id in tx.contracts:
+            run_atomically(tx, _cancel_step(contract_id))
+    rent_id = tx.active_rent_contract_for_node.get(node_id)
+    if rent_id is not None and rent_id in tx.contracts:
+        run_atomically(tx, _cancel_step(rent_id))
 
 
 def node_power_state_changed(tx: Tx, node_id: int) -> None:
-    """Called after a node's power state changed (a rent contract restarts its clock on wake-up)."""
+    """HK-10: called after a node's power state changed. When the node is now up (not standby) and
+    rented, the rent contract's `last_updated_seconds` becomes `now`, so the standby time is never
+    billed (reference P-F). A missing payment state is left alone."""
+    if (tx.node_power.get(node_id) or _POWER_UP).is_standby():
+        return
+    rent_id = tx.active_rent_contract_for_node.get(node_id)
+    if rent_id is None:
+        return
+    ps = tx.contract_payment_state.get(rent_id)
+    if ps is None:
+        return
+    tx.contract_payment_state[rent_id] = ContractPaymentState(
+        ps.standard_reserve,
+        ps.additional_reserve,
+        ps.standard_overdraft,
+        ps.additional_overdraft,
+        tx.now,
+        ps.cycles,
+    )
 
 
 def node_has_no_active_contracts(tx: Tx, node_id: int) -> bool:
-    """True when the node has no active node contract and no rent contract."""
+    """HK-20: true when the node has no active node contract and no rent contract (gates
+    `change_power_target(Down)` and `set_dedicated_node_extra_fee`)."""
     active = tx.active_node_contracts.get(node_id)
     return (active is None or len(active) == 0) and node_id not in tx.active_rent_contract_for_node

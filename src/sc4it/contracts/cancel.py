@@ -1,0 +1,59 @@
+"""Cancelling contracts (spec/contracts.md, rules CC-xx): TFChain's `cancel_contract` (the owner) and
+`cancel_contract_collective` (the council). Both end in `lifecycle.cancel_contract`: the contract is
+marked Deleted and settled at once by billing, which removes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import calls as c
+from ..errors import Error, fail
+from ..origins import ensure_council
+from ..tx import Tx
+from ..types import Cause, Contract, RentContract
+from .lifecycle import cancel_contract
+
+
+def ensure_rent_contract_has_no_workloads(tx: Tx, contract: Contract) -> None:
+    """CC-05: a rent contract can be cancelled only when no node contract (Created or in grace) is
+    active on its node (`NodeHasActiveContracts`)."""
+    ct = contract.contract_type
+    if isinstance(ct, RentContract):
+        active = tx.active_node_contracts.get(ct.node_id)
+        if active is not None and len(active):
+            fail(Error.NodeHasActiveContracts)
+
+
+def handle_cancel_contract(tx: Tx, call: c.CancelContract) -> None:
+    """CC-01..CC-06. Origin: signed, the contract's owner. In order: CC-01 the contract exists
+    (`ContractNotExists`); CC-02 its twin exists (`TwinNotExists`); CC-03 the caller is that twin's
+    account (`TwinNotAuthorizedToCancelContract`); CC-05 the rent rule; CC-06 `cancel_contract` with
+    cause `CanceledByUser` (CON-40)."""
+    contract = tx.contracts.get(call.contract_id)
+    if contract is None:
+        fail(Error.ContractNotExists)
+    twin = tx.twins.get(contract.twin_id)
+    if twin is None:
+        fail(Error.TwinNotExists)
+    if twin.account_id != tx.who:
+        fail(Error.TwinNotAuthorizedToCancelContract)
+    ensure_rent_contract_has_no_workloads(tx, contract)
+    cancel_contract(tx, contract.contract_id, Cause.CanceledByUser)
+
+
+def handle_cancel_contract_collective(tx: Tx, call: c.CancelContractCollective) -> None:
+    """CC-10..CC-13. Origin: the council (`BadOrigin`). In order: the contract exists
+    (`ContractNotExists`); the rent rule (CC-05); `cancel_contract` with cause `CanceledByCollective`."""
+    ensure_council(tx)
+    contract = tx.contracts.get(call.contract_id)
+    if contract is None:
+        fail(Error.ContractNotExists)
+    ensure_rent_contract_has_no_workloads(tx, contract)
+    cancel_contract(tx, contract.contract_id, Cause.CanceledByCollective)
+
+
+HANDLERS: dict[type, Callable[[Tx, Any], None]] = {
+    c.CancelContract: handle_cancel_contract,
+    c.CancelContractCollective: handle_cancel_contract_collective,
+}
