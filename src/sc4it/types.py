@@ -384,7 +384,11 @@ class ServiceContractBill:
 
 
 class Recipient(IntEnum):
-    """Who receives a share of a contract's distributed reserve."""
+    """Who receives a share of a contract's distributed reserve (spec/distribution.md DST-06..DST-08):
+    `StakingPool` = roles.staking_pool; `Foundation` / `Sales` = pricing policy 1's foundation /
+    certified-sales account; `Farmer` = the node's farm twin; `SolutionProviders` = each provider of the
+    contract's solution provider gets its take (% of the whole amount) and the rest of the share goes to
+    sales (TFChain before spec 152); `Burn` = destroyed."""
 
     StakingPool = 0
     Foundation = 1

@@ -1,7 +1,15 @@
-"""Billing (the billing issue fills this package).
+"""Billing (spec/billing.md, spec/grace.md, spec/distribution.md).
 
-`bill_contract(tx, contract_id)` is the settlement seam the contract side calls when a contract is
-cancelled: until billing lands it only removes contracts that are already marked Deleted.
+Public names:
+
+- `bill_contract(tx, contract_id)`: bill one contract now (TFChain's `bill_contract`); raises `Fail` on
+  error. The contract side calls it when a contract is cancelled (after marking it Deleted).
+- `HANDLERS`: `BillContractForBlock`, `ChangeBillingFrequency`, `SetDistributionPolicy`.
+- `BLOCK_HOOKS`: `[bill_block]`, run by `runtime.on_block`: bills shard `block % BillingFrequency`, each
+  contract as an atomic step.
+
+Modules: `cost` (pure formulas), `payment` (bill_contract and the grace state machine), `distribution`
+(remit_funds, the distribution policy), `loop` (the block hook, should_bill, the calls).
 """
 
 from __future__ import annotations
@@ -12,15 +20,11 @@ from typing import Any
 from ..events import Event
 from ..state import State
 from ..tx import BlockEnv, Tx
+from . import distribution, loop
+from .loop import bill_block, should_bill
+from .payment import bill_contract, manage_contract_state
 
-HANDLERS: dict[type, Callable[[Tx, Any], None]] = {}
-BLOCK_HOOKS: list[Callable[[State, BlockEnv], tuple[State, list[Event]]]] = []
+__all__ = ["BLOCK_HOOKS", "HANDLERS", "bill_block", "bill_contract", "manage_contract_state", "should_bill"]
 
-
-def bill_contract(tx: Tx, contract_id: int) -> None:
-    """Settlement seam (see module docstring)."""
-    from ..contracts import lifecycle  # type: ignore[attr-defined]
-
-    contract = tx.contracts.get(contract_id)
-    if contract is not None and type(contract.state).__name__ == "Deleted":
-        lifecycle.remove_contract(tx, contract_id)
+HANDLERS: dict[type, Callable[[Tx, Any], None]] = {**loop.HANDLERS, **distribution.HANDLERS}
+BLOCK_HOOKS: list[Callable[[State, BlockEnv], tuple[State, list[Event]]]] = [bill_block]
