@@ -2,7 +2,7 @@
 operations billing uses (reserve, repatriate) with pallet-balances' semantics as TFChain configures it.
 
 sc4it never reaps an account (its nonce must survive to stop replays); see LED-02.
-Conservation (LED-01): Σ(free + reserved) == total_issuance and total_issuance + burned == minted.
+Conservation (LED-03): Σ(free + reserved) == total_issuance and total_issuance + burned == minted.
 """
 
 from __future__ import annotations
@@ -43,17 +43,20 @@ def can_reserve(info: AccountInfo, amount: int, existential_deposit: int) -> boo
 
 
 def reserve(tx: Tx, who: bytes, amount: int) -> None:
-    """LED-07: move `amount` from free to reserved; needs free ≥ amount and free − amount ≥ frozen."""
+    """LED-07: move `amount` from free to reserved; needs free ≥ amount (else FundsUnavailable) and
+    free − amount ≥ frozen (else Frozen). No ED term: billing asks `can_reserve` (LED-06) first."""
     if amount == 0:
         return
     info = account(tx, who)
-    if amount > info.free or info.free - amount < info.frozen:
+    if amount > info.free:
         fail(Error.FundsUnavailable)
+    if info.free - amount < info.frozen:
+        fail(Error.Frozen)
     tx.accounts[who] = AccountInfo(info.nonce, info.free - amount, info.reserved + amount, info.frozen)
 
 
 def unreserve(tx: Tx, who: bytes, amount: int) -> int:
-    """Move up to `amount` back from reserved to free; returns what could not be moved."""
+    """LED-08: move up to `amount` back from reserved to free; returns what could not be moved."""
     info = account(tx, who)
     moved = min(amount, info.reserved)
     if moved:
@@ -62,8 +65,8 @@ def unreserve(tx: Tx, who: bytes, amount: int) -> int:
 
 
 def deposit(tx: Tx, who: bytes, amount: int) -> None:
-    """Credit free balance (LED-03: an account that does not exist is only created with ≥ ED; a smaller
-    credit to a missing account is dust, burned, as pallet-balances drops it)."""
+    """LED-10: credit free balance (LED-04: an account that does not exist is only created with ≥ ED; a
+    smaller credit to a missing account is dust, burned, as pallet-balances drops it); Overflow past u128."""
     if amount == 0:
         return
     info = tx.accounts.get(who)
@@ -79,12 +82,15 @@ def deposit(tx: Tx, who: bytes, amount: int) -> None:
 
 
 def repatriate_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> int:
-    """Move `amount` of `src`'s reserved balance to `dst`'s free balance; returns the remainder that
-    could not be moved (0 on success), as `repatriate_reserved` does."""
+    """LED-11: move up to `amount` of `src`'s reserved balance to `dst`'s free balance (a missing `dst` is
+    created, or the amount is dust if below the ED, see `deposit`); returns the remainder that could not be
+    moved (0 on success), as `repatriate_reserved` does."""
     if amount == 0:
         return 0
     info = account(tx, src)
-    moved = min(amount, info.reserved)
+    # pallet-balances moves reserved funds only down to the frozen amount not covered by free (P-R)
+    held = info.frozen - info.free if info.frozen > info.free else 0
+    moved = min(amount, info.reserved - held if info.reserved > held else 0)
     if moved == 0:
         return amount
     tx.accounts[src] = AccountInfo(info.nonce, info.free, info.reserved - moved, info.frozen)
@@ -96,8 +102,26 @@ def repatriate_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> int:
     return amount - moved
 
 
+def pay_out_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> None:
+    """Billing payouts (spec/distribution.md DST-10, DEV-BIL-6): move exactly `amount` of `src`'s reserved
+    balance to `dst`'s free balance (a missing `dst` is created, or the amount is dust, see `deposit`),
+    whatever `src`'s frozen amount: a contract's reserve is earmarked for its beneficiaries, so a lock added
+    later does not hold it back (`repatriate_reserved` does, as pallet-balances, reference P-R).
+    Precondition (the caller checks): `amount <= reserved`."""
+    if amount == 0:
+        return
+    info = account(tx, src)
+    tx.accounts[src] = AccountInfo(info.nonce, info.free, info.reserved - amount, info.frozen)
+    if src == dst:
+        dinfo = account(tx, dst)
+        tx.accounts[dst] = AccountInfo(dinfo.nonce, dinfo.free + amount, dinfo.reserved, dinfo.frozen)
+    else:
+        deposit(tx, dst, amount)
+
+
 def slash_reserved(tx: Tx, who: bytes, amount: int) -> int:
-    """Destroy up to `amount` of `who`'s reserved balance (counted as burned); returns the remainder."""
+    """LED-12: destroy up to `amount` of `who`'s reserved balance (counted as burned); returns the
+    remainder."""
     info = account(tx, who)
     taken = min(amount, info.reserved)
     if taken:
@@ -107,23 +131,41 @@ def slash_reserved(tx: Tx, who: bytes, amount: int) -> int:
     return amount - taken
 
 
-def withdraw_keep_alive(tx: Tx, who: bytes, amount: int) -> None:
-    """LED-08: debit free balance; the account must keep ≥ frozen and ≥ ED."""
-    info = account(tx, who)
+def withdraw_error(info: AccountInfo, amount: int, existential_deposit: int) -> Error | None:
+    """LED-09: why a keep-alive debit of `amount` from free balance is refused (None: it is allowed)."""
+    if amount == 0:
+        return None
     if amount > info.free:
-        fail(Error.FundsUnavailable)
+        return Error.FundsUnavailable
     rest = info.free - amount
     if rest < info.frozen:
-        fail(Error.Frozen)
-    if rest < tx.config.existential_deposit:
-        fail(Error.NotExpendable)
-    tx.accounts[who] = AccountInfo(info.nonce, rest, info.reserved, info.frozen)
+        return Error.Frozen
+    if rest < existential_deposit:
+        return Error.NotExpendable
+    return None
+
+
+def withdraw_keep_alive(tx: Tx, who: bytes, amount: int) -> None:
+    """LED-09: debit free balance; the account must keep ≥ frozen and ≥ ED."""
+    info = account(tx, who)
+    error = withdraw_error(info, amount, tx.config.existential_deposit)
+    if error is not None:
+        fail(error)
+    if amount:
+        tx.accounts[who] = AccountInfo(info.nonce, info.free - amount, info.reserved, info.frozen)
 
 
 def transfer(tx: Tx, src: bytes, dst: bytes, amount: int) -> None:
-    """LED-09: keep-alive transfer of free balance; creating `dst` needs amount ≥ ED."""
+    """LED-13: keep-alive transfer of free balance: the sender's checks first (LED-09), then creating
+    `dst` needs amount ≥ ED (BelowMinimum). A transfer to oneself passes the same checks and changes
+    nothing (no event), as pallet-balances does."""
+    error = withdraw_error(account(tx, src), amount, tx.config.existential_deposit)
+    if error is not None:
+        fail(error)
     if dst not in tx.accounts and amount < tx.config.existential_deposit:
         fail(Error.BelowMinimum)
+    if src == dst:
+        return
     withdraw_keep_alive(tx, src, amount)
     created = dst not in tx.accounts
     deposit(tx, dst, amount)
@@ -141,7 +183,7 @@ def handle_transfer(tx: Tx, call: c.Transfer) -> None:
 
 
 def handle_mint(tx: Tx, call: c.Mint) -> None:
-    """LED-10: bridge origin; TFT arriving from Stellar is minted to `dest`."""
+    """LED-14: bridge origin; TFT arriving from Stellar is minted to `dest`."""
     ensure_bridge(tx)
     if call.dest not in tx.accounts and call.amount < tx.config.existential_deposit:
         fail(Error.BelowMinimum)
@@ -157,7 +199,7 @@ def handle_mint(tx: Tx, call: c.Mint) -> None:
 
 
 def handle_burn(tx: Tx, call: c.Burn) -> None:
-    """LED-11: bridge origin; TFT leaving to Stellar is burned from `source` (keep-alive)."""
+    """LED-15: bridge origin; TFT leaving to Stellar is burned from `source` (keep-alive)."""
     ensure_bridge(tx)
     withdraw_keep_alive(tx, call.source, call.amount)
     tx.burned = tx.burned + call.amount
