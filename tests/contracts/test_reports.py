@@ -136,7 +136,10 @@ def test_nr08_accumulates_with_farm_policy() -> None:
     assert events == tuple(ev.NruConsumptionReportReceived(r) for r in reports)
 
     def farm_policy_2(tx: Tx) -> None:
-        tx.pricing_policies[2] = _policy(50_000, pid=2)
+        policy = attrs.evolve(_policy(50_000, pid=2), name=b"policy-two")
+        tx.pricing_policies[2] = policy
+        tx.pricing_policy_id_by_name[policy.name] = 2
+        tx.pricing_policy_id = 2
         f = tx.farms[1]
         tx.farms[1] = attrs.evolve(f, pricing_policy_id=2)
 
