@@ -90,6 +90,18 @@ class Farm:
     public_ips: Annotated[tuple[PublicIP, ...], Len(256)]
     dedicated_farm: bool
 
+    def with_public_ips(self, public_ips: tuple[PublicIP, ...]) -> Farm:
+        """This farm with another IP list (a constructor call: cheaper than attrs.evolve)."""
+        return Farm(
+            self.id,
+            self.name,
+            self.twin_id,
+            self.pricing_policy_id,
+            self.certification,
+            public_ips,
+            self.dedicated_farm,
+        )
+
 
 @attrs.frozen(slots=True)
 class Resources:

@@ -19,18 +19,6 @@ def _node_farm(tx: Tx, node_id: int) -> Farm:
     return farm
 
 
-def _with_farm_ips(farm: Farm, public_ips: tuple[PublicIP, ...]) -> Farm:
-    return Farm(
-        farm.id,
-        farm.name,
-        farm.twin_id,
-        farm.pricing_policy_id,
-        farm.certification,
-        public_ips,
-        farm.dedicated_farm,
-    )
-
-
 def reserve_ip(tx: Tx, contract_id: int, nc: NodeContract) -> NodeContract:
     """IPS-01..IPS-06, TFChain's `reserve_ip`: the node contract with its `public_ips_list` filled.
 
@@ -58,7 +46,7 @@ def reserve_ip(tx: Tx, contract_id: int, nc: NodeContract) -> NodeContract:
         new_ips.append(ip)
     if len(taken) < wanted:
         fail(Error.FarmHasNotEnoughPublicIPsFree)
-    tx.farms[farm.id] = _with_farm_ips(farm, tuple(new_ips))
+    tx.farms[farm.id] = farm.with_public_ips(tuple(new_ips))
     return NodeContract(nc.node_id, nc.deployment_hash, nc.deployment_data, nc.public_ips, tuple(taken))
 
 
@@ -76,7 +64,7 @@ def free_ip(tx: Tx, contract_id: int, nc: NodeContract) -> tuple[PublicIP, ...]:
             freed.append(ip)
         new_ips.append(ip)
     if freed:
-        tx.farms[farm.id] = _with_farm_ips(farm, tuple(new_ips))
+        tx.farms[farm.id] = farm.with_public_ips(tuple(new_ips))
     public_ips = tuple(freed)
     tx.emit(IPsFreed(contract_id, public_ips))
     return public_ips

@@ -149,18 +149,6 @@ def _farm_of_owner(tx: Tx, farm_id: int) -> Farm:
     return farm
 
 
-def _with_ips(farm: Farm, public_ips: tuple[PublicIP, ...]) -> Farm:
-    return Farm(
-        farm.id,
-        farm.name,
-        farm.twin_id,
-        farm.pricing_policy_id,
-        farm.certification,
-        public_ips,
-        farm.dedicated_farm,
-    )
-
-
 def handle_create_farm(tx: Tx, call: c.CreateFarm) -> None:
     """FRM-01..07."""
     twin_id = caller_twin_id(tx)
@@ -206,7 +194,7 @@ def handle_add_farm_ip(tx: Tx, call: c.AddFarmIp) -> None:
         fail(Error.IpExists)
     if len(farm.public_ips) >= tx.config.max_farm_public_ips:  # IP-07
         fail(Error.InvalidPublicIP)
-    farm = _with_ips(farm, (*farm.public_ips, ip))  # IP-11
+    farm = farm.with_public_ips((*farm.public_ips, ip))  # IP-11
     tx.farms[farm.id] = farm
     tx.emit(FarmUpdated(farm))  # IP-12
 
@@ -217,7 +205,7 @@ def handle_remove_farm_ip(tx: Tx, call: c.RemoveFarmIp) -> None:
     ips = farm.public_ips
     for index, existing in enumerate(ips):
         if existing.ip == call.ip and existing.contract_id == 0:  # IP-13
-            farm = _with_ips(farm, ips[:index] + ips[index + 1 :])  # IP-14
+            farm = farm.with_public_ips(ips[:index] + ips[index + 1 :])  # IP-14
             tx.farms[farm.id] = farm
             tx.emit(FarmUpdated(farm))  # IP-15
             return
