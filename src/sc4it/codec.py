@@ -2,16 +2,18 @@
 
 The encoding is driven by the type annotations of the attrs records (`sc4it.schema` carries the bounds):
 
-- unsigned integers -> CBOR major type 0, shortest form (ENC-02); booleans -> true/false;
+- unsigned integers -> CBOR major type 0, shortest form; a u128 >= 2^64 -> tag 2 bignum (ENC-02);
+- booleans -> true/false;
 - bytes -> CBOR byte string; optional values -> null or the value;
 - IntEnum -> its integer value; tuples -> arrays;
-- a record -> an array of its fields in declaration order (ENC-03); no CBOR maps, no text, no tags, no floats;
-- a member of a tagged union (`Variant`) -> `[TAG, *fields]` (ENC-04);
+- a record -> an array of its fields in declaration order (ENC-05); no CBOR maps, no text, no floats, no
+  other tags;
+- a member of a tagged union (`Variant`) -> `[TAG, *fields]` (ENC-06);
 - `PMap` -> array of `[key, value]` pairs, `PSet` -> array of items, sorted bytewise by the
-  canonical encoding of the key/item (ENC-05), which is RFC 8949 §4.2.1's order.
+  canonical encoding of the key/item (ENC-08), which is RFC 8949 §4.2.1's order.
 
-Decoding is strict (ENC-06): the bytes must be exactly the canonical encoding of the value they decode to
-(re-encoded and compared, which rejects non-minimal integers, indefinite lengths, tags and trailing
+Decoding is strict (ENC-09, ENC-10): the bytes must be exactly the canonical encoding of the value they
+decode to (re-encoded and compared, which rejects non-minimal integers, indefinite lengths, tags and trailing
 bytes); every integer must be within its width and every length within its bounds. Any failure raises one
 `DecodeError` naming the field path.
 """
@@ -141,8 +143,20 @@ def _tuple(inner: _Codec, b: Len | None) -> _Codec:
     return _Codec(enc, dec)
 
 
-def _key(b: bytes) -> bytes:
-    return b
+def _fixed_tuple(items: tuple[_Codec, ...]) -> _Codec:
+    """`tuple[A, B]`: an array of exactly len(items) elements, each with its own codec (ENC-07)."""
+    n = len(items)
+
+    def enc(v: Any) -> Any:
+        return [c.enc(i) for c, i in zip(items, v, strict=True)]
+
+    def dec(x: Any, path: str) -> tuple[Any, ...]:
+        seq = _seq(x, path)
+        if len(seq) != n:
+            raise _err(path, f"array of {len(seq)} items; expected exactly {n}")
+        return tuple(c.dec(item, f"{path}[{i}]") for i, (c, item) in enumerate(zip(items, seq, strict=True)))
+
+    return _Codec(enc, dec)
 
 
 def _pmap(kc: _Codec, vc: _Codec) -> _Codec:
@@ -298,7 +312,10 @@ def _build(t: Any) -> _Codec:
             return _variant_union(args, t)
         raise TypeError(f"unsupported union {t!r}")
     if origin is tuple:
-        return _tuple(codec_for(get_args(t)[0]), None)
+        args = get_args(t)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return _tuple(codec_for(args[0]), None)
+        return _fixed_tuple(tuple(codec_for(a) for a in args))  # e.g. the (node id, hash) map key
     if origin is PMap:
         k, v = get_args(t)
         return _pmap(codec_for(k), codec_for(v))
@@ -325,7 +342,9 @@ def encode(value: Any, t: Any = None) -> bytes:
     return cbor2.dumps(to_obj(value, t), canonical=True)
 
 
-def decode(data: bytes, t: type[T] | Any, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> T:
+def decode(
+    data: bytes | bytearray | memoryview, t: type[T] | Any, *, max_bytes: int | None = DEFAULT_MAX_BYTES
+) -> T:
     """Decode untrusted bytes to a value of type `t`, or raise `DecodeError`."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DecodeError("<root>", f"expected bytes, got {type(data).__name__}")
@@ -343,7 +362,9 @@ def decode(data: bytes, t: type[T] | Any, *, max_bytes: int | None = DEFAULT_MAX
     except Exception as e:  # pragma: no cover - a decoded value always re-encodes
         raise DecodeError("<root>", f"cannot re-encode: {e}") from None
     if again != data:
-        raise DecodeError("<root>", "not canonical (non-minimal, tagged, indefinite or trailing bytes)")
+        at = next((i for i, (a, b) in enumerate(zip(again, data, strict=False)) if a != b), len(again))
+        why = "non-minimal, tagged, indefinite, unsorted or trailing bytes"
+        raise DecodeError("<root>", f"not canonical at byte {at} ({why})")
     return typing.cast(T, value)
 
 

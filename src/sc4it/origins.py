@@ -1,4 +1,4 @@
-"""Restricted origins (spec/signing.md SIG-10..): calls TFChain limits to the council (its
+"""Restricted origins (spec/signing.md SIG-13): calls TFChain limits to the council (its
 `RestrictedOrigin`), the price oracle (session validators) or the bridge are accepted only from the
 accounts configured in `State.roles`, usually multisig accounts."""
 

@@ -17,11 +17,12 @@ from .errors import Error, Fail
 from .events import Event
 from .signing import SignedCall, signing_payload, verify
 from .state import State
-from .tx import BlockEnv, Tx
+from .tx import NOTHING_TOUCHED, BlockEnv, Touched, Tx
 from .types import AccountInfo
 
 Handler = Callable[[Tx, Any], None]
-BlockHook = Callable[[State, BlockEnv], tuple[State, list[Event]]]
+BlockHook = Callable[[Tx], None]
+"""A per-block hook works on the block's transaction; it makes its own steps atomic (`Tx.savepoint`)."""
 
 
 @attrs.frozen(slots=True)
@@ -32,6 +33,9 @@ class Outcome:
     state: State
     events: tuple[Event, ...] = ()
     error: Error | None = None
+    touched: Touched = attrs.field(default=NOTHING_TOUCHED, eq=False, repr=False)
+    """The keys and fields the transaction wrote (`Tx.touched`), for incremental commitments
+    (`sc4it.commitment`); not part of the outcome's value (ignored by `==`)."""
 
     @property
     def ok(self) -> bool:
@@ -62,7 +66,7 @@ def handlers() -> dict[type, Handler]:
 
 
 def check_validity(state: State, signed: SignedCall) -> Error | None:
-    """SIG-02..SIG-08: everything about a signed call that does not depend on what it does."""
+    """SIG-05..SIG-11: everything about a signed call that does not depend on what it does."""
     if signed.chain_id != state.chain_id:
         return Error.WrongChainId
     spec = signed.multisig
@@ -89,14 +93,15 @@ def check_validity(state: State, signed: SignedCall) -> Error | None:
             return Error.BadSignature
         return None
     members = set(spec.signatories)
-    seen: set[bytes] = set()
-    for sig in signed.signatures:
-        if sig.public_key not in members or sig.public_key in seen:
+    verified: set[tuple[bytes, bytes]] = set()
+    for sig in signed.signatures:  # SIG-10: every signature valid and by a member; duplicates count once
+        pair = (sig.public_key, sig.signature)
+        if pair in verified:
+            continue  # an exact repeat is not verified twice
+        if sig.public_key not in members or not verify(sig.public_key, payload, sig.signature):
             return Error.BadSignature
-        if not verify(sig.public_key, payload, sig.signature):
-            return Error.BadSignature
-        seen.add(sig.public_key)
-    if len(seen) < spec.threshold:
+        verified.add(pair)
+    if len({public_key for public_key, _ in verified}) < spec.threshold:
         return Error.NotEnoughSignatures
     return None
 
@@ -116,17 +121,16 @@ def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
         return Outcome(state, (), f.error)
     info = tx.accounts.get(signed.signer) or AccountInfo()
     tx.accounts[signed.signer] = AccountInfo(info.nonce + 1, info.free, info.reserved, info.frozen)
-    return Outcome(tx.commit(), tuple(tx.events), None)
+    return Outcome(tx.commit(), tuple(tx.events), None, tx.touched())
 
 
 def on_block(state: State, env: BlockEnv) -> Outcome:
-    """Run the per-block hooks (billing) for block `env`. A hook is a sequence of atomic steps (one per
-    contract billed); a failing step leaves no trace and does not stop the others."""
-    events: list[Event] = []
+    """Run the per-block hooks (billing) for block `env`, on one transaction. A hook is a sequence of
+    atomic steps (one per contract billed); a failing step leaves no trace and does not stop the others."""
+    tx = Tx(state, env)
     for hook in _block_hooks():
-        state, hook_events = hook(state, env)
-        events.extend(hook_events)
-    return Outcome(state, tuple(events), None)
+        hook(tx)
+    return Outcome(tx.commit(), tuple(tx.events), None, tx.touched())
 
 
 def _block_hooks() -> list[BlockHook]:
