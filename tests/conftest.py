@@ -23,3 +23,6 @@ settings.register_profile(
     "nightly", max_examples=5000, deadline=None, print_blob=True, suppress_health_check=_SLOW_DATA
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+if os.environ.get("SC4IT_RECORD_VECTORS"):  # `sc4it vectors generate`: the tests emit the vectors
+    pytest_plugins = ["tests.vectors_recorder"]

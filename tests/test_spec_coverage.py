@@ -1,131 +1,33 @@
 """Traceability between spec/, the tests and the errors (spec/README.md, "Traceability").
 
-One test collects every problem and reports them all in one assertion message:
+The parsing and scanning live in `sc4it.speccov` (shared with `sc4it spec coverage`). One test collects
+every problem and reports them all in one assertion message:
 
 1. a rule id defined in spec/ that no test cites (DEV-*/EXT-* entries excepted);
 2. an id cited by a test that no spec file defines;
 3. an id defined twice, or referenced by a spec file but defined nowhere;
 4. a defined id whose prefix is missing from spec/README.md's table;
-5. an `Error` member that no test mentions as `Error.Name` (unless it is in NEVER_RAISED, with the reason it
-   cannot occur), and a NEVER_RAISED member that src/ raises after all.
+5. an `Error` member that no test mentions as `Error.Name` (unless it is in `speccov.NEVER_RAISED`, with
+   the reason it cannot occur), and a NEVER_RAISED member that src/ raises after all.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from pathlib import Path
-
+from sc4it import speccov
 from sc4it.errors import Error
+from sc4it.speccov import DEFINITION, definition_of
 
 from .support import ROOT
 
 SPEC = ROOT / "spec"
-TESTS = ROOT / "tests"
 SRC = ROOT / "src" / "sc4it"
-
-ID = r"[A-Z]{2,5}(?:-[A-Z]{2,6})?-\d{1,3}"
-CITE = re.compile(rf"\b({ID})\b")
-DEFINITION = re.compile(
-    rf"^(?:\s*(?:[-*]\s+)?\*\*(?P<bullet>{ID})\*\*"  # - **LED-03** ...
-    rf"|\s*\|\s*(?:\*\*)?(?P<cell>{ID})(?:\*\*)?\s*\|"  # | NC-07 | ... |
-    rf"|#{{2,4}}\s+(?P<heading>{ID})\b)"  # ### SVC-01 ... / ## DEV-REG-1: ...
-)
-UNCITED_OK = ("DEV-", "EXT-")
-"""Deviation and extension entries document differences; the rules they touch carry the cited ids."""
-
-_DEAD = "declared by TFChain's pallet, raised by no extrinsic (reference §6.1)"
-
-NEVER_RAISED: dict[str, str] = {
-    "NodeNotAuthorizedToDeployContract": _DEAD,
-    "NotEnoughResourcesOnNode": _DEAD,
-    "NodeNotAuthorizedToReportResources": _DEAD,
-    "MethodIsDeprecated": "only TFChain's deprecated extrinsics return it; sc4it does not have them (§6.1)",
-    "FarmIsNotDedicated": _DEAD,
-    "FailedToFreeIPs": "free_ip errors are logged and ignored at contract removal (reference §4.10), so it "
-    "never becomes a call's error",
-}
-
-
-def _prefix(rule_id: str) -> str:
-    return rule_id.split("-")[0]
-
-
-def spec_definitions() -> tuple[dict[str, list[str]], dict[str, set[str]]]:
-    """({id: [files defining it]}, {id: {files referencing it}})."""
-    defined: dict[str, list[str]] = defaultdict(list)
-    referenced: dict[str, set[str]] = defaultdict(set)
-    for path in sorted(SPEC.glob("*.md")):
-        for line in path.read_text().splitlines():
-            m = DEFINITION.match(line)
-            own = None
-            if m:
-                own = m.group("bullet") or m.group("cell") or m.group("heading")
-                defined[own].append(path.name)
-            if path.name == "README.md":
-                continue  # the conventions quote example ids
-            for cited in CITE.findall(line):
-                if cited != own:
-                    referenced[cited].add(path.name)
-    return defined, referenced
-
-
-def readme_prefixes() -> set[str]:
-    """The prefixes listed in the second column of spec/README.md's table of files."""
-    prefixes: set[str] = set()
-    for line in (SPEC / "README.md").read_text().splitlines():
-        cells = [c.strip() for c in line.split("|")]
-        if len(cells) > 3 and cells[1].startswith("`") and cells[1].endswith(".md`"):
-            prefixes |= set(re.findall(r"\b[A-Z]{2,5}\b", cells[2]))
-    return prefixes
-
-
-def _test_files() -> list[Path]:
-    return sorted(p for p in TESTS.rglob("test_*.py") if p.name != Path(__file__).name)
 
 
 def test_spec_tests_and_errors_are_traceable() -> None:
     """Every rule is cited by a test, every cited id exists, every Error is produced by a test."""
-    defined, referenced = spec_definitions()
-    known = readme_prefixes() | {_prefix(i) for i in defined}
-    cited: dict[str, set[str]] = defaultdict(set)
-    error_mentions: set[str] = set()
-    for path in _test_files():
-        text = path.read_text()
-        rel = str(path.relative_to(ROOT))
-        for rule in CITE.findall(text):
-            if _prefix(rule) in known:
-                cited[rule].add(rel)
-        error_mentions |= set(re.findall(r"\bError\.([A-Za-z_]\w*)", text))
-
-    problems: list[str] = []
-    for rule in sorted(defined):
-        if len(defined[rule]) > 1:
-            problems.append(f"{rule} is defined more than once: {', '.join(defined[rule])}")
-        if rule not in cited and not rule.startswith(UNCITED_OK):
-            problems.append(f"{rule} ({defined[rule][0]}) is cited by no test")
-    for rule in sorted(set(cited) - set(defined)):
-        problems.append(f"{rule} is cited by {', '.join(sorted(cited[rule]))} but defined in no spec file")
-    for rule in sorted(set(referenced) - set(defined)):
-        if _prefix(rule) in known:
-            problems.append(
-                f"{rule} is referenced by spec/{', spec/'.join(sorted(referenced[rule]))} but defined nowhere"
-            )
-    listed = readme_prefixes()
-    for prefix in sorted({_prefix(i) for i in defined} - listed):
-        problems.append(f"prefix {prefix} is used by a definition but missing from spec/README.md's table")
-
-    src = "\n".join(p.read_text() for p in SRC.rglob("*.py") if p.name != "errors.py")
-    for member in Error:
-        name = member.name
-        if name in NEVER_RAISED:
-            if re.search(rf"fail\(\s*Error\.{name}\b", src):
-                problems.append(f"Error.{name} is listed as never raised but src/ raises it")
-        elif name not in error_mentions:
-            problems.append(f"Error.{name} is produced by no test (or add it to NEVER_RAISED with a reason)")
-    for name in sorted(set(NEVER_RAISED) - {m.name for m in Error}):
-        problems.append(f"NEVER_RAISED lists {name}, which is not an Error member")
-
+    spec = speccov.load_spec(SPEC)
+    tests = speccov.load_tests(ROOT, spec.known_prefixes())
+    problems = speccov.problems(spec, tests, [m.name for m in Error], speccov.source_text(SRC))
     assert not problems, f"{len(problems)} traceability problems:\n" + "\n".join(problems)
 
 
@@ -140,8 +42,7 @@ def test_definition_syntax() -> None:
         "## DEV-REG-1: title": "DEV-REG-1",
     }
     for line, rule in forms.items():
-        m = DEFINITION.match(line)
-        assert m is not None and (m.group("bullet") or m.group("cell") or m.group("heading")) == rule
+        assert definition_of(line) == rule
     for line in (
         "see LED-03 and NC-07",
         "| rule | LED-03 |",
@@ -149,3 +50,72 @@ def test_definition_syntax() -> None:
         "- LED-03 plain",
     ):
         assert DEFINITION.match(line) is None
+
+
+def test_problems_are_reported() -> None:
+    """Each kind of problem is detected (on a synthetic spec and test set, not the repository's)."""
+    spec = speccov.parse_spec(
+        [
+            ("README.md", "| `a.md` | AA | x |\n- **AA-99** example\n"),
+            ("a.md", "- **AA-01** one\n| AA-02 | two |\n### AA-02 again\nsee AA-07\n- **ZZ-01** z\n"),
+        ]
+    )
+    tests = speccov.scan_tests(
+        [("tests/test_a.py", 'def test_x() -> None:\n    """AA-01 AA-05: Error.Known"""\n')],
+        spec.known_prefixes(),
+    )
+    assert tests.tests["AA-01"] == {"tests/test_a.py::test_x"}
+    found = speccov.problems(spec, tests, ["Known", "Unseen", "Dead"], "fail(Error.Dead)", {"Dead": "why"})
+    assert found == [
+        "AA-02 is defined more than once: a.md, a.md",
+        "AA-02 (a.md) is cited by no test",
+        "AA-99 (README.md) is cited by no test",
+        "ZZ-01 (a.md) is cited by no test",
+        "AA-05 is cited by tests/test_a.py but defined in no spec file",
+        "AA-07 is referenced by spec/a.md but defined nowhere",
+        "prefix ZZ is used by a definition but missing from spec/README.md's table",
+        "Error.Unseen is produced by no test (or add it to NEVER_RAISED with a reason)",
+        "Error.Dead is listed as never raised but src/ raises it",
+    ]
+
+
+def test_citations_attributed_to_test_functions() -> None:
+    """A citation inside a test function (decorators included) is listed under that test; one outside
+    any test function under the file."""
+    source = (
+        '"""Module docstring: AA-03."""\n'
+        "import pytest\n\n\n"
+        '@pytest.mark.parametrize("x", [pytest.param(1, id="AA-04")])\n'
+        "def test_p(x: int) -> None:\n"
+        '    """AA-01"""\n\n\n'
+        "class TestGroup:\n"
+        "    def test_m(self) -> None:\n"
+        "        assert True  # AA-02\n"
+    )
+    cites, _ = speccov.scan_test_source("t.py", source, {"AA"})
+    assert cites == {
+        "AA-03": {"t.py"},
+        "AA-04": {"t.py::test_p"},
+        "AA-01": {"t.py::test_p"},
+        "AA-02": {"t.py::TestGroup::test_m"},
+    }
+
+
+def test_calls_index_matches_the_code() -> None:
+    """spec/calls.md has one row per call class, with the call's tag and its parameters in declaration
+    order, and names only Error members."""
+    import attrs
+
+    from sc4it import calls
+
+    rows = speccov.parse_calls_index((SPEC / "calls.md").read_text())
+    by_name = {r.name: r for r in rows}
+    assert len(by_name) == len(rows), "a call is listed twice"
+    assert set(by_name) == {c.__name__ for c in calls.ALL_CALLS}
+    errors = {m.name for m in Error}
+    for cls in calls.ALL_CALLS:
+        row = by_name[cls.__name__]
+        assert row.tag == cls.TAG, cls.__name__
+        assert row.params == tuple(f.name for f in attrs.fields(cls)), cls.__name__  # type: ignore[arg-type]
+        assert set(row.errors) <= errors, (cls.__name__, set(row.errors) - errors)
+    assert set(speccov.SETTLEMENT_ERRORS) <= errors

@@ -40,8 +40,8 @@ def _with_twin(name: str = "eve-2") -> Any:
 
 
 def test_create_node_stores_node_and_indexes() -> None:
-    """NOD-01..07, DEV-REG-6: node id = counter + 1, Diy, created = now, indexes, NodeStored, no power
-    entry (default Up/Up)."""
+    """NOD-01, NOD-05, NOD-06, NOD-07, DEV-REG-6: node id = counter + 1, Diy, created = now, indexes,
+    NodeStored, no power entry (default Up/Up)."""
     s = _with_twin()
     r = resources(sru=100, cru=1, mru=2)
     out = run(s, "eve-2", calls.CreateNode(2, r))
@@ -77,7 +77,8 @@ def test_create_node_resource_minimums(r: Resources, error: Error) -> None:
 
 
 def test_create_node_check_order() -> None:
-    """NOD-01..03 order: FarmNotExists before TwinNotExists; NodeWithTwinIdExists before resources."""
+    """NOD-01, NOD-02, NOD-03 order: FarmNotExists before TwinNotExists; NodeWithTwinIdExists before
+    resources."""
     s = fresh_account(world(), "eve-2")  # no twin
     failed(s, run(s, "eve-2", calls.CreateNode(99, Resources())), Error.FarmNotExists)
     failed(s, run(s, "eve-2", calls.CreateNode(1, Resources())), Error.TwinNotExists)
@@ -128,8 +129,8 @@ def test_update_certified_node_resets_on_change() -> None:
 
 
 def test_update_node_errors_in_order() -> None:
-    """NOD-10..12 order: NodeNotExists, TwinNotExists, NodeUpdateNotAuthorized (before FarmNotExists),
-    FarmNotExists (before resources), then NOD-04."""
+    """NOD-10, NOD-11, NOD-12 order: NodeNotExists, TwinNotExists, NodeUpdateNotAuthorized (before
+    FarmNotExists), FarmNotExists (before resources), then NOD-04."""
     s = fresh_account(world(), "eve-2")
     failed(s, run(s, "eve-2", calls.UpdateNode(99, 99, Resources())), Error.NodeNotExists)
     failed(s, run(s, "eve-2", calls.UpdateNode(1, 99, Resources())), Error.TwinNotExists)
@@ -168,7 +169,7 @@ def test_resources_changed_wiggle(before: int, after: int, changed: bool) -> Non
 
 
 def test_set_node_certification_by_council() -> None:
-    """NOD-20..22: the council certifies; NodeUpdated then NodeCertificationSet."""
+    """NOD-20, NOD-22: the council certifies; NodeUpdated then NodeCertificationSet."""
     s = world()
     out = council(s, calls.SetNodeCertification(1, NodeCertification.Certified))
     s2 = ok(out)
@@ -210,8 +211,8 @@ def test_set_node_certification_errors() -> None:
 
 
 def test_delete_node_farm_removes_node_and_indexes() -> None:
-    """NOD-30..34, DEV-REG-4: the farmer deletes a node; node, twin index, farm set entry, power and
-    extra-fee entries go; NodeDeleted; the twin stays and can register a new node."""
+    """NOD-30, NOD-32, NOD-34, DEV-REG-4: the farmer deletes a node; node, twin index, farm set entry,
+    power and extra-fee entries go; NodeDeleted; the twin stays and can register a new node."""
     s = world()
 
     def setup(tx: Tx) -> None:

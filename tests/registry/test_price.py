@@ -20,8 +20,8 @@ from .helpers import ENV, council, edit, failed, ok, oracle, run, world
 
 
 def test_set_prices_first_observation() -> None:
-    """TFT-01..05: the oracle's first price: stored, ring of one, average = price, last_block_set is the
-    reported block; PriceStored then AveragePriceStored; min/max unchanged."""
+    """TFT-01, TFT-02, TFT-04, TFT-05: the oracle's first price: stored, ring of one, average = price,
+    last_block_set is the reported block; PriceStored then AveragePriceStored; min/max unchanged."""
     s = world()
     out = oracle(s, calls.SetPrices(42, 77))
     s2 = ok(out)
@@ -168,8 +168,8 @@ def test_both_events_when_bounds_inverted() -> None:
 
 
 def test_set_min_and_max_price() -> None:
-    """TFT-10..13, EXT-REG-2: council moves the bounds; MinPriceStored / MaxPriceStored; the average is
-    not recomputed."""
+    """TFT-10, TFT-11, TFT-12, TFT-13, EXT-REG-2: council moves the bounds; MinPriceStored /
+    MaxPriceStored; the average is not recomputed."""
     s = world()
     out = council(s, calls.SetMinTftPrice(999))
     s2 = ok(out)

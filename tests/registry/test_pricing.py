@@ -32,7 +32,7 @@ def _update(pid: int, name: bytes, value: int = 7) -> calls.UpdatePricingPolicy:
 
 
 def test_create_pricing_policy() -> None:
-    """PRC-01..04: council creates policy 2, version 2, name indexed; PricingPolicyStored."""
+    """PRC-01, PRC-03, PRC-04: council creates policy 2, version 2, name indexed; PricingPolicyStored."""
     s = world()
     out = council(s, _create(b"second"))
     s2 = ok(out)

@@ -95,7 +95,7 @@ def test_validate_relay_address(relay: bytes, valid: bool) -> None:
 
 
 def test_bond_twin_account() -> None:
-    """TWN-10..12: a stash bonds itself to a twin; a second bond replaces the first."""
+    """TWN-10, TWN-12: a stash bonds itself to a twin; a second bond replaces the first."""
     s = world()
     out = run(s, "bob", calls.BondTwinAccount(ALICE_TWIN))
     s2 = ok(out)
