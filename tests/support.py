@@ -5,7 +5,8 @@
 - `assert_rejected`: the outcome of a failed call (same state object, same root, no events);
 - `conservation_problems`: LED-03 as a list of messages;
 - `strategy_for(t)`: a Hypothesis strategy for any encodable type, built from its annotations (the same
-  annotations the codec reads), and `encodable_types()`: every record and tagged union sc4it encodes;
+  annotations the codec reads), and `encodable_types()`: every record and tagged union sc4it encodes
+  (both re-exported from their public home, `sc4it.testing.strategies`);
 - `encoding_tables()`: the generated appendix of spec/encoding.md (`python -m tests.support
   encoding-tables --write` rewrites it; tests/test_codec.py checks it is in sync).
 """
