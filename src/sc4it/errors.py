@@ -100,6 +100,7 @@ class Error(Enum):
     AccountUnauthorizedToSetPrice = (_P, 0)
     MaxPriceBelowMinPriceError = (_P, 1)
     MinPriceAboveMaxPriceError = (_P, 2)
+    MinTftPriceIsZero = (_P, 10)  # sc4it: a zero minimum would let billing divide by zero (DEV-TFT-1)
 
     # --- pallet-smart-contract (TFChain's declaration order) -------------------------------------
     # (TwinNotExists, NodeNotExists, FarmNotExists, NodeHasActiveContracts and PricingPolicyNotExists

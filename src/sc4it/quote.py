@@ -336,6 +336,10 @@ def apply_proposal(state: State, proposal: PolicyProposal) -> State:
         if p.discount_for_dedication_nodes is None
         else p.discount_for_dedication_nodes,
     )
+    new_name = tx.pricing_policies[BILLING_POLICY_ID].name
+    if new_name != current.name:  # keep the by-name index exact (INV-11)
+        del tx.pricing_policy_id_by_name[current.name]
+        tx.pricing_policy_id_by_name[new_name] = BILLING_POLICY_ID
     if p.tft_price is not None:
         t = tx.tft_price
         tx.tft_price = TftPrice(p.tft_price, p.tft_price, t.min, t.max, t.last_block_set, t.history)

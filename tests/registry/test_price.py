@@ -192,7 +192,14 @@ def test_set_min_max_errors() -> None:
     failed(s, council(s, calls.SetMaxTftPrice(10)), Error.MaxPriceBelowMinPriceError)
     failed(s, council(s, calls.SetMaxTftPrice(9)), Error.MaxPriceBelowMinPriceError)
     assert ok(council(s, calls.SetMaxTftPrice(11))).tft_price.max == 11
-    assert ok(council(s, calls.SetMinTftPrice(0))).tft_price.min == 0
+    assert ok(council(s, calls.SetMinTftPrice(1))).tft_price.min == 1
+
+
+def test_min_price_cannot_be_zero() -> None:
+    """TFT-14 (DEV-TFT-1): a zero minimum is refused with MinTftPriceIsZero, before the max check, and
+    changes nothing; billing's price (the clamped average) is therefore never 0."""
+    s = world()
+    failed(s, council(s, calls.SetMinTftPrice(0)), Error.MinTftPriceIsZero)
 
 
 def test_config_default_ring_length() -> None:

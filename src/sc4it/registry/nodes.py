@@ -135,7 +135,7 @@ def handle_create_node(tx: Tx, call: c.CreateNode) -> None:
 
 
 def handle_update_node(tx: Tx, call: c.UpdateNode) -> None:
-    """NOD-10..15 (the node's own twin)."""
+    """NOD-10..16 (the node's own twin)."""
     node = tx.nodes.get(call.node_id)
     if node is None:  # NOD-10
         fail(Error.NodeNotExists)
@@ -147,6 +147,8 @@ def handle_update_node(tx: Tx, call: c.UpdateNode) -> None:
     if call.farm_id not in tx.farms:  # NOD-12
         fail(Error.FarmNotExists)
     validate_resources(call.resources)  # NOD-04
+    if node.farm_id != call.farm_id and not hooks.node_has_no_active_contracts(tx, node.id):  # NOD-16
+        fail(Error.NodeHasActiveContracts)  # its contracts hold IPs of the old farm (DEV-REG-7)
     if node.farm_id != call.farm_id:  # NOD-14
         _remove_from_farm(tx, node.farm_id, node.id)
         _add_to_farm(tx, call.farm_id, node.id)

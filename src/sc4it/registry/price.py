@@ -63,9 +63,11 @@ def handle_set_prices(tx: Tx, call: c.SetPrices) -> None:
 
 
 def handle_set_min_tft_price(tx: Tx, call: c.SetMinTftPrice) -> None:
-    """TFT-10..11 (council)."""
+    """TFT-10, TFT-11, TFT-14 (council)."""
     ensure_council(tx)
     old = tx.tft_price
+    if call.price == 0:  # TFT-14: billing divides by the price (DEV-TFT-1)
+        fail(Error.MinTftPriceIsZero)
     if not call.price < old.max:  # TFT-10
         fail(Error.MinPriceAboveMaxPriceError)
     tx.tft_price = TftPrice(old.price, old.average, call.price, old.max, old.last_block_set, old.history)
