@@ -25,6 +25,9 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Mod
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from .report import write_tables
+
+    write_tables(terminalreporter)  # the scale benchmarks (bench_billing, bench_contracts, ...)
     if not RESULTS:
         return
     tr = terminalreporter

@@ -8,10 +8,12 @@ builds the new `State` from the changed fields only.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
+import immutables
 
 from .pmap import PMap, PSet
 from .schema import U64
@@ -54,21 +56,44 @@ class BlockEnv:
         return self.timestamp // 1000
 
 
+_NO_KEYS_SET: Any = frozenset()
+
+
 class MapView(Generic[K, V]):
-    """A handler's read/write view of one storage map."""
+    """A handler's read/write view of one storage map (created by `Tx` on first use).
 
-    __slots__ = ("_m", "dirty")
+    The view works on the `immutables.Map` inside the `PMap` (`PMap` is a thin adapter over it,
+    sc4it.pmap) and wraps the result in a `PMap` again only when asked (`current`, `commit`): a read is
+    then one C call (`get` is the map's own bound method) and a write one C call plus bookkeeping.
 
-    def __init__(self, m: PMap[K, V]) -> None:
-        self._m = m
-        self.dirty = False
+    `written` is the set of keys set or deleted through this view (see `Tx.touched`): a superset of the
+    keys whose value differs from the base map, which an incremental commitment folds in
+    (`sc4it.commitment`). Recording a key is one set insertion; nothing is hashed on a write."""
+
+    # No __slots__: `get` below is shadowed by an instance attribute (the map's own bound `get`) from the
+    # first read on, and `dirty` / `written` start as class-level defaults, so opening a view is cheap.
+    dirty: bool = False
+    written: set[K] = _NO_KEYS_SET
+    """`_NO_KEYS` until the first write, then a set of the view's own."""
+
+    def __init__(self, name: str, base: PMap[K, V], dirty_names: list[str]) -> None:
+        self.name = name
+        self._pmap: PMap[K, V] | None = base
+        self._m = base._m  # see `_raw`
+        self._dirty_names = dirty_names  # names, not views: a Tx and its views form no reference cycle
+
+    def get(self, key: K) -> V | None:
+        """The value of `key`, or None. (The first call binds the map's own `get` on the instance.)"""
+        get = self.get = self._m.get
+        return get(key)
 
     @property
     def current(self) -> PMap[K, V]:
-        return self._m
-
-    def get(self, key: K) -> V | None:
-        return self._m.get(key)
+        """The map as this transaction sees it (the very base `PMap` while nothing was written)."""
+        pm = self._pmap
+        if pm is None:
+            pm = self._pmap = _wrap(self._m)
+        return pm
 
     def __getitem__(self, key: K) -> V:
         return self._m[key]
@@ -80,26 +105,76 @@ class MapView(Generic[K, V]):
         return len(self._m)
 
     def items(self) -> Iterator[tuple[K, V]]:
-        return self._m.items()
+        return iter(self._m.items())
+
+    def _replace(self, m: immutables.Map[K, V]) -> None:
+        """Make `m` the current map (a write); the first write enlists the view in its Tx's dirty list."""
+        self._m = m
+        self._pmap = None
+        self.get = m.get
+        if not self.dirty:
+            self._enlist()
+
+    def _enlist(self) -> None:
+        """The first write (since the view was created or rolled back): join the Tx's dirty views."""
+        self.dirty = True
+        self._dirty_names.append(self.name)
+        if self.written is _NO_KEYS:
+            self.written = set()
+
+    def _restore(self, m: immutables.Map[K, V], pmap: PMap[K, V] | None, dirty: bool) -> None:
+        self._m = m
+        self._pmap = pmap
+        self.get = m.get
+        self.dirty = dirty
 
     def __setitem__(self, key: K, value: V) -> None:
-        self._m = self._m.set(key, value)
-        self.dirty = True
+        m = self._m = self._m.set(key, value)  # `_replace`, inlined: the most frequent write
+        self._pmap = None
+        self.get = m.get
+        if not self.dirty:
+            self._enlist()
+        self.written.add(key)
 
     def __delitem__(self, key: K) -> None:
-        self._m = self._m.delete(key)
-        self.dirty = True
+        """Remove `key` (removing a missing key changes nothing, as `PMap.delete`)."""
+        m = self._m
+        self._replace(m.delete(key) if key in m else m)
+        self.written.add(key)
 
     def pop(self, key: K) -> V | None:
         value = self._m.get(key)
         if value is not None:
-            self._m = self._m.delete(key)
-            self.dirty = True
+            self._replace(self._m.delete(key))
+            self.written.add(key)
         return value
 
 
+_NO_KEYS: Any = _NO_KEYS_SET
+"""`MapView.written` of a view never written (shared, never added to)."""
+
+
+def _raw(m: PMap[K, V]) -> immutables.Map[K, V]:
+    """The `immutables.Map` a `PMap` adapts. `_raw` and `_wrap` (and `MapView.__init__`) are the only
+    code outside sc4it.pmap that relies on `PMap` being a one-slot adapter over an `immutables.Map`."""
+    return m._m
+
+
+def _wrap(m: immutables.Map[K, V]) -> PMap[K, V]:
+    """`PMap(m)` without its constructor's type dispatch (`m` is known to be an `immutables.Map`)."""
+    pm: PMap[K, V] = _new_pmap(PMap)
+    pm._m = m
+    return pm
+
+
+_new_pmap = object.__new__
+
+
 class _MapField(Generic[K, V]):
-    """Descriptor: `tx.twins` is the (lazily created) `MapView` of `State.twins`."""
+    """Descriptor: `tx.twins` is the (lazily created) `MapView` of `State.twins`.
+
+    A non-data descriptor: the view it creates is stored in the instance `__dict__` (which is the
+    `Tx._views` registry), so every later `tx.twins` is a plain attribute read that skips this method."""
 
     __slots__ = ("name",)
 
@@ -113,11 +188,8 @@ class _MapField(Generic[K, V]):
     def __get__(self, tx: Tx | None, owner: type) -> MapView[K, V] | _MapField[K, V]:
         if tx is None:
             return self
-        views = tx._views
-        view = views.get(self.name)
-        if view is None:
-            view = MapView(getattr(tx.base, self.name))
-            views[self.name] = view
+        # Only reached on the first access: afterwards the instance dict answers (see the class docstring).
+        view = tx._views[self.name] = MapView(self.name, getattr(tx.base, self.name), tx._dirty_names)
         return view
 
 
@@ -189,7 +261,18 @@ class Tx:
     billing_frequency: _ScalarField[int] = _ScalarField()
     distribution_policy: _ScalarField[DistributionPolicy] = _ScalarField()
 
-    __slots__ = ("_scalars", "_views", "base", "config", "env", "events", "who")
+    __slots__ = (
+        "__dict__",
+        "_dirty_names",
+        "_scalars",
+        "_views",
+        "base",
+        "config",
+        "env",
+        "events",
+        "memo",
+        "who",
+    )
 
     def __init__(self, base: State, env: BlockEnv, who: bytes = bytes(32)) -> None:
         self.base = base
@@ -197,8 +280,15 @@ class Tx:
         self.env = env
         self.who = who
         self.events: list[Event] = []
-        self._views: dict[str, MapView[Any, Any]] = {}
+        # The views live in the instance dict (see `_MapField`); it holds nothing else.
+        self._views: dict[str, MapView[Any, Any]] = self.__dict__
+        self._dirty_names: list[str] = []
+        """The names of the views written to, in the order of their first write."""
         self._scalars: dict[str, Any] = {}
+        self.memo: dict[str, Any] = {}
+        """Values derived from this transaction's state that a caller memoizes (e.g. the billing context
+        of `sc4it.billing.payment`). Not state: never committed, and each user must check that its memo
+        still matches the state (e.g. by the identity of the values it was derived from)."""
 
     @property
     def now(self) -> int:
@@ -207,6 +297,11 @@ class Tx:
     @property
     def block(self) -> int:
         return self.env.number
+
+    def _dirty(self) -> list[MapView[Any, Any]]:
+        """The views written to, in the order of their first write."""
+        views = self._views
+        return [views[name] for name in self._dirty_names]
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
@@ -219,20 +314,53 @@ class Tx:
     def absorb(self, child: Tx) -> None:
         """Adopt the writes and events of `child`, which must come from `self.fork()` with no write to
         `self` in between."""
-        for name, view in child._views.items():
-            if view.dirty:
-                self._views[name] = view
+        for view in child._dirty():
+            own: MapView[Any, Any] = getattr(self, view.name)
+            own._replace(view._m)
+            own.written |= view.written
         self._scalars.update(child._scalars)
         self.events.extend(child.events)
+
+    def savepoint(self) -> Savepoint:
+        """A mark to `rollback` to: the writes and events made after it can be dropped while those
+        before it stay. Cheap (the maps are persistent: it keeps references to the maps written so far,
+        copies no map); used for the atomic steps of a block hook (one per contract billed, BIL-03)."""
+        return Savepoint(
+            [self._views[name]._m for name in self._dirty_names],
+            dict(self._scalars) if self._scalars else None,
+            len(self.events),
+        )
+
+    def rollback(self, mark: Savepoint) -> None:
+        """Drop every write and event made since `mark` (taken on this Tx; usable once). The keys
+        written meanwhile stay in `touched()`, which is a superset of the keys changed."""
+        dirty = self._dirty()
+        kept = len(mark.maps)
+        for view in dirty[kept:]:  # first written after the mark: back to the base map
+            base = getattr(self.base, view.name)
+            view._restore(_raw(base), base, False)
+        del self._dirty_names[kept:]
+        for view, m in zip(dirty, mark.maps, strict=False):
+            view._restore(m, None, True)
+        self._scalars = {} if mark.scalars is None else mark.scalars
+        del self.events[mark.events :]
+
+    def touched(self) -> Touched:
+        """The map keys and scalar fields written through this Tx (see `Touched`). The key sets are the
+        transaction's own (not copied): take them once the transaction is done, as `apply` and
+        `on_block` do."""
+        return Touched(
+            {view.name: view.written for view in self._dirty()},
+            frozenset(self._scalars),
+        )
 
     def commit(self) -> State:
         """The state with this transaction's writes applied (the base if nothing changed)."""
         values: list[Any] | None = None
-        for name, view in self._views.items():
-            if view.dirty:
-                if values is None:
-                    values = list(_all_fields(self.base))
-                values[_FIELD_INDEX[name]] = view.current
+        for view in self._dirty():
+            if values is None:
+                values = list(_all_fields(self.base))
+            values[_FIELD_INDEX[view.name]] = view.current
         if self._scalars:
             if values is None:
                 values = list(_all_fields(self.base))
@@ -243,6 +371,42 @@ class Tx:
         # The constructor with every field is ~2x faster than attrs.evolve on this 45-field class.
         return State(*values)
 
+
+@attrs.frozen(slots=True)
+class Savepoint:
+    """A mark taken by `Tx.savepoint`: the map of each view written so far (in the order of the
+    transaction's dirty views), a copy of the scalars written so far (None: none), the event count."""
+
+    maps: list[immutables.Map[Any, Any]]
+    scalars: dict[str, Any] | None
+    events: int
+
+
+@attrs.frozen(slots=True)
+class Touched:
+    """What a transaction may have changed (CMT-08): for each map written, the keys set or deleted, and
+    the names of the scalar fields assigned (and not rolled back). Every field or key not listed is
+    unchanged (the converse need not hold: a key written back with its old value, or written by a
+    rolled-back step, may be listed).
+
+    `sc4it.commitment` folds it into an incremental state commitment in O(len(touched)). Merge the
+    `Touched` of consecutive transactions with `|`."""
+
+    maps: dict[str, AbstractSet[Any]] = attrs.field(factory=dict)
+    scalars: frozenset[str] = frozenset()
+
+    def __or__(self, other: Touched) -> Touched:
+        maps = dict(self.maps)
+        for name, keys in other.maps.items():
+            mine = maps.get(name)
+            maps[name] = keys if mine is None else mine | keys
+        return Touched(maps, self.scalars | other.scalars)
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys in self.maps.values()) + len(self.scalars)
+
+
+NOTHING_TOUCHED = Touched()
 
 _all_fields = operator.attrgetter(*STATE_FIELDS)
 _FIELD_INDEX = {name: i for i, name in enumerate(STATE_FIELDS)}

@@ -5,8 +5,8 @@ Public names:
 - `bill_contract(tx, contract_id)`: bill one contract now (TFChain's `bill_contract`); raises `Fail` on
   error. The contract side calls it when a contract is cancelled (after marking it Deleted).
 - `HANDLERS`: `BillContractForBlock`, `ChangeBillingFrequency`, `SetDistributionPolicy`.
-- `BLOCK_HOOKS`: `[bill_block]`, run by `runtime.on_block`: bills shard `block % BillingFrequency`, each
-  contract as an atomic step.
+- `BLOCK_HOOKS`: `[bill_shard]`, run by `runtime.on_block` on the block's transaction: bills shard
+  `block % BillingFrequency`, each contract as an atomic step. `bill_block(state, env)` runs it alone.
 
 Modules: `cost` (pure formulas), `payment` (bill_contract and the grace state machine), `distribution`
 (remit_funds, the distribution policy), `loop` (the block hook, should_bill, the calls).
@@ -17,14 +17,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..events import Event
-from ..state import State
-from ..tx import BlockEnv, Tx
+from ..tx import Tx
 from . import distribution, loop
-from .loop import bill_block, should_bill
+from .loop import bill_block, bill_shard, should_bill
 from .payment import bill_contract, manage_contract_state
 
-__all__ = ["BLOCK_HOOKS", "HANDLERS", "bill_block", "bill_contract", "manage_contract_state", "should_bill"]
+__all__ = [
+    "BLOCK_HOOKS",
+    "HANDLERS",
+    "bill_block",
+    "bill_contract",
+    "bill_shard",
+    "manage_contract_state",
+    "should_bill",
+]
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {**loop.HANDLERS, **distribution.HANDLERS}
-BLOCK_HOOKS: list[Callable[[State, BlockEnv], tuple[State, list[Event]]]] = [bill_block]
+BLOCK_HOOKS: list[Callable[[Tx], None]] = [bill_shard]

@@ -12,6 +12,8 @@ No input that fits TFChain's ranges without wrapping is affected.
 
 from __future__ import annotations
 
+import attrs
+
 from ..fixed import (
     FX_0_4_BITS,
     FX_0_6_BITS,
@@ -19,6 +21,7 @@ from ..fixed import (
     FX_0_8_BITS,
     FX_1_5_BITS,
     FX_1_25_BITS,
+    FX_HALF,
     FX_ONE_BITS,
     U64_MAX,
     fx_add,
@@ -27,8 +30,6 @@ from ..fixed import (
     fx_from_int,
     fx_mul,
     fx_mul_int,
-    fx_round,
-    fx_to_int,
     percent_mul,
 )
 from ..types import DiscountLevel, NodeCertification, PricingPolicy, Resources
@@ -55,8 +56,12 @@ MULTIPLIER_BITS: dict[DiscountLevel, int] = {
 
 
 def _to_u64(bits: int) -> int:
-    """`round().to_num::<u64>()`: nearest, ties up (FX-07), then drop the fraction (FX-08)."""
-    return fx_to_int(fx_round(bits))
+    """`round().to_num::<u64>()`: nearest, ties up (FX-07), then drop the fraction (FX-08); that is
+    `fx_to_int(fx_round(bits))` in one step, with `fx_round`'s overflow check."""
+    n = (bits + FX_HALF) >> 64
+    if n > U64_MAX:
+        raise OverflowError("U64F64 round")
+    return n
 
 
 # --------------------------------------------------------------------------------------------------
@@ -87,7 +92,9 @@ def resources_cost_units_usd(
     cu_cost = ((FX(cu.value) ⊘ FX(period)) ⊗ FX(secs)) ⊗ CU
     ip_cost = (FX(ips) ⊗ (FX(ipu.value) ⊘ FX(period))) ⊗ FX(secs)
     cost    = round_u64([su_cost + cu_cost if bill_resources] + [ip_cost if ips > 0])
-    ```"""
+    ```
+    The billing loop uses `resources_cost_with_rates`, the same operations with the contract-independent
+    `⊘ FX(period)` terms computed once per block (`PolicyRates`)."""
     try:
         total = 0
         fsecs = fx_from_int(secs)
@@ -106,6 +113,60 @@ def resources_cost_units_usd(
         if ips > 0:
             ip_cost = fx_mul(fx_mul(fx_from_int(ips), fx_div(fx_from_int(policy.ipu.value), fperiod)), fsecs)
             total = fx_add(total, ip_cost)
+        return _to_u64(total)
+    except OverflowError:
+        return U64_MAX
+
+
+@attrs.frozen(slots=True)
+class PolicyRates:
+    """The contract-independent factors of BIL-30 for one pricing policy and reference period: the unit
+    factors and the U64F64 bits of each `FX(value) ⊘ FX(period)`. Computed once per block by the billing
+    loop (`sc4it.billing.payment.BillingContext`)."""
+
+    su_factor: int
+    cu_factor: int
+    su_rate: int
+    cu_rate: int
+    ipu_rate: int
+
+
+def policy_rates(policy: PricingPolicy, period: int) -> PolicyRates:
+    """The `PolicyRates` of `policy` over `period` seconds: `ZeroDivisionError` if `period` is 0,
+    `OverflowError` past a u64 (the billing loop then keeps to `resources_cost_units_usd`)."""
+    fperiod = fx_from_int(period)
+    return PolicyRates(
+        policy.su.unit.factor_base_1024(),
+        policy.cu.unit.factor_base_1024(),
+        fx_div(fx_from_int(policy.su.value), fperiod),
+        fx_div(fx_from_int(policy.cu.value), fperiod),
+        fx_div(fx_from_int(policy.ipu.value), fperiod),
+    )
+
+
+def resources_cost_with_rates(
+    rates: PolicyRates, resources: Resources, ips: int, secs: int, bill_resources: bool
+) -> int:
+    """BIL-30 given the policy's `PolicyRates` (for a period ≥ 1): the very operations of
+    `resources_cost_units_usd`, in the same order, so the result is bit-identical, and `U64_MAX` where
+    that function saturates (tests/billing/test_hot_path.py checks they agree).
+
+    Each `fx_div_int(x, k)` by a positive constant is written `x // k`, which is what it computes (FX-05),
+    and `calculate_su` / `calculate_cu` are spelled out on the spot."""
+    try:
+        total = 0
+        fsecs = fx_from_int(secs)
+        if bill_resources:
+            su_factor = rates.su_factor
+            h = fx_from_int(resources.hru) // su_factor
+            s = fx_from_int(resources.sru) // su_factor
+            m = fx_from_int(resources.mru) // rates.cu_factor
+            c = fx_from_int(resources.cru)
+            su = fx_add(h // 1200, s // 200)  # calculate_su (BIL-30)
+            cu = min(max(m // 4, c // 2), max(m // 8, c), max(m // 2, c // 4))  # calculate_cu (BIL-31)
+            total = fx_add(fx_mul(fx_mul(rates.su_rate, fsecs), su), fx_mul(fx_mul(rates.cu_rate, fsecs), cu))
+        if ips > 0:
+            total = fx_add(total, fx_mul(fx_mul(fx_from_int(ips), rates.ipu_rate), fsecs))
         return _to_u64(total)
     except OverflowError:
         return U64_MAX
@@ -137,12 +198,16 @@ def node_cost_units_usd(
     bill_resources: bool,
     amount_unbilled: int,
     period: int,
+    rates: PolicyRates | None = None,
 ) -> int:
     """BIL-32: resources and IPs over `secs` plus the NU cost accumulated from reports (a u64 sum,
-    saturated, BIL-40). `bill_resources` is false on a rented node (only IPs and NU are paid there)."""
-    return min(
-        resources_cost_units_usd(policy, used, ips, secs, bill_resources, period) + amount_unbilled, U64_MAX
-    )
+    saturated, BIL-40). `bill_resources` is false on a rented node (only IPs and NU are paid there).
+    `rates`, if given, must be `policy_rates(policy, period)` (the same result, computed faster)."""
+    if rates is None:
+        resources_cost = resources_cost_units_usd(policy, used, ips, secs, bill_resources, period)
+    else:
+        resources_cost = resources_cost_with_rates(rates, used, ips, secs, bill_resources)
+    return min(resources_cost + amount_unbilled, U64_MAX)
 
 
 def extra_fee_units_usd(fee_musd_per_month: int, secs: int, secs_per_month: int) -> int:

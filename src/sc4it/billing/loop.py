@@ -9,7 +9,7 @@ transaction per contract that passes `should_bill`; sc4it bills that shard synch
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from .. import calls as c
 from ..errors import Error, Fail, fail
@@ -18,54 +18,82 @@ from ..origins import ensure_council
 from ..pmap import PSet
 from ..state import State
 from ..tx import BlockEnv, Tx
-from ..types import Contract, NodeContract
+from ..types import (
+    Contract,
+    ContractBillingInformation,
+    ContractPaymentState,
+    ContractResources,
+    NodeContract,
+)
 from .payment import bill_contract
 
 _EMPTY: PSet[int] = PSet()
 
 
-def should_bill(state: State, contract: Contract) -> bool:
+class _Lookup(Protocol):
+    def get(self, key: int) -> Any: ...
+
+
+class _BillingMaps(Protocol):
+    """What `should_bill` reads: a `State` or a `Tx` (whose maps reflect the bills already made)."""
+
+    @property
+    def node_contract_resources(self) -> _Lookup: ...
+    @property
+    def contract_billing_information_by_id(self) -> _Lookup: ...
+    @property
+    def contract_payment_state(self) -> _Lookup: ...
+
+
+def should_bill(state: _BillingMaps, contract: Contract) -> bool:
     """BIL-04: name and rent contracts are always billed; a node contract only when it has public IPs,
-    reported resources, unbilled NU, or an overdraft ([F25], the fix for #1047)."""
+    reported resources, unbilled NU, or an overdraft ([F25], the fix for #1047). `state` is a `State` or
+    the `Tx` of the block being billed."""
     ct = contract.contract_type
     if not isinstance(ct, NodeContract):
         return True
     cid = contract.contract_id
     if ct.public_ips > 0:
         return True
-    used = state.node_contract_resources.get(cid)
+    used: ContractResources | None = state.node_contract_resources.get(cid)
     if used is not None and not used.used.is_empty():
         return True
-    info = state.contract_billing_information_by_id.get(cid)
+    info: ContractBillingInformation | None = state.contract_billing_information_by_id.get(cid)
     if info is not None and info.amount_unbilled > 0:
         return True
-    ps = state.contract_payment_state.get(cid)
+    ps: ContractPaymentState | None = state.contract_payment_state.get(cid)
     return ps is not None and ps.has_overdraft()
 
 
-def contracts_to_bill(state: State, block: int) -> list[int]:
+def contracts_to_bill(state: State | Tx, block: int) -> list[int]:
     """BIL-03: the ids in shard `block % BillingFrequency`, in ascending id order (P-Q, DEV-BIL-8)."""
     shard = state.contracts_to_bill_at.get(block % state.billing_frequency)
     return [] if shard is None else shard.sorted()
 
 
-def bill_block(state: State, env: BlockEnv) -> tuple[State, list[Event]]:
-    """BIL-03: the block hook. For each id of the block's shard whose contract exists and passes
-    `should_bill`, run `bill_contract` as one atomic step: a step that fails leaves no trace (and no
-    event) and the loop goes on with the next id."""
-    events: list[Event] = []
-    for contract_id in contracts_to_bill(state, env.number):
-        contract = state.contracts.get(contract_id)
-        if contract is None or not should_bill(state, contract):
+def bill_shard(tx: Tx) -> None:
+    """BIL-03: the block hook, on the block's transaction. For each id of the block's shard whose
+    contract exists and passes `should_bill`, run `bill_contract` as one atomic step: a step that fails
+    leaves no trace (and no event; it is rolled back to a savepoint) and the loop goes on with the next
+    id. What every bill of the block reads alike (pricing policy 1, its rates, the price) is read once
+    (`payment.BillingContext`, memoized on the transaction)."""
+    for contract_id in contracts_to_bill(tx, tx.block):
+        contract = tx.contracts.get(contract_id)
+        if contract is None or not should_bill(tx, contract):
             continue
-        tx = Tx(state, env)
+        mark = tx.savepoint()
         try:
             bill_contract(tx, contract_id)
         except Fail:
-            continue
-        state = tx.commit()
-        events.extend(tx.events)
-    return state, events
+            tx.rollback(mark)
+
+
+def bill_block(state: State, env: BlockEnv) -> tuple[State, list[Event]]:
+    """BIL-03: `bill_shard` on a fresh transaction over `state`: the state after the block's bills and
+    their events."""
+    tx = Tx(state, env)
+    bill_shard(tx)
+    return tx.commit(), tx.events
 
 
 # --------------------------------------------------------------------------------------------------

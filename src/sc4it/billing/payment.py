@@ -8,6 +8,8 @@ the contract when it is Deleted. It writes only through `tx`; a `Fail` aborts th
 
 from __future__ import annotations
 
+import attrs
+
 from .. import ledger
 from ..errors import Error, fail
 from ..events import (
@@ -19,6 +21,7 @@ from ..events import (
     RentWaived,
 )
 from ..fixed import U128_MAX
+from ..pmap import PMap
 from ..tx import Tx
 from ..types import (
     Cause,
@@ -39,6 +42,7 @@ from ..types import (
     PricingPolicy,
     RentContract,
     Resources,
+    TftPrice,
 )
 from . import cost
 from .distribution import remit_funds
@@ -91,16 +95,74 @@ def settle_partial_overdraft(ps: ContractPaymentState, amount: int) -> ContractP
 def billing_price(tx: Tx) -> int:
     """BIL-36/BIL-42: the TFT price billing converts with: the average clamped to [min, max] (mUSD).
     A price of 0 (TFChain: division by zero, a panic) fails with `TFTPriceValueError`."""
-    price = tx.tft_price.billing_price()
+    return _checked_price(tx.tft_price.billing_price())
+
+
+def _checked_price(price: int) -> int:
     if price <= 0:
         fail(Error.TFTPriceValueError)
     return price
 
 
+@attrs.frozen(slots=True)
+class BillingContext:
+    """What every bill of a transaction reads alike: pricing policy 1 (None if missing, BIL-10), its
+    `PolicyRates` over the reference period (None if they cannot be computed: the plain formula then
+    raises or saturates exactly where it would), the billing price (BIL-36; checked when a cost needs
+    it, BIL-42), the existential deposit, `now` and the block number (BIL-11).
+
+    `billing_context` memoizes it in `Tx.memo`, keyed by the identity of the pricing-policy map and the
+    TFT price it was read from, so the bills of a block (which change neither) read it once."""
+
+    policies: PMap[int, PricingPolicy]
+    tft_price: TftPrice
+    policy: PricingPolicy | None
+    rates: cost.PolicyRates | None
+    price: int
+    existential_deposit: int
+    now: int
+    block: int
+
+
+def billing_context(tx: Tx) -> BillingContext:
+    """The `BillingContext` of `tx`: the memoized one while pricing policies and TFT price are the very
+    objects it was read from (config, `now` and the block never change within a transaction)."""
+    policies = tx.pricing_policies.current
+    tft_price = tx.tft_price
+    ctx: BillingContext | None = tx.memo.get("billing")
+    if ctx is not None and ctx.policies is policies and ctx.tft_price is tft_price:
+        return ctx
+    policy = policies.get(BILLING_POLICY_ID)
+    rates = None
+    if policy is not None:
+        try:
+            rates = cost.policy_rates(policy, tx.config.billing_reference_period)
+        except (OverflowError, ZeroDivisionError):
+            rates = None
+    ctx = BillingContext(
+        policies,
+        tft_price,
+        policy,
+        rates,
+        tft_price.billing_price(),
+        tx.config.existential_deposit,
+        tx.now,
+        tx.block,
+    )
+    tx.memo["billing"] = ctx
+    return ctx
+
+
 def contract_cost_units_usd(
-    tx: Tx, contract: Contract, policy: PricingPolicy, node: Node | None, secs: int
+    tx: Tx,
+    contract: Contract,
+    policy: PricingPolicy,
+    node: Node | None,
+    secs: int,
+    rates: cost.PolicyRates | None = None,
 ) -> int:
-    """BIL-32..BIL-35: the standard cost of `contract` over `secs` seconds, in units USD."""
+    """BIL-32..BIL-35: the standard cost of `contract` over `secs` seconds, in units USD. `rates`, if
+    given, are `policy`'s (`BillingContext.rates`)."""
     ct = contract.contract_type
     period = tx.config.billing_reference_period
     if isinstance(ct, NodeContract):
@@ -118,6 +180,7 @@ def contract_cost_units_usd(
             bill_resources,
             info.amount_unbilled,
             period,
+            rates,
         )
     if secs == 0:
         return 0
@@ -135,22 +198,26 @@ def contract_cost_tft(
     balance: int,
     secs: int,
     certification: NodeCertification,
+    ctx: BillingContext | None = None,
 ) -> tuple[int, DiscountLevel]:
-    """BIL-13: TFChain's `calculate_contract_cost_tft`: cost in units USD → TFT → discount/certified."""
-    units = contract_cost_units_usd(tx, contract, policy, node, secs)
+    """BIL-13: TFChain's `calculate_contract_cost_tft`: cost in units USD → TFT → discount/certified.
+    `ctx`, if given, is the `BillingContext` of `tx` (for its rates and price)."""
+    units = contract_cost_units_usd(tx, contract, policy, node, secs, None if ctx is None else ctx.rates)
     if units == 0:
         return 0, DiscountLevel.None_
-    tft = cost.units_usd_to_tft(units, billing_price(tx))
+    price = billing_price(tx) if ctx is None else _checked_price(ctx.price)
+    tft = cost.units_usd_to_tft(units, price)
     return cost.discount_tft(tft, secs, balance, certification)
 
 
-def extra_fee_tft(tx: Tx, node_id: int, secs: int) -> int:
+def extra_fee_tft(tx: Tx, node_id: int, secs: int, ctx: BillingContext | None = None) -> int:
     """BIL-39: the dedicated-node extra fee over `secs`, in TFT (no discount, no certified factor)."""
     fee = tx.dedicated_nodes_extra_fee.get(node_id) or 0
     units = cost.extra_fee_units_usd(fee, secs, tx.config.secs_per_month)
     if units == 0:
         return 0
-    return cost.units_usd_to_tft(units, billing_price(tx))
+    price = billing_price(tx) if ctx is None else _checked_price(ctx.price)
+    return cost.units_usd_to_tft(units, price)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -245,6 +312,7 @@ def manage_contract_state(tx: Tx, contract: Contract, sufficient: bool, block: i
 
 def bill_contract(tx: Tx, contract_id: int) -> None:
     """BIL-10..BIL-20: bill `contract_id` for the time since its last bill (see module docstring)."""
+    ctx = billing_context(tx)
     # BIL-10: load everything; each missing record fails the bill.
     contract = tx.contracts.get(contract_id)
     if contract is None:
@@ -252,7 +320,7 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
     twin = tx.twins.get(contract.twin_id)
     if twin is None:
         fail(Error.TwinNotExists)
-    policy = tx.pricing_policies.get(BILLING_POLICY_ID)
+    policy = ctx.policy
     if policy is None:
         fail(Error.PricingPolicyNotExists)
     ct = contract.contract_type
@@ -276,12 +344,13 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
         fail(Error.ContractPaymentStateNotExists)
 
     # BIL-11: balances and elapsed time.
-    ed = tx.config.existential_deposit
+    ed = ctx.existential_deposit
     account = twin.account_id
-    usable = ledger.usable_balance(ledger.account(tx, account), ed)
+    info = ledger.account(tx, account)
+    usable = ledger.usable_balance(info, ed)
     stash = tx.twin_bounded_account_id.get(twin.id)
     total = usable if stash is None else usable + ledger.usable_balance(ledger.account(tx, stash), ed)
-    now = tx.now
+    now = ctx.now
     secs = now - ps.last_updated_seconds if now > ps.last_updated_seconds else 0
 
     # BIL-12: a rent contract on a standby node pays nothing.
@@ -296,8 +365,8 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
         std_due, level = 0, DiscountLevel.None_
         add_due = 0
     else:
-        std_due, level = contract_cost_tft(tx, contract, policy, node, total, secs, certification)
-        add_due = extra_fee_tft(tx, ct.node_id, secs) if isinstance(ct, RentContract) else 0
+        std_due, level = contract_cost_tft(tx, contract, policy, node, total, secs, certification, ctx)
+        add_due = extra_fee_tft(tx, ct.node_id, secs, ctx) if isinstance(ct, RentContract) else 0
     due = std_due + add_due
 
     # BIL-14: nothing due, no debt, not being deleted: nothing is written (the time keeps accruing).
@@ -305,25 +374,31 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
     if due == 0 and not ps.has_overdraft() and not deleted:
         return
 
-    # BIL-15: what to reserve now is this cycle's due plus all earlier overdraft.
+    # BIL-15: what to reserve now is this cycle's due plus all earlier overdraft (`info` is still the
+    # account as read in BIL-11: nothing has been written since).
     std_to_reserve = std_due + ps.standard_overdraft
     add_to_reserve = add_due + ps.additional_overdraft
     to_reserve = std_to_reserve + add_to_reserve
-    sufficient = ledger.can_reserve(ledger.account(tx, account), to_reserve, ed)
+    sufficient = ledger.can_reserve(info, to_reserve, ed)
 
     # BIL-16: state transitions (spec/grace.md).
-    contract = manage_contract_state(tx, contract, sufficient, tx.block)
+    contract = manage_contract_state(tx, contract, sufficient, ctx.block)
+    removed = isinstance(contract.state, Deleted)
+    # BIL-20's clock: a contract that stays advances to `now` (stamped here, with the reserve, to build
+    # one payment state instead of two); a removed one keeps its time.
+    stamp = ps.last_updated_seconds if removed else now
 
     if sufficient:
         # BIL-17: reserve everything; the overdraft is settled.
         ledger.reserve(tx, account, to_reserve)
-        ps = settle_overdraft(ps)
+        if ps.has_overdraft():
+            ps = settle_overdraft(ps)
         ps = ContractPaymentState(
             _sat128(ps.standard_reserve + std_due),
             _sat128(ps.additional_reserve + add_due),
             ps.standard_overdraft,
             ps.additional_overdraft,
-            ps.last_updated_seconds,
+            stamp,
             ps.cycles,
         )
         tx.emit(ContractBilled(ContractBill(contract_id, now, level, to_reserve)))
@@ -334,7 +409,7 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
             ps.additional_reserve,
             _sat128(ps.standard_overdraft + std_due),
             _sat128(ps.additional_overdraft + add_due),
-            ps.last_updated_seconds,
+            stamp,
             ps.cycles,
         )
         ledger.reserve(tx, account, usable)
@@ -343,25 +418,19 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
 
     # BIL-19: distribution (spec/distribution.md).
     ps = remit_funds(tx, contract, ps, account, farmer_account, policy)
+    tx.contract_payment_state[contract_id] = ps
 
     # BIL-20: a Deleted contract is removed (its remaining overdraft is forgiven, GRC-09); otherwise the
-    # NU accumulator is cleared and the clock advances.
-    if isinstance(contract.state, Deleted):
+    # NU accumulator is cleared and the clock advances (`stamp`, above).
+    if removed:
         from ..contracts.lifecycle import remove_contract
 
-        tx.contract_payment_state[contract_id] = ps
         remove_contract(tx, contract_id)
         return
     if isinstance(ct, NodeContract):
-        info = tx.contract_billing_information_by_id.get(contract_id) or _NO_BILLING_INFO
-        tx.contract_billing_information_by_id[contract_id] = ContractBillingInformation(
-            info.previous_nu_reported, info.last_updated, 0
-        )
-    tx.contract_payment_state[contract_id] = ContractPaymentState(
-        ps.standard_reserve,
-        ps.additional_reserve,
-        ps.standard_overdraft,
-        ps.additional_overdraft,
-        now,
-        ps.cycles,
-    )
+        billing = tx.contract_billing_information_by_id.get(contract_id)
+        if billing is None or billing.amount_unbilled != 0:  # (writing an equal record back is skipped)
+            billing = billing or _NO_BILLING_INFO
+            tx.contract_billing_information_by_id[contract_id] = ContractBillingInformation(
+                billing.previous_nu_reported, billing.last_updated, 0
+            )

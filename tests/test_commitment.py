@@ -1,0 +1,353 @@
+"""The incremental commitment (spec/commitment.md) and the streamed plain root (ENC-12).
+
+- the definition, re-implemented here independently from the text of CMT-02..CMT-07, gives the value
+  `commitment_root` computes;
+- incremental maintenance (`Commitment.update` with `Outcome.touched`) equals the from-scratch value
+  after random histories (Hypothesis, every call kind, blocks, time jumps, hostile input) and after
+  seeded billing runs on a production-shaped population;
+- `Tx.touched` lists every key that changed, including across rolled-back steps (CMT-08);
+- an update computes a number of entry elements that depends on the entries changed, not on the size
+  of the state (counted, not timed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import cbor2
+import pytest
+from benchmarks.population import build_population
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sc4it import calls, commitment
+from sc4it.codec import blake2b_256, codec_for, encode
+from sc4it.commitment import ELEMENT_BITS, Commitment, commitment_root
+from sc4it.genesis import default, dev_keypair
+from sc4it.invariants import check
+from sc4it.pmap import PMap, PSet
+from sc4it.root import cbor_head, state_root
+from sc4it.runtime import Outcome, apply, on_block
+from sc4it.signing import sign
+from sc4it.state import STATE_FIELDS, State
+from sc4it.testing import World
+from sc4it.testing.actions import Advance, Scene, Transition, any_action, run_action
+from sc4it.tx import BlockEnv, Touched, Tx
+from sc4it.types import AccountInfo, Created
+
+# ------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _independent_root(state: State) -> bytes:
+    """CMT-02..CMT-07 written out from the spec text, sharing no code with sc4it.commitment."""
+    import typing
+    from typing import get_args, get_origin
+
+    hints = typing.get_type_hints(State, include_extras=True)
+    version = b"sc4it/commitment/v1"
+    modulus = 1 << 4096
+
+    def dumps(obj: Any) -> bytes:
+        return cbor2.dumps(obj, canonical=True)
+
+    digests = []
+    for name in STATE_FIELDS:
+        value = getattr(state, name)
+        tp = hints[name]
+        tag = name.encode()
+        if get_origin(tp) is PMap:
+            ktype, vtype = get_args(tp)
+            kenc = codec_for(ktype).enc
+            if get_origin(vtype) is PSet:
+                ienc = codec_for(get_args(vtype)[0]).enc
+                entries = [(kenc(k), ienc(i)) for k, items in value.items() for i in items]
+            else:
+                venc = codec_for(vtype).enc
+                entries = [(kenc(k), venc(v)) for k, v in value.items()]
+            acc = 0
+            for k, v in entries:
+                msg = version + b"/entry" + dumps([tag, k, v])
+                acc += int.from_bytes(hashlib.shake_256(msg).digest(512), "little")
+            acc %= modulus
+            body = version + b"/map" + dumps([tag, len(value)]) + acc.to_bytes(512, "little")
+        else:
+            body = version + b"/field" + dumps([tag, codec_for(tp).enc(value)])
+        digests.append(hashlib.blake2b(body, digest_size=32).digest())
+    return hashlib.blake2b(version + b"/root" + b"".join(digests), digest_size=32).digest()
+
+
+def _changed_keys(before: State, after: State) -> Iterator[tuple[str, Any]]:
+    """Every (map, key) whose value differs between two states (O(state); small states only)."""
+    for field in commitment.FIELDS:
+        if not field.is_map:
+            continue
+        a: PMap[Any, Any] = getattr(before, field.name)
+        b: PMap[Any, Any] = getattr(after, field.name)
+        if a is b:
+            continue
+        for key in set(a) | set(b):
+            if a.get(key) != b.get(key):
+                yield field.name, key
+
+
+def _changed_scalars(before: State, after: State) -> set[str]:
+    fields = (f.name for f in commitment.FIELDS if not f.is_map)
+    return {name for name in fields if getattr(before, name) != getattr(after, name)}
+
+
+def _replace(state: State, **changes: Any) -> State:
+    values: list[Any] = [changes.get(name, getattr(state, name)) for name in STATE_FIELDS]
+    return State(*values)
+
+
+def _follow(c: Commitment, transitions: list[Transition]) -> Commitment:
+    for t in transitions:
+        if t.outcome.ok:
+            c = c.update(t.outcome.state, t.outcome.touched)
+    return c
+
+
+# ------------------------------------------------------------------------------------------------
+# The plain root (ENC-12) and the definition
+
+
+def test_streamed_plain_root_hashes_exactly_the_encoding() -> None:
+    """ENC-12 CMT-12: `state_root` streams `encode(state)` into blake2b-256 without building it: same
+    bytes, same root (the default genesis and a populated world)."""
+    world = World.default()
+    run_action(world, Scene())
+    run_action(world, Advance(12))
+    for state in (default(), world.state, build_population(300).state):
+        assert state_root(state) == blake2b_256(encode(state, State))
+
+
+def test_cbor_heads_are_the_shortest_form() -> None:
+    """ENC-12: the array heads the streamed root writes are cbor2's canonical heads."""
+    for n in (0, 23, 24, 255, 256, 65_535, 65_536):
+        head = cbor_head(4, n)
+        assert cbor2.dumps([0] * n, canonical=True) == head + bytes(n)
+    assert cbor_head(4, 2**32 - 1) == b"\x9a" + (2**32 - 1).to_bytes(4, "big")
+    assert cbor_head(4, 2**32) == b"\x9b" + (2**32).to_bytes(8, "big")
+    with pytest.raises(ValueError):
+        cbor_head(4, 2**64)
+
+
+def test_definition_matches_an_independent_implementation() -> None:
+    """CMT-01 CMT-02 CMT-03 CMT-04 CMT-05 CMT-06 CMT-07: the spec's formulas written out independently give
+    the value `commitment_root` computes (default genesis, a populated world, a production-shaped
+    population with every kind of map entry, sets included)."""
+    world = World.default()
+    run_action(world, Scene())
+    run_action(world, Advance(30))
+    for state in (default(), world.state, build_population(200).state):
+        assert commitment_root(state) == _independent_root(state)
+    assert ELEMENT_BITS == 4096
+
+
+def test_commitment_is_a_function_of_the_state_only() -> None:
+    """CMT-01 CMT-02: the same state reached by different histories (maps filled in different orders)
+    has the same commitment; changing one entry or one field changes it."""
+    state = build_population(100).state
+    same = _replace(state, accounts=PMap(list(state.accounts.items())[::-1]))
+    assert same.accounts is not state.accounts and same == state
+    assert commitment_root(same) == commitment_root(state)
+    who, info = next(iter(state.accounts.items()))
+    bumped_info = AccountInfo(info.nonce + 1, info.free, info.reserved, info.frozen)
+    assert commitment_root(_replace(state, accounts=state.accounts.set(who, bumped_info))) != commitment_root(
+        state
+    )
+    assert commitment_root(_replace(state, minted=state.minted + 1)) != commitment_root(state)
+
+
+# ------------------------------------------------------------------------------------------------
+# Touched keys (CMT-08)
+
+
+@given(st.lists(any_action(), min_size=5, max_size=25))
+@settings(max_examples=25)
+def test_touched_lists_every_changed_key(actions: list[Any]) -> None:
+    """CMT-08: after every call and every block of a random history, each map key whose value changed
+    is in `Outcome.touched`, and so is each scalar field that changed."""
+    world = World.default()
+    for action in [Scene(), *actions]:
+        for t in run_action(world, action):
+            if not t.outcome.ok:
+                assert t.outcome.state is t.before and len(t.outcome.touched) == 0
+                continue
+            touched = t.outcome.touched
+            for name, key in _changed_keys(t.before, t.outcome.state):
+                assert key in touched.maps.get(name, frozenset()), (name, key)
+            assert _changed_scalars(t.before, t.outcome.state) <= touched.scalars
+
+
+def test_rolled_back_writes_stay_touched_and_leave_no_trace() -> None:
+    """CMT-08: a write undone by `Tx.rollback` leaves the state as before but stays in `touched` (a
+    superset is allowed; the commitment compares values); writes before the savepoint survive."""
+    state = build_population(50).state
+    env = BlockEnv(1, 1_700_000_000_000)
+    a, b = list(state.accounts)[:2]
+    tx = Tx(state, env)
+    tx.accounts[a] = AccountInfo(7, 1, 2, 3)
+    mark = tx.savepoint()
+    tx.accounts[b] = AccountInfo(8, 1, 2, 3)
+    tx.contracts.pop(1)
+    tx.minted = 5
+    tx.emit(_an_event())
+    tx.rollback(mark)
+    after = tx.commit()
+    assert after.accounts[a] == AccountInfo(7, 1, 2, 3)
+    assert after.accounts[b] == state.accounts[b]
+    assert after.contracts is state.contracts and after.minted == state.minted and tx.events == []
+    touched = tx.touched()
+    assert touched.maps["accounts"] == {a, b}  # b: written and rolled back, still listed
+    assert set(touched.maps.get("contracts", set())) <= {1}
+    assert Commitment.of(state).update(after, touched).root == commitment_root(after)
+
+
+def _an_event() -> Any:
+    from sc4it.events import ContractCreated
+    from sc4it.types import Contract, NameContract
+
+    return ContractCreated(Contract(4, Created(), 1, 1, NameContract(b"abc")))
+
+
+def test_transactions_leave_no_cyclic_garbage() -> None:
+    """CMT-08: tracking writes creates no reference cycle: the transactions of `apply` and `on_block`
+    (views, dirty list, touched keys, savepoints) are freed by reference counting alone."""
+    import gc
+
+    pop = build_population(300)
+    alice = dev_keypair("alice")
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(20):
+            env = BlockEnv(pop.env.number + i, pop.env.timestamp + 6000 * i)
+            out = on_block(pop.state, env)
+            assert out.touched.maps or not out.events
+            call = calls.CreateNodeContract(5, bytes([i + 1]) * 32, b"", 0, None)
+            assert apply(pop.state, sign(call, alice, 0, pop.state.chain_id), env).ok
+        del out
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_touched_merges_with_or() -> None:
+    """CMT-08: the `Touched` of consecutive transactions merge with `|` (union per map and of the scalar
+    names); an empty `Touched` has length 0."""
+    t1 = Touched({"accounts": frozenset({b"a"})}, frozenset({"minted"}))
+    t2 = Touched({"accounts": frozenset({b"b"}), "contracts": frozenset({1})}, frozenset({"burned"}))
+    both = t1 | t2
+    assert both.maps == {"accounts": {b"a", b"b"}, "contracts": {1}}
+    assert both.scalars == {"minted", "burned"} and len(both) == 5 and len(Touched()) == 0
+
+
+# ------------------------------------------------------------------------------------------------
+# Incremental == from scratch (CMT-09, CMT-10)
+
+
+@given(st.lists(any_action(), min_size=5, max_size=30))
+def test_incremental_equals_from_scratch_after_random_histories(actions: list[Any]) -> None:
+    """CMT-09 CMT-10: following every outcome of a random history (from a populated world: contracts of
+    every kind, one twin heading into grace) with `update(state, touched)` gives the commitment computed
+    from scratch, after every action."""
+    world = World.default()
+    c = Commitment.of(world.state)
+    for action in [Scene(), *actions]:
+        c = _follow(c, run_action(world, action))
+        assert c.state is world.state
+        assert c.root == commitment_root(world.state)
+
+
+def test_incremental_equals_from_scratch_on_seeded_billing_runs() -> None:
+    """CMT-09 CMT-10: a production-shaped population billed block after block (with contracts created,
+    cancelled and paid for in between, and one update per block from the merged `touched`) keeps the
+    commitment equal to the from-scratch value."""
+    pop = build_population(2_000)
+    state, env = pop.state, pop.env
+    alice = dev_keypair("alice")
+    c = Commitment.of(state)
+    pending = Touched()
+    mine: list[int] = []
+    billed = 0
+    for i in range(8):
+        e = BlockEnv(env.number + i, env.timestamp + 6000 * i)
+        out = on_block(state, e)
+        billed += len(out.events)
+        state, pending = out.state, pending | out.touched
+        nonce = state.accounts[alice.account_id].nonce
+        todo: list[calls.Call] = [
+            calls.CreateNodeContract(5 + i % 4, bytes([i + 1]) * 32, b"", 0, None),
+            calls.Transfer(next(iter(state.accounts)), 10**7),
+        ]
+        if i % 2 and mine:
+            todo.append(calls.CancelContract(mine.pop(0)))
+        for call in todo:
+            got: Outcome = apply(state, sign(call, alice, nonce, state.chain_id), e)
+            assert got.ok, (call, got.error)
+            if isinstance(call, calls.CreateNodeContract):
+                mine.append(got.state.contract_id)
+            state, pending, nonce = got.state, pending | got.touched, nonce + 1
+        c, pending = c.update(state, pending), Touched()
+        assert c.root == commitment_root(state)
+    assert billed > 8 and check(state) == []
+
+
+def test_update_without_touched_recomputes_changed_maps() -> None:
+    """CMT-11: `update(state)` without `touched` re-sums each map whose object changed: the same value."""
+    world = World.default()
+    run_action(world, Scene())
+    c = Commitment.of(default())
+    assert c.update(world.state).root == commitment_root(world.state)
+    assert c.update(default()) is c
+
+
+# ------------------------------------------------------------------------------------------------
+# O(changes) (counted)
+
+
+def _count_elements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    counter = [0]
+    original = commitment._element
+
+    def counting(message: bytes) -> int:
+        counter[0] += 1
+        return original(message)
+
+    monkeypatch.setattr(commitment, "_element", counting)
+    return counter
+
+
+@pytest.mark.parametrize("n", [300, 6_000])
+def test_update_hashes_only_changed_entries(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    """CMT-09: an update computes two elements (old and new value) per changed entry, whatever the size
+    of the state: a transfer between two existing accounts costs 4 elements at 300 and at 6000 node
+    contracts; a billing block costs 2 per entry it changed (payment states and accounts; its billing
+    information records written back unchanged cost nothing), never anything per entry left alone."""
+    pop = build_population(n)
+    state = pop.state
+    c = Commitment.of(state)
+    counter = _count_elements(monkeypatch)
+    alice = dev_keypair("alice")
+    dest = dev_keypair("bob").account_id
+    out = apply(state, sign(calls.Transfer(dest, 10**7), alice, 0, state.chain_id), pop.env)
+    assert out.ok
+    c2 = c.update(out.state, out.touched)
+    assert counter[0] == 4
+    counter[0] = 0
+    block = on_block(state, pop.env)
+    changed = list(_changed_keys(state, block.state))
+    assert {name for name, _ in changed} <= {
+        "accounts",
+        "contract_payment_state",
+        "contract_billing_information_by_id",  # NU cleared (BIL-20)
+    }
+    assert len(changed) >= 2 * sum(1 for e in block.events if type(e).__name__ == "ContractBilled") > 0
+    c3 = c.update(block.state, block.touched)
+    assert counter[0] == 2 * len(changed)
+    monkeypatch.undo()
+    assert c2.root == commitment_root(out.state) and c3.root == commitment_root(block.state)
