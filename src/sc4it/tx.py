@@ -56,9 +56,6 @@ class BlockEnv:
         return self.timestamp // 1000
 
 
-_NO_KEYS_SET: Any = frozenset()
-
-
 class MapView(Generic[K, V]):
     """A handler's read/write view of one storage map (created by `Tx` on first use).
 
@@ -70,22 +67,18 @@ class MapView(Generic[K, V]):
     keys whose value differs from the base map, which an incremental commitment folds in
     (`sc4it.commitment`). Recording a key is one set insertion; nothing is hashed on a write."""
 
-    # No __slots__: `get` below is shadowed by an instance attribute (the map's own bound `get`) from the
-    # first read on, and `dirty` / `written` start as class-level defaults, so opening a view is cheap.
-    dirty: bool = False
-    written: set[K] = _NO_KEYS_SET
-    """`_NO_KEYS` until the first write, then a set of the view's own."""
+    __slots__ = ("_dirty_names", "_m", "_pmap", "dirty", "get", "name", "written")
+
+    get: Callable[[K], V | None]
 
     def __init__(self, name: str, base: PMap[K, V], dirty_names: list[str]) -> None:
         self.name = name
         self._pmap: PMap[K, V] | None = base
-        self._m = base._m  # see `_raw`
+        m = self._m = base._m  # see `_raw`
+        self.get = m.get
+        self.dirty = False
         self._dirty_names = dirty_names  # names, not views: a Tx and its views form no reference cycle
-
-    def get(self, key: K) -> V | None:
-        """The value of `key`, or None. (The first call binds the map's own `get` on the instance.)"""
-        get = self.get = self._m.get
-        return get(key)
+        self.written: set[K] = _NO_KEYS  # a set of its own from the first write on
 
     @property
     def current(self) -> PMap[K, V]:
@@ -150,7 +143,7 @@ class MapView(Generic[K, V]):
         return value
 
 
-_NO_KEYS: Any = _NO_KEYS_SET
+_NO_KEYS: Any = frozenset()
 """`MapView.written` of a view never written (shared, never added to)."""
 
 
