@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from . import calls as c
 from . import ledger
 from .billing.cost import UNITS_PER_MUSD, units_usd_to_tft
@@ -159,16 +161,9 @@ def handle_service_contract_set_metadata(tx: Tx, call: c.ServiceContractSetMetad
     if len(call.metadata) > tx.config.service_contract_metadata_length:
         fail(Error.ServiceContractMetadataTooLong)
     metadata = bytes(call.metadata)
-    new = ServiceContract(
-        service_contract_id=sc.service_contract_id,
-        service_twin_id=sc.service_twin_id,
-        consumer_twin_id=sc.consumer_twin_id,
-        base_fee=sc.base_fee,
-        variable_fee=sc.variable_fee,
+    new = attrs.evolve(
+        sc,
         metadata=metadata,
-        accepted_by_service=sc.accepted_by_service,
-        accepted_by_consumer=sc.accepted_by_consumer,
-        last_bill=sc.last_bill,
         state=_ready_state(sc, sc.base_fee != 0 and len(metadata) > 0),
     )
     tx.service_contracts[sc.service_contract_id] = new
@@ -182,16 +177,10 @@ def handle_service_contract_set_fees(tx: Tx, call: c.ServiceContractSetFees) -> 
     if twin_id != sc.service_twin_id:
         fail(Error.TwinNotAuthorized)
     _ensure_modifiable(sc)
-    new = ServiceContract(
-        service_contract_id=sc.service_contract_id,
-        service_twin_id=sc.service_twin_id,
-        consumer_twin_id=sc.consumer_twin_id,
+    new = attrs.evolve(
+        sc,
         base_fee=call.base_fee,
         variable_fee=call.variable_fee,
-        metadata=sc.metadata,
-        accepted_by_service=sc.accepted_by_service,
-        accepted_by_consumer=sc.accepted_by_consumer,
-        last_bill=sc.last_bill,
         state=_ready_state(sc, len(sc.metadata) > 0),
     )
     tx.service_contracts[sc.service_contract_id] = new
@@ -212,13 +201,8 @@ def handle_service_contract_approve(tx: Tx, call: c.ServiceContractApprove) -> N
     else:
         fail(Error.TwinNotAuthorized)
     both = by_service and by_consumer
-    new = ServiceContract(
-        service_contract_id=sc.service_contract_id,
-        service_twin_id=sc.service_twin_id,
-        consumer_twin_id=sc.consumer_twin_id,
-        base_fee=sc.base_fee,
-        variable_fee=sc.variable_fee,
-        metadata=sc.metadata,
+    new = attrs.evolve(
+        sc,
         accepted_by_service=by_service,
         accepted_by_consumer=by_consumer,
         last_bill=tx.now if both else sc.last_bill,
@@ -300,18 +284,7 @@ def handle_service_contract_bill(tx: Tx, call: c.ServiceContractBill) -> None:
         ledger.transfer(tx, consumer.account_id, service.account_id, amount)
 
     # SVC-17 (DEV-SVC-6: last_bill never moves back)
-    new = ServiceContract(
-        service_contract_id=sc.service_contract_id,
-        service_twin_id=sc.service_twin_id,
-        consumer_twin_id=sc.consumer_twin_id,
-        base_fee=sc.base_fee,
-        variable_fee=sc.variable_fee,
-        metadata=sc.metadata,
-        accepted_by_service=sc.accepted_by_service,
-        accepted_by_consumer=sc.accepted_by_consumer,
-        last_bill=max(now, sc.last_bill),
-        state=sc.state,
-    )
+    new = attrs.evolve(sc, last_bill=max(now, sc.last_bill))
     tx.service_contracts[sc.service_contract_id] = new
     tx.emit(ServiceContractBilled(new, bill, amount))
 
