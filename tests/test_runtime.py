@@ -17,7 +17,7 @@ from sc4it.errors import Error, fail
 from sc4it.pmap import PMap, PSet
 from sc4it.runtime import Outcome, apply
 from sc4it.signing import Keypair, SignedCall
-from sc4it.state import STATE_FIELDS, Config, State
+from sc4it.state import STATE_FIELDS, Config, State, assemble_state
 from sc4it.tx import BlockEnv, Tx
 from sc4it.types import AccountInfo, DistributionPolicy, TftPrice
 
@@ -183,6 +183,25 @@ def test_tx_overlay_reads_its_writes_and_commits_only_changes() -> None:
     assert new.twins is state.twins  # untouched maps are shared, never copied
     assert tx.accounts.pop(BOB.account_id) is not None and tx.accounts.pop(BOB.account_id) is None
     assert BOB.account_id not in tx.commit().accounts
+
+
+def test_commit_assembles_a_genuine_frozen_state() -> None:
+    """STATE-01 STATE-08: `Tx.commit` builds its `State` with `assemble_state` (plain stores on a
+    same-layout class, then a `__class__` switch); the result is a real, frozen `State`, equal (and
+    equal in hash and encoding) to the attrs constructor's, with every field where it belongs."""
+    state = foundation_world()
+    values = [getattr(state, name) for name in STATE_FIELDS]
+    values[STATE_FIELDS.index("twin_id")] = 77
+    fast, slow = assemble_state(*values), State(*values)
+    assert type(fast) is State and fast == slow and hash(fast) == hash(slow)
+    assert encode(fast) == encode(slow) and state_root(fast) == state_root(slow)
+    assert all(getattr(fast, name) is value for name, value in zip(STATE_FIELDS, values, strict=True))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.twin_id = 5  # type: ignore[misc]
+    tx = Tx(state, env(), ALICE.account_id)
+    tx.twin_id = 77
+    committed = tx.commit()
+    assert type(committed) is State and committed == attrs.evolve(state, twin_id=77)
 
 
 def test_every_call_has_a_handler() -> None:

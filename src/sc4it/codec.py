@@ -21,6 +21,7 @@ bytes); every integer must be within its width and every length within its bound
 from __future__ import annotations
 
 import hashlib
+import operator
 import types
 import typing
 from collections.abc import Callable
@@ -54,6 +55,11 @@ class _Codec:
 _cache: dict[Any, _Codec] = {}
 
 
+def _identity(v: Any) -> Any:
+    """The encoder of every value that is its own CBOR data model (integers, bytes, booleans)."""
+    return v
+
+
 def _err(path: str, msg: str) -> DecodeError:
     return DecodeError(path or "<root>", msg)
 
@@ -72,7 +78,7 @@ def _uint(u: UInt) -> _Codec:
             raise _err(path, f"integer {x} out of range for u{u.bits}")
         return x
 
-    return _Codec(lambda v: v, dec)
+    return _Codec(_identity, dec)
 
 
 def _bytes(b: Len | None) -> _Codec:
@@ -86,7 +92,7 @@ def _bytes(b: Len | None) -> _Codec:
             raise _err(path, f"byte string of length {len(x)}; expected {bound}")
         return x
 
-    return _Codec(lambda v: v, dec)
+    return _Codec(_identity, dec)
 
 
 def _bool() -> _Codec:
@@ -95,7 +101,7 @@ def _bool() -> _Codec:
             raise _err(path, f"expected boolean, got {type(x).__name__}")
         return x
 
-    return _Codec(lambda v: v, dec)
+    return _Codec(_identity, dec)
 
 
 def _enum(cls: type[IntEnum]) -> _Codec:
@@ -118,7 +124,7 @@ def _optional(inner: _Codec) -> _Codec:
     def dec(x: Any, path: str) -> Any:
         return None if x is None else idec(x, path)
 
-    return _Codec(enc, dec)
+    return _Codec(_identity if ienc is _identity else enc, dec)  # None is its own data model too
 
 
 def _seq(x: Any, path: str) -> list[Any] | tuple[Any, ...]:
@@ -218,6 +224,18 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
 
     def enc(v: Any) -> list[Any]:
         return [c.enc(getattr(v, name)) for name, c in pairs]
+
+    if n and all(c.enc is _identity for c in codecs):  # every field is its own data model: one C call
+        get_all = operator.attrgetter(*names)
+        if n == 1:
+
+            def enc(v: Any) -> list[Any]:
+                return [get_all(v)]
+
+        else:
+
+            def enc(v: Any) -> list[Any]:
+                return list(get_all(v))
 
     def dec(seq: Any, path: str, start: int) -> Any:
         if len(seq) - start != n:

@@ -53,13 +53,13 @@ class PMap(Generic[K, V]):
         return iter(self._m.values())
 
     def set(self, key: K, value: V) -> PMap[K, V]:
-        return PMap(self._m.set(key, value))
+        return _pmap_of(self._m.set(key, value))
 
     def delete(self, key: K) -> PMap[K, V]:
         """Remove `key`; removing a missing key returns the same map."""
         if key not in self._m:
             return self
-        return PMap(self._m.delete(key))
+        return _pmap_of(self._m.delete(key))
 
     def update_many(self, sets: Iterable[tuple[K, V]] = (), deletes: Iterable[K] = ()) -> PMap[K, V]:
         """Apply many writes in one batch (used when building large worlds)."""
@@ -108,14 +108,20 @@ class PSet(Generic[T]):
         return iter(self._m)
 
     def add(self, item: T) -> PSet[T]:
-        if item in self._m:
+        m = self._m
+        if item in m:
             return self
-        return PSet(self._m.set(item, True))
+        s: PSet[T] = _new(PSet)  # `PSet(m.set(...))` without the constructor's type dispatch
+        s._m = m.set(item, True)
+        return s
 
     def discard(self, item: T) -> PSet[T]:
-        if item not in self._m:
+        m = self._m
+        if item not in m:
             return self
-        return PSet(self._m.delete(item))
+        s: PSet[T] = _new(PSet)
+        s._m = m.delete(item)
+        return s
 
     def sorted(self) -> list[T]:
         return sorted(self._m)  # type: ignore[type-var]
@@ -128,3 +134,13 @@ class PSet(Generic[T]):
 
     def __repr__(self) -> str:
         return f"PSet({self.sorted()!r})"
+
+
+_new = object.__new__
+
+
+def _pmap_of(m: immutables.Map[K, V]) -> PMap[K, V]:
+    """`PMap(m)` without the constructor's type dispatch (`m` is known to be an `immutables.Map`)."""
+    p: PMap[K, V] = _new(PMap)
+    p._m = m
+    return p

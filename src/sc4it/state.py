@@ -6,7 +6,8 @@ call costs O(writes · log n) and never copies the whole state. Map names follow
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, cast
 
 import attrs
 
@@ -65,9 +66,11 @@ class Config:
         return Config(billing_frequency=10, grace_period=100)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class State:
-    """The whole state. Construct with `State.empty(config, roles)` or via `sc4it.genesis`."""
+    """The whole state. Construct with `State.empty(config, roles)` or via `sc4it.genesis`.
+
+    (No `__weakref__` slot: `assemble_state` relies on the slots being exactly the fields.)"""
 
     config: Config
     chain_id: Hash32
@@ -166,3 +169,30 @@ class State:
 
 
 STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in attrs.fields(State))
+
+
+class _Thawed:
+    """The slot layout of `State` without its frozen `__setattr__`: `assemble_state` fills one with
+    plain attribute stores, then makes it a `State` by assigning `__class__` (CPython allows that
+    between classes whose instances have the same layout). This is `State(*values)` at about a
+    quarter of the cost: attrs' frozen `__init__` must go through `object.__setattr__` for each of
+    the 41 fields, and `Tx.commit` builds one `State` per committed call."""
+
+    __slots__ = State.__slots__
+
+
+def _thawed_init() -> Callable[..., None]:
+    params = ", ".join(STATE_FIELDS)
+    body = "".join(f"    self.{name} = {name}\n" for name in STATE_FIELDS)
+    source = f"def __init__(self, {params}):\n{body}    self.__class__ = State\n"
+    namespace: dict[str, Any] = {"State": State}
+    exec(compile(source, "<sc4it.state._Thawed.__init__>", "exec"), namespace)
+    return cast("Callable[..., None]", namespace["__init__"])
+
+
+_Thawed.__init__ = _thawed_init()  # type: ignore[method-assign]
+
+assemble_state = cast("Callable[..., State]", _Thawed)
+"""`assemble_state(*values)`: the `State` with these field values (in `STATE_FIELDS` order), equal to
+`State(*values)`, without attrs' per-field `object.__setattr__`. Used by `Tx.commit` (tested equal in
+tests/test_tx.py)."""

@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 _EMPTY_IDS: PSet[int] = PSet()
+_CREATED = Created()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -101,12 +102,10 @@ def create_contract(
         contract_type = reserve_ip(tx, contract_id, contract_type)
     validate_solution_provider(tx, solution_provider_id)
     insert_contract_in_billing_loop(tx, contract_id)
-    contract = Contract(
-        CONTRACT_VERSION, Created(), contract_id, twin_id, contract_type, solution_provider_id
-    )
+    contract = Contract(CONTRACT_VERSION, _CREATED, contract_id, twin_id, contract_type, solution_provider_id)
     tx.contracts[contract_id] = contract
     tx.contract_id = contract_id
-    tx.contract_payment_state[contract_id] = ContractPaymentState(last_updated_seconds=tx.now)
+    tx.contract_payment_state[contract_id] = ContractPaymentState(0, 0, 0, 0, tx.now, 0)
     return contract
 
 
