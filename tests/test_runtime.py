@@ -204,6 +204,27 @@ def test_commit_assembles_a_genuine_frozen_state() -> None:
     assert type(committed) is State and committed == attrs.evolve(state, twin_id=77)
 
 
+def test_reads_is_the_input_state_until_the_first_write() -> None:
+    """STATE-08: `Tx.reads` is the input state while the transaction has written nothing (checks read
+    it without opening views) and the transaction itself from the first write on, map or scalar;
+    rolling back every write makes it the input state again. Either way it reads what the Tx reads."""
+    state = foundation_world()
+    tx = Tx(state, env(), ALICE.account_id)
+    assert tx.reads is state and "accounts" not in vars(tx)  # no view opened by reading through it
+    assert tx.reads.accounts.get(BOB.account_id) == tx.accounts.get(BOB.account_id)
+    mark = tx.savepoint()
+    tx.accounts[BOB.account_id] = AccountInfo(5, 1, 2, 3)
+    assert _reads(tx) is tx and tx.reads.accounts.get(BOB.account_id) == AccountInfo(5, 1, 2, 3)
+    tx.rollback(mark)
+    assert _reads(tx) is state
+    tx.twin_id = 9
+    assert _reads(tx) is tx and tx.reads.twin_id == 9
+
+
+def _reads(tx: Tx) -> object:
+    return tx.reads
+
+
 def test_every_call_has_a_handler() -> None:
     """SIG-14: the dispatch table covers every call class exactly once."""
     table = runtime.handlers()

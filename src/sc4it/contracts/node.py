@@ -30,7 +30,7 @@ _CREATED = Created()
 def node_is_dedicated(tx: Tx, node_id: int, dedicated_farm: bool) -> bool:
     """NC-06: a node is dedicated (usable only under a rent contract) when it has a non-zero extra fee
     or its farm is dedicated."""
-    return (tx.dedicated_nodes_extra_fee.get(node_id) or 0) > 0 or dedicated_farm
+    return (tx.reads.dedicated_nodes_extra_fee.get(node_id) or 0) > 0 or dedicated_farm
 
 
 def handle_create_node_contract(tx: Tx, call: c.CreateNodeContract) -> None:
@@ -49,22 +49,23 @@ def handle_create_node_contract(tx: Tx, call: c.CreateNodeContract) -> None:
     cfg = tx.config
     if len(call.deployment_data) > cfg.max_deployment_data_length:
         fail(Error.DeploymentDataTooLong)
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
+    # The checks run before the call writes anything: they read the input state (`Tx.reads`).
+    twin_id = tx.reads.twin_id_by_account_id.get(tx.who)
     if twin_id is None:
         fail(Error.TwinNotExists)
     node_id = call.node_id
-    node = tx.nodes.get(node_id)
+    node = tx.reads.nodes.get(node_id)
     if node is None:
         fail(Error.NodeNotExists)
-    if (tx.node_power.get(node_id) or _POWER_UP).is_standby_phase():
+    if (tx.reads.node_power.get(node_id) or _POWER_UP).is_standby_phase():
         fail(Error.NodeNotAvailableToDeploy)
-    farm = tx.farms.get(node.farm_id)
+    farm = tx.reads.farms.get(node.farm_id)
     if farm is None:
         fail(Error.FarmNotExists)
     dedicated = node_is_dedicated(tx, node_id, farm.dedicated_farm)
-    rent_id = tx.active_rent_contract_for_node.get(node_id)
+    rent_id = tx.reads.active_rent_contract_for_node.get(node_id)
     if rent_id is not None:
-        rent = tx.contracts.get(rent_id)
+        rent = tx.reads.contracts.get(rent_id)
         if rent is None:
             fail(Error.ContractNotExists)
         if rent.twin_id != twin_id or rent.state != _CREATED:
@@ -72,9 +73,9 @@ def handle_create_node_contract(tx: Tx, call: c.CreateNodeContract) -> None:
     elif dedicated:
         fail(Error.NodeNotAvailableToDeploy)
     key = (node_id, call.deployment_hash)
-    indexed = tx.contract_id_by_node_id_and_hash.get(key)
+    indexed = tx.reads.contract_id_by_node_id_and_hash.get(key)
     if indexed is not None:
-        other = tx.contracts.get(indexed)
+        other = tx.reads.contracts.get(indexed)
         if other is None:
             fail(Error.ContractNotExists)
         if not isinstance(other.state, Deleted):
