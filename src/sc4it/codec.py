@@ -213,6 +213,14 @@ def _fields(cls: type) -> list[tuple[str, Any]]:
     return [(f.name, hints[f.name]) for f in attrs.fields(cls)]
 
 
+def _attributes_encoder(names: list[str]) -> Callable[[Any], list[Any]]:
+    """The encoder of a record whose fields are all their own data model: one `attrgetter` call."""
+    get_all = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda v: [get_all(v)]
+    return lambda v: list(get_all(v))
+
+
 def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, int], Any]]:
     """Encoder producing the field list, decoder taking the field list from `start`."""
     fields = _fields(cls)
@@ -222,20 +230,11 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
     n = len(fields)
     qual = cls.__name__
 
-    def enc(v: Any) -> list[Any]:
+    def enc_fields(v: Any) -> list[Any]:
         return [c.enc(getattr(v, name)) for name, c in pairs]
 
-    if n and all(c.enc is _identity for c in codecs):  # every field is its own data model: one C call
-        get_all = operator.attrgetter(*names)
-        if n == 1:
-
-            def enc(v: Any) -> list[Any]:
-                return [get_all(v)]
-
-        else:
-
-            def enc(v: Any) -> list[Any]:
-                return list(get_all(v))
+    identity = n > 0 and all(c.enc is _identity for c in codecs)
+    enc = _attributes_encoder(names) if identity else enc_fields
 
     def dec(seq: Any, path: str, start: int) -> Any:
         if len(seq) - start != n:

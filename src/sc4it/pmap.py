@@ -53,13 +53,13 @@ class PMap(Generic[K, V]):
         return iter(self._m.values())
 
     def set(self, key: K, value: V) -> PMap[K, V]:
-        return _pmap_of(self._m.set(key, value))
+        return wrap_map(self._m.set(key, value))
 
     def delete(self, key: K) -> PMap[K, V]:
         """Remove `key`; removing a missing key returns the same map."""
         if key not in self._m:
             return self
-        return _pmap_of(self._m.delete(key))
+        return wrap_map(self._m.delete(key))
 
     def update_many(self, sets: Iterable[tuple[K, V]] = (), deletes: Iterable[K] = ()) -> PMap[K, V]:
         """Apply many writes in one batch (used when building large worlds)."""
@@ -139,8 +139,17 @@ class PSet(Generic[T]):
 _new = object.__new__
 
 
-def _pmap_of(m: immutables.Map[K, V]) -> PMap[K, V]:
-    """`PMap(m)` without the constructor's type dispatch (`m` is known to be an `immutables.Map`)."""
+def wrap_map(m: immutables.Map[K, V]) -> PMap[K, V]:
+    """`PMap(m)` without the constructor's type dispatch (`m` is known to be an `immutables.Map`).
+
+    `wrap_map` and `raw_map` are for `sc4it.tx`, whose views work on the `immutables.Map` directly: the
+    only code outside this module that relies on `PMap` being a one-slot adapter (it also inlines
+    `raw_map` where a view is created)."""
     p: PMap[K, V] = _new(PMap)
     p._m = m
     return p
+
+
+def raw_map(p: PMap[K, V]) -> immutables.Map[K, V]:
+    """The `immutables.Map` a `PMap` adapts (see `wrap_map`)."""
+    return p._m

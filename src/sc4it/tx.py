@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 import attrs
 import immutables
 
-from .pmap import PMap, PSet
+from .pmap import PMap, PSet, raw_map, wrap_map
 from .schema import U64
 from .state import STATE_FIELDS, Config, State, assemble_state
 from .types import (
@@ -69,23 +69,26 @@ class MapView(Generic[K, V]):
 
     __slots__ = ("_dirty_names", "_m", "_pmap", "dirty", "get", "name", "written")
 
+    # Set by `_MapField.__get__`, the one place a view is created (no `__init__`: it is on every call's
+    # path, and a handler opens a dozen views).
+    name: str
     get: Callable[[K], V | None]
-
-    def __init__(self, name: str, base: PMap[K, V], dirty_names: list[str]) -> None:
-        self.name = name
-        self._pmap: PMap[K, V] | None = base
-        m = self._m = base._m  # see `_raw`
-        self.get = m.get
-        self.dirty = False
-        self._dirty_names = dirty_names  # names, not views: a Tx and its views form no reference cycle
-        self.written: set[K] = _NO_KEYS  # a set of its own from the first write on
+    """The current map's own bound `get` (a read is one C call)."""
+    dirty: bool
+    """Written since the view was created (or last rolled back to a point before its first write)."""
+    written: set[K]
+    _m: immutables.Map[K, V]
+    _pmap: PMap[K, V] | None
+    """The `PMap` of `_m` once made (the base `PMap` itself while nothing was written)."""
+    _dirty_names: list[str]
+    """The Tx's list of written views: names, not views, so a Tx and its views form no cycle."""
 
     @property
     def current(self) -> PMap[K, V]:
         """The map as this transaction sees it (the very base `PMap` while nothing was written)."""
         pm = self._pmap
         if pm is None:
-            pm = self._pmap = _wrap(self._m)
+            pm = self._pmap = wrap_map(self._m)
         return pm
 
     def __getitem__(self, key: K) -> V:
@@ -156,20 +159,6 @@ _NO_KEYS: Any = frozenset()
 """`MapView.written` of a view never written (shared, never added to)."""
 
 
-def _raw(m: PMap[K, V]) -> immutables.Map[K, V]:
-    """The `immutables.Map` a `PMap` adapts. `_raw` and `_wrap` (and `MapView.__init__`) are the only
-    code outside sc4it.pmap that relies on `PMap` being a one-slot adapter over an `immutables.Map`."""
-    return m._m
-
-
-def _wrap(m: immutables.Map[K, V]) -> PMap[K, V]:
-    """`PMap(m)` without its constructor's type dispatch (`m` is known to be an `immutables.Map`)."""
-    pm: PMap[K, V] = _new_pmap(PMap)
-    pm._m = m
-    return pm
-
-
-_new_pmap = object.__new__
 _new_view = object.__new__
 
 
@@ -192,13 +181,13 @@ class _MapField(Generic[K, V]):
         if tx is None:
             return self
         # Only reached on the first access: afterwards the instance dict answers (see the class docstring).
-        # `MapView.__init__` inlined (a handler opens a dozen views: this is on every call's path).
+        # The one place a `MapView` is made (it has no `__init__`: a handler opens a dozen views).
         name = self.name
         base = getattr(tx.base, name)
         view: MapView[K, V] = _new_view(MapView)
         view.name = name
         view._pmap = base
-        m = view._m = base._m
+        m = view._m = base._m  # `raw_map(base)`, inlined
         view.get = m.get
         view.dirty = False
         view._dirty_names = tx._dirty_names
@@ -364,7 +353,7 @@ class Tx:
         kept = len(mark.maps)
         for view in dirty[kept:]:  # first written after the mark: back to the base map
             base = getattr(self.base, view.name)
-            view._restore(_raw(base), base, False)
+            view._restore(raw_map(base), base, False)
         del self._dirty_names[kept:]
         for view, m in zip(dirty, mark.maps, strict=False):
             view._restore(m, None, True)
@@ -392,8 +381,7 @@ class Tx:
             view = views[name]
             pm = view._pmap  # `view.current`, inlined
             if pm is None:
-                pm = view._pmap = _new_pmap(PMap)
-                pm._m = view._m
+                pm = view._pmap = wrap_map(view._m)
             values[index[name]] = pm
         for name, value in scalars.items():
             values[index[name]] = value
