@@ -189,6 +189,9 @@ def test_commit_assembles_a_genuine_frozen_state() -> None:
     """STATE-01 STATE-08: `Tx.commit` builds its `State` with `assemble_state` (plain stores on a
     same-layout class, then a `__class__` switch); the result is a real, frozen `State`, equal (and
     equal in hash and encoding) to the attrs constructor's, with every field where it belongs."""
+    # assemble_state stores the values as given: it is only right while State validates and converts nothing
+    assert all(f.validator is None and f.converter is None for f in attrs.fields(State))
+    assert not hasattr(State, "__attrs_pre_init__") and not hasattr(State, "__attrs_post_init__")
     state = foundation_world()
     values = [getattr(state, name) for name in STATE_FIELDS]
     values[STATE_FIELDS.index("twin_id")] = 77

@@ -194,5 +194,6 @@ _Thawed.__init__ = _thawed_init()  # type: ignore[method-assign]
 
 assemble_state = cast("Callable[..., State]", _Thawed)
 """`assemble_state(*values)`: the `State` with these field values (in `STATE_FIELDS` order), equal to
-`State(*values)`, without attrs' per-field `object.__setattr__`. Used by `Tx.commit` (tested equal in
-tests/test_tx.py)."""
+`State(*values)`, without attrs' per-field `object.__setattr__`. Used by `Tx.commit`. It stores the
+values as given, which is all `State(...)` does while `State` has no validators, converters or init
+hooks (tests/test_runtime.py checks both that and the equality)."""
