@@ -17,7 +17,7 @@ from sc4it.errors import Error, fail
 from sc4it.pmap import PMap, PSet
 from sc4it.runtime import Outcome, apply
 from sc4it.signing import Keypair, SignedCall
-from sc4it.state import STATE_FIELDS, Config, State, assemble_state
+from sc4it.state import STATE_FIELDS, Config, State, evolve_state
 from sc4it.tx import BlockEnv, Tx
 from sc4it.types import AccountInfo, DistributionPolicy, TftPrice
 
@@ -185,26 +185,33 @@ def test_tx_overlay_reads_its_writes_and_commits_only_changes() -> None:
     assert BOB.account_id not in tx.commit().accounts
 
 
-def test_commit_assembles_a_genuine_frozen_state() -> None:
-    """STATE-01 STATE-08: `Tx.commit` builds its `State` with `assemble_state` (plain stores on a
+def test_commit_builds_a_genuine_frozen_state() -> None:
+    """STATE-01 STATE-08: `Tx.commit` builds its `State` with `evolve_state` (plain stores on a
     same-layout class, then a `__class__` switch); the result is a real, frozen `State`, equal (and
-    equal in hash and encoding) to the attrs constructor's, with every field where it belongs."""
-    # assemble_state stores the values as given: it is only right while State validates and converts nothing
+    equal in hash and encoding) to `attrs.evolve`'s, with every field where it belongs."""
+    # evolve_state stores the values as given: it is only right while State validates and converts nothing
     assert all(f.validator is None and f.converter is None for f in attrs.fields(State))
     assert not hasattr(State, "__attrs_pre_init__") and not hasattr(State, "__attrs_post_init__")
     state = foundation_world()
-    values = [getattr(state, name) for name in STATE_FIELDS]
-    values[STATE_FIELDS.index("twin_id")] = 77
-    fast, slow = assemble_state(*values), State(*values)
-    assert type(fast) is State and fast == slow and hash(fast) == hash(slow)
+    changes: dict[str, Any] = {"twin_id": 77, "accounts": PMap(), "minted": state.minted + 5}
+    fast, slow = evolve_state(state, changes), attrs.evolve(state, **changes)
+    assert type(fast) is State and fast == slow and hash(fast) == hash(slow) and fast != state
     assert encode(fast) == encode(slow) and state_root(fast) == state_root(slow)
-    assert all(getattr(fast, name) is value for name, value in zip(STATE_FIELDS, values, strict=True))
+    for name in STATE_FIELDS:
+        assert getattr(fast, name) is (changes[name] if name in changes else getattr(state, name))
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         fast.twin_id = 5  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        evolve_state(state, {"no_such_field": 1})
+    assert evolve_state(state, {}) == state
     tx = Tx(state, env(), ALICE.account_id)
     tx.twin_id = 77
+    tx.accounts[BOB.account_id] = AccountInfo(5, 1, 2, 3)
     committed = tx.commit()
-    assert type(committed) is State and committed == attrs.evolve(state, twin_id=77)
+    assert type(committed) is State
+    assert committed == attrs.evolve(
+        state, twin_id=77, accounts=state.accounts.set(BOB.account_id, AccountInfo(5, 1, 2, 3))
+    )
 
 
 def test_reads_is_the_input_state_until_the_first_write() -> None:

@@ -70,7 +70,7 @@ class Config:
 class State:
     """The whole state. Construct with `State.empty(config, roles)` or via `sc4it.genesis`.
 
-    (No `__weakref__` slot: `assemble_state` relies on the slots being exactly the fields.)"""
+    (No `__weakref__` slot: `evolve_state` relies on the slots being exactly the fields.)"""
 
     config: Config
     chain_id: Hash32
@@ -172,28 +172,33 @@ STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in attrs.fields(State))
 
 
 class _Thawed:
-    """The slot layout of `State` without its frozen `__setattr__`: `assemble_state` fills one with
+    """The slot layout of `State` without its frozen `__setattr__`: `evolve_state` fills one with
     plain attribute stores, then makes it a `State` by assigning `__class__` (CPython allows that
-    between classes whose instances have the same layout). This is `State(*values)` at about a
-    quarter of the cost: attrs' frozen `__init__` must go through `object.__setattr__` for each of
-    the 41 fields, and `Tx.commit` builds one `State` per committed call."""
+    between classes whose instances have the same layout)."""
 
     __slots__ = State.__slots__
 
 
-def _thawed_init() -> Callable[..., None]:
-    params = ", ".join(STATE_FIELDS)
-    body = "".join(f"    self.{name} = {name}\n" for name in STATE_FIELDS)
-    source = f"def __init__(self, {params}):\n{body}    self.__class__ = State\n"
-    namespace: dict[str, Any] = {"State": State}
-    exec(compile(source, "<sc4it.state._Thawed.__init__>", "exec"), namespace)
-    return cast("Callable[..., None]", namespace["__init__"])
+def _evolver() -> Callable[[State, dict[str, Any]], State]:
+    copies = "".join(f"    s.{name} = base.{name}\n" for name in STATE_FIELDS)
+    source = (
+        "def evolve_state(base, changes):\n"
+        "    s = new(Thawed)\n"
+        f"{copies}"
+        "    for name, value in changes.items():\n"
+        "        setattr(s, name, value)\n"
+        "    s.__class__ = State\n"
+        "    return s\n"
+    )
+    namespace: dict[str, Any] = {"State": State, "Thawed": _Thawed, "new": object.__new__}
+    exec(compile(source, "<sc4it.state.evolve_state>", "exec"), namespace)
+    return cast("Callable[[State, dict[str, Any]], State]", namespace["evolve_state"])
 
 
-_Thawed.__init__ = _thawed_init()  # type: ignore[method-assign]
-
-assemble_state = cast("Callable[..., State]", _Thawed)
-"""`assemble_state(*values)`: the `State` with these field values (in `STATE_FIELDS` order), equal to
-`State(*values)`, without attrs' per-field `object.__setattr__`. Used by `Tx.commit`. It stores the
-values as given, which is all `State(...)` does while `State` has no validators, converters or init
-hooks (tests/test_runtime.py checks both that and the equality)."""
+evolve_state = _evolver()
+"""`evolve_state(base, {field: value, ...})`: `attrs.evolve(base, **changes)` at a fraction of the
+cost (~1.0 µs instead of ~4.5), for `Tx.commit`, which builds one `State` per committed call. attrs'
+frozen `__init__` goes through `object.__setattr__` for each of the 41 fields; this copies them with
+plain stores into a `_Thawed` and then switches its class. A name that is not a field raises
+`AttributeError`. It stores the values as given, which is all attrs does while `State` has no
+validators, converters or init hooks (tests/test_runtime.py checks both that and the equality)."""

@@ -7,7 +7,6 @@ builds the new `State` from the changed fields only.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -17,7 +16,7 @@ import immutables
 
 from .pmap import PMap, PSet, raw_map, wrap_map
 from .schema import U64
-from .state import STATE_FIELDS, Config, State, assemble_state
+from .state import Config, State, evolve_state
 from .types import (
     AccountInfo,
     Contract,
@@ -375,17 +374,17 @@ class Tx:
         names, scalars = self._dirty_names, self._scalars
         if not names and not scalars:
             return self.base
-        values = list(_all_fields(self.base))
-        index, views = _FIELD_INDEX, self._views
+        views = self._views
+        changes: dict[str, Any] = {}
         for name in names:
             view = views[name]
             pm = view._pmap  # `view.current`, inlined
             if pm is None:
                 pm = view._pmap = wrap_map(view._m)
-            values[index[name]] = pm
-        for name, value in scalars.items():
-            values[index[name]] = value
-        return assemble_state(*values)  # = State(*values), ~4x faster (see sc4it.state)
+            changes[name] = pm
+        if scalars:
+            changes.update(scalars)
+        return evolve_state(self.base, changes)  # = attrs.evolve(self.base, **changes), faster
 
 
 @attrs.frozen(slots=True)
@@ -423,6 +422,3 @@ class Touched:
 
 
 NOTHING_TOUCHED = Touched()
-
-_all_fields = operator.attrgetter(*STATE_FIELDS)
-_FIELD_INDEX = {name: i for i, name in enumerate(STATE_FIELDS)}
