@@ -18,7 +18,7 @@ from sc4it.pmap import PMap, PSet
 from sc4it.runtime import Outcome, apply
 from sc4it.signing import Keypair, SignedCall
 from sc4it.state import STATE_FIELDS, Config, State, evolve_state
-from sc4it.tx import BlockEnv, Tx
+from sc4it.tx import BlockEnv, Touched, Tx
 from sc4it.types import AccountInfo, DistributionPolicy, TftPrice
 
 from .support import (
@@ -212,6 +212,11 @@ def test_commit_builds_a_genuine_frozen_state() -> None:
     assert committed == attrs.evolve(
         state, twin_id=77, accounts=state.accounts.set(BOB.account_id, AccountInfo(5, 1, 2, 3))
     )
+    # finish() is commit() and touched() in one pass (what apply and on_block return)
+    assert tx.finish() == (committed, tx.touched())
+    assert tx.touched() == Touched({"accounts": {BOB.account_id}}, frozenset({"twin_id"}))
+    untouched = Tx(state, env(), ALICE.account_id)
+    assert untouched.finish() == (state, Touched()) and untouched.finish()[0] is state
 
 
 def test_reads_is_the_input_state_until_the_first_write() -> None:

@@ -121,7 +121,8 @@ def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
         return Outcome(state, (), f.error)
     info = tx.accounts.get(signed.signer) or AccountInfo()
     tx.accounts[signed.signer] = AccountInfo(info.nonce + 1, info.free, info.reserved, info.frozen)
-    return Outcome(tx.commit(), tuple(tx.events), None, tx.touched())
+    new_state, touched = tx.finish()
+    return Outcome(new_state, tuple(tx.events), None, touched)
 
 
 def on_block(state: State, env: BlockEnv) -> Outcome:
@@ -130,7 +131,8 @@ def on_block(state: State, env: BlockEnv) -> Outcome:
     tx = Tx(state, env)
     for hook in _block_hooks():
         hook(tx)
-    return Outcome(tx.commit(), tuple(tx.events), None, tx.touched())
+    new_state, touched = tx.finish()
+    return Outcome(new_state, tuple(tx.events), None, touched)
 
 
 def _block_hooks() -> list[BlockHook]:

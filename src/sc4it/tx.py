@@ -371,20 +371,30 @@ class Tx:
 
     def commit(self) -> State:
         """The state with this transaction's writes applied (the base if nothing changed)."""
+        return self.finish()[0]
+
+    def finish(self) -> tuple[State, Touched]:
+        """`(commit(), touched())` in one pass over the views written: what `apply` and `on_block`
+        return. (`touched()`'s key sets are the transaction's own: finish the transaction once.)"""
         names, scalars = self._dirty_names, self._scalars
         if not names and not scalars:
-            return self.base
+            return self.base, NOTHING_TOUCHED
         views = self._views
         changes: dict[str, Any] = {}
+        written: dict[str, AbstractSet[Any]] = {}
         for name in names:
             view = views[name]
             pm = view._pmap  # `view.current`, inlined
             if pm is None:
                 pm = view._pmap = wrap_map(view._m)
             changes[name] = pm
+            written[name] = view.written
         if scalars:
             changes.update(scalars)
-        return evolve_state(self.base, changes)  # = attrs.evolve(self.base, **changes), faster
+            touched = Touched(written, frozenset(scalars))
+        else:
+            touched = Touched(written, _NO_KEYS)
+        return evolve_state(self.base, changes), touched  # = attrs.evolve(base, **changes), faster
 
 
 @attrs.frozen(slots=True)
