@@ -371,30 +371,36 @@ class Tx:
 
     def commit(self) -> State:
         """The state with this transaction's writes applied (the base if nothing changed)."""
-        return self.finish()[0]
+        return self._commit(None)
 
     def finish(self) -> tuple[State, Touched]:
         """`(commit(), touched())` in one pass over the views written: what `apply` and `on_block`
         return. (`touched()`'s key sets are the transaction's own: finish the transaction once.)"""
+        if not self._dirty_names and not self._scalars:
+            return self.base, NOTHING_TOUCHED
+        written: dict[str, AbstractSet[Any]] = {}
+        state = self._commit(written)
+        scalars = self._scalars
+        return state, Touched(written, frozenset(scalars) if scalars else _NO_KEYS)
+
+    def _commit(self, written: dict[str, AbstractSet[Any]] | None) -> State:
+        """`commit()`; also fills `written` (if given) with the keys written per map, as `touched()`."""
         names, scalars = self._dirty_names, self._scalars
         if not names and not scalars:
-            return self.base, NOTHING_TOUCHED
+            return self.base
         views = self._views
         changes: dict[str, Any] = {}
-        written: dict[str, AbstractSet[Any]] = {}
         for name in names:
             view = views[name]
             pm = view._pmap  # `view.current`, inlined
             if pm is None:
                 pm = view._pmap = wrap_map(view._m)
             changes[name] = pm
-            written[name] = view.written
+            if written is not None:
+                written[name] = view.written
         if scalars:
             changes.update(scalars)
-            touched = Touched(written, frozenset(scalars))
-        else:
-            touched = Touched(written, _NO_KEYS)
-        return evolve_state(self.base, changes), touched  # = attrs.evolve(base, **changes), faster
+        return evolve_state(self.base, changes)  # = attrs.evolve(self.base, **changes), faster
 
 
 @attrs.frozen(slots=True)
