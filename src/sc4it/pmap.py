@@ -111,17 +111,13 @@ class PSet(Generic[T]):
         m = self._m
         if item in m:
             return self
-        s: PSet[T] = _new(PSet)  # `PSet(m.set(...))` without the constructor's type dispatch
-        s._m = m.set(item, True)
-        return s
+        return _pset_of(m.set(item, True))
 
     def discard(self, item: T) -> PSet[T]:
         m = self._m
         if item not in m:
             return self
-        s: PSet[T] = _new(PSet)
-        s._m = m.delete(item)
-        return s
+        return _pset_of(m.delete(item))
 
     def sorted(self) -> list[T]:
         return sorted(self._m)  # type: ignore[type-var]
@@ -148,6 +144,13 @@ def wrap_map(m: immutables.Map[K, V]) -> PMap[K, V]:
     p: PMap[K, V] = _new(PMap)
     p._m = m
     return p
+
+
+def _pset_of(m: immutables.Map[T, bool]) -> PSet[T]:
+    """`PSet(m)` without the constructor's type dispatch (as `wrap_map`)."""
+    s: PSet[T] = _new(PSet)
+    s._m = m
+    return s
 
 
 def raw_map(p: PMap[K, V]) -> immutables.Map[K, V]:

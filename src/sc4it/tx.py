@@ -363,11 +363,12 @@ class Tx:
         """The map keys and scalar fields written through this Tx (see `Touched`). The key sets are the
         transaction's own (not copied): take them once the transaction is done, as `apply` and
         `on_block` do."""
-        views, scalars = self._views, self._scalars
-        return Touched(
-            {name: views[name].written for name in self._dirty_names},
-            frozenset(scalars) if scalars else _NO_KEYS,
-        )
+        views = self._views
+        return self._touched({name: views[name].written for name in self._dirty_names})
+
+    def _touched(self, written: dict[str, AbstractSet[Any]]) -> Touched:
+        scalars = self._scalars
+        return Touched(written, frozenset(scalars) if scalars else _NO_KEYS)
 
     def commit(self) -> State:
         """The state with this transaction's writes applied (the base if nothing changed)."""
@@ -380,8 +381,7 @@ class Tx:
             return self.base, NOTHING_TOUCHED
         written: dict[str, AbstractSet[Any]] = {}
         state = self._commit(written)
-        scalars = self._scalars
-        return state, Touched(written, frozenset(scalars) if scalars else _NO_KEYS)
+        return state, self._touched(written)
 
     def _commit(self, written: dict[str, AbstractSet[Any]] | None) -> State:
         """`commit()`; also fills `written` (if given) with the keys written per map, as `touched()`."""
