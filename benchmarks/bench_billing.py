@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from sc4it.billing import bill_contract
-from sc4it.events import ContractBilled
+from sc4it.contracts.billing import bill_contract
+from sc4it.kernel.events import ContractBilled
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import NodeContract
 from sc4it.runtime import on_block
-from sc4it.tx import Tx
-from sc4it.types import NodeContract
 
 from .population import Population, population
 from .report import SIZES, median_us, record

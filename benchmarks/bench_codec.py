@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from sc4it.codec import decode, encode
-from sc4it.commitment import Commitment
-from sc4it.root import state_root
+from sc4it.kernel.codec import decode, encode
+from sc4it.kernel.commitment import Commitment
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import SignedCall
 from sc4it.runtime import on_block
-from sc4it.signing import SignedCall
 
 from .bench_billing import world
 from .bench_contracts import signed_create

@@ -11,8 +11,8 @@ import pytest
 
 from sc4it import calls
 from sc4it.genesis import dev_keypair
+from sc4it.kernel.signing import SignedCall, sign
 from sc4it.runtime import apply
-from sc4it.signing import SignedCall, sign
 
 from .bench_billing import world
 from .report import SIZES, interleaved, median_us, record

@@ -13,12 +13,12 @@ import nacl.bindings
 import pytest
 
 from sc4it import calls
-from sc4it.pmap import PMap
+from sc4it.kernel.pmap import PMap
+from sc4it.kernel.signing import Keypair, SignedCall, sign
+from sc4it.kernel.state import STATE_FIELDS, Config, State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.kernel.types import AccountInfo, Roles, Twin
 from sc4it.runtime import apply
-from sc4it.signing import Keypair, SignedCall, sign
-from sc4it.state import STATE_FIELDS, Config, State
-from sc4it.tx import BlockEnv
-from sc4it.types import AccountInfo, Roles, Twin
 
 from .conftest import RESULTS
 

@@ -19,10 +19,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-from sc4it.billing import bill_contract
-from sc4it.state import State
-from sc4it.tx import Tx
-from sc4it.types import NodeContract
+from sc4it.contracts.billing import bill_contract
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import NodeContract
 
 from .bench_billing import typical_contracts, world
 

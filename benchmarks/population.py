@@ -2,7 +2,8 @@
 
 `population(n)` returns a `Population`: the default genesis world (`sc4it.genesis.default()`: roles,
 pricing policy 1, TFT price, distribution policy) grown to `n` live node contracts plus name contracts,
-with every index and balance consistent (`sc4it.invariants.check` passes; `tests/test_commitment.py`
+with every index and balance consistent (`sc4it.conformance.invariants.check` passes;
+`tests/test_commitment.py`
 checks it at a small size). The kind of each contract id is drawn from a multiplicative hash of the id
 (`_mix`), so that every billing shard has the population's composition:
 
@@ -29,10 +30,10 @@ from typing import Any
 import attrs
 
 from sc4it.genesis import default
-from sc4it.pmap import PSet
-from sc4it.state import STATE_FIELDS, State
-from sc4it.tx import BlockEnv
-from sc4it.types import (
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.state import STATE_FIELDS, State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.kernel.types import (
     CONTRACT_VERSION,
     AccountInfo,
     Contract,

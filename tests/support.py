@@ -25,18 +25,18 @@ from typing import Annotated, Any, get_args, get_origin
 import attrs
 
 from sc4it import calls
-from sc4it.errors import Error
-from sc4it.pmap import PMap, PSet
-from sc4it.root import state_root
+from sc4it.kernel.errors import Error
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import Keypair, MultisigSpec, SignedCall, sign
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.kernel.types import AccountInfo, Roles
 from sc4it.runtime import Outcome, apply
-from sc4it.signing import Keypair, MultisigSpec, SignedCall, sign
-from sc4it.state import Config, State
 from sc4it.testing.strategies import annotation_parts as _meta
 from sc4it.testing.strategies import encodable_types as encodable_types
 from sc4it.testing.strategies import named_unions as named_unions
 from sc4it.testing.strategies import strategy_for as strategy_for
-from sc4it.tx import BlockEnv
-from sc4it.types import AccountInfo, Roles
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,15 +13,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import calls, decode, encode, events, state_root
-from sc4it.calls import Call
-from sc4it.codec import blake2b_256
-from sc4it.errors import DecodeError
-from sc4it.events import Event
-from sc4it.pmap import PMap, PSet
-from sc4it.schema import U32, U64, Hash32, Len
-from sc4it.signing import MultisigSpec, Signature, SignedCall
-from sc4it.state import Config, State
-from sc4it.types import AccountInfo, Cause, Contract, Deleted, NameContract, Power, PowerDown, Roles, Twin
+from sc4it.kernel.calls import Call
+from sc4it.kernel.codec import blake2b_256
+from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.events import Event
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.schema import U32, U64, Hash32, Len
+from sc4it.kernel.signing import MultisigSpec, Signature, SignedCall
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.types import (
+    AccountInfo,
+    Cause,
+    Contract,
+    Deleted,
+    NameContract,
+    Power,
+    PowerDown,
+    Roles,
+    Twin,
+)
 
 from .support import (
     ROOT,

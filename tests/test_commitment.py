@@ -22,27 +22,28 @@ from benchmarks.population import build_population
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from sc4it import calls, commitment
-from sc4it.codec import blake2b_256, codec_for, encode
-from sc4it.commitment import ELEMENT_BITS, Commitment, commitment_root
+from sc4it import calls
+from sc4it.conformance.invariants import check
 from sc4it.genesis import default, dev_keypair
-from sc4it.invariants import check
-from sc4it.pmap import PMap, PSet
-from sc4it.root import cbor_head, state_root
+from sc4it.kernel import commitment
+from sc4it.kernel.codec import blake2b_256, codec_for, encode
+from sc4it.kernel.commitment import ELEMENT_BITS, Commitment, commitment_root
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.root import cbor_head, state_root
+from sc4it.kernel.signing import sign
+from sc4it.kernel.state import STATE_FIELDS, State
+from sc4it.kernel.tx import BlockEnv, Touched, Tx
+from sc4it.kernel.types import AccountInfo, Created
 from sc4it.runtime import Outcome, apply, on_block
-from sc4it.signing import sign
-from sc4it.state import STATE_FIELDS, State
 from sc4it.testing import World
 from sc4it.testing.actions import Advance, Scene, Transition, any_action, run_action
-from sc4it.tx import BlockEnv, Touched, Tx
-from sc4it.types import AccountInfo, Created
 
 # ------------------------------------------------------------------------------------------------
 # Helpers
 
 
 def _independent_root(state: State) -> bytes:
-    """CMT-02..CMT-07 written out from the spec text, sharing no code with sc4it.commitment."""
+    """CMT-02..CMT-07 written out from the spec text, sharing no code with sc4it.kernel.commitment."""
     import typing
     from typing import get_args, get_origin
 
@@ -208,8 +209,8 @@ def test_rolled_back_writes_stay_touched_and_leave_no_trace() -> None:
 
 
 def _an_event() -> Any:
-    from sc4it.events import ContractCreated
-    from sc4it.types import Contract, NameContract
+    from sc4it.kernel.events import ContractCreated
+    from sc4it.kernel.types import Contract, NameContract
 
     return ContractCreated(Contract(4, Created(), 1, 1, NameContract(b"abc")))
 

@@ -1,4 +1,4 @@
-"""Tests for sc4it.fixed: bit-exact U64F64 / U32F32 / Perbill / Percent (rule ids: spec/fixed.md)."""
+"""Tests for sc4it.kernel.fixed: bit-exact U64F64 / U32F32 / Perbill / Percent (rule ids: spec/fixed.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sc4it.fixed import (
+from sc4it.kernel.fixed import (
     FX_0_4,
     FX_0_4_BITS,
     FX_0_6_BITS,

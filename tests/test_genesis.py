@@ -14,8 +14,6 @@ import pytest
 
 from sc4it import BlockEnv, Error, apply, sign
 from sc4it import genesis as gen
-from sc4it.calls import Mint, Transfer
-from sc4it.codec import blake2b_256, decode, encode
 from sc4it.genesis import (
     Genesis,
     GenesisAccount,
@@ -25,10 +23,12 @@ from sc4it.genesis import (
     GenesisTwin,
     RoleMultisigs,
 )
-from sc4it.root import state_root
-from sc4it.signing import MultisigSpec, ss58_encode
-from sc4it.state import Config, State
-from sc4it.types import (
+from sc4it.kernel.calls import Mint, Transfer
+from sc4it.kernel.codec import blake2b_256, decode, encode
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import MultisigSpec, ss58_encode
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.types import (
     AccountInfo,
     DistributionPolicy,
     FarmCertification,
@@ -64,7 +64,7 @@ def test_dev_keypair_deterministic() -> None:
     assert gen.dev_keypair("somebody-else").account_id not in {acc(n) for n in gen.DEV_NAMES}
     assert len({acc(n) for n in gen.DEV_NAMES}) == len(gen.DEV_NAMES)
     sig = kp.sign(b"msg")
-    from sc4it.signing import verify
+    from sc4it.kernel.signing import verify
 
     assert verify(kp.account_id, b"msg", sig)
 

@@ -1,5 +1,6 @@
-"""sc4it.invariants: each state invariant (INV-01..INV-13) and step property (INV-20..INV-25) holds on real
-worlds and fires, naming its objects, on a state or a transition that breaks it.
+"""sc4it.conformance.invariants: each state invariant (INV-01..INV-13) and step property
+(INV-20..INV-25) holds on real worlds and fires, naming its objects, on a state or a transition that
+breaks it.
 
 The broken states are written directly (a `Tx` over a valid state), which no call sequence can do."""
 
@@ -12,15 +13,20 @@ import attrs
 import pytest
 
 from sc4it import calls as c
-from sc4it.events import ContractBilled, Minted
-from sc4it.invariants import STATE_RULES, STEP_RULES, Estimate, Violation, check, check_step, expected_bill
-from sc4it.pmap import PSet
-from sc4it.runtime import Outcome
-from sc4it.state import State
-from sc4it.testing import World
-from sc4it.testing.actions import Scene, run_action
-from sc4it.tx import Tx
-from sc4it.types import (
+from sc4it.conformance.invariants import (
+    STATE_RULES,
+    STEP_RULES,
+    Estimate,
+    Violation,
+    check,
+    check_step,
+    expected_bill,
+)
+from sc4it.kernel.events import ContractBilled, Minted
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     AccountInfo,
     Cause,
     Contract,
@@ -37,6 +43,9 @@ from sc4it.types import (
     ServiceContract,
     ServiceContractState,
 )
+from sc4it.runtime import Outcome
+from sc4it.testing import World
+from sc4it.testing.actions import Scene, run_action
 
 # --------------------------------------------------------------------------------------------------
 # A populated world: alice (node 1) and dave (node 2) deploy with an IP each, bob holds a name, charlie

@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import calls, events, ledger
-from sc4it.errors import Error, Fail
-from sc4it.schema import U128_MAX
-from sc4it.state import Config, State
-from sc4it.tx import Tx
-from sc4it.types import AccountInfo
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.schema import U128_MAX
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import AccountInfo
 
 from .support import (
     BRIDGE,

@@ -12,14 +12,14 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from sc4it import calls, decode, encode, events, genesis, on_block, runtime, state_root
-from sc4it.calls import Call
-from sc4it.errors import Error, fail
-from sc4it.pmap import PMap, PSet
+from sc4it.kernel.calls import Call
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.signing import Keypair, SignedCall
+from sc4it.kernel.state import STATE_FIELDS, Config, State, evolve_state
+from sc4it.kernel.tx import BlockEnv, Touched, Tx
+from sc4it.kernel.types import AccountInfo, DistributionPolicy, TftPrice
 from sc4it.runtime import Outcome, apply
-from sc4it.signing import Keypair, SignedCall
-from sc4it.state import STATE_FIELDS, Config, State, evolve_state
-from sc4it.tx import BlockEnv, Touched, Tx
-from sc4it.types import AccountInfo, DistributionPolicy, TftPrice
 
 from .support import (
     BRIDGE,

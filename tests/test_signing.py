@@ -14,10 +14,9 @@ from scalecodec.utils.ss58 import ss58_decode as oracle_decode
 from scalecodec.utils.ss58 import ss58_encode as oracle_encode
 
 from sc4it import calls, encode
-from sc4it.errors import Error, Fail
-from sc4it.origins import ensure_bridge, ensure_council, ensure_oracle
-from sc4it.runtime import apply, check_validity
-from sc4it.signing import (
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.origins import ensure_bridge, ensure_council, ensure_oracle
+from sc4it.kernel.signing import (
     DOMAIN_TAG,
     MULTISIG_TAG,
     Keypair,
@@ -31,8 +30,9 @@ from sc4it.signing import (
     ss58_encode,
     verify,
 )
-from sc4it.tx import Tx
-from sc4it.types import AccountInfo
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import AccountInfo
+from sc4it.runtime import apply, check_validity
 
 from .support import (
     BRIDGE,
@@ -136,7 +136,7 @@ def test_ss58_encode_rejects_bad_prefixes_and_lengths() -> None:
 
 def _raw_address(body: bytes) -> str:
     """Base58 of body + its SS58 checksum (to forge addresses the encoder would not produce)."""
-    from sc4it.signing import _b58encode, _ss58_checksum
+    from sc4it.kernel.signing import _b58encode, _ss58_checksum
 
     return _b58encode(body + _ss58_checksum(body))
 

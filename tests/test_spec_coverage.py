@@ -1,7 +1,7 @@
 """Traceability between spec/, the tests and the errors (spec/README.md, "Traceability").
 
-The parsing and scanning live in `sc4it.speccov` (shared with `sc4it spec coverage`). One test collects
-every problem and reports them all in one assertion message:
+The parsing and scanning live in `sc4it.conformance.speccov` (shared with `sc4it spec coverage`). One test
+collects every problem and reports them all in one assertion message:
 
 1. a rule id defined in spec/ that no test cites (DEV-*/EXT-* entries excepted);
 2. an id cited by a test that no spec file defines;
@@ -13,9 +13,9 @@ every problem and reports them all in one assertion message:
 
 from __future__ import annotations
 
-from sc4it import speccov
-from sc4it.errors import Error
-from sc4it.speccov import DEFINITION, definition_of
+from sc4it.conformance import speccov
+from sc4it.conformance.speccov import DEFINITION, definition_of
+from sc4it.kernel.errors import Error
 
 from .support import ROOT
 

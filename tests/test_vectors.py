@@ -15,22 +15,23 @@ from typing import Any
 import attrs
 import pytest
 
-from sc4it import calls, events, genesis, sign, speccov, vectors
-from sc4it.cli import EXIT_CHECK_FAILED, EXIT_CORRUPT, EXIT_OK, EXIT_USAGE, main
-from sc4it.codec import encode
-from sc4it.errors import Error
-from sc4it.root import state_root
-from sc4it.runtime import apply, on_block
-from sc4it.signing import Signature, SignedCall
-from sc4it.state import State
-from sc4it.tx import BlockEnv
-from sc4it.types import (
+from sc4it import calls, events, genesis, sign
+from sc4it.conformance import speccov, vectors
+from sc4it.kernel.codec import encode
+from sc4it.kernel.errors import Error
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import Signature, SignedCall
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.kernel.types import (
     AccountInfo,
     DistributionPolicy,
     Recipient,
     Share,
     SplitRule,
 )
+from sc4it.runtime import apply, on_block
+from sc4it.tools.cli import EXIT_CHECK_FAILED, EXIT_CORRUPT, EXIT_OK, EXIT_USAGE, main
 
 from .contracts.world import H, acc, call, council_call, edit, env, node_contract
 from .support import ROOT
@@ -469,7 +470,7 @@ def test_name_contract_hourly_bill_and_payout() -> None:
     s0 = genesis.default()
     s, (create, hook, cancel) = _name_contract_billed_then_cancelled(s0)
     assert [type(e) for e in create] == [events.ContractCreated]
-    from sc4it.types import ContractBill, DiscountLevel
+    from sc4it.kernel.types import ContractBill, DiscountLevel
 
     now = env(601).timestamp // 1000
     assert hook == (events.ContractBilled(ContractBill(1, now, DiscountLevel.Gold, 20_000)),)
@@ -552,7 +553,7 @@ def test_discount_level_none_when_monthly_rounds_to_zero() -> None:
     NU billed 61 days after the contract's last bill is 1 TFT unit; normalised to a month it is
     round(1·3600·720 / 5 280 000) = round(0.49) = 0, so the level is None (TFChain would divide by
     zero) even though alice's balance would give Gold."""
-    from sc4it.types import ContractBill, DiscountLevel, NruConsumption
+    from sc4it.kernel.types import ContractBill, DiscountLevel, NruConsumption
 
     s = genesis.default()
     s = council_call(s, calls.SetMaxTftPrice(2_000)).state
@@ -575,7 +576,7 @@ def test_discount_level_none_when_monthly_rounds_to_zero() -> None:
 def test_every_error_a_call_produces_is_listed_in_the_calls_index() -> None:
     """spec/calls.md lists, per call, the errors of its preconditions; every error a call produces in the
     vectors is among them (or is a validity error of signing.md, SIG-11)."""
-    from sc4it.codec import decode
+    from sc4it.kernel.codec import decode
 
     rows = {r.name: r for r in speccov.parse_calls_index((ROOT / "spec" / "calls.md").read_text())}
     validity = {"WrongChainId", "InvalidMultisig", "UnknownSigner", "StaleNonce", "FutureNonce"}
@@ -618,7 +619,7 @@ def test_reserve_boundary_is_the_usable_balance(spare: int, sufficient: bool) ->
     (no discount). When the second bill finds usable = free − ED exactly 50 000, the bill is covered
     (ContractBilled) and charlie keeps exactly the existential deposit; one unit less and it is not:
     all 49 999 usable are reserved (ContractPaymentOverdrawn) and the contract enters grace."""
-    from sc4it.types import ContractBill, DiscountLevel, GracePeriod
+    from sc4it.kernel.types import ContractBill, DiscountLevel, GracePeriod
 
     s = genesis.default()
     ed = s.config.existential_deposit

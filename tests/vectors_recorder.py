@@ -1,11 +1,11 @@
 """Pytest plugin: the tests that check the code emit the conformance vectors (spec/vectors/README.md).
 
 Enabled only when `SC4IT_RECORD_VECTORS=DIR` is set: tests/conftest.py registers this module then, and
-`sc4it vectors generate` sets it and runs `pytest` on `sc4it.vectors.DEFAULT_SELECTION`.
+`sc4it vectors generate` sets it and runs `pytest` on `sc4it.conformance.vectors.DEFAULT_SELECTION`.
 
 - `pytest_configure` replaces `sc4it.runtime.apply` / `on_block` (and `sc4it.apply` / `on_block`, and
   every already imported module attribute bound to them) by wrappers, before any test module is
-  imported, so `from sc4it import apply` in a test module, in `sc4it.host` or in `sc4it.testing`
+  imported, so `from sc4it import apply` in a test module, in `sc4it.host.chain` or in `sc4it.testing`
   picks the wrapper up.
 - While a test runs (setup, call, teardown), every top-level `apply` / `on_block` is recorded as
   (input state, signed call or block, outcome). Consecutive steps where the input state *is* the
@@ -33,14 +33,15 @@ from typing import Any, TypeVar
 import pytest
 
 import sc4it
-from sc4it import runtime, speccov, vectors
-from sc4it.codec import decode, encode
-from sc4it.errors import DecodeError
-from sc4it.root import state_root
+from sc4it import runtime
+from sc4it.conformance import speccov, vectors
+from sc4it.kernel.codec import decode, encode
+from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import SignedCall
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv
 from sc4it.runtime import Outcome
-from sc4it.signing import SignedCall
-from sc4it.state import State
-from sc4it.tx import BlockEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 F = TypeVar("F", bound=Callable[..., Any])

@@ -6,14 +6,15 @@ The public API hosts embed (re-exports only): `apply`, `on_block`, `sign`, `Keyp
 
 from __future__ import annotations
 
-from . import calls, events, genesis
-from .codec import decode, encode
-from .errors import DecodeError, Error
-from .root import state_root
-from .runtime import Outcome, apply, on_block
-from .signing import Keypair, MultisigSpec, SignedCall, sign, ss58_decode, ss58_encode
-from .state import Config, State
-from .tx import BlockEnv
+from sc4it import genesis
+from sc4it.kernel import calls, events
+from sc4it.kernel.codec import decode, encode
+from sc4it.kernel.errors import DecodeError, Error
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import Keypair, MultisigSpec, SignedCall, sign, ss58_decode, ss58_encode
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.runtime import Outcome, apply, on_block
 
 __version__ = "0.1.0"
 

@@ -26,11 +26,11 @@ import nacl.exceptions
 import nacl.public
 import nacl.signing
 
-from . import calls
-from .codec import blake2b_256
-from .signing import Keypair
-from .state import Config, State
-from .types import Created, NodeContract
+from sc4it.kernel import calls
+from sc4it.kernel.codec import blake2b_256
+from sc4it.kernel.signing import Keypair
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.types import Created, NodeContract
 
 DEPLOYMENT_HASH_TAG = b"sc4it/deployment/v1"
 SEALED_BOX_OVERHEAD = 48

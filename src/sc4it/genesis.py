@@ -28,13 +28,13 @@ from typing import Annotated, Any, TypeVar
 
 import attrs
 
-from .codec import blake2b_256, encode
-from .errors import Fail
-from .pmap import PMap, PSet
-from .schema import U8, U32, U128, U128_MAX, AccountId, Len, UInt
-from .signing import MAX_SIGNATORIES, Keypair, MultisigSpec, ss58_decode, ss58_encode
-from .state import Config, State
-from .types import (
+from sc4it.kernel.codec import blake2b_256, encode
+from sc4it.kernel.errors import Fail
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.schema import U8, U32, U128, U128_MAX, AccountId, Len, UInt
+from sc4it.kernel.signing import MAX_SIGNATORIES, Keypair, MultisigSpec, ss58_decode, ss58_encode
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.types import (
     PERBILL,
     AccountInfo,
     DistributionPolicy,
@@ -351,7 +351,7 @@ def check_public_ip(ip: bytes, gateway: bytes) -> tuple[str, str] | None:
     """GEN-15: None if the pair is a valid farm IP by the registry's rule (spec/registry.md IP-01..05,
     `sc4it.registry.farms.validate_public_ip`); else ("ip" | "gateway", what was expected). The checks
     are the registry's own primitives, split so the error names the member at fault."""
-    from .registry import farms
+    from sc4it.registry import farms
 
     cidr = farms.parse_ipv4_cidr(ip)
     if cidr is None:
@@ -399,9 +399,9 @@ def _check_split(rule: SplitRule, path: str) -> None:
 def validate(genesis: Genesis) -> None:
     """Check every semantic and referential rule (GEN-10..GEN-18); raise `GenesisError` on the first
     violation, in the order of spec/genesis.md."""
-    from .registry import farms as reg_farms
-    from .registry import nodes as reg_nodes
-    from .registry import twins as reg_twins
+    from sc4it.registry import farms as reg_farms
+    from sc4it.registry import nodes as reg_nodes
+    from sc4it.registry import twins as reg_twins
 
     g = genesis
     cfg = g.config

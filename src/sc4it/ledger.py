@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import calls as c
-from .errors import Error, fail
-from .events import Burned, Endowed, Minted, Transfer
-from .origins import ensure_bridge
-from .schema import U128_MAX
-from .tx import Tx
-from .types import AccountInfo
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import Burned, Endowed, Minted, Transfer
+from sc4it.kernel.origins import ensure_bridge
+from sc4it.kernel.schema import U128_MAX
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import AccountInfo
 
 _EMPTY = AccountInfo()
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import attrs
 
-from . import ledger
-from .errors import Error, Fail
-from .events import Event
-from .signing import SignedCall, signing_payload, verify
-from .state import State
-from .tx import NOTHING_TOUCHED, BlockEnv, Touched, Tx
-from .types import AccountInfo
+from sc4it import ledger
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.events import Event
+from sc4it.kernel.signing import SignedCall, signing_payload, verify
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import NOTHING_TOUCHED, BlockEnv, Touched, Tx
+from sc4it.kernel.types import AccountInfo
 
 Handler = Callable[[Tx, Any], None]
 BlockHook = Callable[[Tx], None]
@@ -35,7 +35,7 @@ class Outcome:
     error: Error | None = None
     touched: Touched = attrs.field(default=NOTHING_TOUCHED, eq=False, repr=False)
     """The keys and fields the transaction wrote (`Tx.touched`), for incremental commitments
-    (`sc4it.commitment`); not part of the outcome's value (ignored by `==`)."""
+    (`sc4it.kernel.commitment`); not part of the outcome's value (ignored by `==`)."""
 
     @property
     def ok(self) -> bool:
@@ -43,7 +43,8 @@ class Outcome:
 
 
 def _handlers() -> dict[type, Handler]:
-    from . import billing, contracts, registry, service
+    from sc4it import contracts, registry
+    from sc4it.contracts import billing, service
 
     table: dict[type, Handler] = {}
     for part in (ledger.HANDLERS, registry.HANDLERS, contracts.HANDLERS, billing.HANDLERS, service.HANDLERS):
@@ -136,6 +137,6 @@ def on_block(state: State, env: BlockEnv) -> Outcome:
 
 
 def _block_hooks() -> list[BlockHook]:
-    from . import billing
+    from sc4it.contracts import billing
 
     return billing.BLOCK_HOOKS

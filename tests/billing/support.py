@@ -16,8 +16,6 @@ from collections.abc import Sequence
 import attrs
 
 from sc4it import calls as c
-from sc4it.errors import Error
-from sc4it.events import Event
 from sc4it.genesis import (
     GenesisAccount,
     GenesisPricingPolicy,
@@ -27,11 +25,13 @@ from sc4it.genesis import (
     default_genesis,
     dev_keypair,
 )
+from sc4it.kernel.errors import Error
+from sc4it.kernel.events import Event
+from sc4it.kernel.signing import sign
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.tx import BlockEnv, Tx
+from sc4it.kernel.types import Created, Policy, Resources
 from sc4it.runtime import Outcome, apply, on_block
-from sc4it.signing import sign
-from sc4it.state import Config, State
-from sc4it.tx import BlockEnv, Tx
-from sc4it.types import Created, Policy, Resources
 
 GIB = 1 << 30
 TFT = 10_000_000
@@ -270,12 +270,12 @@ class Chain:
         return self.state.contract_id
 
     def report(self, node_name: str, contract_id: int, resources: Resources) -> None:
-        from sc4it.types import ContractResources
+        from sc4it.kernel.types import ContractResources
 
         self.call(node_name, c.ReportContractResources((ContractResources(contract_id, resources),)))
 
     def report_nu(self, node_name: str, contract_id: int, nru: int, window: int) -> None:
-        from sc4it.types import NruConsumption
+        from sc4it.kernel.types import NruConsumption
 
         self.call(node_name, c.AddNruReports((NruConsumption(contract_id, self.now, window, nru),)))
 

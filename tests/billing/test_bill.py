@@ -11,17 +11,17 @@ from collections.abc import Callable
 import attrs
 
 from sc4it import calls as c
-from sc4it.billing import bill_contract
-from sc4it.errors import Error, Fail
-from sc4it.events import (
+from sc4it.contracts.billing import bill_contract
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.events import (
     ContractBilled,
     ContractPaymentOverdrawn,
     IPsFreed,
     NodeContractCanceled,
     RewardDistributed,
 )
-from sc4it.tx import Tx
-from sc4it.types import (
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     ContractBill,
     ContractPaymentState,
     Created,

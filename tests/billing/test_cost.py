@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from sc4it.billing import cost
-from sc4it.fixed import FX_0_4_BITS, FX_0_6_BITS, FX_0_7_BITS, FX_0_8_BITS, U64_MAX
-from sc4it.types import DiscountLevel, NodeCertification, Policy, PricingPolicy, Resources, Unit
+from sc4it.contracts.billing import cost
+from sc4it.kernel.fixed import FX_0_4_BITS, FX_0_6_BITS, FX_0_7_BITS, FX_0_8_BITS, U64_MAX
+from sc4it.kernel.types import DiscountLevel, NodeCertification, Policy, PricingPolicy, Resources, Unit
 
 from .support import GIB
 

@@ -7,13 +7,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import calls as c
-from sc4it.billing.distribution import policy_problem, split_amounts
-from sc4it.errors import Error
-from sc4it.events import ContractBilled, ContractPaymentOverdrawn, DistributionPolicySet, RewardDistributed
-from sc4it.runtime import apply
-from sc4it.signing import sign
-from sc4it.state import Config
-from sc4it.types import (
+from sc4it.contracts.billing.distribution import policy_problem, split_amounts
+from sc4it.kernel.errors import Error
+from sc4it.kernel.events import (
+    ContractBilled,
+    ContractPaymentOverdrawn,
+    DistributionPolicySet,
+    RewardDistributed,
+)
+from sc4it.kernel.signing import sign
+from sc4it.kernel.state import Config
+from sc4it.kernel.types import (
     PERBILL,
     AccountInfo,
     DistributionPolicy,
@@ -22,6 +26,7 @@ from sc4it.types import (
     Share,
     SplitRule,
 )
+from sc4it.runtime import apply
 
 from .support import (
     GIB,
@@ -161,7 +166,7 @@ def test_due_without_reserve_keeps_counting() -> None:
 
 def remove_account(name: str, state_: object) -> object:
     """The state without the account `name` (as if never minted), conservation preserved."""
-    from sc4it.state import State
+    from sc4it.kernel.state import State
 
     assert isinstance(state_, State)
     tx = edit(state_)

@@ -7,7 +7,7 @@ with one IP on the rented node pays only its IP: 19.2777… units/s."""
 from __future__ import annotations
 
 from sc4it import calls as c
-from sc4it.events import (
+from sc4it.kernel.events import (
     ContractBilled,
     ContractGracePeriodElapsed,
     ContractGracePeriodEnded,
@@ -19,7 +19,7 @@ from sc4it.events import (
     RentWaived,
     RewardDistributed,
 )
-from sc4it.types import (
+from sc4it.kernel.types import (
     Cause,
     ContractBill,
     Created,

@@ -18,24 +18,24 @@ from benchmarks.population import build_population
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sc4it.billing import bill_contract, payment, should_bill
-from sc4it.billing.cost import (
+from sc4it.contracts.billing import bill_contract, payment, should_bill
+from sc4it.contracts.billing.cost import (
     node_cost_units_usd,
     policy_rates,
     resources_cost_units_usd,
     resources_cost_with_rates,
 )
-from sc4it.billing.loop import contracts_to_bill
-from sc4it.errors import Error, Fail
-from sc4it.events import ContractBilled, Event, RewardDistributed
-from sc4it.fixed import U64_MAX
+from sc4it.contracts.billing.loop import contracts_to_bill
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.events import ContractBilled, Event, RewardDistributed
+from sc4it.kernel.fixed import U64_MAX
+from sc4it.kernel.state import STATE_FIELDS, State
+from sc4it.kernel.tx import BlockEnv, Tx
+from sc4it.kernel.types import AccountInfo, Policy, PricingPolicy, Resources, TftPrice, Unit
 from sc4it.runtime import on_block
-from sc4it.state import STATE_FIELDS, State
 from sc4it.testing import World
 from sc4it.testing.actions import Scene, any_action, run_action
 from sc4it.testing.strategies import pricing_policies
-from sc4it.tx import BlockEnv, Tx
-from sc4it.types import AccountInfo, Policy, PricingPolicy, Resources, TftPrice, Unit
 
 _U64 = st.one_of(st.integers(0, 2**40), st.integers(0, U64_MAX), st.sampled_from([0, 1, U64_MAX]))
 
@@ -202,7 +202,7 @@ def test_billing_context_follows_policy_and_price_changes() -> None:
 def test_population_is_valid_and_billable() -> None:
     """BIL-04 BIL-03: the benchmark population satisfies every invariant; its blocks bill the node
     contracts with usage, IPs or NU and the name contracts of their shard, and skip the idle ones."""
-    from sc4it.invariants import check
+    from sc4it.conformance.invariants import check
 
     pop = build_population(1_200)
     assert check(pop.state) == []

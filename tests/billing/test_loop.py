@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sc4it import calls as c
-from sc4it.billing import bill_block, should_bill
-from sc4it.errors import Error
-from sc4it.events import (
+from sc4it.contracts.billing import bill_block, should_bill
+from sc4it.kernel.errors import Error
+from sc4it.kernel.events import (
     BillingFrequencyChanged,
     ContractBilled,
     ContractGracePeriodStarted,
     ContractPaymentOverdrawn,
     NameContractCanceled,
 )
-from sc4it.state import Config
-from sc4it.types import ContractBill, DiscountLevel, Resources
+from sc4it.kernel.state import Config
+from sc4it.kernel.types import ContractBill, DiscountLevel, Resources
 
 from .support import GIB, Chain, assert_funds_conserved, edit, env, now_of, world
 

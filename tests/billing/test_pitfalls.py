@@ -6,11 +6,11 @@ from __future__ import annotations
 import attrs
 
 from sc4it import calls as c
-from sc4it.billing import bill_contract
+from sc4it.contracts.billing import bill_contract
 from sc4it.contracts.lifecycle import update_contract_state
-from sc4it.events import ContractBilled, NodeDeleted, RewardDistributed
 from sc4it.genesis import GenesisPricingPolicy
-from sc4it.types import (
+from sc4it.kernel.events import ContractBilled, NodeDeleted, RewardDistributed
+from sc4it.kernel.types import (
     Cause,
     ContractBill,
     ContractPaymentState,
@@ -100,7 +100,7 @@ def test_errata5_rent_cascade_keeps_reserve_invariant() -> None:
 
 def test_payment_state_helpers_settle_additional_first() -> None:
     """BIL-18: a partial payment settles the additional overdraft (extra fee) before the standard one."""
-    from sc4it.billing.payment import settle_overdraft, settle_partial_overdraft
+    from sc4it.contracts.billing.payment import settle_overdraft, settle_partial_overdraft
 
     ps = ContractPaymentState(10, 20, 300, 40, 7, 3)
     assert settle_partial_overdraft(ps, 50) == ContractPaymentState(20, 60, 290, 0, 7, 3)

@@ -7,13 +7,13 @@ closest property."""
 from __future__ import annotations
 
 from sc4it import calls as c
-from sc4it.events import (
+from sc4it.kernel.events import (
     ContractBilled,
     ContractGracePeriodEnded,
     ContractPaymentOverdrawn,
     RewardDistributed,
 )
-from sc4it.types import ContractBill, Created, DiscountLevel, GracePeriod, Power, Resources
+from sc4it.kernel.types import ContractBill, Created, DiscountLevel, GracePeriod, Power, Resources
 
 from .support import GIB, TFT, Chain, assert_conserved, now_of, world
 

@@ -15,7 +15,7 @@ loses; round_u64 removes it). Recurring values (spec/billing.md §4.1):
 from __future__ import annotations
 
 from sc4it import calls as c
-from sc4it.events import (
+from sc4it.kernel.events import (
     ContractBilled,
     ContractGracePeriodElapsed,
     ContractGracePeriodEnded,
@@ -29,7 +29,7 @@ from sc4it.events import (
     RentWaived,
     RewardDistributed,
 )
-from sc4it.types import (
+from sc4it.kernel.types import (
     ContractBill,
     DiscountLevel,
     DistributionPolicy,

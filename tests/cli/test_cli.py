@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from sc4it import calls, genesis
-from sc4it.cli import EXIT_CHECK_FAILED, EXIT_CORRUPT, EXIT_OK, EXIT_USAGE, main
-from sc4it.demo import run_story
-from sc4it.host import Chain
-from sc4it.trace import TraceBlock, TraceWriter, read_trace
+from sc4it.host.chain import Chain
+from sc4it.host.trace import TraceBlock, TraceWriter, read_trace
+from sc4it.tools.cli import EXIT_CHECK_FAILED, EXIT_CORRUPT, EXIT_OK, EXIT_USAGE, main
+from sc4it.tools.demo import run_story
 
 ALICE = genesis.dev_keypair("alice")
 BOB = genesis.dev_keypair("bob")

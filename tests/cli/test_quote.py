@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from sc4it import calls, genesis
-from sc4it.cli import main
 from sc4it.deployment import deployment_hash
-from sc4it.events import ContractBilled, ContractCreated
-from sc4it.host import Chain
-from sc4it.quote import (
+from sc4it.host.chain import Chain
+from sc4it.kernel.events import ContractBilled, ContractCreated
+from sc4it.kernel.types import DiscountLevel, Policy, Unit
+from sc4it.tools.cli import main
+from sc4it.tools.quote import (
     GIB,
     PolicyFileError,
     PolicyProposal,
@@ -24,7 +25,6 @@ from sc4it.quote import (
     quote,
     read_policy_file,
 )
-from sc4it.types import DiscountLevel, Policy, Unit
 
 TFT = 10**7
 TIB = 1 << 40
@@ -55,7 +55,7 @@ def _contracts_for(chain: Chain, who: str, w: Workload) -> dict[int, str]:
             kinds[e.contract.contract_id] = type(e.contract.contract_type).__name__
     node_contracts = [cid for cid, k in kinds.items() if k == "NodeContract"]
     if node_contracts and not w.resources.is_empty():
-        from sc4it.types import ContractResources
+        from sc4it.kernel.types import ContractResources
 
         reports = tuple(ContractResources(cid, w.resources) for cid in node_contracts)
         chain.submit_call(calls.ReportContractResources(reports), genesis.dev_keypair(f"node-{w.node_id}"))
@@ -115,7 +115,7 @@ def test_quote_levels_and_certification() -> None:
     diy = quote(state, Workload(node_id=2, cru=2, certified=False)).lines[0]
     assert certified.tft == diy.tft * 5 // 4
     assert quote(state, Workload(node_id=2, cru=2)).certification.name == "Certified"
-    from sc4it.tx import BlockEnv, Tx
+    from sc4it.kernel.tx import BlockEnv, Tx
 
     tx = Tx(state, BlockEnv(0, 0))
     tx.dedicated_nodes_extra_fee[3] = 10_000
@@ -133,8 +133,8 @@ def test_quote_errors() -> None:
         quote(state, Workload(node_id=9, cru=1))
     with pytest.raises(QuoteError, match="second"):
         quote(state, Workload(cru=1), secs=0)
-    from sc4it.tx import BlockEnv, Tx
-    from sc4it.types import TftPrice
+    from sc4it.kernel.tx import BlockEnv, Tx
+    from sc4it.kernel.types import TftPrice
 
     tx = Tx(state, BlockEnv(0, 0))
     tx.tft_price = TftPrice(0, 0, 0, 0)

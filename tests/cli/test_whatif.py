@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from sc4it import calls, cli, genesis, whatif
-from sc4it.cli import EXIT_MISSING_EXTRA, EXIT_OK, EXIT_USAGE, main
-from sc4it.host import Chain
-from sc4it.quote import PolicyProposal, parse_policy, policy_to_json
-from sc4it.types import Policy
+from sc4it import calls, genesis
+from sc4it.host.chain import Chain
+from sc4it.kernel.types import Policy
+from sc4it.tools import cli, whatif
+from sc4it.tools.cli import EXIT_MISSING_EXTRA, EXIT_OK, EXIT_USAGE, main
+from sc4it.tools.quote import PolicyProposal, parse_policy, policy_to_json
 
 USERS, SEED, DAYS = 8, 5, 1.5
 
@@ -67,7 +68,7 @@ def test_a_dearer_policy_gives_deterministic_deltas(population: whatif.Scenario)
 
 def test_the_documented_example_proposal() -> None:
     """docs/pricing-analysis.md's example file parses to the change it describes."""
-    from sc4it.quote import read_policy_file
+    from sc4it.tools.quote import read_policy_file
 
     path = Path(__file__).resolve().parents[2] / "docs" / "examples" / "pricing-proposal.json"
     p = read_policy_file(path)

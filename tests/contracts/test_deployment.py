@@ -20,8 +20,8 @@ from sc4it.deployment import (
     max_plaintext_length,
     verify_deployment,
 )
-from sc4it.errors import Error
-from sc4it.types import Contract, GracePeriod
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Contract, GracePeriod
 
 from .world import (
     CONTRACT_SIDE,
@@ -229,9 +229,9 @@ def test_reject_errors_in_order() -> None:
 
 def test_dep38_settlement_failure_fails_reject(monkeypatch: pytest.MonkeyPatch) -> None:
     """DEP-38: if settling fails, the rejection fails and nothing changes."""
-    import sc4it.billing as billing
-    from sc4it.errors import fail
-    from sc4it.tx import Tx
+    import sc4it.contracts.billing as billing
+    from sc4it.kernel.errors import fail
+    from sc4it.kernel.tx import Tx
 
     s, contract = node_contract(base(), "alice", node=1)
 

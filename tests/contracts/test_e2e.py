@@ -7,14 +7,14 @@ from __future__ import annotations
 from sc4it import calls as c
 from sc4it import events as ev
 from sc4it import genesis
+from sc4it.conformance.invariants import check
 from sc4it.deployment import (
     VerifyResult,
     create_node_contract_call,
     decrypt_deployment_data,
     verify_deployment,
 )
-from sc4it.invariants import check
-from sc4it.types import ContractResources, NodeContract, NruConsumption, Resources
+from sc4it.kernel.types import ContractResources, NodeContract, NruConsumption, Resources
 
 from .world import CONTRACT_SIDE, TWIN, acc, base, call, contract_gone, free_ips, holder, kinds, now_of, ok
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from sc4it import events as ev
+from sc4it.conformance.invariants import check
 from sc4it.contracts import hooks
-from sc4it.errors import Error, fail
-from sc4it.invariants import check
-from sc4it.tx import Tx
-from sc4it.types import ContractPaymentState, Created, Power
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import ContractPaymentState, Created, Power
 
 from .world import (
     CONTRACT_SIDE,
@@ -63,7 +63,7 @@ def test_hk01_nothing_on_node() -> None:
 
 def test_hk03_failed_cancellation_leaves_no_trace(monkeypatch: pytest.MonkeyPatch) -> None:
     """HK-03 / CON-60: a failing settlement drops that contract's sub-step entirely; the others proceed."""
-    import sc4it.billing as billing
+    import sc4it.contracts.billing as billing
 
     s, n1 = node_contract(base(), "alice", node=2, h=1, ips=1)
     s, n2 = node_contract(s, "bob", node=2, h=2)

@@ -6,12 +6,12 @@ import pytest
 
 from sc4it import calls as c
 from sc4it import events as ev
+from sc4it.conformance.invariants import check
 from sc4it.contracts import hooks, ips
-from sc4it.errors import Error, Fail
-from sc4it.invariants import check
-from sc4it.state import Config
-from sc4it.tx import Tx
-from sc4it.types import NodeContract, PublicIP
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.state import Config
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import NodeContract, PublicIP
 
 from .world import (
     H,

@@ -6,13 +6,12 @@ import pytest
 
 from sc4it import calls as c
 from sc4it import events as ev
+from sc4it.conformance.invariants import check
 from sc4it.contracts import lifecycle
-from sc4it.errors import Error, Fail
-from sc4it.invariants import check
-from sc4it.ledger import account
-from sc4it.pmap import PSet
-from sc4it.tx import Tx
-from sc4it.types import (
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     AccountInfo,
     Cause,
     Contract,
@@ -26,6 +25,7 @@ from sc4it.types import (
     RentContract,
     Resources,
 )
+from sc4it.ledger import account
 
 from .world import (
     CONTRACT_SIDE,

@@ -7,8 +7,8 @@ import pytest
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.types import Cause, Contract, Deleted, GracePeriod, NameContract, RentContract
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Cause, Contract, Deleted, GracePeriod, NameContract, RentContract
 
 from .world import (
     CONTRACT_SIDE,
@@ -244,9 +244,9 @@ def test_cc12_collective_rent_rule() -> None:
 
 def test_cancel_cause_is_recorded_before_settlement(monkeypatch: pytest.MonkeyPatch) -> None:
     """CON-40: the contract is already Deleted(cause), out of the active set, when billing settles it."""
-    import sc4it.billing as billing
+    import sc4it.contracts.billing as billing
     from sc4it.contracts import lifecycle
-    from sc4it.tx import Tx
+    from sc4it.kernel.tx import Tx
 
     from .world import env
 
@@ -268,7 +268,7 @@ def test_cancel_cause_is_recorded_before_settlement(monkeypatch: pytest.MonkeyPa
 def test_cancel_settlement_comes_before_removal() -> None:
     """CON-40 / CC-06 / DEP-37: billing's settlement events come before the contract side's, for a user
     cancel, a collective cancel and a node's rejection; the twin keeps nothing reserved afterwards."""
-    from sc4it.invariants import check
+    from sc4it.conformance.invariants import check
 
     from .world import acc
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import calls as c
-from sc4it.invariants import check
-from sc4it.types import ContractResources, NruConsumption, Resources
+from sc4it.conformance.invariants import check
+from sc4it.kernel.types import ContractResources, NruConsumption, Resources
 
 from .world import NODE_TWIN, H, base, call, now_of
 

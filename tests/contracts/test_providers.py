@@ -6,8 +6,8 @@ import pytest
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.types import Provider, SolutionProvider
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Provider, SolutionProvider
 
 from .world import acc, approved_provider, base, call, council_call, err, name_contract, node_contract, ok
 

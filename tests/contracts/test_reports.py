@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from sc4it import calls as c
 from sc4it import events as ev
 from sc4it.contracts.reports import nu_cost_units_usd
-from sc4it.errors import Error, Fail
-from sc4it.fixed import U64_MAX
-from sc4it.tx import Tx
-from sc4it.types import (
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.fixed import U64_MAX
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     Contract,
     ContractBillingInformation,
     ContractResources,

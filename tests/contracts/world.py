@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable
 from sc4it import apply, genesis, sign
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.events import Event
-from sc4it.invariants import check
+from sc4it.conformance.invariants import check
+from sc4it.kernel.errors import Error
+from sc4it.kernel.events import Event
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv, Tx
+from sc4it.kernel.types import Contract, NodePower, Power, PowerDown, PublicIP, SolutionProvider
 from sc4it.runtime import Outcome
-from sc4it.state import State
-from sc4it.tx import BlockEnv, Tx
-from sc4it.types import Contract, NodePower, Power, PowerDown, PublicIP, SolutionProvider
 
 T0_MS = 1_628_082_000 * 1000
 """Timestamp of block 0 in ms, as TFChain's test mock (`run_to_block(n)` → T0 + 6000·n)."""

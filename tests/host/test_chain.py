@@ -1,4 +1,4 @@
-"""The reference host `sc4it.host.Chain`: blocks, the pending pool, traces (docs/trace.md), crash
+"""The reference host `sc4it.host.chain.Chain`: blocks, the pending pool, traces (docs/trace.md), crash
 recovery and snapshots."""
 
 from __future__ import annotations
@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 
 from sc4it import calls, genesis
-from sc4it.errors import Error
-from sc4it.events import ContractBilled, ContractCreated
-from sc4it.host import Chain, execute_block
-from sc4it.root import state_root
-from sc4it.signing import sign
-from sc4it.trace import (
+from sc4it.host.chain import Chain, execute_block
+from sc4it.host.trace import (
     ProblemKind,
     TraceBlock,
     TraceError,
@@ -22,6 +18,10 @@ from sc4it.trace import (
     read_snapshot,
     read_trace,
 )
+from sc4it.kernel.errors import Error
+from sc4it.kernel.events import ContractBilled, ContractCreated
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import sign
 
 TFT = 10**7
 ALICE = genesis.dev_keypair("alice")
@@ -288,8 +288,8 @@ def test_snapshot_round_trip_and_damage(tmp_path: Path) -> None:
 
 def test_snapshot_with_a_wrong_root_is_refused(tmp_path: Path) -> None:
     """A well-framed snapshot whose state does not match its recorded root (e.g. edited) is refused."""
-    from sc4it.codec import encode
-    from sc4it.trace import SNAPSHOT_MAGIC, Snapshot
+    from sc4it.host.trace import SNAPSHOT_MAGIC, Snapshot
+    from sc4it.kernel.codec import encode
 
     chain, _ = small_run(blocks=3)
     snap = Snapshot(1, chain.block, chain.timestamp, chain.block_time, bytes(32), chain.state)

@@ -16,19 +16,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sc4it import decode, encode
-from sc4it.calls import Call
-from sc4it.codec import to_obj
-from sc4it.errors import DecodeError
-from sc4it.events import Event
+from sc4it.conformance.invariants import check, check_step
 from sc4it.genesis import Genesis
-from sc4it.invariants import check, check_step
+from sc4it.kernel.calls import Call
+from sc4it.kernel.codec import to_obj
+from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.events import Event
+from sc4it.kernel.signing import SignedCall
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv
 from sc4it.runtime import apply, on_block
-from sc4it.signing import SignedCall
-from sc4it.state import State
 from sc4it.testing import World
 from sc4it.testing.actions import Advance, Scene, run_action
 from sc4it.testing.strategies import calls, signed_calls
-from sc4it.tx import BlockEnv
 
 
 def _populated() -> World:

@@ -13,13 +13,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sc4it import genesis
-from sc4it.billing.cost import MULTIPLIER_BITS
-from sc4it.events import ContractBilled, ContractPaymentOverdrawn, RentContractCanceled, RewardDistributed
-from sc4it.invariants import Violation, check
-from sc4it.quote import PolicyProposal, Workload, apply_proposal, quote, read_policy_file
+from sc4it.conformance.invariants import Violation, check
+from sc4it.contracts.billing.cost import MULTIPLIER_BITS
+from sc4it.kernel.events import (
+    ContractBilled,
+    ContractPaymentOverdrawn,
+    RentContractCanceled,
+    RewardDistributed,
+)
+from sc4it.kernel.types import DiscountLevel, Policy
 from sc4it.testing import Sc4itMachine
 from sc4it.testing.actions import Transition
-from sc4it.types import DiscountLevel, Policy
+from sc4it.tools.quote import PolicyProposal, Workload, apply_proposal, quote, read_policy_file
 
 ROOT = Path(__file__).resolve().parents[2]
 GIB = 1 << 30

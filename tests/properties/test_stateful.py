@@ -14,8 +14,8 @@ from __future__ import annotations
 from hypothesis import settings
 
 from sc4it import calls as c
-from sc4it.errors import Error
-from sc4it.invariants import Violation, check
+from sc4it.conformance.invariants import Violation, check
+from sc4it.kernel.errors import Error
 from sc4it.testing import Sc4itMachine, World, hunt
 from sc4it.testing.actions import Advance, Scene, Transition, run_action
 

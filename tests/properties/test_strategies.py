@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 
 from sc4it import calls as c
 from sc4it import decode, encode
-from sc4it.billing.distribution import policy_problem
-from sc4it.errors import Fail
-from sc4it.invariants import check
+from sc4it.conformance.invariants import check
+from sc4it.contracts.billing.distribution import policy_problem
+from sc4it.kernel.errors import Fail
+from sc4it.kernel.signing import SignedCall
+from sc4it.kernel.types import DistributionPolicy, Farm, Node, PricingPolicy, Twin
 from sc4it.registry.farms import validate_farm_name, validate_public_ip
 from sc4it.registry.nodes import validate_resources
 from sc4it.runtime import check_validity
-from sc4it.signing import SignedCall
 from sc4it.testing import World, strategies
 from sc4it.testing.actions import any_action, run_action
-from sc4it.types import DistributionPolicy, Farm, Node, PricingPolicy, Twin
 
 BASE = World.default()
 
@@ -124,7 +124,8 @@ def test_the_core_never_imports_the_toolkit_or_hypothesis() -> None:
     ]
     assert offenders == []
     code = (
-        "import sys, sc4it, sc4it.invariants, sc4it.host, sc4it.cli, sc4it.quote, sc4it.whatif; "
+        "import sys, sc4it, sc4it.conformance.invariants, sc4it.host.chain, "
+        "sc4it.tools.cli, sc4it.tools.quote, sc4it.tools.whatif; "
         "print('hypothesis' in sys.modules, 'sc4it.testing' in sys.modules)"
     )
     env = {**os.environ, "PYTHONPATH": str(src.parent)}

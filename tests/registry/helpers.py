@@ -8,11 +8,11 @@ from typing import Any
 import attrs
 
 from sc4it import Outcome, apply, calls, genesis, sign, state_root
-from sc4it.errors import Error
-from sc4it.signing import Keypair
-from sc4it.state import State
-from sc4it.tx import BlockEnv, Tx
-from sc4it.types import Policy, Resources, Roles, Unit
+from sc4it.kernel.errors import Error
+from sc4it.kernel.signing import Keypair
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv, Tx
+from sc4it.kernel.types import Policy, Resources, Roles, Unit
 
 GIB = 1 << 30
 BLOCK = 100
@@ -105,7 +105,7 @@ def gb(value: int) -> Policy:
 
 def fresh_account(state: State, name: str, free: int = 10**10) -> State:
     """Give the dev key `name` an account (so it may sign) without a twin."""
-    from sc4it.types import AccountInfo
+    from sc4it.kernel.types import AccountInfo
 
     who = account(name)
     return edit(

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from sc4it import calls, events
-from sc4it.errors import Error
-from sc4it.types import Power, PublicIP
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Power, PublicIP
 
 from .helpers import failed, ok, run, world
 

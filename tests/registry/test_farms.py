@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sc4it import calls, events
-from sc4it.calls import IpInput
-from sc4it.errors import Error
-from sc4it.types import Farm, FarmCertification, PublicIP
+from sc4it.kernel.calls import IpInput
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Farm, FarmCertification, PublicIP
 
 from .helpers import (
     ALICE_TWIN,

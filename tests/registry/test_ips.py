@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import calls, events
-from sc4it.errors import Error, Fail
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.types import PublicIP
 from sc4it.registry.farms import parse_ipv4, parse_ipv4_cidr, validate_public_ip
-from sc4it.types import PublicIP
 
 from .helpers import council, edit, failed, ok, run, world
 

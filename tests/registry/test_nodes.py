@@ -8,11 +8,11 @@ import pytest
 
 from sc4it import calls, events
 from sc4it.contracts import hooks
-from sc4it.errors import Error
-from sc4it.pmap import PSet
+from sc4it.kernel.errors import Error
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Node, NodeCertification, NodePower, Power, PowerDown, Resources
 from sc4it.registry.nodes import resources_changed
-from sc4it.tx import Tx
-from sc4it.types import Node, NodeCertification, NodePower, Power, PowerDown, Resources
 
 from .helpers import (
     ENV,

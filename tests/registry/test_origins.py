@@ -4,8 +4,8 @@ conventions; FRM-20, NOD-20, PWR-01, PWR-10, PRC-01, TFT-01, TFT-10)."""
 from __future__ import annotations
 
 from sc4it import apply, calls, genesis, sign
-from sc4it.errors import Error
-from sc4it.types import FarmCertification, NodeCertification, Power
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import FarmCertification, NodeCertification, Power
 
 from .helpers import ENV, council, failed, fresh_account, ok, run, world
 

@@ -6,10 +6,10 @@ import pytest
 
 from sc4it import calls, events
 from sc4it.contracts import hooks
-from sc4it.errors import Error
-from sc4it.pmap import PSet
-from sc4it.tx import BlockEnv, Tx
-from sc4it.types import NodePower, Power, PowerDown, PowerUp
+from sc4it.kernel.errors import Error
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.tx import BlockEnv, Tx
+from sc4it.kernel.types import NodePower, Power, PowerDown, PowerUp
 
 from .helpers import ENV, edit, failed, fresh_account, ok, run, world, write
 

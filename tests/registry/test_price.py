@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import calls, events
-from sc4it.errors import Error
-from sc4it.fixed import U32_MAX
+from sc4it.kernel.errors import Error
+from sc4it.kernel.fixed import U32_MAX
+from sc4it.kernel.state import Config
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import TftPrice
 from sc4it.registry.price import average_price, handle_set_prices, pushed
-from sc4it.state import Config
-from sc4it.tx import Tx
-from sc4it.types import TftPrice
 
 from .helpers import ENV, council, edit, failed, ok, oracle, run, world
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sc4it import calls, events
-from sc4it.errors import Error
-from sc4it.types import Policy, PricingPolicy, Unit
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Policy, PricingPolicy, Unit
 
 from .helpers import account, council, failed, gb, ok, run, world
 

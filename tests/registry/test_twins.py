@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sc4it import calls, events
-from sc4it.errors import Error
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Twin
 from sc4it.registry.twins import validate_relay_address
-from sc4it.types import Twin
 
 from .helpers import ALICE_TWIN, account, failed, fresh_account, ok, run, world
 

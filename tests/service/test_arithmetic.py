@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sc4it.billing.cost import units_usd_to_tft
-from sc4it.fixed import U64_MAX
-from sc4it.service import (
+from sc4it.contracts.billing.cost import units_usd_to_tft
+from sc4it.contracts.service import (
     service_bill_amount_units_usd,
     variable_amount_cap,
     variable_amount_cap_tfchain,
 )
+from sc4it.kernel.fixed import U64_MAX
 
 windows = st.integers(0, 3600)
 fees = st.integers(0, 10**9)

@@ -7,10 +7,10 @@ import pytest
 from sc4it import Config, Error
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.fixed import U64_MAX
-from sc4it.service import handle_service_contract_bill, variable_amount_cap_tfchain
-from sc4it.tx import Tx
-from sc4it.types import (
+from sc4it.contracts.service import handle_service_contract_bill, variable_amount_cap_tfchain
+from sc4it.kernel.fixed import U64_MAX
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     AccountInfo,
     ServiceContract,
     ServiceContractBill,

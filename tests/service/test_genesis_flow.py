@@ -5,8 +5,8 @@ from __future__ import annotations
 from sc4it import BlockEnv, Error, Outcome, State, apply, genesis, sign
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.calls import Call
-from sc4it.types import ServiceContractBill, ServiceContractState
+from sc4it.kernel.calls import Call
+from sc4it.kernel.types import ServiceContractBill, ServiceContractState
 
 from .world import conserved
 

@@ -8,9 +8,9 @@ import pytest
 from sc4it import Config, Error
 from sc4it import calls as c
 from sc4it import events as ev
+from sc4it.contracts.service import HANDLERS
+from sc4it.kernel.types import Cause, ServiceContract, ServiceContractState
 from sc4it.runtime import handlers
-from sc4it.service import HANDLERS
-from sc4it.types import Cause, ServiceContract, ServiceContractState
 
 from .flows import approved, create, prepare
 from .world import BASE_FEE, METADATA, VARIABLE_FEE, World, account

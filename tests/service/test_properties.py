@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sc4it import Error
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.types import TftPrice
+from sc4it.kernel.types import TftPrice
 
 from .flows import approved
 from .world import World, conserved

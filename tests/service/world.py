@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 
 from sc4it import BlockEnv, Config, Keypair, Outcome, State, apply, sign
-from sc4it.calls import Call
-from sc4it.tx import Tx
-from sc4it.types import AccountInfo, Roles, ServiceContract, TftPrice, Twin
+from sc4it.kernel.calls import Call
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import AccountInfo, Roles, ServiceContract, TftPrice, Twin
 
 T0_SECS = 1_628_082_000
 """TFChain mock: `run_to_block(n)` sets the timestamp to (1628082000 + 6n) s."""

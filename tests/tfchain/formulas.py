@@ -1,16 +1,17 @@
-"""TFChain's billing formulas, written out independently of `sc4it.billing` so the ported tests derive
-every amount they assert (reference §4.3-§4.6, §4.9; spec/billing.md BIL-30..BIL-39).
+"""TFChain's billing formulas, written out independently of `sc4it.contracts.billing` so the ported
+tests derive every amount they assert (reference §4.3-§4.6, §4.9; spec/billing.md BIL-30..BIL-39).
 
-Only the U64F64 primitive of `sc4it.fixed` is used (its `*` and `/` truncate like substrate-fixed, FX-03..
-FX-05; `round()` ties up, FX-07; `to_u64()` truncates, FX-08). Each function follows TFChain's `cost.rs`
+Only the U64F64 primitive of `sc4it.kernel.fixed` is used (its `*` and `/` truncate like substrate-fixed,
+FX-03..FX-05;
+`round()` ties up, FX-07; `to_u64()` truncates, FX-08). Each function follows TFChain's `cost.rs`
 (commit 33046d68) operation by operation, with the test-mock pricing policy "policy_1"; the [R24] change
 (node certification ×1.25, #991) is the `certified` flag of `discount`.
 """
 
 from __future__ import annotations
 
-from sc4it.fixed import U64F64
-from sc4it.types import DiscountLevel, Resources
+from sc4it.kernel.fixed import U64F64
+from sc4it.kernel.types import DiscountLevel, Resources
 
 from .mock import NODE_RESOURCES
 

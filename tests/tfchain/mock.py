@@ -44,8 +44,7 @@ from collections.abc import Sequence
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.events import Event
+from sc4it.conformance.invariants import check
 from sc4it.genesis import (
     Genesis,
     GenesisAccount,
@@ -64,14 +63,13 @@ from sc4it.genesis import (
     oracle_keys,
     oracle_multisig,
 )
-from sc4it.invariants import check
-from sc4it.ledger import usable_balance
-from sc4it.root import state_root
-from sc4it.runtime import Outcome, apply, on_block
-from sc4it.signing import SignedCall, sign
-from sc4it.state import Config, State
-from sc4it.tx import BlockEnv
-from sc4it.types import (
+from sc4it.kernel.errors import Error
+from sc4it.kernel.events import Event
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import SignedCall, sign
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.kernel.types import (
     AccountInfo,
     Contract,
     ContractBillingInformation,
@@ -89,6 +87,8 @@ from sc4it.types import (
     ServiceContractState,
     Unit,
 )
+from sc4it.ledger import usable_balance
+from sc4it.runtime import Outcome, apply, on_block
 
 # --------------------------------------------------------------------------------------------------
 # Constants of mock.rs / tests.rs
@@ -243,7 +243,7 @@ BALANCES_EVENT_NAMES = frozenset(
 class Mock:
     """One `new_test_ext()` externality: the state, the block number, the timestamp and the recorded
     events (`System::events()`), with the helpers of tests.rs. Every step checks the executable
-    invariants (`sc4it.invariants.check`)."""
+    invariants (`sc4it.conformance.invariants.check`)."""
 
     def __init__(self) -> None:
         self.state = genesis_state()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.types import ContractBill, DiscountLevel, Power, PublicIP
+from sc4it.kernel.types import ContractBill, DiscountLevel, Power, PublicIP
 
 from .formulas import (
     name_contract_due,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.types import ContractBill, DiscountLevel
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import ContractBill, DiscountLevel
 
 from .formulas import discount, extra_fee_units, rent_cost_units, split_node_rewards, to_tft
 from .mock import (

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.events import Event
-from sc4it.types import ContractBill, ContractResources, Created, DiscountLevel, GracePeriod
+from sc4it.kernel.events import Event
+from sc4it.kernel.types import ContractBill, ContractResources, Created, DiscountLevel, GracePeriod
 
 from .formulas import node_contract_due, rent_contract_due, split_node_rewards
 from .mock import (

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.billing.cost import calculate_cu, discount_tft
-from sc4it.errors import Error
-from sc4it.fixed import U64F64, Percent
+from sc4it.contracts.billing.cost import calculate_cu, discount_tft
+from sc4it.kernel.errors import Error
+from sc4it.kernel.fixed import U64F64, Percent
+from sc4it.kernel.types import AccountInfo, DiscountLevel, NodeCertification
 from sc4it.ledger import can_reserve, usable_balance
-from sc4it.types import AccountInfo, DiscountLevel, NodeCertification
 
 from .formulas import MULTIPLIER, cu, fx, fx_f64, percent_of
 from .mock import BILLING_FREQUENCY, EXISTENTIAL_DEPOSIT, SECS_PER_HOUR, Mock
@@ -82,7 +82,7 @@ def test_change_billing_frequency_fails_if_frequency_lower() -> None:
 
 def test_percent() -> None:
     """Rust `test_percent`: `Percent::from_percent(p) * n` — 25% of 1000 = 250, 50% of 1000 = 500,
-    25% of 992 = 248 (sc4it.fixed's Percent against n·p/100 rounded to nearest, ties down). FX-11
+    25% of 992 = 248 (sc4it.kernel.fixed's Percent against n·p/100 rounded to nearest, ties down). FX-11
     FX-12."""
     for p, n, expected in ((25, 1000, 250), (50, 1000, 500), (25, 992, 248)):
         assert percent_of(p, n) == expected

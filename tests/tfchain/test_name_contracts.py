@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.types import NameContract
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import NameContract
 
 from .mock import Mock
 

@@ -8,9 +8,9 @@ import pytest
 from sc4it import calls as c
 from sc4it import events as ev
 from sc4it.contracts.lifecycle import remove_contract_from_billing_loop
-from sc4it.errors import Error, Fail
-from sc4it.tx import Tx
-from sc4it.types import (
+from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     CONTRACT_VERSION,
     Contract,
     Created,

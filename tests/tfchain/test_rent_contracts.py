@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.types import Power, PowerDown, RentContract
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Power, PowerDown, RentContract
 
 from .mock import Mock
 

@@ -8,8 +8,8 @@ import attrs
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.types import Cause, ServiceContractBill, ServiceContractState
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Cause, ServiceContractBill, ServiceContractState
 
 from .formulas import clamped_price, service_bill_units, to_tft
 from .mock import (

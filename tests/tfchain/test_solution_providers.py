@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sc4it import calls as c
 from sc4it import events as ev
-from sc4it.errors import Error
-from sc4it.types import Provider, SolutionProvider
+from sc4it.kernel.errors import Error
+from sc4it.kernel.types import Provider, SolutionProvider
 
 from .mock import Mock, account, get_deployment_data
 

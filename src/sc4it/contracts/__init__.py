@@ -10,8 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..tx import Tx
-from . import cancel, deployment_calls, hooks, ips, lifecycle, name, node, providers, rent, reports
+from sc4it.contracts import (
+    cancel,
+    deployment_calls,
+    hooks,
+    ips,
+    lifecycle,
+    name,
+    node,
+    providers,
+    rent,
+    reports,
+)
+from sc4it.kernel.tx import Tx
 
 __all__ = [
     "HANDLERS",

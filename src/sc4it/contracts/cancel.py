@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..origins import ensure_council
-from ..tx import Tx
-from ..types import Cause, Contract, RentContract
-from .lifecycle import cancel_contract
+from sc4it.contracts.lifecycle import cancel_contract
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.origins import ensure_council
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Cause, Contract, RentContract
 
 
 def ensure_rent_contract_has_no_workloads(tx: Tx, contract: Contract) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import ContractDeployed, DeploymentRejected
-from ..tx import Tx
-from ..types import Cause, Contract, Created, NodeContract
-from .lifecycle import cancel_contract
+from sc4it.contracts.lifecycle import cancel_contract
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import ContractDeployed, DeploymentRejected
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Cause, Contract, Created, NodeContract
 
 
 def _contract_of_callers_node(tx: Tx, contract_id: int) -> Contract:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..tx import Tx
-from ..types import Cause, ContractPaymentState, NodePower
-from .ips import ip_removed
-from .lifecycle import cancel_contract, run_atomically
+from sc4it.contracts.ips import ip_removed
+from sc4it.contracts.lifecycle import cancel_contract, run_atomically
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Cause, ContractPaymentState, NodePower
 
 __all__ = ["ip_removed", "node_deleted", "node_has_no_active_contracts", "node_power_state_changed"]
 

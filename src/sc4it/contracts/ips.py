@@ -3,10 +3,10 @@ creation, freeing them at removal, and dropping a contract's hold on an IP the f
 
 from __future__ import annotations
 
-from ..errors import Error, fail
-from ..events import ContractUpdated, IPsFreed
-from ..tx import Tx
-from ..types import Contract, Farm, NodeContract, PublicIP
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import ContractUpdated, IPsFreed
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Contract, Farm, NodeContract, PublicIP
 
 
 def _node_farm(tx: Tx, node_id: int) -> Farm:

@@ -13,12 +13,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from .. import ledger
-from ..errors import Error, Fail, fail
-from ..events import NameContractCanceled, NodeContractCanceled, RentContractCanceled
-from ..pmap import PSet
-from ..tx import Tx
-from ..types import (
+from sc4it import ledger
+from sc4it.contracts.ips import free_ip, reserve_ip
+from sc4it.contracts.providers import validate_solution_provider
+from sc4it.kernel.errors import Error, Fail, fail
+from sc4it.kernel.events import NameContractCanceled, NodeContractCanceled, RentContractCanceled
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     CONTRACT_VERSION,
     Cause,
     Contract,
@@ -32,8 +34,6 @@ from ..types import (
     NodeContract,
     RentContract,
 )
-from .ips import free_ip, reserve_ip
-from .providers import validate_solution_provider
 
 __all__ = [
     "billing_loop_index",
@@ -165,7 +165,7 @@ def cancel_contract(tx: Tx, contract_id: int, cause: Cause) -> None:
 
     Used by CancelContract, CancelContractCollective, RejectDeployment and the node-deleted hook; the
     callers check who may cancel. Any failure of the settlement fails the caller."""
-    from .. import billing
+    from sc4it.contracts import billing
 
     contract = tx.contracts.get(contract_id)
     if contract is None:

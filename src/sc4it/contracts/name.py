@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import ContractCreated
-from ..state import Config
-from ..tx import Tx
-from ..types import NameContract
-from .lifecycle import create_contract
+from sc4it.contracts.lifecycle import create_contract
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import ContractCreated
+from sc4it.kernel.state import Config
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import NameContract
 
 NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789-_")
 """NM-04: the bytes a name may contain (lower-case ASCII letters, digits, '-' and '_')."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import ContractCreated, ContractUpdated
-from ..pmap import PSet
-from ..tx import Tx
-from ..types import (
+from sc4it.contracts.lifecycle import create_contract
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import ContractCreated, ContractUpdated
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
     Contract,
     ContractBillingInformation,
     Created,
@@ -20,7 +21,6 @@ from ..types import (
     NodeContract,
     NodePower,
 )
-from .lifecycle import create_contract
 
 _EMPTY_IDS: PSet[int] = PSet()
 _POWER_UP = NodePower()

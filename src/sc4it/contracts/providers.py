@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import ContractUpdated, SolutionProviderApproved, SolutionProviderCreated
-from ..origins import ensure_council
-from ..tx import Tx
-from ..types import Contract, SolutionProvider
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import ContractUpdated, SolutionProviderApproved, SolutionProviderCreated
+from sc4it.kernel.origins import ensure_council
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Contract, SolutionProvider
 
 MAX_TOTAL_TAKE = 50
 """SP-04: the providers' takes (percent) may sum to at most 50."""

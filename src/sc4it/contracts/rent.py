@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import ContractCreated, NodeExtraFeeSet
-from ..tx import Tx
-from ..types import RentContract
-from .hooks import node_has_no_active_contracts
-from .lifecycle import create_contract
+from sc4it.contracts.hooks import node_has_no_active_contracts
+from sc4it.contracts.lifecycle import create_contract
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import ContractCreated, NodeExtraFeeSet
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import RentContract
 
 
 def handle_create_rent_contract(tx: Tx, call: c.CreateRentContract) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import NruConsumptionReportReceived, UpdatedUsedResources
-from ..fixed import U64_MAX, fx_div, fx_div_int, fx_from_int, fx_mul, fx_round, fx_to_int
-from ..tx import Tx
-from ..types import ContractBillingInformation, NodeContract, PricingPolicy
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import NruConsumptionReportReceived, UpdatedUsedResources
+from sc4it.kernel.fixed import U64_MAX, fx_div, fx_div_int, fx_from_int, fx_mul, fx_round, fx_to_int
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import ContractBillingInformation, NodeContract, PricingPolicy
 
 BILLING_REFERENCE_PERIOD = 3600
 """TFChain's `BillingReferencePeriod`: pricing-policy values are per this many seconds."""

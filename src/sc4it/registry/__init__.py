@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..tx import Tx
-from . import farms, nodes, price, pricing, twins
+from sc4it.kernel.tx import Tx
+from sc4it.registry import farms, nodes, price, pricing, twins
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {}
 for _part in (twins.HANDLERS, farms.HANDLERS, nodes.HANDLERS, pricing.HANDLERS, price.HANDLERS):

@@ -11,13 +11,13 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import FarmCertificationSet, FarmStored, FarmUpdated
-from ..origins import ensure_council
-from ..tx import Tx
-from ..types import Farm, FarmCertification, PublicIP
-from .twins import caller_twin_id
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import FarmCertificationSet, FarmStored, FarmUpdated
+from sc4it.kernel.origins import ensure_council
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Farm, FarmCertification, PublicIP
+from sc4it.registry.twins import caller_twin_id
 
 MIN_FARM_NAME_LENGTH = 3
 """FRM-03: TFChain's `MIN_FARM_NAME_LENGTH`."""

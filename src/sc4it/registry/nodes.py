@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..contracts import hooks
-from ..errors import Error, fail
-from ..events import (
+from sc4it.contracts import hooks
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import (
     NodeCertificationSet,
     NodeDeleted,
     NodeStored,
@@ -22,11 +22,20 @@ from ..events import (
     PowerStateChanged,
     PowerTargetChanged,
 )
-from ..fixed import percent_mul
-from ..pmap import PSet
-from ..tx import Tx
-from ..types import Node, NodeCertification, NodePower, Power, PowerDown, PowerState, PowerUp, Resources
-from .twins import caller_twin_id
+from sc4it.kernel.fixed import percent_mul
+from sc4it.kernel.pmap import PSet
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import (
+    Node,
+    NodeCertification,
+    NodePower,
+    Power,
+    PowerDown,
+    PowerState,
+    PowerUp,
+    Resources,
+)
+from sc4it.registry.twins import caller_twin_id
 
 GIB = 1024**3
 MIN_STORAGE = 100 * GIB

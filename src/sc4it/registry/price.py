@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import (
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import (
     AveragePriceIsAboveMaxPrice,
     AveragePriceIsBelowMinPrice,
     AveragePriceStored,
@@ -20,10 +20,10 @@ from ..events import (
     MinPriceStored,
     PriceStored,
 )
-from ..fixed import U32_MAX, U32F32
-from ..origins import ensure_council, ensure_oracle
-from ..tx import Tx
-from ..types import TftPrice
+from sc4it.kernel.fixed import U32_MAX, U32F32
+from sc4it.kernel.origins import ensure_council, ensure_oracle
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import TftPrice
 
 
 def average_price(history: Sequence[int]) -> int:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import PricingPolicyStored
-from ..origins import ensure_council
-from ..tx import Tx
-from ..types import PricingPolicy
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import PricingPolicyStored
+from sc4it.kernel.origins import ensure_council
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import PricingPolicy
 
 PRICING_POLICY_VERSION = 2
 """PRC-03: TFChain's `TFGRID_PRICING_POLICY_VERSION`."""

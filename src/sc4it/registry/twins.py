@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import calls as c
-from ..errors import Error, fail
-from ..events import TwinAccountBounded, TwinStored
-from ..tx import Tx
-from ..types import Twin
+from sc4it.kernel import calls as c
+from sc4it.kernel.errors import Error, fail
+from sc4it.kernel.events import TwinAccountBounded, TwinStored
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import Twin
 
 MAX_RELAY_LENGTH = 1024
 """TWN-03: TFChain's `MAX_RELAY_LENGTH` (bytes)."""

@@ -19,15 +19,14 @@ from typing import Protocol
 import attrs
 from hypothesis import strategies as st
 
-from .. import calls as c
-from ..codec import decode, encode
-from ..errors import DecodeError, Error
-from ..events import Event
-from ..runtime import Outcome, apply, on_block
-from ..signing import Signature, SignedCall
-from ..state import State
-from ..tx import BlockEnv
-from ..types import (
+from sc4it.kernel import calls as c
+from sc4it.kernel.codec import decode, encode
+from sc4it.kernel.errors import DecodeError, Error
+from sc4it.kernel.events import Event
+from sc4it.kernel.signing import Signature, SignedCall
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.kernel.types import (
     ContractResources,
     DistributionPolicy,
     FarmCertification,
@@ -37,7 +36,8 @@ from ..types import (
     Provider,
     Resources,
 )
-from .strategies import (
+from sc4it.runtime import Outcome, apply, on_block
+from sc4it.testing.strategies import (
     GIB,
     TFT,
     calls,
@@ -49,7 +49,7 @@ from .strategies import (
     resources,
     used_resources,
 )
-from .world import BLOCK_MS, World, users
+from sc4it.testing.world import BLOCK_MS, World, users
 
 MISSING = 15
 """A reference of this value names an id that does not exist."""
@@ -652,7 +652,7 @@ class Pricing:
     discount: int
 
     def resolve(self, world: World) -> list[Step]:
-        from ..types import Policy
+        from sc4it.kernel.types import Policy
 
         ids = sorted(world.state.pricing_policies)
         pid = pick(ids, self.policy) or 1
@@ -770,7 +770,7 @@ class Hostile:
     byte: int = 1
 
     def resolve(self, world: World) -> list[Step]:
-        from ..signing import Keypair
+        from sc4it.kernel.signing import Keypair
 
         who = _anyone(world, self.user)
         call = c.Transfer(world.account("alice"), 10 * TFT)

@@ -18,8 +18,8 @@ from typing import Any
 
 import attrs
 
-from ..tx import Tx
-from ..types import ContractPaymentState, NodeContract, PublicIP
+from sc4it.kernel.tx import Tx
+from sc4it.kernel.types import ContractPaymentState, NodeContract, PublicIP
 
 
 @attrs.frozen(slots=True)
@@ -65,7 +65,7 @@ def _no_ip_release(original: Any) -> Any:
 
 
 def _floor_instead_of_round(original: Any) -> Any:
-    from ..fixed import fx_to_int
+    from sc4it.kernel.fixed import fx_to_int
 
     def to_u64(bits: int) -> int:
         return fx_to_int(bits)  # truncates: every cost rounds down
@@ -120,7 +120,7 @@ DROP_IP_RELEASE = PlantedBug(
 ROUND_DOWN = PlantedBug(
     "round-down",
     "cost formulas round down (truncate) instead of to nearest",
-    "sc4it.billing.cost",
+    "sc4it.contracts.billing.cost",
     "_to_u64",
     _floor_instead_of_round,
     ("INV-25",),
@@ -139,7 +139,7 @@ INV-10."""
 BILL_TWICE = PlantedBug(
     "bill-twice",
     "the billing loop and BillContractForBlock call bill_contract twice per contract",
-    "sc4it.billing.loop",
+    "sc4it.contracts.billing.loop",
     "bill_contract",
     _bill_twice,
     ("INV-24",),
@@ -147,7 +147,7 @@ BILL_TWICE = PlantedBug(
 REBILL_SAME_PERIOD = PlantedBug(
     "rebill-same-period",
     "the billing loop bills each contract a second time for the same period (stale clock)",
-    "sc4it.billing.loop",
+    "sc4it.contracts.billing.loop",
     "bill_contract",
     _rebill_same_period,
     ("INV-24", "INV-25"),
@@ -158,7 +158,7 @@ ALL: tuple[PlantedBug, ...] = (DROP_IP_RELEASE, ROUND_DOWN, SKIP_RESERVATION, BI
 
 def main(argv: list[str] | None = None) -> int:
     """Plant each bug in turn, hunt for it, print a table; exit status 1 if one was not caught."""
-    from .stateful import Sc4itMachine, hunt
+    from sc4it.testing.stateful import Sc4itMachine, hunt
 
     args = sys.argv[1:] if argv is None else argv
     max_examples = int(args[0]) if args else 60

@@ -45,9 +45,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from ..invariants import Violation, check, check_step
-from ..state import Config
-from .actions import (
+from sc4it.conformance.invariants import Violation, check, check_step
+from sc4it.kernel.state import Config
+from sc4it.testing.actions import (
     NAMES,
     REF,
     Action,
@@ -73,8 +73,8 @@ from .actions import (
     registry_actions,
     service_actions,
 )
-from .strategies import resources, used_resources
-from .world import TEST_CONFIG, World
+from sc4it.testing.strategies import resources, used_resources
+from sc4it.testing.world import TEST_CONFIG, World
 
 __all__ = ["Catch", "InvariantViolation", "Sc4itMachine", "hunt"]
 

@@ -25,16 +25,16 @@ from typing import Annotated, Any, get_args, get_origin
 import attrs
 from hypothesis import strategies as st
 
-from .. import calls as c
-from .. import events as ev
-from .. import genesis as gen
-from .. import types as t
-from ..pmap import PMap, PSet
-from ..schema import Len, UInt, Variant
-from ..signing import Keypair, SignedCall
-from ..state import Config, State
-from ..tx import BlockEnv
-from .world import TEST_CONFIG, World
+from sc4it import genesis as gen
+from sc4it.kernel import calls as c
+from sc4it.kernel import events as ev
+from sc4it.kernel import types as t
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.schema import Len, UInt, Variant
+from sc4it.kernel.signing import Keypair, SignedCall
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.testing.world import TEST_CONFIG, World
 
 __all__ = [
     "GIB",
@@ -468,7 +468,7 @@ def worlds(draw: st.DrawFn, config: Config | None = TEST_CONFIG, max_actions: in
     (calls of every kind, blocks, time jumps; `sc4it.testing.actions`) of which the failing calls are
     simply dropped. Every state reached is a state `apply`/`on_block` produced, so it satisfies every
     invariant."""
-    from .actions import any_action, run_action
+    from sc4it.testing.actions import any_action, run_action
 
     world = World.default(config)
     for action in draw(st.lists(any_action(), max_size=max_actions)):

@@ -3,7 +3,7 @@
 It holds the current `State`, the number and timestamp of the block being built, and named signers
 (the dev keys of the default genesis, the council / oracle / bridge multisigs, and any key added later).
 Calls are applied in the current block; `advance` moves to the next block and runs its hooks (billing)
-first, as a host does (`sc4it.host.Chain`); `jump` skips blocks without running their hooks (a host that
+first, as a host does (`sc4it.host.chain.Chain`); `jump` skips blocks without running their hooks (a host that
 was down, or a long gap); time only moves forward.
 
 Everything goes through the public core (`apply`, `on_block`, `sign`), so what a property observes is
@@ -16,13 +16,13 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from .. import genesis as gen
-from ..calls import Call
-from ..events import Event
-from ..runtime import Outcome, apply, on_block
-from ..signing import Keypair, MultisigSpec, SignedCall, sign
-from ..state import Config, State
-from ..tx import BlockEnv
+from sc4it import genesis as gen
+from sc4it.kernel.calls import Call
+from sc4it.kernel.events import Event
+from sc4it.kernel.signing import Keypair, MultisigSpec, SignedCall, sign
+from sc4it.kernel.state import Config, State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.runtime import Outcome, apply, on_block
 
 T0_MS = 1_628_082_000_000
 """Timestamp of block 0 (TFChain's pallet test mock: block n is at T0 + 6000·n ms)."""

@@ -1,0 +1,1 @@
+"""Conformance: invariants, the spec-coverage tool and the conformance vectors."""

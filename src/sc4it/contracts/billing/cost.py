@@ -1,0 +1,294 @@
+"""Cost formulas (spec/billing.md BIL-30..BIL-44): pure functions of integers and pricing values.
+
+Every formula follows TFChain's `cost.rs` operation by operation, on raw U64F64 bits from `sc4it.kernel.fixed`
+(`fx_*`), because each fixed-point multiply and divide truncates and the order of operations therefore
+decides the last unit. Names of the intermediate values follow the reference (§4.3-§4.6).
+
+Overflow (BIL-40, DEV-BIL-1): TFChain's release runtime wraps silently where a u64 product or a U64F64
+intermediate overflows. `sc4it.kernel.fixed` raises `OverflowError` instead; each formula here turns that into
+a saturated result (`U64_MAX`), so absurd inputs give an absurdly large bill, never a wrapped small one.
+No input that fits TFChain's ranges without wrapping is affected.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from sc4it.kernel.fixed import (
+    FX_0_4_BITS,
+    FX_0_6_BITS,
+    FX_0_7_BITS,
+    FX_0_8_BITS,
+    FX_1_5_BITS,
+    FX_1_25_BITS,
+    FX_HALF,
+    FX_ONE_BITS,
+    U64_MAX,
+    fx_add,
+    fx_div,
+    fx_div_int,
+    fx_from_int,
+    fx_mul,
+    fx_mul_int,
+    percent_mul,
+)
+from sc4it.kernel.types import DiscountLevel, NodeCertification, PricingPolicy, Resources
+
+UNITS_PER_MUSD = 10_000
+"""BIL-01: 1 mUSD = 10 000 units USD (so 1 USD = 10^7 units USD)."""
+TFT_PRECISION = 10_000_000
+"""BIL-01: 1 TFT = 10^7 units (7 decimals)."""
+SECS_PER_HOUR = 3600
+HOURS_PER_MONTH = 24 * 30
+
+_FX3 = 3 << 64
+_FX6 = 6 << 64
+_FX18 = 18 << 64
+
+MULTIPLIER_BITS: dict[DiscountLevel, int] = {
+    DiscountLevel.None_: FX_ONE_BITS,
+    DiscountLevel.Default: FX_0_8_BITS,
+    DiscountLevel.Bronze: FX_0_7_BITS,
+    DiscountLevel.Silver: FX_0_6_BITS,
+    DiscountLevel.Gold: FX_0_4_BITS,
+}
+"""BIL-38: `DiscountLevel::price_multiplier()` as U64F64 bits (f64 literals 1, 0.8, 0.7, 0.6, 0.4)."""
+
+
+def _to_u64(bits: int) -> int:
+    """`round().to_num::<u64>()`: nearest, ties up (FX-07), then drop the fraction (FX-08); that is
+    `fx_to_int(fx_round(bits))` in one step, with `fx_round`'s overflow check."""
+    n = (bits + FX_HALF) >> 64
+    if n > U64_MAX:
+        raise OverflowError("U64F64 round")
+    return n
+
+
+# --------------------------------------------------------------------------------------------------
+# Resource units (BIL-30, BIL-31)
+
+
+def calculate_su(hru: int, sru: int) -> int:
+    """BIL-30: SU = H / 1200 + S / 200 (U64F64 bits in, bits out; each division truncates)."""
+    return fx_add(fx_div_int(hru, 1200), fx_div_int(sru, 200))
+
+
+def calculate_cu(cru: int, mru: int) -> int:
+    """BIL-31: CU = min(max(M/4, C/2), max(M/8, C), max(M/2, C/4)) on U64F64 bits."""
+    cu1 = max(fx_div_int(mru, 4), fx_div_int(cru, 2))
+    cu2 = max(fx_div_int(mru, 8), cru)
+    cu3 = max(fx_div_int(mru, 2), fx_div_int(cru, 4))
+    return min(cu1, cu2, cu3)
+
+
+def resources_cost_units_usd(
+    policy: PricingPolicy, resources: Resources, ips: int, secs: int, bill_resources: bool, period: int
+) -> int:
+    """BIL-30: the cost in units USD of `resources` and `ips` public IPs over `secs` seconds.
+
+    ```
+    H = FX(hru) ÷ f1024(su.unit)   S = FX(sru) ÷ f1024(su.unit)   M = FX(mru) ÷ f1024(cu.unit)   C = FX(cru)
+    su_cost = ((FX(su.value) ⊘ FX(period)) ⊗ FX(secs)) ⊗ SU
+    cu_cost = ((FX(cu.value) ⊘ FX(period)) ⊗ FX(secs)) ⊗ CU
+    ip_cost = (FX(ips) ⊗ (FX(ipu.value) ⊘ FX(period))) ⊗ FX(secs)
+    cost    = round_u64([su_cost + cu_cost if bill_resources] + [ip_cost if ips > 0])
+    ```
+    The billing loop uses `resources_cost_with_rates`, the same operations with the contract-independent
+    `⊘ FX(period)` terms computed once per block (`PolicyRates`)."""
+    try:
+        total = 0
+        fsecs = fx_from_int(secs)
+        fperiod = fx_from_int(period)
+        if bill_resources:
+            su_factor = policy.su.unit.factor_base_1024()
+            h = fx_div_int(fx_from_int(resources.hru), su_factor)
+            s = fx_div_int(fx_from_int(resources.sru), su_factor)
+            m = fx_div_int(fx_from_int(resources.mru), policy.cu.unit.factor_base_1024())
+            c = fx_from_int(resources.cru)
+            su = calculate_su(h, s)
+            su_cost = fx_mul(fx_mul(fx_div(fx_from_int(policy.su.value), fperiod), fsecs), su)
+            cu = calculate_cu(c, m)
+            cu_cost = fx_mul(fx_mul(fx_div(fx_from_int(policy.cu.value), fperiod), fsecs), cu)
+            total = fx_add(su_cost, cu_cost)
+        if ips > 0:
+            ip_cost = fx_mul(fx_mul(fx_from_int(ips), fx_div(fx_from_int(policy.ipu.value), fperiod)), fsecs)
+            total = fx_add(total, ip_cost)
+        return _to_u64(total)
+    except OverflowError:
+        return U64_MAX
+
+
+@attrs.frozen(slots=True)
+class PolicyRates:
+    """The contract-independent factors of BIL-30 for one pricing policy and reference period: the unit
+    factors and the U64F64 bits of each `FX(value) ⊘ FX(period)`. Computed once per block by the billing
+    loop (`sc4it.contracts.billing.payment.BillingContext`)."""
+
+    su_factor: int
+    cu_factor: int
+    su_rate: int
+    cu_rate: int
+    ipu_rate: int
+
+
+def policy_rates(policy: PricingPolicy, period: int) -> PolicyRates:
+    """The `PolicyRates` of `policy` over `period` seconds: `ZeroDivisionError` if `period` is 0,
+    `OverflowError` past a u64 (the billing loop then keeps to `resources_cost_units_usd`)."""
+    fperiod = fx_from_int(period)
+    return PolicyRates(
+        policy.su.unit.factor_base_1024(),
+        policy.cu.unit.factor_base_1024(),
+        fx_div(fx_from_int(policy.su.value), fperiod),
+        fx_div(fx_from_int(policy.cu.value), fperiod),
+        fx_div(fx_from_int(policy.ipu.value), fperiod),
+    )
+
+
+def resources_cost_with_rates(
+    rates: PolicyRates, resources: Resources, ips: int, secs: int, bill_resources: bool
+) -> int:
+    """BIL-30 given the policy's `PolicyRates` (for a period ≥ 1): the very operations of
+    `resources_cost_units_usd`, in the same order, so the result is bit-identical, and `U64_MAX` where
+    that function saturates (tests/billing/test_hot_path.py checks they agree).
+
+    Each `fx_div_int(x, k)` by a positive constant is written `x // k`, which is what it computes (FX-05),
+    and `calculate_su` / `calculate_cu` are spelled out on the spot."""
+    try:
+        total = 0
+        fsecs = fx_from_int(secs)
+        if bill_resources:
+            su_factor = rates.su_factor
+            h = fx_from_int(resources.hru) // su_factor
+            s = fx_from_int(resources.sru) // su_factor
+            m = fx_from_int(resources.mru) // rates.cu_factor
+            c = fx_from_int(resources.cru)
+            su = fx_add(h // 1200, s // 200)  # calculate_su (BIL-30)
+            cu = min(max(m // 4, c // 2), max(m // 8, c), max(m // 2, c // 4))  # calculate_cu (BIL-31)
+            total = fx_add(fx_mul(fx_mul(rates.su_rate, fsecs), su), fx_mul(fx_mul(rates.cu_rate, fsecs), cu))
+        if ips > 0:
+            total = fx_add(total, fx_mul(fx_mul(fx_from_int(ips), rates.ipu_rate), fsecs))
+        return _to_u64(total)
+    except OverflowError:
+        return U64_MAX
+
+
+def rent_cost_units_usd(policy: PricingPolicy, node_resources: Resources, secs: int, period: int) -> int:
+    """BIL-33: `Percent(discount_for_dedication_nodes) · resources_cost(node, 0 IPs)`; the percentage is
+    the share of the full price that is *paid* (50 = half price; `from_percent` saturates at 100);
+    Percent × integer rounds to nearest with ties down (FX-11)."""
+    full = resources_cost_units_usd(policy, node_resources, 0, secs, True, period)
+    return percent_mul(min(policy.discount_for_dedication_nodes, 100), full)
+
+
+def name_cost_units_usd(policy: PricingPolicy, secs: int, period: int) -> int:
+    """BIL-34: `round_u64((FX(unique_name.value) ⊘ FX(period)) ⊗ FX(secs))`."""
+    try:
+        return _to_u64(
+            fx_mul(fx_div(fx_from_int(policy.unique_name.value), fx_from_int(period)), fx_from_int(secs))
+        )
+    except OverflowError:
+        return U64_MAX
+
+
+def node_cost_units_usd(
+    policy: PricingPolicy,
+    used: Resources,
+    ips: int,
+    secs: int,
+    bill_resources: bool,
+    amount_unbilled: int,
+    period: int,
+    rates: PolicyRates | None = None,
+) -> int:
+    """BIL-32: resources and IPs over `secs` plus the NU cost accumulated from reports (a u64 sum,
+    saturated, BIL-40). `bill_resources` is false on a rented node (only IPs and NU are paid there).
+    `rates`, if given, must be `policy_rates(policy, period)` (the same result, computed faster)."""
+    if rates is None:
+        resources_cost = resources_cost_units_usd(policy, used, ips, secs, bill_resources, period)
+    else:
+        resources_cost = resources_cost_with_rates(rates, used, ips, secs, bill_resources)
+    return min(resources_cost + amount_unbilled, U64_MAX)
+
+
+def extra_fee_units_usd(fee_musd_per_month: int, secs: int, secs_per_month: int) -> int:
+    """BIL-39: `round_u64(FX(fee · 10000 · secs) ⊘ FX(SECS_PER_MONTH))`; 0 when no fee is set. The
+    product is a u64 in TFChain (saturated here, BIL-40)."""
+    if fee_musd_per_month == 0:
+        return 0
+    product = fee_musd_per_month * UNITS_PER_MUSD * secs
+    if product > U64_MAX:
+        return U64_MAX
+    try:
+        return _to_u64(fx_div(fx_from_int(product), fx_from_int(secs_per_month)))
+    except OverflowError:
+        return U64_MAX
+
+
+# --------------------------------------------------------------------------------------------------
+# Conversion to TFT (BIL-36) and discount (BIL-37, BIL-38, BIL-41)
+
+
+def units_usd_to_tft(cost_units_usd: int, price_musd: int) -> int:
+    """BIL-36: `round_u64((FX(cost) ⊘ FX(price · 10000)) ⊗ FX(10^7))`, `price` the clamped average in
+    mUSD (must be > 0; the caller checks, BIL-42). A cost of 0 is 0 TFT."""
+    if cost_units_usd == 0:
+        return 0
+    try:
+        tft = fx_div(fx_from_int(cost_units_usd), fx_from_int(price_musd * UNITS_PER_MUSD))
+        return _to_u64(fx_mul(tft, fx_from_int(TFT_PRECISION)))
+    except OverflowError:
+        return U64_MAX
+
+
+def discount_level(amount: int, secs: int, balance: int) -> DiscountLevel:
+    """BIL-37: how many months of this contract the balance pays for, normalised from `secs` to a month.
+
+    ```
+    hourly  = (FX(amount) ⊗ FX(3600)) ⊘ FX(secs)
+    monthly = round_u64(hourly × 24 × 30)
+    level   = FX(balance) ⊘ FX(monthly)
+    1.5 ≤ level < 3 Default, 3 ≤ level < 6 Bronze, 6 ≤ level < 18 Silver, 18 ≤ level Gold, else None
+    ```
+    BIL-41 (P-L, DEV-BIL-3): TFChain divides by zero (a panic) when `monthly` rounds to 0; sc4it gives
+    level None. `secs == 0` (P-P, BIL-35) also gives None. The balance is capped at u64::MAX before the
+    conversion (TFChain's `from_num(u128)` would overflow; such a balance is Gold either way)."""
+    if amount == 0 or secs == 0:
+        return DiscountLevel.None_
+    try:
+        hourly = fx_div(fx_mul(fx_from_int(amount), fx_from_int(SECS_PER_HOUR)), fx_from_int(secs))
+        monthly = _to_u64(fx_mul_int(fx_mul_int(hourly, 24), 30))
+    except OverflowError:
+        monthly = U64_MAX
+    if monthly == 0:
+        return DiscountLevel.None_
+    level = fx_div(fx_from_int(min(balance, U64_MAX)), fx_from_int(monthly))
+    if level >= _FX18:
+        return DiscountLevel.Gold
+    if level >= _FX6:
+        return DiscountLevel.Silver
+    if level >= _FX3:
+        return DiscountLevel.Bronze
+    if level >= FX_1_5_BITS:
+        return DiscountLevel.Default
+    return DiscountLevel.None_
+
+
+def apply_discount(amount: int, level: DiscountLevel, certification: NodeCertification) -> int:
+    """BIL-38: `x = FX(amount) ⊗ multiplier(level)`; Certified nodes: `x = x ⊗ FX(1.25)`; `round_u64(x)`."""
+    try:
+        x = fx_mul(fx_from_int(amount), MULTIPLIER_BITS[level])
+        if certification == NodeCertification.Certified:
+            x = fx_mul(x, FX_1_25_BITS)
+        return _to_u64(x)
+    except OverflowError:
+        return U64_MAX
+
+
+def discount_tft(
+    amount: int, secs: int, balance: int, certification: NodeCertification
+) -> tuple[int, DiscountLevel]:
+    """BIL-37 + BIL-38: TFChain's `calculate_discount_tft`: (amount due in TFT units, level)."""
+    if amount == 0:
+        return 0, DiscountLevel.None_
+    level = discount_level(amount, secs, balance)
+    return apply_discount(amount, level, certification), level

@@ -1,0 +1,390 @@
+"""Canonical CBOR encoding of every sc4it value (see spec/encoding.md, rules ENC-xx).
+
+The encoding is driven by the type annotations of the attrs records (`sc4it.kernel.schema` carries the
+bounds):
+
+- unsigned integers -> CBOR major type 0, shortest form; a u128 >= 2^64 -> tag 2 bignum (ENC-02);
+- booleans -> true/false;
+- bytes -> CBOR byte string; optional values -> null or the value;
+- IntEnum -> its integer value; tuples -> arrays;
+- a record -> an array of its fields in declaration order (ENC-05); no CBOR maps, no text, no floats, no
+  other tags;
+- a member of a tagged union (`Variant`) -> `[TAG, *fields]` (ENC-06);
+- `PMap` -> array of `[key, value]` pairs, `PSet` -> array of items, sorted bytewise by the
+  canonical encoding of the key/item (ENC-08), which is RFC 8949 §4.2.1's order.
+
+Decoding is strict (ENC-09, ENC-10): the bytes must be exactly the canonical encoding of the value they
+decode to (re-encoded and compared, which rejects non-minimal integers, indefinite lengths, tags and trailing
+bytes); every integer must be within its width and every length within its bounds. Any failure raises one
+`DecodeError` naming the field path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import types
+import typing
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Annotated, Any, TypeVar, get_args, get_origin
+
+import attrs
+import cbor2
+
+from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.schema import Len, UInt, Variant
+
+T = TypeVar("T")
+
+Enc = Callable[[Any], Any]
+Dec = Callable[[Any, str], Any]
+
+DEFAULT_MAX_BYTES = 1 << 20
+"""Untrusted input larger than this is rejected before parsing (override per call)."""
+
+
+class _Codec:
+    __slots__ = ("dec", "enc")
+
+    def __init__(self, enc: Enc, dec: Dec) -> None:
+        self.enc = enc
+        self.dec = dec
+
+
+_cache: dict[Any, _Codec] = {}
+
+
+def _identity(v: Any) -> Any:
+    """The encoder of every value that is its own CBOR data model (integers, bytes, booleans)."""
+    return v
+
+
+def _err(path: str, msg: str) -> DecodeError:
+    return DecodeError(path or "<root>", msg)
+
+
+def _type_name(t: Any) -> str:
+    return getattr(t, "__name__", repr(t))
+
+
+def _uint(u: UInt) -> _Codec:
+    top = u.max
+
+    def dec(x: Any, path: str) -> int:
+        if type(x) is not int:
+            raise _err(path, f"expected unsigned integer (u{u.bits}), got {type(x).__name__}")
+        if x < 0 or x > top:
+            raise _err(path, f"integer {x} out of range for u{u.bits}")
+        return x
+
+    return _Codec(_identity, dec)
+
+
+def _bytes(b: Len | None) -> _Codec:
+    lo, hi = (b.min, b.max) if b is not None else (0, None)
+
+    def dec(x: Any, path: str) -> bytes:
+        if type(x) is not bytes:
+            raise _err(path, f"expected byte string, got {type(x).__name__}")
+        if len(x) < lo or (hi is not None and len(x) > hi):
+            bound = f"exactly {lo}" if lo == hi else f"between {lo} and {hi}"
+            raise _err(path, f"byte string of length {len(x)}; expected {bound}")
+        return x
+
+    return _Codec(_identity, dec)
+
+
+def _bool() -> _Codec:
+    def dec(x: Any, path: str) -> bool:
+        if type(x) is not bool:
+            raise _err(path, f"expected boolean, got {type(x).__name__}")
+        return x
+
+    return _Codec(_identity, dec)
+
+
+def _enum(cls: type[IntEnum]) -> _Codec:
+    members = {int(m.value): m for m in cls}
+
+    def dec(x: Any, path: str) -> IntEnum:
+        if type(x) is not int or x not in members:
+            raise _err(path, f"expected one of {cls.__name__} {sorted(members)}, got {x!r}")
+        return members[x]
+
+    return _Codec(int, dec)
+
+
+def _optional(inner: _Codec) -> _Codec:
+    ienc, idec = inner.enc, inner.dec
+
+    def enc(v: Any) -> Any:
+        return None if v is None else ienc(v)
+
+    def dec(x: Any, path: str) -> Any:
+        return None if x is None else idec(x, path)
+
+    return _Codec(_identity if ienc is _identity else enc, dec)  # None is its own data model too
+
+
+def _seq(x: Any, path: str) -> list[Any] | tuple[Any, ...]:
+    if not isinstance(x, list | tuple):
+        raise _err(path, f"expected array, got {type(x).__name__}")
+    return x
+
+
+def _tuple(inner: _Codec, b: Len | None) -> _Codec:
+    ienc, idec = inner.enc, inner.dec
+    lo, hi = (b.min, b.max) if b is not None else (0, None)
+
+    def enc(v: Any) -> Any:
+        return [ienc(i) for i in v]
+
+    def dec(x: Any, path: str) -> tuple[Any, ...]:
+        seq = _seq(x, path)
+        if len(seq) < lo or (hi is not None and len(seq) > hi):
+            raise _err(path, f"array of {len(seq)} items; expected between {lo} and {hi}")
+        return tuple(idec(item, f"{path}[{i}]") for i, item in enumerate(seq))
+
+    return _Codec(enc, dec)
+
+
+def _fixed_tuple(items: tuple[_Codec, ...]) -> _Codec:
+    """`tuple[A, B]`: an array of exactly len(items) elements, each with its own codec (ENC-07)."""
+    n = len(items)
+
+    def enc(v: Any) -> Any:
+        return [c.enc(i) for c, i in zip(items, v, strict=True)]
+
+    def dec(x: Any, path: str) -> tuple[Any, ...]:
+        seq = _seq(x, path)
+        if len(seq) != n:
+            raise _err(path, f"array of {len(seq)} items; expected exactly {n}")
+        return tuple(c.dec(item, f"{path}[{i}]") for i, (c, item) in enumerate(zip(items, seq, strict=True)))
+
+    return _Codec(enc, dec)
+
+
+def _pmap(kc: _Codec, vc: _Codec) -> _Codec:
+    kenc, kdec, venc, vdec = kc.enc, kc.dec, vc.enc, vc.dec
+
+    def enc(m: PMap[Any, Any]) -> Any:
+        pairs = [(cbor2.dumps(kenc(k), canonical=True), kenc(k), venc(v)) for k, v in m.items()]
+        pairs.sort(key=lambda p: p[0])
+        return [[k, v] for _, k, v in pairs]
+
+    def dec(x: Any, path: str) -> PMap[Any, Any]:
+        seq = _seq(x, path)
+        items = []
+        for i, pair in enumerate(seq):
+            p = _seq(pair, f"{path}[{i}]")
+            if len(p) != 2:
+                raise _err(f"{path}[{i}]", "expected a [key, value] pair")
+            items.append((kdec(p[0], f"{path}[{i}].key"), vdec(p[1], f"{path}[{i}].value")))
+        m: PMap[Any, Any] = PMap(items)
+        if len(m) != len(items):
+            raise _err(path, "duplicate key")
+        return m
+
+    return _Codec(enc, dec)
+
+
+def _pset(ic: _Codec) -> _Codec:
+    ienc, idec = ic.enc, ic.dec
+
+    def enc(s: PSet[Any]) -> Any:
+        items = [(cbor2.dumps(ienc(i), canonical=True), ienc(i)) for i in s]
+        items.sort(key=lambda p: p[0])
+        return [v for _, v in items]
+
+    def dec(x: Any, path: str) -> PSet[Any]:
+        seq = _seq(x, path)
+        vals = [idec(item, f"{path}[{i}]") for i, item in enumerate(seq)]
+        s: PSet[Any] = PSet(vals)
+        if len(s) != len(vals):
+            raise _err(path, "duplicate item")
+        return s
+
+    return _Codec(enc, dec)
+
+
+def _fields(cls: type) -> list[tuple[str, Any]]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return [(f.name, hints[f.name]) for f in attrs.fields(cls)]
+
+
+def _attributes_encoder(names: list[str]) -> Callable[[Any], list[Any]]:
+    """The encoder of a record whose fields are all their own data model: one `attrgetter` call."""
+    get_all = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda v: [get_all(v)]
+    return lambda v: list(get_all(v))
+
+
+def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, int], Any]]:
+    """Encoder producing the field list, decoder taking the field list from `start`."""
+    fields = _fields(cls)
+    names = [n for n, _ in fields]
+    codecs = [codec_for(t) for _, t in fields]
+    pairs = list(zip(names, codecs, strict=True))
+    n = len(fields)
+    qual = cls.__name__
+
+    def enc_fields(v: Any) -> list[Any]:
+        return [c.enc(getattr(v, name)) for name, c in pairs]
+
+    identity = n > 0 and all(c.enc is _identity for c in codecs)
+    enc = _attributes_encoder(names) if identity else enc_fields
+
+    def dec(seq: Any, path: str, start: int) -> Any:
+        if len(seq) - start != n:
+            raise _err(path, f"{qual} expects {n} fields, got {len(seq) - start}")
+        args = [
+            c.dec(seq[start + i], f"{path}.{name}" if path else name) for i, (name, c) in enumerate(pairs)
+        ]
+        return cls(*args)
+
+    return enc, dec
+
+
+def _plain_record(cls: type) -> _Codec:
+    codec = _Codec(lambda v: None, lambda x, p: None)  # placeholder breaks recursion cycles
+    _cache[cls] = codec
+    renc, rdec = _record(cls)
+
+    def dec(x: Any, path: str) -> Any:
+        return rdec(_seq(x, path), path, 0)
+
+    codec.enc, codec.dec = renc, dec
+    return codec
+
+
+def _variant_union(members: tuple[type, ...], key: Any) -> _Codec:
+    codec = _Codec(lambda v: None, lambda x, p: None)
+    _cache[key] = codec
+    by_tag: dict[int, tuple[type, Callable[[Any, str, int], Any]]] = {}
+    by_cls: dict[type, tuple[int, Callable[[Any], list[Any]]]] = {}
+    for m in members:
+        tag = m.TAG  # type: ignore[attr-defined]
+        if tag in by_tag:
+            raise TypeError(f"duplicate TAG {tag} in union of {members}")
+        renc, rdec = _record(m)
+        by_tag[tag] = (m, rdec)
+        by_cls[m] = (tag, renc)
+    names = "|".join(m.__name__ for m in members)
+
+    def enc(v: Any) -> Any:
+        tag, renc = by_cls[type(v)]
+        return [tag, *renc(v)]
+
+    def dec(x: Any, path: str) -> Any:
+        seq = _seq(x, path)
+        if not seq or type(seq[0]) is not int or seq[0] not in by_tag:
+            got = seq[0] if seq else "nothing"
+            raise _err(path, f"unknown variant tag {got!r} for {names}")
+        return by_tag[seq[0]][1](seq, path, 1)
+
+    codec.enc, codec.dec = enc, dec
+    return codec
+
+
+def codec_for(t: Any) -> _Codec:
+    """The (cached) codec of a type annotation."""
+    cached = _cache.get(t)
+    if cached is not None:
+        return cached
+    codec = _build(t)
+    _cache[t] = codec
+    return codec
+
+
+def _build(t: Any) -> _Codec:
+    origin = get_origin(t)
+    if origin is Annotated:
+        base, *meta = get_args(t)
+        uint = next((m for m in meta if isinstance(m, UInt)), None)
+        ln = next((m for m in meta if isinstance(m, Len)), None)
+        if uint is not None:
+            return _uint(uint)
+        if base is bytes:
+            return _bytes(ln)
+        if get_origin(base) is tuple:
+            return _tuple(codec_for(get_args(base)[0]), ln)
+        return codec_for(base)
+    if t is bool:
+        return _bool()
+    if t is bytes:
+        return _bytes(None)
+    if t is int:
+        raise TypeError("bare int has no width: annotate it (U32, U64...)")
+    if isinstance(t, type) and issubclass(t, IntEnum):
+        return _enum(t)
+    if origin in (typing.Union, types.UnionType):
+        args = get_args(t)
+        non_none = tuple(a for a in args if a is not type(None))
+        if len(non_none) < len(args):
+            inner = non_none[0] if len(non_none) == 1 else typing.Union[non_none]  # noqa: UP007
+            return _optional(codec_for(inner))
+        if all(isinstance(a, type) and issubclass(a, Variant) for a in args):
+            return _variant_union(args, t)
+        raise TypeError(f"unsupported union {t!r}")
+    if origin is tuple:
+        args = get_args(t)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return _tuple(codec_for(args[0]), None)
+        return _fixed_tuple(tuple(codec_for(a) for a in args))  # e.g. the (node id, hash) map key
+    if origin is PMap:
+        k, v = get_args(t)
+        return _pmap(codec_for(k), codec_for(v))
+    if origin is PSet:
+        return _pset(codec_for(get_args(t)[0]))
+    if isinstance(t, type) and attrs.has(t):
+        if issubclass(t, Variant):
+            return _variant_union((t,), t)
+        return _plain_record(t)
+    raise TypeError(f"no canonical encoding for {t!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Public API
+
+
+def to_obj(value: Any, t: Any = None) -> Any:
+    """The CBOR data model of `value` (lists, ints, bytes, bools, None)."""
+    return codec_for(type(value) if t is None else t).enc(value)
+
+
+def encode(value: Any, t: Any = None) -> bytes:
+    """Canonical CBOR bytes of `value` (its type is taken from the value unless `t` is given)."""
+    return cbor2.dumps(to_obj(value, t), canonical=True)
+
+
+def decode(
+    data: bytes | bytearray | memoryview, t: type[T] | Any, *, max_bytes: int | None = DEFAULT_MAX_BYTES
+) -> T:
+    """Decode untrusted bytes to a value of type `t`, or raise `DecodeError`."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise DecodeError("<root>", f"expected bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DecodeError("<root>", f"input of {len(data)} bytes exceeds the limit of {max_bytes}")
+    codec = codec_for(t)
+    try:
+        obj = cbor2.loads(data)
+    except Exception as e:  # cbor2 raises several types (CBORDecodeError, ValueError, RecursionError...)
+        raise DecodeError("<root>", f"malformed CBOR: {e}") from None
+    value = codec.dec(obj, "")
+    try:
+        again = cbor2.dumps(codec.enc(value), canonical=True)
+    except Exception as e:  # pragma: no cover - a decoded value always re-encodes
+        raise DecodeError("<root>", f"cannot re-encode: {e}") from None
+    if again != data:
+        at = next((i for i, (a, b) in enumerate(zip(again, data, strict=False)) if a != b), len(again))
+        why = "non-minimal, tagged, indefinite, unsorted or trailing bytes"
+        raise DecodeError("<root>", f"not canonical at byte {at} ({why})")
+    return typing.cast(T, value)
+
+
+def blake2b_256(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=32).digest()

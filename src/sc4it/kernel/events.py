@@ -1,0 +1,464 @@
+"""Events, named and shaped after TFChain's (pallet-smart-contract, pallet-tfgrid, pallet-tft-price,
+pallet-balances), plus sc4it's extension events. Each is a tagged `Variant`; `Event` is their union."""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, ClassVar
+
+import attrs
+
+from sc4it.kernel.schema import U32, U64, U128, AccountId, Len, Variant
+from sc4it.kernel.types import (
+    Cause,
+    Contract,
+    ContractBill,
+    ContractResources,
+    Farm,
+    FarmCertification,
+    Node,
+    NodeCertification,
+    NruConsumption,
+    Power,
+    PowerState,
+    PricingPolicy,
+    PublicIP,
+    ServiceContract,
+    ServiceContractBill,
+    SolutionProvider,
+    Twin,
+)
+from sc4it.kernel.types import DistributionPolicy as _DistributionPolicy
+
+# --- balances ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class Transfer(Variant):
+    TAG: ClassVar[int] = 0
+    from_: AccountId
+    to: AccountId
+    amount: U128
+
+
+@attrs.frozen(slots=True)
+class Endowed(Variant):
+    TAG: ClassVar[int] = 1
+    account: AccountId
+    free_balance: U128
+
+
+@attrs.frozen(slots=True)
+class Minted(Variant):
+    TAG: ClassVar[int] = 2
+    who: AccountId
+    amount: U128
+
+
+@attrs.frozen(slots=True)
+class Burned(Variant):
+    TAG: ClassVar[int] = 3
+    who: AccountId
+    amount: U128
+
+
+# --- tfgrid -----------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class TwinStored(Variant):
+    TAG: ClassVar[int] = 10
+    twin: Twin
+
+
+@attrs.frozen(slots=True)
+class TwinAccountBounded(Variant):
+    TAG: ClassVar[int] = 11
+    twin_id: U32
+    account: AccountId
+
+
+@attrs.frozen(slots=True)
+class FarmStored(Variant):
+    TAG: ClassVar[int] = 12
+    farm: Farm
+
+
+@attrs.frozen(slots=True)
+class FarmUpdated(Variant):
+    TAG: ClassVar[int] = 13
+    farm: Farm
+
+
+@attrs.frozen(slots=True)
+class FarmMarkedAsDedicated(Variant):
+    TAG: ClassVar[int] = 14
+    farm_id: U32
+    dedicated: bool
+
+
+@attrs.frozen(slots=True)
+class FarmCertificationSet(Variant):
+    TAG: ClassVar[int] = 15
+    farm_id: U32
+    certification: FarmCertification
+
+
+@attrs.frozen(slots=True)
+class NodeStored(Variant):
+    TAG: ClassVar[int] = 16
+    node: Node
+
+
+@attrs.frozen(slots=True)
+class NodeUpdated(Variant):
+    TAG: ClassVar[int] = 17
+    node: Node
+
+
+@attrs.frozen(slots=True)
+class NodeDeleted(Variant):
+    TAG: ClassVar[int] = 18
+    node_id: U32
+
+
+@attrs.frozen(slots=True)
+class NodeCertificationSet(Variant):
+    TAG: ClassVar[int] = 19
+    node_id: U32
+    certification: NodeCertification
+
+
+@attrs.frozen(slots=True)
+class PowerTargetChanged(Variant):
+    TAG: ClassVar[int] = 20
+    farm_id: U32
+    node_id: U32
+    power_target: Power
+
+
+@attrs.frozen(slots=True)
+class PowerStateChanged(Variant):
+    TAG: ClassVar[int] = 21
+    farm_id: U32
+    node_id: U32
+    power_state: PowerState
+
+
+@attrs.frozen(slots=True)
+class PricingPolicyStored(Variant):
+    TAG: ClassVar[int] = 22
+    pricing_policy: PricingPolicy
+
+
+# --- tft price --------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class PriceStored(Variant):
+    TAG: ClassVar[int] = 30
+    price: U32
+
+
+@attrs.frozen(slots=True)
+class AveragePriceStored(Variant):
+    TAG: ClassVar[int] = 31
+    price: U32
+
+
+@attrs.frozen(slots=True)
+class AveragePriceIsBelowMinPrice(Variant):
+    TAG: ClassVar[int] = 32
+    average: U32
+    min: U32
+
+
+@attrs.frozen(slots=True)
+class AveragePriceIsAboveMaxPrice(Variant):
+    TAG: ClassVar[int] = 33
+    average: U32
+    max: U32
+
+
+@attrs.frozen(slots=True)
+class MinPriceStored(Variant):
+    TAG: ClassVar[int] = 34
+    price: U32
+
+
+@attrs.frozen(slots=True)
+class MaxPriceStored(Variant):
+    TAG: ClassVar[int] = 35
+    price: U32
+
+
+# --- smart contract (TFChain's Event enum, in its order) ---------------------------------------
+
+
+@attrs.frozen(slots=True)
+class ContractCreated(Variant):
+    TAG: ClassVar[int] = 40
+    contract: Contract
+
+
+@attrs.frozen(slots=True)
+class ContractUpdated(Variant):
+    TAG: ClassVar[int] = 41
+    contract: Contract
+
+
+@attrs.frozen(slots=True)
+class NodeContractCanceled(Variant):
+    TAG: ClassVar[int] = 42
+    contract_id: U64
+    node_id: U32
+    twin_id: U32
+
+
+@attrs.frozen(slots=True)
+class NameContractCanceled(Variant):
+    TAG: ClassVar[int] = 43
+    contract_id: U64
+
+
+@attrs.frozen(slots=True)
+class IPsReserved(Variant):
+    """Declared by TFChain, never emitted there; sc4it does not emit it either (reference P-J)."""
+
+    TAG: ClassVar[int] = 44
+    contract_id: U64
+    public_ips: Annotated[tuple[PublicIP, ...], Len(512)]
+
+
+@attrs.frozen(slots=True)
+class IPsFreed(Variant):
+    TAG: ClassVar[int] = 45
+    contract_id: U64
+    public_ips: Annotated[tuple[PublicIP, ...], Len(512)]
+
+
+@attrs.frozen(slots=True)
+class ContractDeployed(Variant):
+    """Deprecated in TFChain; sc4it emits it when a node confirms a deployment (extension DEP-xx)."""
+
+    TAG: ClassVar[int] = 46
+    contract_id: U64
+    account_id: AccountId
+
+
+@attrs.frozen(slots=True)
+class ContractBilled(Variant):
+    TAG: ClassVar[int] = 48
+    contract_bill: ContractBill
+
+
+@attrs.frozen(slots=True)
+class TokensBurned(Variant):
+    TAG: ClassVar[int] = 49
+    contract_id: U64
+    amount: U128
+
+
+@attrs.frozen(slots=True)
+class UpdatedUsedResources(Variant):
+    TAG: ClassVar[int] = 50
+    contract_resources: ContractResources
+
+
+@attrs.frozen(slots=True)
+class NruConsumptionReportReceived(Variant):
+    TAG: ClassVar[int] = 51
+    nru_consumption: NruConsumption
+
+
+@attrs.frozen(slots=True)
+class RentContractCanceled(Variant):
+    TAG: ClassVar[int] = 52
+    contract_id: U64
+
+
+@attrs.frozen(slots=True)
+class ContractGracePeriodStarted(Variant):
+    TAG: ClassVar[int] = 53
+    contract_id: U64
+    node_id: U32
+    twin_id: U32
+    block_number: U64
+
+
+@attrs.frozen(slots=True)
+class ContractGracePeriodEnded(Variant):
+    TAG: ClassVar[int] = 54
+    contract_id: U64
+    node_id: U32
+    twin_id: U32
+
+
+@attrs.frozen(slots=True)
+class SolutionProviderCreated(Variant):
+    TAG: ClassVar[int] = 55
+    solution_provider: SolutionProvider
+
+
+@attrs.frozen(slots=True)
+class SolutionProviderApproved(Variant):
+    TAG: ClassVar[int] = 56
+    solution_provider_id: U64
+    approved: bool
+
+
+@attrs.frozen(slots=True)
+class ServiceContractCreated(Variant):
+    TAG: ClassVar[int] = 57
+    service_contract: ServiceContract
+
+
+@attrs.frozen(slots=True)
+class ServiceContractMetadataSet(Variant):
+    TAG: ClassVar[int] = 58
+    service_contract: ServiceContract
+
+
+@attrs.frozen(slots=True)
+class ServiceContractFeesSet(Variant):
+    TAG: ClassVar[int] = 59
+    service_contract: ServiceContract
+
+
+@attrs.frozen(slots=True)
+class ServiceContractApproved(Variant):
+    TAG: ClassVar[int] = 60
+    service_contract: ServiceContract
+
+
+@attrs.frozen(slots=True)
+class ServiceContractCanceled(Variant):
+    TAG: ClassVar[int] = 61
+    service_contract_id: U64
+    cause: Cause
+
+
+@attrs.frozen(slots=True)
+class ServiceContractBilled(Variant):
+    TAG: ClassVar[int] = 62
+    service_contract: ServiceContract
+    bill: ServiceContractBill
+    amount: U128
+
+
+@attrs.frozen(slots=True)
+class BillingFrequencyChanged(Variant):
+    TAG: ClassVar[int] = 63
+    frequency: U64
+
+
+@attrs.frozen(slots=True)
+class NodeExtraFeeSet(Variant):
+    TAG: ClassVar[int] = 64
+    node_id: U32
+    extra_fee: U64
+
+
+@attrs.frozen(slots=True)
+class RentWaived(Variant):
+    TAG: ClassVar[int] = 65
+    contract_id: U64
+
+
+@attrs.frozen(slots=True)
+class ContractGracePeriodElapsed(Variant):
+    TAG: ClassVar[int] = 66
+    contract_id: U64
+    grace_period: U64
+
+
+@attrs.frozen(slots=True)
+class ContractPaymentOverdrawn(Variant):
+    TAG: ClassVar[int] = 67
+    contract_id: U64
+    timestamp: U64
+    partially_billed_amount: U128
+    overdraft: U128
+
+
+@attrs.frozen(slots=True)
+class RewardDistributed(Variant):
+    TAG: ClassVar[int] = 68
+    contract_id: U64
+    standard_rewards: U128
+    additional_rewards: U128
+
+
+# --- sc4it extensions -------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class DeploymentRejected(Variant):
+    TAG: ClassVar[int] = 80
+    contract_id: U64
+    reason: Annotated[bytes, Len(256)]
+
+
+@attrs.frozen(slots=True)
+class DistributionPolicySet(Variant):
+    TAG: ClassVar[int] = 81
+    policy: _DistributionPolicy
+
+
+Event = (
+    Transfer
+    | Endowed
+    | Minted
+    | Burned
+    | TwinStored
+    | TwinAccountBounded
+    | FarmStored
+    | FarmUpdated
+    | FarmMarkedAsDedicated
+    | FarmCertificationSet
+    | NodeStored
+    | NodeUpdated
+    | NodeDeleted
+    | NodeCertificationSet
+    | PowerTargetChanged
+    | PowerStateChanged
+    | PricingPolicyStored
+    | PriceStored
+    | AveragePriceStored
+    | AveragePriceIsBelowMinPrice
+    | AveragePriceIsAboveMaxPrice
+    | MinPriceStored
+    | MaxPriceStored
+    | ContractCreated
+    | ContractUpdated
+    | NodeContractCanceled
+    | NameContractCanceled
+    | IPsReserved
+    | IPsFreed
+    | ContractDeployed
+    | ContractBilled
+    | TokensBurned
+    | UpdatedUsedResources
+    | NruConsumptionReportReceived
+    | RentContractCanceled
+    | ContractGracePeriodStarted
+    | ContractGracePeriodEnded
+    | SolutionProviderCreated
+    | SolutionProviderApproved
+    | ServiceContractCreated
+    | ServiceContractMetadataSet
+    | ServiceContractFeesSet
+    | ServiceContractApproved
+    | ServiceContractCanceled
+    | ServiceContractBilled
+    | BillingFrequencyChanged
+    | NodeExtraFeeSet
+    | RentWaived
+    | ContractGracePeriodElapsed
+    | ContractPaymentOverdrawn
+    | RewardDistributed
+    | DeploymentRejected
+    | DistributionPolicySet
+)
+
+ALL_EVENTS: tuple[type[Variant], ...] = typing.get_args(Event)

@@ -1,0 +1,204 @@
+"""`Config` (runtime constants) and `State` (the whole chain state, immutable).
+
+Every storage map is a `PMap`/`PSet` (persistent, structurally shared), so producing the state after a
+call costs O(writes · log n) and never copies the whole state. Map names follow TFChain's storage items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, cast
+
+import attrs
+
+from sc4it.kernel.pmap import PMap, PSet
+from sc4it.kernel.schema import U16, U32, U64, U128, AccountId, Hash32, Len
+from sc4it.kernel.types import (
+    AccountInfo,
+    Contract,
+    ContractBillingInformation,
+    ContractPaymentState,
+    ContractResources,
+    DistributionPolicy,
+    Farm,
+    Node,
+    NodePower,
+    PricingPolicy,
+    Roles,
+    ServiceContract,
+    SolutionProvider,
+    TftPrice,
+    Twin,
+)
+
+
+@attrs.frozen(slots=True)
+class Config:
+    """Runtime constants; defaults are TFChain's production runtime values (reference §5)."""
+
+    billing_frequency: U64 = 600
+    """Initial value of the `BillingFrequency` storage item (blocks per billing cycle)."""
+    block_time_secs: U64 = 6
+    billing_reference_period: U64 = 3600
+    grace_period: U64 = 201_600
+    """Grace period in blocks (14 days of 6 s blocks)."""
+    distribution_frequency: U16 = 24
+    """Billing cycles between two reward distributions."""
+    min_name_length: U32 = 3
+    max_name_length: U32 = 64
+    max_deployment_data_length: U32 = 512
+    max_node_contract_public_ips: U32 = 512
+    max_farm_public_ips: U32 = 256
+    existential_deposit: U128 = 500
+    ss58_prefix: U16 = 42
+    secs_per_month: U64 = 2_592_000
+    tft_price_history_length: U32 = 1440
+    max_solution_provider_text: U32 = 160
+    max_solution_providers: U32 = 5
+    service_contract_metadata_length: U32 = 64
+    service_bill_metadata_length: U32 = 50
+    max_reject_reason_length: U32 = 256
+    max_reports_per_call: U32 = 1024
+
+    @staticmethod
+    def tfchain_test_mock() -> Config:
+        """The constants of TFChain's pallet test mock (mock.rs): 10-block cycles, 100-block grace."""
+        return Config(billing_frequency=10, grace_period=100)
+
+
+@attrs.frozen(slots=True, weakref_slot=False)
+class State:
+    """The whole state. Construct with `State.empty(config, roles)` or via `sc4it.genesis`.
+
+    (No `__weakref__` slot: `evolve_state` relies on the slots being exactly the fields.)"""
+
+    config: Config
+    chain_id: Hash32
+    roles: Roles
+
+    # ledger
+    accounts: PMap[AccountId, AccountInfo]
+    total_issuance: U128
+    minted: U128
+    burned: U128
+
+    # tfgrid
+    twins: PMap[U32, Twin]
+    twin_id_by_account_id: PMap[AccountId, U32]
+    twin_bounded_account_id: PMap[U32, AccountId]
+    twin_id: U32
+    farms: PMap[U32, Farm]
+    farm_id_by_name: PMap[Annotated[bytes, Len(128)], U32]
+    farm_id: U32
+    nodes: PMap[U32, Node]
+    node_id_by_twin_id: PMap[U32, U32]
+    nodes_by_farm_id: PMap[U32, PSet[U32]]
+    node_power: PMap[U32, NodePower]
+    node_id: U32
+    pricing_policies: PMap[U32, PricingPolicy]
+    pricing_policy_id_by_name: PMap[Annotated[bytes, Len(64)], U32]
+    pricing_policy_id: U32
+    tft_price: TftPrice
+
+    # smart contract
+    contracts: PMap[U64, Contract]
+    contract_billing_information_by_id: PMap[U64, ContractBillingInformation]
+    node_contract_resources: PMap[U64, ContractResources]
+    contract_id_by_node_id_and_hash: PMap[tuple[U32, Hash32], U64]
+    active_node_contracts: PMap[U32, PSet[U64]]
+    contracts_to_bill_at: PMap[U64, PSet[U64]]
+    contract_payment_state: PMap[U64, ContractPaymentState]
+    contract_id_by_name_registration: PMap[Annotated[bytes, Len(64)], U64]
+    active_rent_contract_for_node: PMap[U32, U64]
+    contract_id: U64
+    solution_providers: PMap[U64, SolutionProvider]
+    solution_provider_id: U64
+    service_contracts: PMap[U64, ServiceContract]
+    service_contract_id: U64
+    billing_frequency: U64
+    dedicated_nodes_extra_fee: PMap[U32, U64]
+    distribution_policy: DistributionPolicy
+    deployed_contracts: PMap[U64, U64]
+    """Extension: contract id -> block at which its node confirmed the deployment."""
+
+    @staticmethod
+    def empty(config: Config, roles: Roles, chain_id: bytes = bytes(32)) -> State:
+        return State(
+            config=config,
+            chain_id=chain_id,
+            roles=roles,
+            accounts=PMap(),
+            total_issuance=0,
+            minted=0,
+            burned=0,
+            twins=PMap(),
+            twin_id_by_account_id=PMap(),
+            twin_bounded_account_id=PMap(),
+            twin_id=0,
+            farms=PMap(),
+            farm_id_by_name=PMap(),
+            farm_id=0,
+            nodes=PMap(),
+            node_id_by_twin_id=PMap(),
+            nodes_by_farm_id=PMap(),
+            node_power=PMap(),
+            node_id=0,
+            pricing_policies=PMap(),
+            pricing_policy_id_by_name=PMap(),
+            pricing_policy_id=0,
+            tft_price=TftPrice(price=0, average=0, min=10, max=1000),
+            contracts=PMap(),
+            contract_billing_information_by_id=PMap(),
+            node_contract_resources=PMap(),
+            contract_id_by_node_id_and_hash=PMap(),
+            active_node_contracts=PMap(),
+            contracts_to_bill_at=PMap(),
+            contract_payment_state=PMap(),
+            contract_id_by_name_registration=PMap(),
+            active_rent_contract_for_node=PMap(),
+            contract_id=0,
+            solution_providers=PMap(),
+            solution_provider_id=0,
+            service_contracts=PMap(),
+            service_contract_id=0,
+            billing_frequency=config.billing_frequency,
+            dedicated_nodes_extra_fee=PMap(),
+            distribution_policy=DistributionPolicy.tfchain(),
+            deployed_contracts=PMap(),
+        )
+
+
+STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in attrs.fields(State))
+
+
+class _Thawed:
+    """The slot layout of `State` without its frozen `__setattr__`: `evolve_state` fills one with
+    plain attribute stores, then makes it a `State` by assigning `__class__` (CPython allows that
+    between classes whose instances have the same layout)."""
+
+    __slots__ = State.__slots__
+
+
+def _evolver() -> Callable[[State, dict[str, Any]], State]:
+    copies = "".join(f"    s.{name} = base.{name}\n" for name in STATE_FIELDS)
+    source = (
+        "def evolve_state(base, changes):\n"
+        "    s = new(Thawed)\n"
+        f"{copies}"
+        "    for name, value in changes.items():\n"
+        "        setattr(s, name, value)\n"
+        "    s.__class__ = State\n"
+        "    return s\n"
+    )
+    namespace: dict[str, Any] = {"State": State, "Thawed": _Thawed, "new": object.__new__}
+    exec(compile(source, "<sc4it.kernel.state.evolve_state>", "exec"), namespace)
+    return cast("Callable[[State, dict[str, Any]], State]", namespace["evolve_state"])
+
+
+evolve_state = _evolver()
+"""`evolve_state(base, {field: value, ...})`: `attrs.evolve(base, **changes)` at a fraction of the
+cost (~1.0 µs instead of ~4.5), for `Tx.commit`, which builds one `State` per committed call. attrs'
+frozen `__init__` goes through `object.__setattr__` for each of the 41 fields; this copies them with
+plain stores into a `_Thawed` and then switches its class. A name that is not a field raises
+`AttributeError`. It stores the values as given, which is all attrs does while `State` has no
+validators, converters or init hooks (tests/test_runtime.py checks both that and the equality)."""

@@ -1,0 +1,1 @@
+"""Tools over the core: the command line, the demo, quotes and what-if pricing analysis."""
