@@ -185,6 +185,43 @@ def test_same_second_bill_keeps_nu() -> None:
     assert isinstance(events[2], IPsFreed) and isinstance(events[3], NodeContractCanceled)
 
 
+def test_same_second_third_party_bill_keeps_the_discount() -> None:
+    """BIL-05 BIL-35 BIL-20 (issue 15, DEV-BIL-4 narrowed): alice (Gold) has contract 1 with one IP and no
+    resources: 60 s cost 1157 units USD = 23 140 TFT units, Gold 9 256. At block 11 it is billed; node-1
+    reports 3 GB of NU over 60 s in the same block (3 · 833.3… = 2 500 units = 50 000 TFT units) and bob
+    bills the contract again in that second. Before the fix bob's bill charged the 50 000 at level None;
+    now it bills nothing (TFChain: secs == 0 costs 0) and the NU waits for the next cycle, billed at Gold:
+    (23 140 + 50 000) · 0.4 = 29 256."""
+    ch = Chain(world())
+    cid = ch.node_contract("alice", 1, ips=1)
+    assert ch.run_to(11) == [ContractBilled(ContractBill(cid, now_of(11), DiscountLevel.Gold, 9_256))]
+    ch.report_nu("node-1", cid, 3 * 10**9, 60)
+    assert ch.state.contract_billing_information_by_id[cid].amount_unbilled == 2_500
+    before = ch.state.contract_payment_state[cid]
+    assert ch.call("bob", c.BillContractForBlock(cid)) == ()
+    assert ch.state.contract_payment_state[cid] == before
+    assert ch.state.contract_billing_information_by_id[cid].amount_unbilled == 2_500
+    assert ch.run_to(21) == [ContractBilled(ContractBill(cid, now_of(21), DiscountLevel.Gold, 29_256))]
+    assert ch.state.contract_billing_information_by_id[cid].amount_unbilled == 0
+
+
+def test_same_second_bill_with_overdraft_keeps_nu() -> None:
+    """BIL-20 BIL-35 (DEV-BIL-4): a same-second bill that only settles an overdraft does not clear the NU
+    it did not bill (TFChain zeroes it there and loses it); the next bill includes it."""
+    ch = Chain(world())
+    cid = ch.node_contract("charlie", 1, ips=1)
+    ch.report("node-1", cid, SMALL)
+    ch.run_to(21)
+    assert ch.state.contract_payment_state[cid].has_overdraft()
+    ch.report_nu("node-1", cid, 3 * 10**9, 60)
+    ch.transfer("alice", "charlie", 10_000_000)
+    events = ch.call("bob", c.BillContractForBlock(cid))
+    assert ContractBilled(ContractBill(cid, now_of(21), DiscountLevel.None_, 139_380)) in events
+    assert not ch.state.contract_payment_state[cid].has_overdraft()
+    assert ch.state.contract_billing_information_by_id[cid].amount_unbilled == 2_500
+    assert_conserved(ch.state)
+
+
 def test_same_second_second_bill_is_a_no_op() -> None:
     """BIL-05/BIL-35: billing twice in one block: the second bill finds secs = 0 and nothing unbilled, so it
     changes nothing."""

@@ -1,4 +1,4 @@
-"""Revenue distribution (spec/distribution.md DST-01..DST-16)."""
+"""Revenue distribution (spec/distribution.md DST-01..DST-17)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import calls as c
-from sc4it.contracts.billing.distribution import policy_problem, split_amounts
-from sc4it.kernel.errors import Error
+from sc4it.contracts.billing.distribution import payout_order, policy_problem, split, split_amounts
+from sc4it.kernel.errors import Error, Fail
 from sc4it.kernel.events import (
     ContractBilled,
     ContractPaymentOverdrawn,
     DistributionPolicySet,
     RewardDistributed,
 )
+from sc4it.kernel.fixed import U128_MAX
 from sc4it.kernel.signing import sign
 from sc4it.kernel.state import Config
 from sc4it.kernel.types import (
@@ -141,6 +142,50 @@ def test_distribution_every_24_cycles_tfchain_split() -> None:
     assert ch.free("farmer-1") - before["farmer-1"] == 693_312
     ps = ch.state.contract_payment_state[cid]
     assert ps.standard_reserve == 0 and ps.cycles == 0 and ch.reserved("alice") == 0
+
+
+def test_payout_order_staking_farmer_foundation() -> None:
+    """DST-17: the default node rule's parts (staking 14 444, foundation 57 776, farmer 72 220) are paid
+    staking pool, farmer, foundation (TFChain's `distribute_standard_rewards`); the legacy preset's parts
+    keep their rule order after the staking pool."""
+    parts = split_amounts(TF.node, 144_440)
+    assert payout_order(parts) == [
+        (Recipient.StakingPool, 14_444),
+        (Recipient.Farmer, 72_220),
+        (Recipient.Foundation, 57_776),
+    ]
+    legacy = payout_order(split_amounts(DistributionPolicy.legacy().node, 1_000_000))
+    assert [r for r, _ in legacy] == [
+        Recipient.StakingPool,
+        Recipient.Foundation,
+        Recipient.SolutionProviders,
+        Recipient.Burn,
+    ]
+
+
+def test_failing_foundation_payout_after_staking_and_farmer() -> None:
+    """DST-17 LED-10: a foundation account (ferdie) that cannot take another unit (free balance set at the
+    u128 limit directly; a conserving state cannot reach it, so this is the order checked in isolation): a
+    split of 57 776 out of alice's reserve pays the staking pool 5 778 (5 777.6) and the farmer 28 888, then
+    fails with `Overflow` on the foundation's 23 110 (TFChain's order; before, the foundation was paid second
+    and the farmer never). On the chain the whole bill would fail and leave no trace (BIL-10)."""
+    ch = Chain(world())
+    cid = ch.node_contract("alice", 1, ips=1)
+    ch.report("node-1", cid, SMALL)
+    ch.run_to(11)
+    tx = edit(ch.state, 11)
+    ferdie = tx.accounts[acc("ferdie")]
+    tx.accounts[acc("ferdie")] = AccountInfo(ferdie.nonce, U128_MAX, ferdie.reserved, ferdie.frozen)
+    before = {n: tx.accounts[acc(n)].free for n in ("staking-pool", "farmer-1")}
+    try:
+        split(tx, TF.node, 57_776, tx.contracts[cid], acc("alice"), acc("farmer-1"), tx.pricing_policies[1])
+    except Fail as f:
+        assert f.error == Error.Overflow
+    else:  # pragma: no cover - the assertion explains
+        raise AssertionError("the foundation payout must overflow")
+    assert tx.accounts[acc("staking-pool")].free - before["staking-pool"] == 5_778
+    assert tx.accounts[acc("farmer-1")].free - before["farmer-1"] == 28_888
+    assert tx.accounts[acc("ferdie")].free == U128_MAX
 
 
 def test_name_contract_split() -> None:

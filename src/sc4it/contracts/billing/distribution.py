@@ -143,6 +143,17 @@ def split_amounts(rule: SplitRule, amount: int) -> list[tuple[Recipient, int]]:
     return parts
 
 
+_PAID_FIRST = (Recipient.StakingPool, Recipient.Farmer)
+
+
+def payout_order(parts: list[tuple[Recipient, int]]) -> list[tuple[Recipient, int]]:
+    """DST-17 (pure): the order the parts are paid in, TFChain's `distribute_standard_rewards`: the staking
+    pool, then the farmer, then every other part in rule order (for the default rule: staking pool, farmer,
+    foundation). The amounts are those of DST-05 whatever the order."""
+    first = [p for r in _PAID_FIRST for p in parts if p[0] == r]
+    return first + [p for p in parts if p[0] not in _PAID_FIRST]
+
+
 def split(
     tx: Tx,
     rule: SplitRule,
@@ -159,7 +170,7 @@ def split(
     to `amount` exactly and nothing is lost to rounding."""
     if amount == 0:
         return
-    for recipient, part in split_amounts(rule, amount):
+    for recipient, part in payout_order(split_amounts(rule, amount)):
         if part == 0:
             continue
         if recipient == Recipient.Burn:

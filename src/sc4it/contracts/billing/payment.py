@@ -168,8 +168,10 @@ def contract_cost_units_usd(
     if isinstance(ct, NodeContract):
         info = tx.contract_billing_information_by_id.get(contract.contract_id) or _NO_BILLING_INFO
         if secs == 0:
-            # BIL-35 (P-P, DEV-BIL-4): no time has passed, but NU reported since the last bill is still due.
-            return info.amount_unbilled
+            # BIL-35: no time has passed. TFChain bills nothing; the NU stays unbilled for the next bill,
+            # which prices it at the user's discount. Only a Deleted contract has no next bill: it pays its
+            # NU now, at discount level None (P-P, DEV-BIL-4).
+            return info.amount_unbilled if isinstance(contract.state, Deleted) else 0
         used = tx.node_contract_resources.get(contract.contract_id)
         bill_resources = ct.node_id not in tx.active_rent_contract_for_node
         return cost.node_cost_units_usd(
@@ -427,7 +429,7 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
 
         remove_contract(tx, contract_id)
         return
-    if isinstance(ct, NodeContract):
+    if isinstance(ct, NodeContract) and secs > 0:  # BIL-20/BIL-35: NU not billed (secs == 0) waits
         billing = tx.contract_billing_information_by_id.get(contract_id)
         if billing is None or billing.amount_unbilled != 0:  # (writing an equal record back is skipped)
             billing = billing or _NO_BILLING_INFO
