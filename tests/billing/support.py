@@ -129,7 +129,7 @@ MOCK_POLICY = GenesisPricingPolicy(
     certified_sales_account=acc("eve"),
     discount_for_dedication_nodes=50,
 )
-"""TFChain's test-mock pricing policy (`tests.rs::prepare_farm`, reference §5)."""
+"""TFChain's test-mock pricing policy (`tests.rs::prepare_farm`, spec/tfchain.md)."""
 
 
 def world(

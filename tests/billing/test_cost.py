@@ -2,7 +2,8 @@
 
 Prices are TFChain's test-mock policy (su 194 400, cu 305 600, ipu 69 400, unique_name 13 900 mUSD/h, all
 Gigabytes, dedication 50 %) and TFT at 50 mUSD, i.e. 500 000 units USD per TFT. ε marks the few 2^-64 lost by
-a truncating U64F64 operation; round_u64 then removes them. Reference §4.11 (computed independently) is the
+a truncating U64F64 operation; round_u64 then removes them. The worked example of spec/billing.md (computed
+independently) is the
 cross-check quoted in each docstring.
 """
 
@@ -52,7 +53,7 @@ def test_calculate_su_truncates() -> None:
 def test_node_resources_cost_60s_and_3600s() -> None:
     """BIL-30. cru 2, mru 4 GiB, sru 60 GiB, 1 IP, 60 s: su_cost = (194400/3600 = 54) · 60 · 0.3 = 972 − ε;
     cu_cost = (305600/3600 = 84.888… − ε) · 60 · CU 1 = 5093.333… − ε; ip_cost = 1 · (69400/3600 = 19.2777… −
-    ε) · 60 = 1156.666… − ε; sum 7222 − ε → 7222 (§4.11: 7 222). 3600 s: 54·3600·0.3 = 58 320 − ε;
+    ε) · 60 = 1156.666… − ε; sum 7222 − ε → 7222 (spec/billing.md example). 3600 s: 54·3600·0.3 = 58 320 − ε;
     84.888…·3600 = 305 600 − ε; 19.2777…·3600 = 69 400 − ε → 433 320."""
     assert cost.resources_cost_units_usd(MOCK, SMALL, 1, 60, True, REF) == 7222
     assert cost.resources_cost_units_usd(MOCK, SMALL, 1, 3600, True, REF) == 433_320
@@ -73,8 +74,9 @@ def test_node_cost_adds_unbilled_nu() -> None:
 def test_rent_cost_half_price_ties_down() -> None:
     """BIL-33. Mock node, 60 s: SU = 1024/1200 + 512/200 = 3.41333… − ε, CU = min(4, 8, 8) = 4;
     su_cost = 3240 · SU = 11 059.2 − ε; cu_cost = 5093.333… · 4 = 20 373.333… − ε; sum 31 432.533… → 31 433
-    (§4.11: full price 31 433). Percent(50) · 31 433 = 15 716.5 → ties down → 15 716 (§4.11).
-    3600 s: 54·3600·3.41333… = 663 552 − ε, 305 600·4 = 1 222 400 − ε → 1 885 952 → 942 976 (§4.11)."""
+    (spec/billing.md example). Percent(50) · 31 433 = 15 716.5 → ties down → 15 716 (spec/billing.md example).
+    3600 s: 54·3600·3.41333… = 663 552 − ε, 305 600·4 = 1 222 400 − ε → 1 885 952 → 942 976 (spec/billing.md
+    example)."""
     assert cost.resources_cost_units_usd(MOCK, MOCK_NODE, 0, 60, True, REF) == 31_433
     assert cost.rent_cost_units_usd(MOCK, MOCK_NODE, 60, REF) == 15_716
     assert cost.rent_cost_units_usd(MOCK, MOCK_NODE, 3600, REF) == 942_976
@@ -95,7 +97,7 @@ def test_rent_dedication_percent_saturates_at_100() -> None:
 
 def test_name_cost() -> None:
     """BIL-34: (13 900 / 3600 = 3.8611… − ε) · 60 = 231.666… − ε → 232; 3600 s: 13 900 − ε → 13 900
-    (§4.11)."""
+    (spec/billing.md example)."""
     assert cost.name_cost_units_usd(MOCK, 60, REF) == 232
     assert cost.name_cost_units_usd(MOCK, 3600, REF) == 13_900
     assert cost.name_cost_units_usd(MOCK, 0, REF) == 0
@@ -103,7 +105,7 @@ def test_name_cost() -> None:
 
 def test_extra_fee() -> None:
     """BIL-39: 1000 mUSD/month · 10 000 · 60 s = 600 000 000; / 2 592 000 = 231.48… → 231; 3600 s:
-    36 000 000 000 / 2 592 000 = 13 888.89 → 13 889 (§4.11). No fee → 0."""
+    36 000 000 000 / 2 592 000 = 13 888.89 → 13 889 (spec/billing.md example). No fee → 0."""
     assert cost.extra_fee_units_usd(1000, 60, 2_592_000) == 231
     assert cost.extra_fee_units_usd(1000, 3600, 2_592_000) == 13_889
     assert cost.extra_fee_units_usd(0, 3600, 2_592_000) == 0
@@ -112,7 +114,8 @@ def test_extra_fee() -> None:
 def test_units_to_tft() -> None:
     """BIL-01/BIL-36: units USD (10 000 per mUSD) / (price · 10 000) · 10^7 TFT units (7 decimals). At 50
     mUSD: 7222 / 500 000 = 0.014444 − ε, · 10^7 = 144 440 − ε → 144 440; 232 → 4 640; 15 716 → 314 320;
-    231 → 4 620 (§4.11). At 10 mUSD: 7222 / 100 000 · 10^7 = 722 200. A cost of 0 converts to 0 without
+    231 → 4 620 (spec/billing.md example). At 10 mUSD: 7222 / 100 000 · 10^7 = 722 200. A cost of 0 converts
+    to 0 without
     dividing."""
     assert cost.units_usd_to_tft(7222, 50) == 144_440
     assert cost.units_usd_to_tft(232, 50) == 4_640
@@ -172,8 +175,8 @@ def test_discount_normalised_to_a_month() -> None:
 
 
 def test_certified_surcharge() -> None:
-    """BIL-38 (#991): Gold 144 440 · 0.4 = 57 776.000… then · 1.25 = 72 220.000… → 72 220 (§4.11
-    Gold+Certified); level None: 144 440 · 1.25 = 180 550 exactly."""
+    """BIL-38 (#991): Gold 144 440 · 0.4 = 57 776.000… then · 1.25 = 72 220.000… → 72 220 (spec/billing.md
+    example); level None: 144 440 · 1.25 = 180 550 exactly."""
     assert cost.discount_tft(144_440, 60, 10**12, CERT) == (72_220, DiscountLevel.Gold)
     assert cost.discount_tft(144_440, 60, 0, CERT) == (180_550, DiscountLevel.None_)
     assert cost.discount_tft(144_440, 60, 10**12, DIY) == (57_776, DiscountLevel.Gold)

@@ -100,7 +100,8 @@ def test_expiry_exactly_after_grace_period() -> None:
 
 
 def test_restore_even_after_grace_elapsed() -> None:
-    """GRC-01 before GRC-02 (errata 2): funds arrive at block 120, the bill at 121 (elapsed 100) restores."""
+    """GRC-01 before GRC-02 (spec/tfchain.md: facts): funds arrive at block 120, the bill at 121 (elapsed
+    100) restores."""
     ch, cid = poor_node_contract()
     ch.run_to(120)
     ch.transfer("alice", "charlie", 100_000_000)

@@ -1,4 +1,5 @@
-"""Latent pitfalls of TFChain's billing (reference §8 P-x, errata 5) not covered in the other files; each test
+"""Latent pitfalls of TFChain's billing (spec/tfchain.md: pitfalls; spec/tfchain.md: facts) not covered in
+the other files; each test
 shows the behaviour chosen in spec/deviations.md."""
 
 from __future__ import annotations

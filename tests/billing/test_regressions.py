@@ -1,4 +1,5 @@
-"""Regression tests for the billing bugs TFChain's maintainers fixed (reference §8 items 1-19): each shows
+"""Regression tests for the billing bugs TFChain's maintainers fixed (spec/tfchain.md: maintainers' fixes):
+each shows
 that sc4it cannot do what the old code did. Items already exercised in detail elsewhere point there and
 add the invariant check; #348 (set_lock overwriting a lock) and #932 (validator fees / block-author
 gating) concern mechanisms sc4it does not have (locks, the off-chain worker), so their tests check the

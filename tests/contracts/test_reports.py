@@ -50,7 +50,7 @@ def _reference_nu_cost(nru: int, window: int, value: int, factor: int) -> int:
 
 
 def test_nr10_worked_numbers() -> None:
-    """NR-10: reference §4.11 numbers with TFChain's mock policy (nu 50 000 mUSD per GB·h)."""
+    """NR-10: spec/tfchain.md numbers with TFChain's mock policy (nu 50 000 mUSD per GB·h)."""
     mock = _policy(50_000)
     assert nu_cost_units_usd(mock, 123_456_789, 300) == 514
     assert nu_cost_units_usd(mock, 10**9, 3600) == 50_000

@@ -1,5 +1,5 @@
 """TFChain's billing formulas, written out independently of `sc4it.contracts.billing` so the ported
-tests derive every amount they assert (reference §4.3-§4.6, §4.9; spec/billing.md BIL-30..BIL-39).
+tests derive every amount they assert (spec/tfchain.md, §4.9; spec/billing.md BIL-30..BIL-39).
 
 Only the U64F64 primitive of `sc4it.kernel.fixed` is used (its `*` and `/` truncate like substrate-fixed,
 FX-03..FX-05;
@@ -173,7 +173,7 @@ def name_contract_due(secs: int, balance: int) -> tuple[int, DiscountLevel]:
 
 
 def split_node_rewards(reserve: int) -> tuple[int, int, int]:
-    """[R24] `distribute_standard_rewards` for node and rent contracts (reference §4.9): staking pool
+    """[R24] `distribute_standard_rewards` for node and rent contracts (spec/tfchain.md): staking pool
     Perbill(10%)·R, foundation Perbill(40%)·R, farmer R − both."""
     staking = percent_of(10, reserve)
     foundation = percent_of(40, reserve)

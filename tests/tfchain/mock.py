@@ -30,7 +30,7 @@ Billing: the Rust tests run the off-chain worker, which submits `bill_contract_f
 pool executed in the same block; sc4it bills the shard `block % BillingFrequency` synchronously in
 `on_block` (DEV-BIL-13), which is what `run_to_block` calls for every block.
 
-Clock (reference §4.1 "Model advice"): `run_to_block(n)` sets the timestamp to
+Clock (spec/tfchain.md): `run_to_block(n)` sets the timestamp to
 `1628082000·1000 + 6000·n` ms **once**, then runs `on_block` for every block from the current one up to
 `n` inclusive, all with that timestamp; afterwards the current block is `n + 1` (as `System::block_number`
 after the Rust loop) and calls run in block `n + 1` with the timestamp of `n`. Before the first
@@ -232,7 +232,7 @@ SMART_CONTRACT_EVENTS: tuple[type, ...] = (
     ev.ContractPaymentOverdrawn,
     ev.RewardDistributed,
 )
-"""The events of TFChain's pallet-smart-contract (reference §6.2)."""
+"""The events of TFChain's pallet-smart-contract (spec/tfchain.md)."""
 
 BALANCES_EVENT_NAMES = frozenset(
     {"Transfer", "Endowed", "DustLost", "Minted", "Burned", "Reserved", "Unreserved", "ReserveRepatriated"}
@@ -267,7 +267,7 @@ class Mock:
             self.events.extend((self.block, e) for e in events)
 
     def run_to_block(self, n: int) -> None:
-        """test_utils.rs `run_to_block(n)`: one timestamp for all the blocks run (reference §4.1)."""
+        """test_utils.rs `run_to_block(n)`: one timestamp for all the blocks run (spec/tfchain.md)."""
         self.timestamp_ms = T0_SECS * 1000 + 6000 * n
         while self.block <= n:
             out = on_block(self.state, self.env())
@@ -460,7 +460,7 @@ class Mock:
         return self.info(who).reserved
 
     def usable(self, who: str | bytes) -> int:
-        """Billing's usable balance: free − max(ED, frozen) (reference §4.2 step 2, LED-05)."""
+        """Billing's usable balance: free − max(ED, frozen) (spec/tfchain.md step 2, LED-05)."""
         return usable_balance(self.info(who), EXISTENTIAL_DEPOSIT)
 
     # ---- events ----------------------------------------------------------------------------------

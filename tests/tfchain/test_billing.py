@@ -2,13 +2,13 @@
 period (those are in test_grace.py).
 
 The Rust suite was written for the [M24] code: balance locks, burning and the 10% foundation / 5% staking
-/ 50% sales split. Where TFChain's own [R24]+[F25] rework (reference §4.2, §4.9) changed the outcome, the
+/ 50% sales split. Where TFChain's own [R24]+[F25] rework (spec/tfchain.md, §4.9) changed the outcome, the
 counterpart asserts the current behaviour and says so:
 - a bill **reserves** the amount on the twin account (`reserved`), where [M24] extended a lock;
-- the discount level is computed from the twin's usable balance `free − max(ED, frozen)` (§4.2 step 2);
+- the discount level is computed from the twin's usable balance `free − max(ED, frozen)` (LED-05);
 - reserves are distributed every 24 cycles or when the contract is deleted: 10% staking pool, 40%
   foundation (ferdie), 50% the farmer (alice, who runs the mock's farm), nothing to the sales account or
-  to solution providers, nothing burned (reference §4.9 [R24], spec DST-14);
+  to solution providers, nothing burned ([R24], spec DST-14);
 - when the balance does not cover a bill, the whole usable balance is reserved towards it
   (`ContractPaymentOverdrawn`, §4.2 step 9, BIL-18).
 
@@ -108,7 +108,7 @@ def test_node_contract_billing_details() -> None:
     """Rust `test_node_contract_billing_details`: bob's node contract (1 IP, reported resources, one NU
     report) is billed 25 cycles; each ContractBilled carries the amount derived from the formulas; the
     NU is billed once. [M24] asserted 5% staking / 10% foundation / 50% sales / 35% burned of everything
-    billed; reference §4.9 [R24]: the first 24 cycles' reserve is distributed 10/40/50 (staking pool,
+    billed; spec/tfchain.md [R24]: the first 24 cycles' reserve is distributed 10/40/50 (staking pool,
     foundation, farmer), no burn, the 25th cycle stays reserved. BIL-03 BIL-04 BIL-13 BIL-17 BIL-19
     BIL-20 BIL-30 BIL-32 BIL-36 BIL-37 NR-08 NR-10 DST-01 DST-02 DST-04 DST-11 DST-14 GRC-10 DEV-BIL-13."""
     _billing_details(with_solution_provider=False)
@@ -117,7 +117,7 @@ def test_node_contract_billing_details() -> None:
 def test_node_contract_billing_details_with_solution_provider() -> None:
     """Rust `test_node_contract_billing_details_with_solution_provider`: as above with an approved
     solution provider (dave, take 10) on the contract. [M24] paid the provider 10% and sales 40%;
-    reference §3.8/§4.9 [R24]: providers receive nothing from billing, the split stays 10/40/50 and
+    spec/tfchain.md [R24]: providers receive nothing from billing, the split stays 10/40/50 and
     the provider's balance is unchanged. SP-20 DST-14 BIL-19 DEV-BIL-13."""
     _billing_details(with_solution_provider=True)
 
@@ -169,7 +169,7 @@ def test_multiple_contracts_billing_loop_works() -> None:
 def test_node_contract_billing_cycles() -> None:
     """Rust `test_node_contract_billing_cycles`: bob's contract (reported resources, no IP) is billed at
     blocks 11, 21, 31 for 60 s each with the derived amount and discount. [M24] asserted the locked
-    balance; [R24] (reference §4.2 step 9, §4.8) reserves it: bob's reserved balance is the sum of the
+    balance; [R24] (spec/tfchain.md step 9, §4.8) reserves it: bob's reserved balance is the sum of the
     bills. BIL-03 BIL-11 BIL-13 BIL-15 BIL-17 BIL-30 BIL-31 BIL-32 BIL-36 BIL-37 BIL-38 LED-07 DEV-BIL-13."""
     m = Mock()
     m.run_to_block(1)
@@ -214,7 +214,7 @@ def test_node_contract_billing_cycles_delete_node_cancels_contract() -> None:
     """Rust `test_node_contract_billing_cycles_delete_node_cancels_contract`: bob's contract (1 IP,
     resources) is billed 5 cycles; at block 56 (timestamp of block 55) the farmer deletes the node: the
     contract is billed for the 4 blocks (24 s) since its last bill, its IP freed and it is cancelled.
-    Current event order of the deletion (reference §6.3 with errata 4): ContractBilled, RewardDistributed
+    Current event order of the deletion (spec/tfchain.md: facts): ContractBilled, RewardDistributed
     (a deleted contract distributes its whole reserve, [R24]), IPsFreed, NodeContractCanceled,
     NodeDeleted. HK-01 NOD-33 CON-40 CON-42 CON-43 IPS-12 DST-02 BIL-20 DEV-BIL-13 DEV-CON-3."""
     m = Mock()
@@ -303,7 +303,7 @@ def test_node_contract_billing_cycles_cancel_contract_during_cycle_without_balan
     [M24] left the remaining balance untouched. Reference §4.2 step 9 [R24] (`overdraft_funds`): the
     bill cannot be covered, so the whole usable balance (10 000 − ED = 9 500) is reserved towards it
     (`ContractPaymentOverdrawn`), the rest is forgiven at removal, and everything reserved is
-    distributed 10/40/50 (§4.9 [R24]; [M24] split 5/10/50/burn). The Rust transfer is allow-death;
+    distributed 10/40/50 ([R24]; [M24] split 5/10/50/burn). The Rust transfer is allow-death;
     sc4it's `Transfer` is keep-alive (LED-13), which the 10 000 units left satisfy. The forgiven rest
     is TFChain's rule too (DEV-BIL-5, decision kept). BIL-15 BIL-18 BIL-19 BIL-20 GRC-09 DST-02 DST-14
     LED-05 LED-13 DEV-BIL-13 DEV-BIL-5."""
@@ -393,7 +393,7 @@ def test_rent_contract_billing() -> None:
     the bill at 11 charges nothing; the node wakes up in block 16 (timestamp of block 15), the bill at 21
     charges the 6 blocks (36 s) since; the node sleeps from block 26, the bills at 31 and 41 charge
     nothing; it wakes in block 46, the bill at 51 charges 36 s. [R24] each waived bill emits
-    `RentWaived` (reference §4.2 step 3). The uptime between the bill at 21 and the power-down (blocks 21 to
+    `RentWaived` (spec/tfchain.md step 3). The uptime between the bill at 21 and the power-down (blocks 21 to
     25) is never billed, as in TFChain (DEV-BIL-10, decision kept). BIL-12 HK-10 PWR-04 RC-09 BIL-33
     DEV-BIL-13 DEV-BIL-10."""
     m = Mock()
@@ -566,8 +566,8 @@ def test_create_rent_contract_and_node_contract_with_ip_billing_works() -> None:
 
 def test_rent_contract_and_node_contract_canceled_when_node_is_deleted_works() -> None:
     """Rust `test_rent_contract_and_node_contract_canceled_when_node_is_deleted_works`: deleting the
-    rented node cancels the node contract, then the rent contract. Current event order (reference §6.3,
-    errata 4): the node contract is billed for nothing (rented node, no IP) and cancelled, then the rent
+    rented node cancels the node contract, then the rent contract. Current event order (spec/tfchain.md:
+    facts): the node contract is billed for nothing (rented node, no IP) and cancelled, then the rent
     contract is billed for the 5 blocks (30 s) since block 11, distributes its reserve ([R24]) and is
     cancelled; then NodeDeleted. HK-01 HK-02 NOD-33 CON-40 BIL-14 BIL-20 DST-02 DEV-BIL-13 DEV-CON-3
     DEV-BIL-14."""

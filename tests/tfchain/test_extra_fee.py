@@ -114,7 +114,7 @@ def test_set_dedicated_node_extra_fee_and_create_rent_contract_billing_works() -
     """Rust `test_set_dedicated_node_extra_fee_and_create_rent_contract_billing_works`: dave rents the
     node with a 100 000 mUSD/month extra fee (and deploys an unbilled node contract); over the 24
     cycles up to the distribution he pays exactly Σ rent cost + Σ extra fee, each derived per 60 s
-    cycle (the extra fee without discount). [M24] checked 5/10/50/burn of the rent part; reference §4.9
+    cycle (the extra fee without discount). [M24] checked 5/10/50/burn of the rent part; spec/tfchain.md
     [R24]: the rent part (standard reserve) is split 10/40/50 and the extra fee (additional reserve)
     goes 100% to the farmer (alice), both distributed at the 24th cycle. BIL-13 BIL-33 BIL-39 DST-01
     DST-02 DST-03 DST-04 DST-11 DST-14 DEV-BIL-13."""

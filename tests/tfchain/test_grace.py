@@ -2,11 +2,11 @@
 
 charlie (150 000 units, usable 149 500 above the existential deposit) can pay one cycle of a node
 contract and no cycle of a rent contract. [M24] entered grace when the due reached the usable balance and
-only accumulated the lock; reference §4.2 step 9 / §4.7 [R24]: a bill that cannot be covered reserves the
+only accumulated the lock; spec/tfchain.md step 9 / [R24]: a bill that cannot be covered reserves the
 whole usable balance towards it and records the rest as overdraft (`ContractPaymentOverdrawn`), a
 contract in grace is restored when one bill can reserve its due plus the whole overdraft, and after
 `GracePeriod` (100) blocks it is deleted (`ContractGracePeriodElapsed`), its reserve distributed 10/40/50
-(§4.9 [R24]) and its overdraft forgiven (kept as TFChain, DEV-BIL-5). Amounts come from `formulas.py`;
+([R24]) and its overdraft forgiven (kept as TFChain, DEV-BIL-5). Amounts come from `formulas.py`;
 bills come from the block hook instead of the off-chain worker's pool (DEV-BIL-13).
 """
 
@@ -119,8 +119,8 @@ def test_node_contract_grace_period_cancels_contract_when_grace_period_ends_work
     """Rust `test_node_contract_grace_period_cancels_contract_when_grace_period_ends_works`: in grace
     since 21, the contract is billed every cycle; at block 121 (121 − 21 = GracePeriod) it is deleted and
     removed; everything charlie could pay (his whole usable balance) is distributed. [M24] checked the
-    5/10/50/burn-35 split; reference §4.9 [R24]: 10% staking pool, 40% foundation, 50% farmer, no burn.
-    Expiry event order (reference §6.3): ContractGracePeriodElapsed{1, 100}, ContractPaymentOverdrawn,
+    5/10/50/burn-35 split; spec/tfchain.md [R24]: 10% staking pool, 40% foundation, 50% farmer, no burn.
+    Expiry event order (spec/tfchain.md): ContractGracePeriodElapsed{1, 100}, ContractPaymentOverdrawn,
     RewardDistributed, NodeContractCanceled. GRC-02 GRC-09 GRC-10 DST-02 DST-14 BIL-20 CON-43 DEV-BIL-13
     DEV-BIL-5."""
     m = Mock()
@@ -157,7 +157,7 @@ def test_rent_contract_canceled_due_to_out_of_funds_should_cancel_node_contracts
     at block 111 (111 − 11 = GracePeriod) the rent contract expires: its reserve is distributed, the node
     contract then the rent contract are cancelled (the last two events, as in Rust).
 
-    Rust counts 21 events of the [M24] sequence; [R24] (reference §4.7, §6.3) changed it: every bill in
+    Rust counts 21 events of the [M24] sequence; [R24] (spec/tfchain.md, §6.3) changed it: every bill in
     grace emits ContractPaymentOverdrawn, expiry emits ContractGracePeriodElapsed and RewardDistributed;
     the counterpart asserts that whole current sequence. GRC-02 GRC-03 GRC-04 GRC-06 GRC-09 CON-46
     BIL-14 BIL-18 DEV-BIL-13 DEV-BIL-5 DEV-BIL-14."""
@@ -267,7 +267,7 @@ def test_restore_rent_contract_and_node_contracts_in_grace_works() -> None:
     node contract enter grace at 11 (events 5 and 6 of all events, as in Rust); after the top-up the rent
     bill of 41 restores the rent contract and, with it, the node contract (it has no overdraft): the two
     `ContractGracePeriodEnded` events follow each other and precede the rent's ContractBilled. Rust finds
-    them at indices 8 and 9; [R24] (reference §6.3) inserts the grace bills' ContractPaymentOverdrawn
+    them at indices 8 and 9; [R24] (spec/tfchain.md) inserts the grace bills' ContractPaymentOverdrawn
     before them, so the counterpart asserts the whole current sequence. Both node-contract grace events are
     real state changes here, so sc4it's rule against event-only transitions (DEV-BIL-7) changes nothing.
     GRC-01 GRC-06 GRC-07 GRC-08

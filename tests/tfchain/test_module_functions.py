@@ -29,7 +29,7 @@ def test_cu_calculation() -> None:
 def test_lock() -> None:
     """Rust `test_lock` exercised pallet-balances locks ([M24] billing locked funds): a lock below the
     existential deposit still leaves `free − ED` usable, a larger lock leaves `free − lock`, removing it
-    frees everything. Reference §4.2 step 2 / §4.8 [R24]: billing no longer locks; what it may reserve
+    frees everything. Reference §4.2 step 2 / [R24]: billing no longer locks; what it may reserve
     is `usable = free − max(ED, frozen)` (locks are the `frozen` amount). sc4it has no lock call (frozen
     is set by a genesis or an embedding, LED-01), so the counterpart applies bob's balance with the same
     lock amounts to sc4it's usable/can-reserve rules: with no lock the ED stays (TFChain's

@@ -39,15 +39,16 @@ UNCITED_OK = ("DEV-", "EXT-")
 SELF_EXCLUDED = ("test_spec_coverage.py",)
 """Test files not scanned for citations: the traceability test quotes example ids of the syntax."""
 
-_DEAD = "declared by TFChain's pallet, raised by no extrinsic (reference §6.1)"
+_DEAD = "declared by TFChain's pallet, raised by no extrinsic (spec/tfchain.md: facts)"
 
 NEVER_RAISED: dict[str, str] = {
     "NodeNotAuthorizedToDeployContract": _DEAD,
     "NotEnoughResourcesOnNode": _DEAD,
     "NodeNotAuthorizedToReportResources": _DEAD,
-    "MethodIsDeprecated": "only TFChain's deprecated extrinsics return it; sc4it does not have them (§6.1)",
+    "MethodIsDeprecated": "only TFChain's deprecated extrinsics return it; sc4it does not have them "
+    "(spec/tfchain.md: facts)",
     "FarmIsNotDedicated": _DEAD,
-    "FailedToFreeIPs": "free_ip errors are logged and ignored at contract removal (reference §4.10), so it "
+    "FailedToFreeIPs": "free_ip errors are logged and ignored at contract removal (spec/tfchain.md), so it "
     "never becomes a call's error",
 }
 """`Error` members no test can produce, with the reason; src/ must never raise them."""

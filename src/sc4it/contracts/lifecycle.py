@@ -176,7 +176,8 @@ def cancel_contract(tx: Tx, contract_id: int, cause: Cause) -> None:
 
 def release_orphaned_reserve(tx: Tx, contract_id: int) -> None:
     """CON-52 (DEV-CON-2): a node contract removed together with its rent contract is not billed, so any
-    reserve it still holds would stay reserved on its twin for good in TFChain (errata 5). sc4it keeps
+    reserve it still holds would stay reserved on its twin for good in TFChain (spec/tfchain.md: facts).
+    sc4it keeps
     "reserved == Σ contract reserves" by returning such a reserve to the twin's free balance.
 
     Billing's #1010 rule (a rent contract in expired grace waits while its node contracts hold reserves)
@@ -201,7 +202,7 @@ def release_orphaned_reserve(tx: Tx, contract_id: int) -> None:
 
 
 def remove_contract(tx: Tx, contract_id: int) -> None:
-    """CON-41..CON-51, TFChain's `remove_contract` (reference §4.10).
+    """CON-41..CON-51, TFChain's `remove_contract` (spec/tfchain.md).
 
     - node contract: free its IPs (event IPsFreed; errors ignored), leave the active list, drop the
       node+hash index, its reported resources and billing information; event NodeContractCanceled;

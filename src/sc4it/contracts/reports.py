@@ -1,5 +1,5 @@
 """Node reports (spec/contracts.md, rules RR-xx and NR-xx): TFChain's `report_contract_resources` and
-`add_nru_reports`, and the NU cost formula (reference §4.3 "NU report cost")."""
+`add_nru_reports`, and the NU cost formula (spec/tfchain.md)."""
 
 from __future__ import annotations
 

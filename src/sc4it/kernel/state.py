@@ -34,7 +34,7 @@ from sc4it.kernel.types import (
 
 @attrs.frozen(slots=True)
 class Config:
-    """Runtime constants; defaults are TFChain's production runtime values (reference §5)."""
+    """Runtime constants; defaults are TFChain's production runtime values (spec/tfchain.md: constants)."""
 
     billing_frequency: U64 = 600
     """Initial value of the `BillingFrequency` storage item (blocks per billing cycle)."""

@@ -2,7 +2,7 @@
 
 Every formula follows TFChain's `cost.rs` operation by operation, on raw U64F64 bits from `sc4it.kernel.fixed`
 (`fx_*`), because each fixed-point multiply and divide truncates and the order of operations therefore
-decides the last unit. Names of the intermediate values follow the reference (§4.3-§4.6).
+decides the last unit. Names of the intermediate values follow TFChain's `cost.rs` (spec/tfchain.md).
 
 Overflow (BIL-40, DEV-BIL-1): TFChain's release runtime wraps silently where a u64 product or a U64F64
 intermediate overflows. `sc4it.kernel.fixed` raises `OverflowError` instead; each formula here turns that into

@@ -3,7 +3,7 @@
 
 TFChain's off-chain worker reads shard `block % BillingFrequency` and submits one `bill_contract_for_block`
 transaction per contract that passes `should_bill`; sc4it bills that shard synchronously in `on_block`
-(ADR-0010; reference §4.1 "model advice"), each contract as its own atomic step.
+(ADR-0010; spec/tfchain.md), each contract as its own atomic step.
 """
 
 from __future__ import annotations

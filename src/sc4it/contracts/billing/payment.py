@@ -1,6 +1,6 @@
 """Billing one contract (spec/billing.md BIL-10..BIL-20) and its payment state machine (spec/grace.md).
 
-`bill_contract` is TFChain's `bill_contract` ([R24]+[F25], reference §4.2): load, measure the elapsed
+`bill_contract` is TFChain's `bill_contract` ([R24]+[F25], spec/tfchain.md): load, measure the elapsed
 seconds, compute what is due, reserve it (or reserve what the twin can and record the rest as overdraft),
 move the contract between Created, GracePeriod and Deleted, distribute the reserve when due, and remove
 the contract when it is Deleted. It writes only through `tx`; a `Fail` aborts the whole bill.
