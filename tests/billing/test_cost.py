@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
 from sc4it.contracts.billing import cost
 from sc4it.kernel.fixed import FX_0_4_BITS, FX_0_6_BITS, FX_0_7_BITS, FX_0_8_BITS, U64_MAX
 from sc4it.kernel.types import DiscountLevel, NodeCertification, Policy, PricingPolicy, Resources, Unit
@@ -214,3 +217,25 @@ def test_units_of_the_policy() -> None:
 
     tb = attrs.evolve(MOCK, su=Policy(194_400, Unit.Terrabytes))
     assert cost.resources_cost_units_usd(tb, SMALL, 0, 3600, True, REF) == 305_657
+
+
+@given(st.integers(1, 10**11), st.sampled_from([1, 60, 3600, 7200]), st.integers(0, 10**16))
+def test_level_min_balance_is_the_exact_threshold(amount: int, secs: int, balance: int) -> None:
+    """BIL-37 (ANA-12): `level_min_balance` is the least balance of each level: `discount_level` gives
+    at least the level from that balance on, and less just below it."""
+    from sc4it.contracts.billing.cost import (
+        LEVEL_THRESHOLD_BITS,
+        discount_level,
+        discount_monthly,
+        level_min_balance,
+        months_level,
+    )
+
+    monthly = discount_monthly(amount, secs)
+    assume(monthly > 0)
+    assert months_level(balance, monthly) == discount_level(amount, secs, balance)
+    for level in LEVEL_THRESHOLD_BITS:
+        least = level_min_balance(level, monthly)
+        assert discount_level(amount, secs, least) >= level
+        if least > 0:
+            assert discount_level(amount, secs, least - 1) < level

@@ -252,13 +252,12 @@ def discount_level(amount: int, secs: int, balance: int) -> DiscountLevel:
     BIL-41 (P-L, DEV-BIL-3): TFChain divides by zero (a panic) when `monthly` rounds to 0; sc4it gives
     level None. `secs == 0` (P-P, BIL-35) also gives None. The balance is capped at u64::MAX before the
     conversion (TFChain's `from_num(u128)` would overflow; such a balance is Gold either way)."""
-    if amount == 0 or secs == 0:
-        return DiscountLevel.None_
-    try:
-        hourly = fx_div(fx_mul(fx_from_int(amount), fx_from_int(SECS_PER_HOUR)), fx_from_int(secs))
-        monthly = _to_u64(fx_mul_int(fx_mul_int(hourly, 24), 30))
-    except OverflowError:
-        monthly = U64_MAX
+    return months_level(balance, discount_monthly(amount, secs))
+
+
+def months_level(balance: int, monthly: int) -> DiscountLevel:
+    """BIL-37's last step: the level of `FX(min(balance, u64::MAX)) ⊘ FX(monthly)`; None when `monthly`
+    is 0 (BIL-41)."""
     if monthly == 0:
         return DiscountLevel.None_
     level = fx_div(fx_from_int(min(balance, U64_MAX)), fx_from_int(monthly))
@@ -271,6 +270,38 @@ def discount_level(amount: int, secs: int, balance: int) -> DiscountLevel:
     if level >= FX_1_5_BITS:
         return DiscountLevel.Default
     return DiscountLevel.None_
+
+
+def discount_monthly(amount: int, secs: int) -> int:
+    """BIL-37's `monthly`: `round_u64(((FX(amount) ⊗ FX(3600)) ⊘ FX(secs)) × 24 × 30)` (u64::MAX where it
+    overflows); 0 when `amount` or `secs` is 0 (BIL-35, BIL-41: the level is then None)."""
+    if amount == 0 or secs == 0:
+        return 0
+    try:
+        hourly = fx_div(fx_mul(fx_from_int(amount), fx_from_int(SECS_PER_HOUR)), fx_from_int(secs))
+        return _to_u64(fx_mul_int(fx_mul_int(hourly, 24), 30))
+    except OverflowError:
+        return U64_MAX
+
+
+LEVEL_THRESHOLD_BITS: dict[DiscountLevel, int] = {
+    DiscountLevel.None_: 0,
+    DiscountLevel.Default: FX_1_5_BITS,
+    DiscountLevel.Bronze: _FX3,
+    DiscountLevel.Silver: _FX6,
+    DiscountLevel.Gold: _FX18,
+}
+"""BIL-37: the least `FX(balance) ⊘ FX(monthly)` of each level, as U64F64 bits."""
+
+
+def level_min_balance(level: DiscountLevel, monthly: int) -> int:
+    """BIL-37 solved for the balance: the least balance whose level is at least `level` for a contract of
+    `monthly` TFT units a month (`monthly ≥ 1`). `FX(b) ⊘ FX(m)` truncates to `⌊b·2^64 / m⌋` bits, which
+    is ≥ `T` exactly when `b·2^64 ≥ T·m`, i.e. `b ≥ ⌈T·m / 2^64⌉` (tests/billing/test_cost.py checks it
+    against `discount_level` at every boundary). Used by the analysis engine (spec/analysis.md ANA-12) to
+    count the bills before a balance falls below a level."""
+    assert monthly >= 1
+    return -((-LEVEL_THRESHOLD_BITS[level] * monthly) >> 64)
 
 
 def apply_discount(amount: int, level: DiscountLevel, certification: NodeCertification) -> int:
@@ -292,3 +323,14 @@ def discount_tft(
         return 0, DiscountLevel.None_
     level = discount_level(amount, secs, balance)
     return apply_discount(amount, level, certification), level
+
+
+def cost_tft(
+    cost_units_usd: int, price_musd: int, secs: int, balance: int, certification: NodeCertification
+) -> tuple[int, DiscountLevel]:
+    """BIL-13: a standard cost in units USD to what one bill reserves: TFT (BIL-36), then discount and
+    the certified factor (BIL-37, BIL-38); a zero cost is 0 at level None without conversion. The
+    caller has checked `price_musd > 0` (BIL-42)."""
+    if cost_units_usd == 0:
+        return 0, DiscountLevel.None_
+    return discount_tft(units_usd_to_tft(cost_units_usd, price_musd), secs, balance, certification)

@@ -208,8 +208,7 @@ def contract_cost_tft(
     if units == 0:
         return 0, DiscountLevel.None_
     price = billing_price(tx) if ctx is None else _checked_price(ctx.price)
-    tft = cost.units_usd_to_tft(units, price)
-    return cost.discount_tft(tft, secs, balance, certification)
+    return cost.cost_tft(units, price, secs, balance, certification)
 
 
 def extra_fee_tft(tx: Tx, node_id: int, secs: int, ctx: BillingContext | None = None) -> int:
