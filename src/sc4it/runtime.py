@@ -68,24 +68,37 @@ def handlers() -> dict[type, Handler]:
 
 def check_validity(state: State, signed: SignedCall) -> Error | None:
     """SIG-05..SIG-11: everything about a signed call that does not depend on what it does."""
+    nonce = current_nonce(state, signed)
+    if isinstance(nonce, Error):
+        return nonce
+    if signed.nonce < nonce:
+        return Error.StaleNonce
+    if signed.nonce > nonce:
+        return Error.FutureNonce
+    return check_signatures(signed)
+
+
+def current_nonce(state: State, signed: SignedCall) -> int | Error:
+    """SIG-05..SIG-07: the chain id, the multisig spec and the signer of `signed`; the signer's current
+    nonce, or the first error. (A mempool checks the nonce against it in its own way, MEM-03.)"""
     if signed.chain_id != state.chain_id:
         return Error.WrongChainId
     spec = signed.multisig
     if spec is not None and (not spec.is_well_formed() or spec.account_id() != signed.signer):
         return Error.InvalidMultisig
     info = state.accounts.get(signed.signer)
-    if info is None:
-        roles = state.roles
-        if signed.signer not in (roles.council, roles.oracle, roles.bridge):
-            return Error.UnknownSigner
-        nonce = 0
-    else:
-        nonce = info.nonce
-    if signed.nonce < nonce:
-        return Error.StaleNonce
-    if signed.nonce > nonce:
-        return Error.FutureNonce
+    if info is not None:
+        return info.nonce
+    roles = state.roles
+    if signed.signer not in (roles.council, roles.oracle, roles.bridge):
+        return Error.UnknownSigner
+    return 0
+
+
+def check_signatures(signed: SignedCall) -> Error | None:
+    """SIG-09, SIG-10: the signatures of `signed` over its signing payload (SIG-04)."""
     payload = signing_payload(signed.chain_id, signed.signer, signed.nonce, signed.call)
+    spec = signed.multisig
     if spec is None:
         if len(signed.signatures) != 1:
             return Error.BadSignature

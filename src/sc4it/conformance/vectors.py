@@ -33,6 +33,16 @@ import attrs
 import cbor2
 
 from sc4it import runtime
+from sc4it.block import (
+    Block,
+    BlockError,
+    ChainSpec,
+    build_block,
+    calls_hash,
+    execute_block,
+    genesis_tip,
+    seal_message,
+)
 from sc4it.kernel import calls, events, signing, state, types
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError
@@ -1190,6 +1200,18 @@ def _dev_account(name: str) -> bytes:
     return dev_keypair(name).account_id
 
 
+def _block_execute(genesis: bytes, spec: bytes, blocks: list[bytes]) -> list[bytes]:
+    """BLK-31..BLK-41: execute encoded blocks in turn from the genesis tip; [head hash, commitment]."""
+    from sc4it.genesis import build, default, default_genesis
+
+    g = _genesis(genesis)
+    chain_spec: ChainSpec = decode(spec, ChainSpec)
+    tip = genesis_tip(default() if g == default_genesis() else build(g), chain_spec)
+    for data in blocks:
+        tip = execute_block(tip, decode(data, Block, max_bytes=None), chain_spec).tip
+    return [tip.hash, tip.header.state_commitment]
+
+
 def _state_empty(config: bytes, roles: bytes, chain_id: bytes) -> bytes:
     return state_root(State.empty(decode(config, state.Config), decode(roles, types.Roles), chain_id))
 
@@ -1245,6 +1267,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "genesis.dev_account": _dev_account,
     "state.empty": _state_empty,
     "config.default": _config_default,
+    # blocks (spec/blocks.md)
+    "block.execute": _block_execute,
 }
 """The functions a function case may name, each on CBOR data-model arguments (spec/vectors/README.md)."""
 
@@ -1255,6 +1279,8 @@ def call_function(function: str, args: Sequence[Any]) -> tuple[bool, Any]:
 
     try:
         return True, FUNCTIONS[function](*args)
+    except BlockError as e:
+        return False, f"BlockError {e.fault.value}"
     except GenesisError as e:
         return False, f"GenesisError at {e.path}"
     except DecodeError as e:
@@ -1415,6 +1441,67 @@ def _json_variants() -> list[tuple[str, tuple[str, ...], str]]:
     ]
 
 
+def _block_variants() -> list[tuple[str, tuple[str, ...], tuple[Any, ...]]]:
+    """(name, covers, args) for `block.execute`: two honest blocks on the default genesis, then block 2
+    forged in each header field (BLK-31..BLK-40)."""
+    from sc4it.genesis import Genesis, default, default_genesis, dev_keypair
+
+    producer, intruder = dev_keypair("producer"), dev_keypair("intruder")
+    alice, bob = dev_keypair("alice"), dev_keypair("bob")
+    spec = ChainSpec.of([producer.account_id], block_time_ms=6000, genesis_timestamp_ms=1_700_000_000_000)
+    world = default()
+    pay = calls.Transfer(bob.account_id, 10_000_000)
+    too_much = calls.Transfer(alice.account_id, 10**30)
+    b1 = build_block(
+        genesis_tip(world, spec),
+        [signing.sign(pay, alice, 0, world.chain_id), signing.sign(too_much, bob, 0, world.chain_id)],
+        producer,
+        spec,
+    )
+    b2 = build_block(b1.tip, [signing.sign(pay, alice, 1, world.chain_id)], producer, spec).block
+
+    def forged(
+        key: signing.Keypair = producer, calls_: tuple[SignedCall, ...] | None = None, **changes: Any
+    ) -> bytes:
+        header = attrs.evolve(b2.header, **changes)
+        body = b2.calls if calls_ is None else calls_
+        return encode(Block(header, key.sign(seal_message(header)), body))
+
+    stale = (signing.sign(pay, alice, 0, world.chain_id),)
+    h = b2.header
+    variants: list[tuple[str, tuple[str, ...], bytes]] = [
+        (
+            "honest",
+            (
+                "BLK-02",
+                "BLK-03",
+                "BLK-04",
+                "BLK-06",
+                "BLK-07",
+                "BLK-08",
+                "BLK-09",
+                "BLK-10",
+                "BLK-20",
+                "BLK-21",
+                "BLK-23",
+            ),
+            encode(b2),
+        ),
+        ("wrong-chain", ("BLK-31",), forged(chain_id=bytes(32))),
+        ("wrong-number", ("BLK-32",), forged(number=3)),
+        ("wrong-parent", ("BLK-33",), forged(parent_hash=bytes(32))),
+        ("wrong-timestamp", ("BLK-34", "BLK-10"), forged(timestamp=h.timestamp + 30 * 86_400_000)),
+        ("not-a-producer", ("BLK-35",), forged(intruder, producer=intruder.account_id)),
+        ("wrong-signature", ("BLK-36", "BLK-09"), encode(Block(h, intruder.sign(seal_message(h)), b2.calls))),
+        ("wrong-calls-hash", ("BLK-37",), forged(calls_=())),
+        ("invalid-call", ("BLK-38", "BLK-22"), forged(calls_=stale, calls_hash=calls_hash(stale))),
+        ("wrong-results-hash", ("BLK-39",), forged(results_hash=bytes(32))),
+        ("wrong-commitment", ("BLK-40",), forged(state_commitment=bytes(32))),
+    ]
+    g = encode(default_genesis(), Genesis)
+    return [(name, covers, (g, encode(spec), [encode(b1.block), data])) for name, covers, data in variants]
+
+
 def function_cases() -> list[FunctionCase]:
     """The fixed list of function vectors; expected results are computed with sc4it's own functions."""
     one = 1 << 64
@@ -1534,6 +1621,8 @@ def function_cases() -> list[FunctionCase]:
             raw.append((f"chain-id-{name}", ("GEN-03", "ENC-11"), "genesis.chain_id", (data,)))
     for name, covers, text in _json_variants():
         raw.append((f"json-{name}", covers, "genesis.loads", (text,)))
+    for name, covers, args in _block_variants():
+        raw.append((f"block-{name}", covers, "block.execute", args))
     out: list[FunctionCase] = []
     for name, covers, function, args in raw:
         ok, result = call_function(function, args)

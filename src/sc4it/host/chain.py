@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 import attrs
 
 from sc4it import genesis as gen
+from sc4it.block import GENESIS_TIMESTAMP_MS, BlockRun, run_block
 from sc4it.host.trace import (
     FORMAT_VERSION,
     ProblemKind,
@@ -46,24 +47,7 @@ from sc4it.kernel.root import state_root
 from sc4it.kernel.signing import Keypair, MultisigSpec, SignedCall, sign
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
-from sc4it.runtime import apply, on_block
 
-NOT_VALID = frozenset(
-    {
-        Error.WrongChainId,
-        Error.InvalidMultisig,
-        Error.UnknownSigner,
-        Error.StaleNonce,
-        Error.FutureNonce,
-        Error.BadSignature,
-        Error.NotEnoughSignatures,
-    }
-)
-"""The errors of `runtime.check_validity` (SIG-02..SIG-10): a call failing with one of them is not valid
-and is left out of the block (no handler ever raises them)."""
-
-GENESIS_TIMESTAMP_MS = 1_700_000_000_000
-"""Default timestamp (ms) of block 0: 2023-11-14 22:13:20 UTC."""
 BLOCK_TIME_MS = 6000
 
 
@@ -105,17 +89,17 @@ class BlockResult:
 def execute_block(
     state: State, number: int, timestamp: int, calls: Iterable[SignedCall]
 ) -> tuple[State, tuple[Event, ...], tuple[CallResult, ...]]:
-    """The block transition every host must reproduce exactly: `on_block` first, then each call in
-    order with `apply` (a failed call leaves the state as it was). Pure."""
-    env = BlockEnv(number, timestamp)
-    out = on_block(state, env)
-    state = out.state
-    results: list[CallResult] = []
-    for signed in calls:
-        o = apply(state, signed, env)
-        results.append(CallResult(signed, o.error, o.events))
-        state = o.state
-    return state, out.events, tuple(results)
+    """The block transition every host must reproduce exactly (`sc4it.block.run_block`, BLK-20..BLK-24):
+    `on_block` first, then each call in order with `apply` (a failed call leaves the state as it was; a
+    call that is not valid is left out). Pure."""
+    run = run_block(state, BlockEnv(number, timestamp), calls)
+    return run.state, run.hook_events, _call_results(run)
+
+
+def _call_results(run: BlockRun) -> tuple[CallResult, ...]:
+    return tuple(
+        CallResult(signed, r.error, r.events) for signed, r in zip(run.included, run.receipts, strict=True)
+    )
 
 
 class Chain:
@@ -294,20 +278,10 @@ class Chain:
         ts = self.timestamp + self.block_time if timestamp is None else timestamp
         if ts <= self.timestamp:
             raise ValueError(f"block {number}'s timestamp {ts} must be later than {self.timestamp}")
-        env = BlockEnv(number, ts)
-        out = on_block(self.state, env)
-        state = out.state
-        included: list[CallResult] = []
-        rejected: list[tuple[SignedCall, Error]] = []
-        for signed in self.pending:
-            o = apply(state, signed, env)
-            if o.error in NOT_VALID:
-                rejected.append((signed, o.error))
-                continue
-            included.append(CallResult(signed, o.error, o.events))
-            state = o.state
+        run = run_block(self.state, BlockEnv(number, ts), self.pending)
+        rejected = tuple((signed, error) for _, signed, error in run.excluded)
         self.pending = []
-        return self._commit(number, ts, state, out.events, tuple(included), tuple(rejected))
+        return self._commit(number, ts, run.state, run.hook_events, _call_results(run), rejected)
 
     def apply_recorded(self, record: TraceBlock) -> BlockResult:
         """Re-execute a recorded block (its number must follow the current block). The recorded root

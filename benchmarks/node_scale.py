@@ -1,0 +1,144 @@
+"""The node at scale: produce and commit blocks, and restart, at n live contracts (issue 16's targets).
+
+    python -m benchmarks.node_scale --contracts 1000000 [--blocks 8] [--calls 100] [--dir DIR]
+
+One run, on `benchmarks/population.py`'s production-shaped world (built directly, in seconds):
+
+1. a store is created with the population as its genesis state (O(state), once: every row and the
+   commitment from scratch);
+2. `--blocks` blocks are produced one after another, each = the billing hook on its production shard
+   (1/600 of the contracts, the population's composition in every shard) + `--calls` signed transfers
+   by the default world's dev accounts. For each block, in the same run and on the same tip: the bare
+   core work (`on_block` + `apply` of each call, what any host must do), then `build_block` (that work
+   plus the commitment update, the calls/results hashes and the seal), then `Store.append` (the rows
+   changed and the block, one SQLite transaction with `synchronous=FULL`);
+3. the store is closed and reopened: `PRAGMA quick_check`, the state reloaded from its rows (no
+   replay), its commitment recomputed and checked against the head.
+
+Block k uses shard k (not the benchmarks' usual shard 7): every shard has the population's composition,
+and the genesis timestamp is set so that block 1 comes exactly one billing cycle after the contracts'
+last bill. The machine is shared: read the ratios (measured side by side, per block), not the absolute
+figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sc4it.block import ChainSpec, build_block
+from sc4it.genesis import dev_keypair
+from sc4it.kernel import calls
+from sc4it.kernel.signing import SignedCall, sign
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.node.store import Store
+from sc4it.runtime import apply, on_block
+
+from .population import ENV, population
+
+USERS = ("alice", "bob", "charlie", "dave")
+
+
+def _calls(state: State, count: int) -> list[SignedCall]:
+    """`count` transfers, round robin over the dev users, each with its next nonce."""
+    keys = [dev_keypair(n) for n in USERS]
+    nonces = {k.account_id: state.accounts[k.account_id].nonce for k in keys}
+    out = []
+    for i in range(count):
+        k, to = keys[i % len(keys)], keys[(i + 1) % len(keys)]
+        out.append(
+            sign(calls.Transfer(to.account_id, 1_000_000 + i), k, nonces[k.account_id], state.chain_id)
+        )
+        nonces[k.account_id] += 1
+    return out
+
+
+def _bare(state: State, env: BlockEnv, signed: list[SignedCall]) -> float:
+    """The core's work alone: `on_block`, then `apply` of each call (seconds)."""
+    t = time.perf_counter()
+    s = on_block(state, env).state
+    for c in signed:
+        out = apply(s, c, env)
+        assert out.error is None
+        s = out.state
+    return time.perf_counter() - t
+
+
+def run(n: int, blocks: int, n_calls: int, directory: Path) -> None:
+    t = time.perf_counter()
+    pop = population(n)
+    gc.collect()
+    gc.freeze()
+    print(f"population of {pop.contracts:,} contracts built in {time.perf_counter() - t:.1f} s")
+    producer = dev_keypair("producer")
+    spec = ChainSpec.of([producer.account_id], block_time_ms=6000, genesis_timestamp_ms=ENV.timestamp - 6000)
+    t = time.perf_counter()
+    store = Store.open(directory, pop.state, spec)
+    print(f"store created (all rows + commitment from scratch) in {time.perf_counter() - t:.1f} s")
+    rows: list[tuple[float, float, float, int]] = []
+    for _ in range(blocks):
+        tip = store.tip
+        signed = _calls(tip.state, n_calls)
+        env = BlockEnv(tip.number + 1, spec.timestamp_of(tip.number + 1))
+        bare = _bare(tip.state, env, signed)
+        t = time.perf_counter()
+        ex = build_block(tip, signed, producer, spec)
+        build = time.perf_counter() - t
+        assert not ex.excluded and all(r.error is None for r in ex.results.receipts)
+        t = time.perf_counter()
+        store.append(ex)
+        append = time.perf_counter() - t
+        rows.append((bare, build, append, len(ex.touched)))
+        print(
+            f"block {ex.block.number}: {len(ex.results.hook_events)} hook events, "
+            f"{len(ex.touched)} keys touched; "
+            f"bare {bare * 1e3:.1f} ms, build {build * 1e3:.1f} ms, append {append * 1e3:.1f} ms, "
+            f"total {(build + append) * 1e3:.1f} ms"
+        )
+    bare_m = statistics.median(r[0] for r in rows)
+    build_m = statistics.median(r[1] for r in rows)
+    append_m = statistics.median(r[2] for r in rows)
+    total_m = statistics.median(r[1] + r[2] for r in rows)
+    print(
+        f"median over {blocks} blocks: bare core {bare_m * 1e3:.1f} ms, build_block {build_m * 1e3:.1f} ms, "
+        f"store append {append_m * 1e3:.1f} ms, produce+commit {total_m * 1e3:.1f} ms; "
+        f"ratio produce+commit / bare core = {total_m / bare_m:.2f} (build alone {build_m / bare_m:.2f})"
+    )
+    head = store.tip.header
+    store.close()
+    del store, pop
+    gc.unfreeze()
+    gc.collect()
+    t = time.perf_counter()
+    reopened = Store.open(directory, population(n).state, spec)
+    restart = time.perf_counter() - t
+    assert reopened.tip.header == head
+    print(
+        f"restart at block {head.number} (quick_check, reload rows, commitment from scratch): {restart:.1f} s"
+    )
+    reopened.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--contracts", type=int, default=10_000)
+    ap.add_argument("--blocks", type=int, default=8)
+    ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--dir", type=Path, default=None, help="data directory (default: a temporary one)")
+    args = ap.parse_args()
+    directory = args.dir or Path(tempfile.mkdtemp(prefix="sc4it-node-bench-"))
+    try:
+        run(args.contracts, args.blocks, args.calls, directory)
+    finally:
+        if args.dir is None:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""`Node`: the store, the mempool and the block producer of one sc4it node, in process (spec/node.md).
+
+The node keeps no clock: whoever runs it (`sc4it node run`, a test) calls `produce_block()` when a
+block is due; the block's timestamp follows from its number (BLK-10). Every method is thread-safe (one
+lock): an RPC server may call `submit` and the queries from its threads while a timer thread produces.
+`subscribe(callback)` registers an observer called, in the producing thread and after the block is
+committed to disk, with a `CommittedBlock` (the block, its hash, its results and events).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+import attrs
+
+from sc4it.block import (
+    DEFAULT_COMMITMENT,
+    GENESIS_TIMESTAMP_MS,
+    MAX_BLOCK_CALLS,
+    Block,
+    BlockResults,
+    ChainSpec,
+    CommitmentFactory,
+    Executed,
+    Header,
+    build_block,
+    call_hash,
+    execute_block,
+)
+from sc4it.kernel.codec import decode
+from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.events import Event
+from sc4it.kernel.signing import Keypair, SignedCall
+from sc4it.kernel.state import State
+from sc4it.node.mempool import MAX_CALL_BYTES, Mempool, MempoolError, MempoolReason
+from sc4it.node.store import Durability, Store
+
+log = logging.getLogger("sc4it.node")
+
+KEEP_STATES = 64
+"""How many recent states `state_at` can answer for (NODE-10)."""
+
+
+@attrs.frozen(slots=True, eq=False)
+class CommittedBlock:
+    """What observers receive for each committed block."""
+
+    block: Block
+    hash: bytes
+    results: BlockResults
+
+    @property
+    def number(self) -> int:
+        return self.block.header.number
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return self.results.events
+
+
+Observer = Callable[[CommittedBlock], None]
+
+
+class StateUnavailable(LookupError):
+    """`state_at(n)` for a block whose state the node no longer keeps (or that does not exist yet)."""
+
+    def __init__(self, number: int, oldest: int, head: int) -> None:
+        super().__init__(f"the state at block {number} is not available (kept: blocks {oldest}..{head})")
+        self.number = number
+        self.oldest = oldest
+        self.head = head
+
+
+BlockRef = int | bytes
+"""A block number or a 32-byte block hash."""
+
+
+class Node:
+    """One node: open with `Node.open`, close with `close()` (or use it as a context manager)."""
+
+    def __init__(self, store: Store, producer: Keypair | None, mempool: Mempool, keep_states: int) -> None:
+        self._store = store
+        self._producer = producer
+        self._mempool = mempool
+        self._lock = threading.RLock()
+        self._observers: list[Observer] = []
+        self._keep = keep_states
+        self._states: collections.OrderedDict[int, State] = collections.OrderedDict()
+        self._states[store.tip.number] = store.tip.state
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | os.PathLike[str],
+        genesis_state: State,
+        producer: Keypair | None,
+        *,
+        block_time_ms: int | None = None,
+        genesis_timestamp_ms: int = GENESIS_TIMESTAMP_MS,
+        producers: tuple[bytes, ...] | None = None,
+        durability: Durability = Durability.FULL,
+        commit: CommitmentFactory = DEFAULT_COMMITMENT,
+        keep_states: int = KEEP_STATES,
+        max_pool_calls: int | None = None,
+    ) -> Node:
+        """Open (or create) the chain of `genesis_state` in `data_dir` and get ready to produce with
+        `producer` (None: a node that only serves what is stored). The chain spec (BLK-01) is
+        `genesis_timestamp_ms`, `block_time_ms` (default: the genesis config's `block_time_secs` in
+        ms) and `producers` (default: the producer's account alone). Raises `StoreError` (another
+        chain, a damaged or locked directory) or `ValueError` (a bad spec)."""
+        if producers is None:
+            if producer is None:
+                raise ValueError("a node without a producer key needs producers=")
+            producers = (producer.account_id,)
+        bt = genesis_state.config.block_time_secs * 1000 if block_time_ms is None else block_time_ms
+        spec = ChainSpec.of(producers, block_time_ms=bt, genesis_timestamp_ms=genesis_timestamp_ms)
+        if producer is not None and producer.account_id not in spec.producers:
+            raise ValueError("the producer key's account is not one of the chain's producers")
+        store = Store.open(data_dir, genesis_state, spec, commit=commit, durability=durability)
+        pool = (
+            Mempool(store.tip.state)
+            if max_pool_calls is None
+            else Mempool(store.tip.state, max_calls=max_pool_calls)
+        )
+        log.info(
+            "opened chain %s at block %d (genesis %s) in %s",
+            store.tip.header.chain_id.hex(),
+            store.tip.number,
+            store.genesis_hash.hex(),
+            store.path,
+        )
+        return cls(store, producer, pool, keep_states)
+
+    def close(self) -> None:
+        with self._lock:
+            self._store.close()
+
+    def __enter__(self) -> Node:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------------------------------------
+    # The chain
+
+    @property
+    def spec(self) -> ChainSpec:
+        return self._store.spec
+
+    @property
+    def chain_id(self) -> bytes:
+        return self._store.tip.header.chain_id
+
+    @property
+    def genesis_hash(self) -> bytes:
+        return self._store.genesis_hash
+
+    @property
+    def head(self) -> Header:
+        """The last committed header."""
+        return self._store.tip.header
+
+    @property
+    def head_hash(self) -> bytes:
+        return self._store.tip.hash
+
+    @property
+    def state(self) -> State:
+        """The state after the head block."""
+        return self._store.tip.state
+
+    def number_of(self, ref: BlockRef) -> int | None:
+        """The number of block `ref` (a number or a hash) if the node has it."""
+        with self._lock:
+            if isinstance(ref, int):
+                return ref if 0 <= ref <= self._store.tip.number else None
+            return self._store.number_of(ref)
+
+    def header(self, ref: BlockRef) -> Header | None:
+        with self._lock:
+            n = self.number_of(ref)
+            return None if n is None else self._store.header(n)
+
+    def block(self, ref: BlockRef) -> Block | None:
+        """Block `ref` (None for the genesis, which has no block, or an unknown block)."""
+        with self._lock:
+            n = self.number_of(ref)
+            stored = None if n is None or n == 0 else self._store.block(n)
+            return None if stored is None else stored.block
+
+    def results(self, ref: BlockRef) -> BlockResults | None:
+        with self._lock:
+            n = self.number_of(ref)
+            stored = None if n is None or n == 0 else self._store.block(n)
+            return None if stored is None else stored.results
+
+    def state_at(self, ref: BlockRef) -> State:
+        """NODE-10: the state after block `ref`, for the last `keep_states` blocks; `StateUnavailable`
+        for older (or unknown) blocks."""
+        with self._lock:
+            n = self.number_of(ref)
+            state = None if n is None else self._states.get(n)
+            if state is None:
+                oldest = next(iter(self._states))
+                raise StateUnavailable(-1 if n is None else n, oldest, self._store.tip.number)
+            return state
+
+    def account_next_index(self, account: bytes) -> int:
+        """MEM-10: the nonce the account's next call should carry (its nonce plus its ready calls)."""
+        with self._lock:
+            return self._mempool.next_nonce(account)
+
+    # ---------------------------------------------------------------------------------------------
+    # Calls and blocks
+
+    def submit(self, signed: SignedCall) -> bytes:
+        """MEM-02..MEM-07: admit a signed call to the mempool; its call hash, or `MempoolError`."""
+        with self._lock:
+            return self._mempool.add(signed)
+
+    def submit_bytes(self, data: bytes) -> bytes:
+        """`submit` for the canonical encoding of a signed call (what a client sends); bytes that are not
+        one are `MempoolError` with reason `Malformed` (or `TooLarge`)."""
+        if len(data) > MAX_CALL_BYTES:
+            raise MempoolError(
+                f"{len(data)} bytes; a call is at most {MAX_CALL_BYTES}", reason=MempoolReason.TooLarge
+            )
+        try:
+            signed: SignedCall = decode(data, SignedCall)
+        except DecodeError as e:
+            raise MempoolError(f"not a signed call: {e}", reason=MempoolReason.Malformed) from None
+        return self.submit(signed)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._mempool)
+
+    def produce_block(self, max_calls: int = MAX_BLOCK_CALLS) -> CommittedBlock:
+        """NODE-13: build the next block from the ready calls, commit it with its state changes, update
+        the mempool, then tell the observers. Needs a producer key."""
+        with self._lock:
+            if self._producer is None:
+                raise RuntimeError("this node has no producer key")
+            taken = self._mempool.ready(max_calls)
+            executed = build_block(self._store.tip, taken, self._producer, self._store.spec)
+            committed = self._commit(executed, taken)
+            observers = list(self._observers)
+        for _, signed, error in executed.excluded:
+            log.warning("left out a call of %s: %s", signed.signer.hex(), error.name)
+        self._tell(observers, committed)
+        return committed
+
+    def import_block(self, block: Block) -> CommittedBlock:
+        """NODE-14: execute and check a block made by another producer on the head (`BlockError` if it
+        does not follow it; nothing changes then), commit it, update the mempool, tell the observers."""
+        with self._lock:
+            executed = execute_block(self._store.tip, block, self._store.spec)
+            committed = self._commit(executed, list(block.calls))
+            observers = list(self._observers)
+        self._tell(observers, committed)
+        return committed
+
+    def _commit(self, executed: Executed, taken: list[SignedCall]) -> CommittedBlock:
+        """NODE-04, MEM-09, NODE-10 (under the lock)."""
+        self._store.append(executed)
+        block = executed.block
+        self._mempool.remove([call_hash(s) for s in taken])  # included or left out: either way done
+        self._mempool.update(executed.tip.state)
+        self._remember(block.header.number, executed.tip.state)
+        return CommittedBlock(block, block.hash, executed.results)
+
+    def _tell(self, observers: list[Observer], committed: CommittedBlock) -> None:
+        for observe in observers:
+            try:
+                observe(committed)
+            except Exception:
+                log.exception("an observer failed on block %d", committed.number)
+
+    def inclusion(self, call: bytes) -> tuple[int, int] | None:
+        """NODE-02: (block number, position) of the last block that included the call with this hash."""
+        with self._lock:
+            return self._store.inclusion(call)
+
+    def _remember(self, number: int, state: State) -> None:
+        self._states[number] = state
+        while len(self._states) > self._keep:
+            self._states.popitem(last=False)
+
+    def subscribe(self, observer: Observer) -> Callable[[], None]:
+        """Call `observer` with every block committed from now on; returns a function that stops it."""
+        with self._lock:
+            self._observers.append(observer)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if observer in self._observers:
+                    self._observers.remove(observer)
+
+        return unsubscribe
+
+    def export_trace(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> int:
+        """NODE-11: the chain as a trace file for `sc4it replay`; returns the number of blocks."""
+        with self._lock:
+            return self._store.export_trace(path, overwrite=overwrite)

@@ -1,0 +1,574 @@
+"""The node's persistent store: SQLite in WAL mode (spec/node.md, NODE-01..NODE-12).
+
+One database file, `chain.sqlite`, in the node's data directory, with four tables:
+
+- `meta`: schema version, chain id, genesis hash, the chain spec, the genesis header and state;
+- `blocks`: one row per block after genesis: number, hash, header, seal, calls, results (the hook
+  events and every call's receipt);
+- `entries`: the state itself, one row per storage-map entry (`field`, encoded key, encoded value; a
+  map of sets stores each key's whole set) and one row per plain field (key `b""`).
+
+A block is appended in one transaction with the entries it changed (found from `Executed.touched`, CMT-08:
+O(changes), never O(state)), so after a crash the database holds either the whole block or none of it
+(NODE-04). Opening a directory checks that it belongs to the expected chain (NODE-06), that the
+database is intact (NODE-07: `PRAGMA quick_check`), reloads the state from the entry rows without
+replaying any block and checks it against the last header's state commitment (NODE-08).
+
+Why SQLite rather than LMDB: it is in the standard library (no native dependency to build or pin), its
+WAL mode gives atomic, crash-safe transactions with one writer and concurrent readers, which is exactly a
+single-producer node's pattern, and its file format is stable and inspectable with the `sqlite3` tool.
+LMDB's memory-mapped B-tree would read faster, but a node's hot path is one write transaction per block,
+where both are dominated by the fsync. `synchronous=FULL` (the default, `Durability.FULL`) fsyncs the WAL
+at every commit: a committed block survives a power loss. `Durability.NORMAL` fsyncs only at
+checkpoints: a process crash (`kill -9`) still loses nothing, but a power loss may lose the last blocks
+(never corrupt the database); a producer should not use it, since it could then sign a second, different
+block at a height it already announced.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import typing
+from collections.abc import Callable, Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import attrs
+import cbor2
+
+from sc4it.block import (
+    DEFAULT_COMMITMENT,
+    Block,
+    BlockResults,
+    ChainSpec,
+    CommitmentFactory,
+    Executed,
+    Header,
+    Tip,
+    call_hash,
+    genesis_header,
+    header_hash,
+    results_hash,
+    run_block,
+    spec_hash,
+)
+from sc4it.host.trace import FORMAT_VERSION, TraceBlock, TraceHeader, TraceWriter
+from sc4it.kernel.codec import codec_for, decode, encode
+from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.pmap import PMap
+from sc4it.kernel.root import state_root
+from sc4it.kernel.signing import SignedCall
+from sc4it.kernel.state import STATE_FIELDS, State
+from sc4it.kernel.tx import BlockEnv, Touched
+
+SCHEMA_VERSION = 1
+DB_FILE = "chain.sqlite"
+LOCK_FILE = "LOCK"
+
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, header BLOB NOT NULL,"
+    " signature BLOB NOT NULL, calls BLOB NOT NULL, results BLOB NOT NULL)",
+    "CREATE TABLE entries (field INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
+    " PRIMARY KEY (field, key)) WITHOUT ROWID",
+    "CREATE TABLE calls (hash BLOB PRIMARY KEY, number INTEGER NOT NULL, position INTEGER NOT NULL)"
+    " WITHOUT ROWID",
+)
+
+
+class Durability(Enum):
+    """SQLite's `synchronous` setting for the store (see the module docstring)."""
+
+    FULL = "FULL"
+    NORMAL = "NORMAL"
+
+
+class StoreProblem(Enum):
+    """Why a data directory cannot be used (NODE-06..NODE-09)."""
+
+    OtherChain = "other-chain"
+    Damaged = "damaged"
+    Locked = "locked"
+    Unsupported = "unsupported"
+    Unreadable = "unreadable"
+
+
+class StoreError(Exception):
+    """A data directory that cannot be opened or used: what is wrong (`problem`, `message`) and what to
+    do about it (`fix`)."""
+
+    def __init__(self, problem: StoreProblem, path: str, message: str, fix: str) -> None:
+        super().__init__(f"{path}: {message} ({fix})")
+        self.problem = problem
+        self.path = path
+        self.message = message
+        self.fix = fix
+
+
+# --------------------------------------------------------------------------------------------------
+# How each state field is stored (NODE-03)
+
+
+@attrs.frozen(slots=True)
+class _Field:
+    name: str
+    index: int
+    is_map: bool
+    kenc: Callable[[Any], Any]
+    kdec: Callable[[Any, str], Any]
+    venc: Callable[[Any], Any]
+    vdec: Callable[[Any, str], Any]
+
+
+def _describe(index: int, name: str, annotation: Any) -> _Field:
+    if get_origin(annotation) is PMap:
+        key_type, value_type = get_args(annotation)
+        kc, vc = codec_for(key_type), codec_for(value_type)
+        return _Field(name, index, True, kc.enc, kc.dec, vc.enc, vc.dec)
+    c = codec_for(annotation)
+    return _Field(name, index, False, _no_key, _no_key, c.enc, c.dec)
+
+
+def _no_key(*_: Any) -> Any:  # pragma: no cover - a plain field has no key
+    raise TypeError("a plain field has no key")
+
+
+_HINTS = typing.get_type_hints(State, include_extras=True)
+FIELDS: tuple[_Field, ...] = tuple(_describe(i, n, _HINTS[n]) for i, n in enumerate(STATE_FIELDS))
+
+
+def _dumps(obj: Any) -> bytes:
+    return cbor2.dumps(obj, canonical=True)
+
+
+def state_rows(state: State) -> Iterator[tuple[int, bytes, bytes]]:
+    """NODE-03: every row of `state`: (field index, encoded key or b"", encoded value)."""
+    for f in FIELDS:
+        value = getattr(state, f.name)
+        if not f.is_map:
+            yield f.index, b"", _dumps(f.venc(value))
+            continue
+        kenc, venc = f.kenc, f.venc
+        for k, v in value.items():
+            yield f.index, _dumps(kenc(k)), _dumps(venc(v))
+
+
+def changed_rows(
+    before: State, after: State, touched: Touched
+) -> tuple[list[tuple[int, bytes, bytes]], list[tuple[int, bytes]], list[int]]:
+    """NODE-04: the rows to write for the change `before -> after`: (upserts, deletes, fields to rewrite
+    whole). O(fields + keys in `touched`); a changed map that `touched` does not list (CMT-11) is
+    rewritten whole."""
+    upserts: list[tuple[int, bytes, bytes]] = []
+    deletes: list[tuple[int, bytes]] = []
+    rewrite: list[int] = []
+    for f in FIELDS:
+        old_map = getattr(before, f.name)
+        new_map = getattr(after, f.name)
+        if new_map is old_map:
+            continue
+        if not f.is_map:
+            if new_map != old_map:
+                upserts.append((f.index, b"", _dumps(f.venc(new_map))))
+            continue
+        keys = touched.maps.get(f.name)
+        if keys is None:
+            rewrite.append(f.index)
+            continue
+        kenc, venc, old_get, new_get = f.kenc, f.venc, old_map.get, new_map.get
+        for k in keys:
+            new = new_get(k)
+            old = old_get(k)
+            if new is old:
+                continue
+            if new is None:
+                deletes.append((f.index, _dumps(kenc(k))))
+            elif old != new:
+                upserts.append((f.index, _dumps(kenc(k)), _dumps(venc(new))))
+    return upserts, deletes, rewrite
+
+
+def _load_field(f: _Field, rows: list[tuple[bytes, bytes]]) -> Any:
+    """The value of field `f` from its rows (our own canonical encodings, written by this module)."""
+    vdec, loads = f.vdec, cbor2.loads
+    if not f.is_map:
+        if len(rows) != 1 or rows[0][0] != b"":
+            raise ValueError(f"field {f.name}: expected one row, found {len(rows)}")
+        return vdec(loads(rows[0][1]), f.name)
+    kdec = f.kdec
+    items = [(kdec(loads(k), f.name), vdec(loads(v), f.name)) for k, v in rows]
+    m: PMap[Any, Any] = PMap(items)
+    if len(m) != len(items):
+        raise ValueError(f"field {f.name}: duplicate keys")
+    return m
+
+
+# --------------------------------------------------------------------------------------------------
+# The store
+
+
+@attrs.frozen(slots=True)
+class StoredBlock:
+    """A block as stored: the block, its hash and its results."""
+
+    block: Block
+    hash: bytes
+    results: BlockResults
+
+
+class Store:
+    """A data directory holding one chain (module docstring). Not thread-safe: one owner (the `Node`,
+    which serialises access). Open with `Store.open`; `tip` is the last committed block's `Tip`."""
+
+    def __init__(self, path: Path, db: sqlite3.Connection, lock: int, spec: ChainSpec, tip: Tip) -> None:
+        self.path = path
+        self._db = db
+        self._lock = lock
+        self.spec = spec
+        self.tip = tip
+        self.genesis = self.header(0) or tip.header
+        self.genesis_hash = header_hash(self.genesis)
+
+    # ---------------------------------------------------------------------------------------------
+    # Opening
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | os.PathLike[str],
+        genesis_state: State,
+        spec: ChainSpec,
+        *,
+        commit: CommitmentFactory = DEFAULT_COMMITMENT,
+        durability: Durability = Durability.FULL,
+        quick_check: bool = True,
+    ) -> Store:
+        """Open (or create) the chain of `genesis_state` and `spec` in `data_dir` (NODE-05..NODE-09):
+        a new directory gets the genesis; an existing one must hold the same chain, be intact, and
+        its state must match its last header's commitment. Raises `StoreError`."""
+        path = Path(data_dir)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(
+                StoreProblem.Unreadable, str(path), f"cannot create ({e})", "check the path"
+            ) from None
+        lock = _lock(path)
+        try:
+            db = _connect(path, durability)
+            try:
+                tip = _open_chain(path, db, genesis_state, spec, commit, quick_check)
+            except BaseException:
+                db.close()
+                raise
+        except BaseException:
+            os.close(lock)
+            raise
+        return cls(path, db, lock, spec, tip)
+
+    def close(self) -> None:
+        """Close the database and release the directory (idempotent)."""
+        if self._lock >= 0:
+            self._db.close()
+            os.close(self._lock)
+            self._lock = -1
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------------------------------------
+    # Writing
+
+    def append(self, executed: Executed) -> None:
+        """NODE-04: commit `executed` (built or executed on `self.tip`) and the state entries it changed,
+        in one transaction; then it is the tip."""
+        block = executed.block
+        h = block.header
+        assert h.number == self.tip.number + 1 and h.parent_hash == self.tip.hash
+        upserts, deletes, rewrite = changed_rows(self.tip.state, executed.tip.state, executed.touched)
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    h.number,
+                    block.hash,
+                    encode(h),
+                    block.signature,
+                    _encode_calls(block.calls),
+                    encode(executed.results),
+                ),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO calls VALUES (?, ?, ?)",
+                [(call_hash(c), h.number, i) for i, c in enumerate(block.calls)],
+            )
+            db.executemany("DELETE FROM entries WHERE field = ? AND key = ?", deletes)
+            db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", upserts)
+            for index in rewrite:
+                db.execute("DELETE FROM entries WHERE field = ?", (index,))
+                db.executemany("INSERT INTO entries VALUES (?, ?, ?)", field_rows(executed.tip.state, index))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self.tip = executed.tip
+
+    # ---------------------------------------------------------------------------------------------
+    # Reading
+
+    def number_of(self, block_hash: bytes) -> int | None:
+        """The number of the block with hash `block_hash`, if stored (0 for the genesis)."""
+        if block_hash == self.genesis_hash:
+            return 0
+        row = self._db.execute("SELECT number FROM blocks WHERE hash = ?", (block_hash,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def inclusion(self, call: bytes) -> tuple[int, int] | None:
+        """NODE-02: (block number, position) of the last block that included the call with hash `call`."""
+        row = self._db.execute("SELECT number, position FROM calls WHERE hash = ?", (call,)).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    def header(self, number: int) -> Header | None:
+        if number == 0:
+            return decode(self._meta("genesis_header"), Header)
+        row = self._db.execute("SELECT header FROM blocks WHERE number = ?", (number,)).fetchone()
+        return None if row is None else decode(row[0], Header)
+
+    def block(self, number: int) -> StoredBlock | None:
+        """Block `number` (>= 1) with its hash and results, or None."""
+        row = self._db.execute(
+            "SELECT hash, header, signature, calls, results FROM blocks WHERE number = ?", (number,)
+        ).fetchone()
+        if row is None:
+            return None
+        block = Block(decode(row[1], Header), row[2], _decode_calls(row[3]))
+        return StoredBlock(block, row[0], decode(row[4], BlockResults, max_bytes=None))
+
+    def _meta(self, key: str) -> bytes:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        assert row is not None, key
+        return bytes(row[0])
+
+    def genesis_state(self) -> State:
+        return decode(self._meta("genesis_state"), State, max_bytes=None)
+
+    def export_trace(self, out: str | os.PathLike[str], *, overwrite: bool = False) -> int:
+        """NODE-11: write the chain as a trace file (docs/trace.md) that `sc4it replay --check` accepts:
+        the genesis state, then every block's calls and the state root after it. Re-executes every block
+        (checking each against its results hash) and computes a full `state_root` per block: O(blocks x
+        state), an export, not a hot path. Returns the number of blocks written."""
+        state = self.genesis_state()
+        g = self.genesis
+        th = TraceHeader(
+            FORMAT_VERSION, 0, g.timestamp, self.spec.block_time_ms, state_root(state), None, state
+        )
+        with TraceWriter.create(out, th, overwrite=overwrite) as w:
+            for n in range(1, self.tip.number + 1):
+                stored = self.block(n)
+                assert stored is not None
+                h = stored.block.header
+                run = run_block(state, BlockEnv(h.number, h.timestamp), stored.block.calls)
+                if run.excluded or results_hash(run.results) != h.results_hash:
+                    raise StoreError(
+                        StoreProblem.Damaged,
+                        str(self.path),
+                        f"block {n} does not re-execute to its results",
+                        _FIX_DAMAGED,
+                    )
+                state = run.state
+                w.write_block(TraceBlock(h.number, h.timestamp, stored.block.calls, state_root(state)))
+        return self.tip.number
+
+
+def field_rows(state: State, index: int) -> Iterator[tuple[int, bytes, bytes]]:
+    f = FIELDS[index]
+    assert f.is_map
+    kenc, venc = f.kenc, f.venc
+    for k, v in getattr(state, f.name).items():
+        yield index, _dumps(kenc(k)), _dumps(venc(v))
+
+
+_CALLS_TYPE = tuple[SignedCall, ...]
+
+
+def _encode_calls(calls: tuple[SignedCall, ...]) -> bytes:
+    return encode(calls, _CALLS_TYPE)
+
+
+def _decode_calls(data: bytes) -> tuple[SignedCall, ...]:
+    calls: tuple[SignedCall, ...] = decode(data, _CALLS_TYPE, max_bytes=None)
+    return calls
+
+
+# --------------------------------------------------------------------------------------------------
+# Opening, step by step (NODE-05..NODE-09)
+
+_FIX_DAMAGED = (
+    "restore the directory from a backup, or move it away and start again from genesis (sc4it node "
+    "export-trace can save what is readable first)"
+)
+_FIX_OTHER = "use another data directory for this chain, or start the node with that chain's genesis"
+
+
+def _lock(path: Path) -> int:
+    """NODE-09: an exclusive lock on `<data_dir>/LOCK` for as long as the store is open."""
+    fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreError(
+            StoreProblem.Locked,
+            str(path),
+            "the data directory is in use by another process",
+            "stop the other node, or use another --data-dir",
+        ) from None
+    return fd
+
+
+def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(path / DB_FILE, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL").fetchone()
+        db.execute(f"PRAGMA synchronous={durability.value}")
+    except sqlite3.DatabaseError as e:
+        raise StoreError(
+            StoreProblem.Damaged, str(path), f"not a usable SQLite database ({e})", _FIX_DAMAGED
+        ) from None
+    return db
+
+
+def _open_chain(
+    path: Path,
+    db: sqlite3.Connection,
+    genesis_state: State,
+    spec: ChainSpec,
+    commit: CommitmentFactory,
+    quick: bool,
+) -> Tip:
+    try:
+        has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if has_meta is None:
+            return _create(db, genesis_state, spec, commit)
+        _check_identity(path, db, genesis_state, spec)
+        if quick:
+            _quick_check(path, db)
+        return _load(path, db, spec, commit)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(
+            StoreProblem.Damaged, str(path), f"the database is damaged ({e})", _FIX_DAMAGED
+        ) from None
+
+
+def _create(db: sqlite3.Connection, genesis_state: State, spec: ChainSpec, commit: CommitmentFactory) -> Tip:
+    """NODE-05: a new chain, in one transaction (a crash leaves an empty database, created again)."""
+    commitment = commit(genesis_state)
+    header = genesis_header(genesis_state, spec, commitment.root)
+    meta = {
+        "schema_version": SCHEMA_VERSION.to_bytes(4, "big"),
+        "chain_id": genesis_state.chain_id,
+        "spec": encode(spec),
+        "genesis_hash": header_hash(header),
+        "genesis_header": encode(header),
+        "genesis_state": encode(genesis_state),
+    }
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        db.executemany("INSERT INTO entries VALUES (?, ?, ?)", state_rows(genesis_state))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return Tip(header, genesis_state, commitment)
+
+
+def _meta(db: sqlite3.Connection) -> dict[str, bytes]:
+    return {str(k): bytes(v) for k, v in db.execute("SELECT key, value FROM meta")}
+
+
+def _check_identity(path: Path, db: sqlite3.Connection, genesis_state: State, spec: ChainSpec) -> None:
+    """NODE-06: the directory holds this chain: same schema version, chain id and chain spec."""
+    meta = _meta(db)
+    needed = ("schema_version", "chain_id", "spec", "genesis_hash", "genesis_header", "genesis_state")
+    missing = [k for k in needed if k not in meta]
+    if missing:
+        raise StoreError(StoreProblem.Damaged, str(path), f"metadata {missing} missing", _FIX_DAMAGED)
+    version = int.from_bytes(meta["schema_version"], "big")
+    if version != SCHEMA_VERSION:
+        raise StoreError(
+            StoreProblem.Unsupported,
+            str(path),
+            f"store schema version {version}; this sc4it reads version {SCHEMA_VERSION}",
+            "use the sc4it release that wrote it, or export its trace and start a new directory",
+        )
+    chain_id, genesis = meta["chain_id"].hex(), meta["genesis_hash"].hex()
+    if meta["chain_id"] != genesis_state.chain_id or meta["spec"] != encode(spec):
+        what = "chain id" if meta["chain_id"] != genesis_state.chain_id else "chain spec"
+        raise StoreError(
+            StoreProblem.OtherChain,
+            str(path),
+            f"the data directory belongs to chain {chain_id} (genesis {genesis}); this node was started "
+            f"for chain {genesis_state.chain_id.hex()} with a different {what}",
+            _FIX_OTHER,
+        )
+    stored_spec: ChainSpec = decode(meta["spec"], ChainSpec)
+    header: Header = decode(meta["genesis_header"], Header)
+    if header.parent_hash != spec_hash(stored_spec) or header_hash(header) != meta["genesis_hash"]:
+        raise StoreError(
+            StoreProblem.Damaged, str(path), "the genesis header does not match its metadata", _FIX_DAMAGED
+        )
+
+
+def _quick_check(path: Path, db: sqlite3.Connection) -> None:
+    """NODE-07: SQLite's own structural check of every page and index."""
+    rows = [str(r[0]) for r in db.execute("PRAGMA quick_check")]
+    if rows != ["ok"]:
+        raise StoreError(
+            StoreProblem.Damaged, str(path), f"integrity check failed: {'; '.join(rows[:3])}", _FIX_DAMAGED
+        )
+
+
+def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: CommitmentFactory) -> Tip:
+    """NODE-08: the last header, the state from the entry rows (no replay), checked against the
+    header's commitment."""
+    row = db.execute("SELECT header FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
+    raw = bytes(row[0]) if row is not None else _meta(db)["genesis_header"]
+    try:
+        header: Header = decode(raw, Header)
+        state = load_state(db)
+    except (DecodeError, ValueError, TypeError, cbor2.CBORError) as e:  # bytes not written by us
+        raise StoreError(
+            StoreProblem.Damaged, str(path), f"a stored record does not decode ({e})", _FIX_DAMAGED
+        ) from None
+    commitment = commit(state)
+    if commitment.root != header.state_commitment:
+        raise StoreError(
+            StoreProblem.Damaged,
+            str(path),
+            f"the stored state does not match block {header.number}'s state commitment",
+            _FIX_DAMAGED,
+        )
+    return Tip(header, state, commitment)
+
+
+def load_state(db: sqlite3.Connection) -> State:
+    """The state from the entry rows, field by field (NODE-08)."""
+    values: dict[str, Any] = {}
+    for f in FIELDS:
+        rows = db.execute("SELECT key, value FROM entries WHERE field = ?", (f.index,)).fetchall()
+        values[f.name] = _load_field(f, rows)
+    extra = db.execute("SELECT count(*) FROM entries WHERE field >= ?", (len(FIELDS),)).fetchone()[0]
+    if extra:
+        raise ValueError(f"{extra} rows of unknown fields")
+    return State(**values)

@@ -1,0 +1,228 @@
+"""The persistent store: append, restart without replay, refusals (spec/node.md, NODE-01..NODE-12)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import attrs
+import pytest
+
+from sc4it import genesis as gen
+from sc4it.block import ChainSpec, build_block, execute_block, genesis_tip
+from sc4it.host import Chain
+from sc4it.host.trace import read_trace
+from sc4it.kernel.commitment import commitment_root
+from sc4it.kernel.state import Config
+from sc4it.node.store import (
+    DB_FILE,
+    FIELDS,
+    LOCK_FILE,
+    Durability,
+    Store,
+    StoreError,
+    StoreProblem,
+    changed_rows,
+    state_rows,
+)
+
+from .helpers import ALICE, BOB, CHARLIE, PRODUCER, SPEC, TFT, transfer, world
+
+
+def _grow(store: Store, blocks: int) -> None:
+    for i in range(blocks):
+        s = store.tip.state
+        calls = [transfer(s, ALICE, BOB, TFT + i), transfer(s, BOB, CHARLIE, 2 * TFT)] if i % 2 == 0 else []
+        store.append(build_block(store.tip, calls, PRODUCER, SPEC))
+
+
+def _rows(path: Path) -> set[tuple[int, bytes, bytes]]:
+    db = sqlite3.connect(path / DB_FILE)
+    try:
+        return {
+            (int(f), bytes(k), bytes(v)) for f, k, v in db.execute("SELECT field, key, value FROM entries")
+        }
+    finally:
+        db.close()
+
+
+def test_create_append_reopen(tmp_path: Path) -> None:
+    """NODE-01 NODE-02 NODE-03 NODE-04 NODE-05 NODE-08: the rows after each block are exactly the
+    state's rows; reopening reloads the same state and tip without replaying."""
+    with Store.open(tmp_path, world(), SPEC) as store:
+        assert store.tip.number == 0 and store.genesis_hash == genesis_tip(world(), SPEC).hash
+        assert _rows(tmp_path) == set(state_rows(world()))
+        _grow(store, 5)
+        tip = store.tip
+        assert _rows(tmp_path) == set(state_rows(tip.state))
+    assert {p.name for p in tmp_path.iterdir()} >= {DB_FILE, LOCK_FILE}
+    with Store.open(tmp_path, world(), SPEC) as again:
+        assert again.tip.header == tip.header and again.tip.state == tip.state
+        assert again.tip.commitment.root == commitment_root(tip.state)
+        stored = again.block(3)
+        assert stored is not None and stored.hash == stored.block.hash
+        assert again.header(3) == stored.block.header and again.number_of(stored.hash) == 3
+        assert again.header(0) == again.genesis and again.number_of(again.genesis_hash) == 0
+        assert again.block(6) is None and again.header(6) is None and again.number_of(bytes(32)) is None
+        # a replica re-executing the stored blocks reaches the stored tip
+        t = genesis_tip(world(), SPEC)
+        for n in range(1, 6):
+            b = again.block(n)
+            assert b is not None
+            ex = execute_block(t, b.block, SPEC)
+            assert ex.results == b.results
+            t = ex.tip
+        assert t.hash == tip.hash
+
+
+def test_changed_rows_is_o_changes() -> None:
+    """NODE-04: only the entries in `touched` whose value changed are written; a map missing from
+    `touched` (CMT-11) is rewritten whole."""
+    t0 = genesis_tip(world(), SPEC)
+    ex = build_block(t0, [transfer(t0.state)], PRODUCER, SPEC)
+    upserts, deletes, rewrite = changed_rows(t0.state, ex.tip.state, ex.touched)
+    accounts = next(f.index for f in FIELDS if f.name == "accounts")
+    assert {r[0] for r in upserts} <= {accounts, *[f.index for f in FIELDS if not f.is_map]}
+    assert len([r for r in upserts if r[0] == accounts]) == 2  # alice and bob
+    assert deletes == [] and rewrite == []
+    _, _, rewrite = changed_rows(t0.state, ex.tip.state, attrs.evolve(ex.touched, maps={}))
+    assert rewrite == [accounts]
+
+
+def test_rewrite_of_an_untouched_map(tmp_path: Path) -> None:
+    """NODE-04: a block whose `touched` misses a changed map still stores the right rows."""
+    with Store.open(tmp_path, world(), SPEC) as store:
+        ex = build_block(store.tip, [transfer(store.tip.state)], PRODUCER, SPEC)
+        store.append(attrs.evolve(ex, touched=attrs.evolve(ex.touched, maps={})))
+        assert _rows(tmp_path) == set(state_rows(store.tip.state))
+
+
+def test_another_chain_is_refused(tmp_path: Path) -> None:
+    """NODE-06: a directory of another genesis or another spec is refused, saying whose it is."""
+    with Store.open(tmp_path, world(), SPEC) as store:
+        genesis = store.genesis_hash
+    other = gen.build(attrs.evolve(gen.default_genesis(), config=Config.tfchain_test_mock()))
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, other, SPEC)
+    assert e.value.problem is StoreProblem.OtherChain
+    assert f"belongs to chain {world().chain_id.hex()} (genesis {genesis.hex()})" in str(e.value)
+    assert "another data directory" in e.value.fix
+    slower = ChainSpec.of(
+        SPEC.producers, block_time_ms=12_000, genesis_timestamp_ms=SPEC.genesis_timestamp_ms
+    )
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), slower)
+    assert e.value.problem is StoreProblem.OtherChain and "chain spec" in e.value.message
+
+
+def test_unsupported_schema(tmp_path: Path) -> None:
+    """NODE-06: a store of another schema version is refused as Unsupported."""
+    Store.open(tmp_path, world(), SPEC).close()
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", ((2).to_bytes(4, "big"),))
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Unsupported
+
+
+def test_tampered_state_is_refused(tmp_path: Path) -> None:
+    """NODE-08: a state row changed behind the node's back (a valid encoding of another value) no
+    longer matches the header's commitment: refused as Damaged, with what to do."""
+    with Store.open(tmp_path, world(), SPEC) as store:
+        _grow(store, 2)
+        tip = store.tip
+    f = next(f for f in FIELDS if f.name == "total_issuance")
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    db.execute("UPDATE entries SET value = ? WHERE field = ?", (bytes([0x01]), f.index))
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Damaged
+    assert f"block {tip.number}'s state commitment" in e.value.message and "backup" in e.value.fix
+
+
+def test_undecodable_row_is_refused(tmp_path: Path) -> None:
+    """NODE-08: a row that does not decode is Damaged, not a crash."""
+    Store.open(tmp_path, world(), SPEC).close()
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    db.execute("UPDATE entries SET value = ? WHERE field = 0", (b"\xff\xff",))
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Damaged and "does not decode" in e.value.message
+
+
+def test_damaged_file_is_refused(tmp_path: Path) -> None:
+    """NODE-07: a database file with damaged pages is refused as Damaged."""
+    with Store.open(tmp_path, world(), SPEC) as store:
+        _grow(store, 2)
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    path = tmp_path / DB_FILE
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 4 * page
+    for i in range(2 * page, len(data) - page, 97):  # scribble over every page but the first
+        data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Damaged
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    """NODE-07: some other file in the place of the database is Damaged."""
+    (tmp_path / DB_FILE).write_bytes(b"this is not sqlite" * 400)
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Damaged
+
+
+def test_one_process_per_directory(tmp_path: Path) -> None:
+    """NODE-09: while a store is open, opening its directory again is refused as Locked."""
+    store = Store.open(tmp_path, world(), SPEC)
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Locked and "--data-dir" in e.value.fix
+    store.close()
+    store.close()  # idempotent
+    Store.open(tmp_path, world(), SPEC).close()
+
+
+def test_unusable_directory(tmp_path: Path) -> None:
+    """NODE-01: a data directory that cannot be created is a clear error."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as e:
+        Store.open(blocker / "sub", world(), SPEC)
+    assert e.value.problem is StoreProblem.Unreadable
+
+
+def test_durability_setting(tmp_path: Path) -> None:
+    """NODE-12: FULL by default (fsync at every commit), NORMAL on request; WAL mode either way."""
+    for durability, level in ((Durability.FULL, 2), (Durability.NORMAL, 1)):
+        d = tmp_path / durability.value
+        with Store.open(d, world(), SPEC, durability=durability) as store:
+            assert store._db.execute("PRAGMA synchronous").fetchone()[0] == level
+            assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_export_trace_replays(tmp_path: Path) -> None:
+    """NODE-11: the exported trace replays with the host and its roots check (`sc4it replay --check`)."""
+    with Store.open(tmp_path / "d", world(), SPEC) as store:
+        _grow(store, 4)
+        n = store.export_trace(tmp_path / "t.trace")
+        tip = store.tip
+    assert n == 4
+    contents = read_trace(tmp_path / "t.trace")
+    assert contents.problem is None and len(contents.blocks) == 4
+    chain = Chain.resume(tmp_path / "t.trace")  # re-executes every block and checks its root
+    assert chain.state == tip.state and chain.block == 4
+    chain.close()
+    assert os.path.getsize(tmp_path / "t.trace") > 0
