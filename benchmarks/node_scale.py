@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import shutil
 import statistics
 import tempfile
@@ -132,6 +133,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--dir", type=Path, default=None, help="data directory (default: a temporary one)")
     args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sc4it-node-bench-"))
     try:
         run(args.contracts, args.blocks, args.calls, directory)

@@ -93,7 +93,7 @@ def test_bounds_and_duplicates() -> None:
 
 
 def test_caps() -> None:
-    """MEM-06: the pool's size and each account's count are capped."""
+    """MEM-06: the pool's count, its bytes and each account's count are capped."""
     w = world()
     pool = Mempool(w, max_per_account=2, max_calls=3)
     pool.add(transfer(w, at=0))
@@ -101,6 +101,16 @@ def test_caps() -> None:
     assert _refused(pool, transfer(w, at=2)).reason is MempoolReason.AccountFull
     pool.add(transfer(w, BOB, ALICE))
     assert _refused(pool, transfer(w, CHARLIE, ALICE)).reason is MempoolReason.PoolFull
+    one = len(encode(transfer(w)))
+    pool = Mempool(w, max_call_bytes=one + 10, max_total_bytes=2 * one + 10)
+    pool.add(transfer(w, at=0))
+    pool.add(transfer(w, BOB, ALICE))
+    assert pool.total_bytes == 2 * one
+    assert _refused(pool, transfer(w, CHARLIE, ALICE)).reason is MempoolReason.PoolFull
+    pool.remove([call_hash(transfer(w, at=0))])
+    assert pool.total_bytes == one
+    pool.update(build_block(tip0(), [transfer(w, BOB, ALICE)], PRODUCER, SPEC).tip.state)
+    assert pool.total_bytes == 0 and len(pool) == 0
 
 
 def test_ready_order_across_accounts() -> None:

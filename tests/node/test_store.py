@@ -226,3 +226,14 @@ def test_export_trace_replays(tmp_path: Path) -> None:
     assert chain.state == tip.state and chain.block == 4
     chain.close()
     assert os.path.getsize(tmp_path / "t.trace") > 0
+
+
+def test_export_needs_the_chains_genesis(tmp_path: Path) -> None:
+    """NODE-11: exporting with a genesis state that is not the chain's (same chain id) is refused."""
+    with Store.open(tmp_path / "d", world(), SPEC) as store:
+        _grow(store, 1)
+    richer = attrs.evolve(world(), total_issuance=world().total_issuance + 1)
+    with Store.open(tmp_path / "d", richer, SPEC) as store:
+        with pytest.raises(StoreError) as e:
+            store.export_trace(tmp_path / "t.trace")
+        assert e.value.problem is StoreProblem.OtherChain

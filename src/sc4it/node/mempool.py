@@ -31,6 +31,7 @@ MAX_CALLS = 10_000
 MAX_PER_ACCOUNT = 64
 MAX_FUTURE = 32
 MAX_CALL_BYTES = 128 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
 
 
 class MempoolReason(Enum):
@@ -90,13 +91,18 @@ class Mempool:
         max_per_account: int = MAX_PER_ACCOUNT,
         max_future: int = MAX_FUTURE,
         max_call_bytes: int = MAX_CALL_BYTES,
+        max_total_bytes: int = MAX_TOTAL_BYTES,
     ) -> None:
-        assert max_calls >= 1 and max_per_account >= 1 and max_future >= 0 and max_call_bytes >= 1
+        assert max_calls >= 1 and max_per_account >= 1 and max_future >= 0
+        assert 1 <= max_call_bytes <= max_total_bytes
         self.state = state
         self.max_calls = max_calls
         self.max_per_account = max_per_account
         self.max_future = max_future
         self.max_call_bytes = max_call_bytes
+        self.max_total_bytes = max_total_bytes
+        self.total_bytes = 0
+        """The sum of the encoded sizes of the waiting calls."""
         self._by_account: dict[bytes, dict[int, PoolEntry]] = {}
         """signer -> nonce -> entry; the dict order of the accounts is the order they joined."""
         self._hashes: dict[bytes, PoolEntry] = {}
@@ -148,11 +154,17 @@ class Mempool:
                 f"the signer has {len(waiting)} waiting calls (at most {self.max_per_account})",
                 reason=MempoolReason.AccountFull,
             )
-        if len(self._hashes) >= self.max_calls:  # MEM-06
-            raise MempoolError(f"the pool is full ({self.max_calls} calls)", reason=MempoolReason.PoolFull)
+        if (
+            len(self._hashes) >= self.max_calls or self.total_bytes + len(data) > self.max_total_bytes
+        ):  # MEM-06
+            raise MempoolError(
+                f"the pool is full ({len(self._hashes)} calls, {self.total_bytes} bytes)",
+                reason=MempoolReason.PoolFull,
+            )
         entry = PoolEntry(signed, h, len(data))
         self._by_account.setdefault(signed.signer, {})[signed.nonce] = entry
         self._hashes[h] = entry
+        self.total_bytes += entry.size
         return h
 
     def _check_valid(self, signed: SignedCall) -> None:
@@ -199,7 +211,7 @@ class Mempool:
             if not waiting:
                 del self._by_account[account]
         for h in dropped:
-            del self._hashes[h]
+            self.total_bytes -= self._hashes.pop(h).size
         return dropped
 
     def remove(self, hashes: list[bytes]) -> None:
@@ -208,6 +220,7 @@ class Mempool:
             entry = self._hashes.pop(h, None)
             if entry is None:
                 continue
+            self.total_bytes -= entry.size
             waiting = self._by_account[entry.signed.signer]
             del waiting[entry.signed.nonce]
             if not waiting:

@@ -1,12 +1,13 @@
 """The node's persistent store: SQLite in WAL mode (spec/node.md, NODE-01..NODE-12).
 
-One database file, `chain.sqlite`, in the node's data directory, with four tables:
+One database file, `chain.sqlite`, in the node's data directory, with four tables (NODE-02):
 
-- `meta`: schema version, chain id, genesis hash, the chain spec, the genesis header and state;
+- `meta`: schema version, chain id, genesis hash, the chain spec and the genesis header;
 - `blocks`: one row per block after genesis: number, hash, header, seal, calls, results (the hook
   events and every call's receipt);
 - `entries`: the state itself, one row per storage-map entry (`field`, encoded key, encoded value; a
-  map of sets stores each key's whole set) and one row per plain field (key `b""`).
+  map of sets stores each key's whole set) and one row per plain field (key `b""`);
+- `calls`: call hash -> the block that last included it and the call's position there.
 
 A block is appended in one transaction with the entries it changed (found from `Executed.touched`, CMT-08:
 O(changes), never O(state)), so after a crash the database holds either the whole block or none of it
@@ -28,8 +29,10 @@ block at a height it already announced.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
+import time
 import typing
 from collections.abc import Callable, Iterator
 from enum import Enum
@@ -63,6 +66,8 @@ from sc4it.kernel.root import state_root
 from sc4it.kernel.signing import SignedCall
 from sc4it.kernel.state import STATE_FIELDS, State
 from sc4it.kernel.tx import BlockEnv, Touched
+
+log = logging.getLogger("sc4it.node")
 
 SCHEMA_VERSION = 1
 DB_FILE = "chain.sqlite"
@@ -223,7 +228,16 @@ class Store:
     """A data directory holding one chain (module docstring). Not thread-safe: one owner (the `Node`,
     which serialises access). Open with `Store.open`; `tip` is the last committed block's `Tip`."""
 
-    def __init__(self, path: Path, db: sqlite3.Connection, lock: int, spec: ChainSpec, tip: Tip) -> None:
+    def __init__(
+        self,
+        path: Path,
+        db: sqlite3.Connection,
+        lock: int,
+        spec: ChainSpec,
+        tip: Tip,
+        genesis_state: State,
+        commit: CommitmentFactory,
+    ) -> None:
         self.path = path
         self._db = db
         self._lock = lock
@@ -231,6 +245,8 @@ class Store:
         self.tip = tip
         self.genesis = self.header(0) or tip.header
         self.genesis_hash = header_hash(self.genesis)
+        self._genesis_state = genesis_state
+        self._commit = commit
 
     # ---------------------------------------------------------------------------------------------
     # Opening
@@ -267,7 +283,7 @@ class Store:
         except BaseException:
             os.close(lock)
             raise
-        return cls(path, db, lock, spec, tip)
+        return cls(path, db, lock, spec, tip, genesis_state, commit)
 
     def close(self) -> None:
         """Close the database and release the directory (idempotent)."""
@@ -357,16 +373,20 @@ class Store:
         assert row is not None, key
         return bytes(row[0])
 
-    def genesis_state(self) -> State:
-        return decode(self._meta("genesis_state"), State, max_bytes=None)
-
     def export_trace(self, out: str | os.PathLike[str], *, overwrite: bool = False) -> int:
         """NODE-11: write the chain as a trace file (docs/trace.md) that `sc4it replay --check` accepts:
         the genesis state, then every block's calls and the state root after it. Re-executes every block
         (checking each against its results hash) and computes a full `state_root` per block: O(blocks x
         state), an export, not a hot path. Returns the number of blocks written."""
-        state = self.genesis_state()
+        state = self._genesis_state
         g = self.genesis
+        if self._commit(state).root != g.state_commitment:
+            raise StoreError(
+                StoreProblem.OtherChain,
+                str(self.path),
+                "the genesis state this store was opened with is not the chain's (its commitment differs)",
+                _FIX_OTHER,
+            )
         th = TraceHeader(
             FORMAT_VERSION, 0, g.timestamp, self.spec.block_time_ms, state_root(state), None, state
         )
@@ -460,7 +480,9 @@ def _open_chain(
             return _create(db, genesis_state, spec, commit)
         _check_identity(path, db, genesis_state, spec)
         if quick:
+            t = time.perf_counter()
             _quick_check(path, db)
+            log.info("quick_check of %s: %.1f s", path, time.perf_counter() - t)
         return _load(path, db, spec, commit)
     except sqlite3.DatabaseError as e:
         raise StoreError(
@@ -478,7 +500,6 @@ def _create(db: sqlite3.Connection, genesis_state: State, spec: ChainSpec, commi
         "spec": encode(spec),
         "genesis_hash": header_hash(header),
         "genesis_header": encode(header),
-        "genesis_state": encode(genesis_state),
     }
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -500,7 +521,7 @@ def _meta(db: sqlite3.Connection) -> dict[str, bytes]:
 def _check_identity(path: Path, db: sqlite3.Connection, genesis_state: State, spec: ChainSpec) -> None:
     """NODE-06: the directory holds this chain: same schema version, chain id and chain spec."""
     meta = _meta(db)
-    needed = ("schema_version", "chain_id", "spec", "genesis_hash", "genesis_header", "genesis_state")
+    needed = ("schema_version", "chain_id", "spec", "genesis_hash", "genesis_header")
     missing = [k for k in needed if k not in meta]
     if missing:
         raise StoreError(StoreProblem.Damaged, str(path), f"metadata {missing} missing", _FIX_DAMAGED)
@@ -544,6 +565,7 @@ def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: Commitmen
     header's commitment."""
     row = db.execute("SELECT header FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
     raw = bytes(row[0]) if row is not None else _meta(db)["genesis_header"]
+    t = time.perf_counter()
     try:
         header: Header = decode(raw, Header)
         state = load_state(db)
@@ -551,7 +573,14 @@ def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: Commitmen
         raise StoreError(
             StoreProblem.Damaged, str(path), f"a stored record does not decode ({e})", _FIX_DAMAGED
         ) from None
+    loaded = time.perf_counter()
     commitment = commit(state)
+    log.info(
+        "reloaded the state of block %d: rows %.1f s, commitment %.1f s",
+        header.number,
+        loaded - t,
+        time.perf_counter() - loaded,
+    )
     if commitment.root != header.state_commitment:
         raise StoreError(
             StoreProblem.Damaged,
