@@ -119,6 +119,20 @@ def pay_out_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> None:
         deposit(tx, dst, amount)
 
 
+def move_all_reserved(tx: Tx, src: bytes, dst: bytes) -> int:
+    """TTR-24: move the whole reserved balance of `src` to `dst`'s reserved balance (Substrate's
+    `repatriate_reserved(src, dst, all, Reserved)`), whatever `src`'s frozen amount (DEV-REG-9); returns
+    the amount moved. Free and frozen balances and the issuance do not change."""
+    info = account(tx, src)
+    amount = info.reserved
+    if amount == 0 or src == dst:
+        return 0
+    tx.accounts[src] = AccountInfo(info.nonce, info.free, 0, info.frozen)
+    dinfo = account(tx, dst)
+    tx.accounts[dst] = AccountInfo(dinfo.nonce, dinfo.free, dinfo.reserved + amount, dinfo.frozen)
+    return amount
+
+
 def slash_reserved(tx: Tx, who: bytes, amount: int) -> int:
     """LED-12: destroy up to `amount` of `who`'s reserved balance (counted as burned); returns the
     remainder."""

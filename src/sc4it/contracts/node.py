@@ -33,13 +33,22 @@ def node_is_dedicated(tx: Tx, node_id: int, dedicated_farm: bool) -> bool:
     return (tx.reads.dedicated_nodes_extra_fee.get(node_id) or 0) > 0 or dedicated_farm
 
 
+def ensure_may_deploy(tx: Tx, node_id: int) -> None:
+    """OPT-25, OPT-26: on a node opted out of v3 billing only a twin admin's account may create a
+    contract (`OnlyTwinAdminCanDeployOnThisNode`)."""
+    reads = tx.reads
+    if node_id in reads.node_v3_billing_opt_out and tx.who not in reads.allowed_twin_admins:
+        fail(Error.OnlyTwinAdminCanDeployOnThisNode)
+
+
 def handle_create_node_contract(tx: Tx, call: c.CreateNodeContract) -> None:
     """NC-01..NC-13. Origin: signed. Checks in order:
 
     NC-01 deployment data ≤ `max_deployment_data_length` (`DeploymentDataTooLong`; TFChain's bounded
     type rejects it while decoding, before any other check); NC-02 the caller has a twin
     (`TwinNotExists`); NC-03 the node exists (`NodeNotExists`); NC-04 the node is not standby nor heading
-    there (`NodeNotAvailableToDeploy`); NC-05 its farm exists (`FarmNotExists`); NC-07 with a rent
+    there (`NodeNotAvailableToDeploy`); OPT-25 on an opted-out node the caller is a twin admin
+    (`OnlyTwinAdminCanDeployOnThisNode`); NC-05 its farm exists (`FarmNotExists`); NC-07 with a rent
     contract on the node, that contract must exist (`ContractNotExists`), belong to the caller and be
     Created, without one the node must not be dedicated (NC-06) (both `NodeNotAvailableToDeploy`);
     NC-08 if (node, hash) is indexed, the indexed contract must exist (`ContractNotExists`) and be
@@ -59,6 +68,7 @@ def handle_create_node_contract(tx: Tx, call: c.CreateNodeContract) -> None:
         fail(Error.NodeNotExists)
     if (tx.reads.node_power.get(node_id) or _POWER_UP).is_standby_phase():
         fail(Error.NodeNotAvailableToDeploy)
+    ensure_may_deploy(tx, node_id)  # OPT-25
     farm = tx.reads.farms.get(node.farm_id)
     if farm is None:
         fail(Error.FarmNotExists)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sc4it.contracts.hooks import node_has_no_active_contracts
 from sc4it.contracts.lifecycle import create_contract
+from sc4it.contracts.node import ensure_may_deploy
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import ContractCreated, NodeExtraFeeSet
@@ -19,7 +20,8 @@ def handle_create_rent_contract(tx: Tx, call: c.CreateRentContract) -> None:
     """RC-01..RC-08. Origin: signed. Checks in TFChain's order (the caller's twin comes late):
 
     RC-01 the node has no rent contract (`NodeHasRentContract`); RC-02 the node exists
-    (`NodeNotExists`); RC-03 its farm exists (`FarmNotExists`); RC-04 the farm is dedicated or the node
+    (`NodeNotExists`); RC-03 its farm exists (`FarmNotExists`); OPT-26 on an opted-out node the caller is a
+    twin admin (`OnlyTwinAdminCanDeployOnThisNode`); RC-04 the farm is dedicated or the node
     has no active node contract (`NodeNotAvailableToDeploy`); RC-05 the caller has a twin
     (`TwinNotExists`); RC-06 `create_contract` (solution provider, billing loop...). The node's power
     state is not checked: a standby node can be rented (RC-09). Effects RC-07: the node's rent index;
@@ -33,6 +35,7 @@ def handle_create_rent_contract(tx: Tx, call: c.CreateRentContract) -> None:
     farm = tx.farms.get(node.farm_id)
     if farm is None:
         fail(Error.FarmNotExists)
+    ensure_may_deploy(tx, node_id)  # OPT-26
     active = tx.active_node_contracts.get(node_id)
     if not (farm.dedicated_farm or active is None or len(active) == 0):
         fail(Error.NodeNotAvailableToDeploy)

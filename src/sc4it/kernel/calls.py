@@ -220,6 +220,69 @@ class SetMaxTftPrice(Variant):
     price: U32
 
 
+# --- twin ownership transfer (pallet-tfgrid, ADR-0024; spec/twin-transfer.md) -----------------
+
+
+@attrs.frozen(slots=True)
+class RequestTwinTransfer(Variant):
+    """TTR-10..TTR-15: the twin's owner asks to hand the twin to `new_account`."""
+
+    TAG: ClassVar[int] = 29
+    new_account: AccountId
+
+
+@attrs.frozen(slots=True)
+class AcceptTwinTransfer(Variant):
+    """TTR-20..TTR-26: the new account accepts a pending request."""
+
+    TAG: ClassVar[int] = 30
+    request_id: U64
+
+
+@attrs.frozen(slots=True)
+class CancelTwinTransfer(Variant):
+    """TTR-30..TTR-32: the old owner withdraws a pending request."""
+
+    TAG: ClassVar[int] = 31
+    request_id: U64
+
+
+# --- V3 billing opt-out (pallet-tfgrid, ADR-0025/0026; spec/opt-out.md) ------------------------
+
+
+@attrs.frozen(slots=True)
+class OptOutOfV3Billing(Variant):
+    """OPT-10..OPT-14: the farmer takes a node out of v3 billing, for good."""
+
+    TAG: ClassVar[int] = 32
+    node_id: U32
+
+
+@attrs.frozen(slots=True)
+class AddTwinAdmin(Variant):
+    """OPT-15: council: `account` may deploy on opted-out nodes."""
+
+    TAG: ClassVar[int] = 33
+    account: AccountId
+
+
+@attrs.frozen(slots=True)
+class RemoveTwinAdmin(Variant):
+    """OPT-16: council: `account` may no longer deploy on opted-out nodes."""
+
+    TAG: ClassVar[int] = 34
+    account: AccountId
+
+
+@attrs.frozen(slots=True)
+class SetNodeV3OptOutMetadata(Variant):
+    """OPT-20..OPT-23: the farmer sets (non-empty) or clears (empty) an opted-out node's note."""
+
+    TAG: ClassVar[int] = 35
+    node_id: U32
+    metadata: Text
+
+
 # --- smart contract (TFChain call index + 40) --------------------------------------------------
 
 
@@ -367,6 +430,17 @@ class CancelContractCollective(Variant):
     contract_id: U64
 
 
+@attrs.frozen(slots=True)
+class MigrateNodeContract(Variant):
+    """MIG-01..MIG-27: council: move a Created node contract to `node_id` on the same farm; a `None`
+    hash keeps the contract's."""
+
+    TAG: ClassVar[int] = 62
+    contract_id: U64
+    node_id: U32
+    deployment_hash: Hash32 | None = None
+
+
 # --- sc4it extensions --------------------------------------------------------------------------
 
 
@@ -418,6 +492,13 @@ Call = (
     | SetPrices
     | SetMinTftPrice
     | SetMaxTftPrice
+    | RequestTwinTransfer
+    | AcceptTwinTransfer
+    | CancelTwinTransfer
+    | OptOutOfV3Billing
+    | AddTwinAdmin
+    | RemoveTwinAdmin
+    | SetNodeV3OptOutMetadata
     | CreateNodeContract
     | UpdateNodeContract
     | CancelContract
@@ -439,6 +520,7 @@ Call = (
     | AttachSolutionProviderId
     | SetDedicatedNodeExtraFee
     | CancelContractCollective
+    | MigrateNodeContract
     | ConfirmDeployment
     | RejectDeployment
     | SetDistributionPolicy

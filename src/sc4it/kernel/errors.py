@@ -95,6 +95,18 @@ class Error(Enum):
     PricingPolicyNotExists = (_G, 31)
     PricingPolicyWithDifferentIdExists = (_G, 32)
     PricingPolicyNameTooLong = (_G, 34)  # sc4it bound (TFChain's policy name is unbounded)
+    # twin ownership transfer (ADR-0024, spec/twin-transfer.md)
+    UnauthorizedToUpdateTwin = (_G, 40)
+    TwinTransferNewAccountHasTwin = (_G, 41)
+    TwinTransferPendingExists = (_G, 42)
+    TwinTransferRequestNotFound = (_G, 43)
+    # V3 billing opt-out (ADR-0025, ADR-0026, spec/opt-out.md)
+    NodeV3BillingOptOutAlreadyEnabled = (_G, 44)
+    AlreadyTwinAdmin = (_G, 45)
+    NotTwinAdmin = (_G, 46)
+    TwinAdminListFull = (_G, 47)
+    NodeNotOptedOutOfV3Billing = (_G, 48)
+    NodeV3OptOutMetadataTooLong = (_G, 49)
 
     # --- pallet-tft-price -----------------------------------------------------------------------
     AccountUnauthorizedToSetPrice = (_P, 0)
@@ -149,6 +161,11 @@ class Error(Enum):
     UnauthorizedToSetExtraFee = (_S, 51)
     RewardDistributionError = (_S, 52)
     ContractPaymentStateNotExists = (_S, 53)
+    OnlyTwinAdminCanDeployOnThisNode = (_S, 54)  # ADR-0025 (spec/opt-out.md)
+    NodeNotInSameFarm = (_S, 55)  # ADR-0027 (spec/migration.md), appended in this order
+    ContractAlreadyOnNode = (_S, 56)
+    NodeIsOptedOutOfV3Billing = (_S, 57)
+    ContractNotInCreatedState = (_S, 58)
 
     # --- sc4it extensions -----------------------------------------------------------------------
     DeploymentDataTooLong = (_X, 0)

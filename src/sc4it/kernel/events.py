@@ -155,6 +155,89 @@ class PricingPolicyStored(Variant):
 
 
 @attrs.frozen(slots=True)
+class TwinUpdated(Variant):
+    """TTR-26: the twin after a change of owner."""
+
+    TAG: ClassVar[int] = 23
+    twin: Twin
+
+
+@attrs.frozen(slots=True)
+class TwinTransferRequested(Variant):
+    """TTR-15."""
+
+    TAG: ClassVar[int] = 24
+    request_id: U64
+    twin_id: U32
+    from_: AccountId
+    to: AccountId
+
+
+@attrs.frozen(slots=True)
+class TwinOwnershipTransferred(Variant):
+    """TTR-26."""
+
+    TAG: ClassVar[int] = 25
+    request_id: U64
+    twin_id: U32
+    from_: AccountId
+    to: AccountId
+
+
+@attrs.frozen(slots=True)
+class TwinTransferCanceled(Variant):
+    """TTR-32."""
+
+    TAG: ClassVar[int] = 26
+    request_id: U64
+    twin_id: U32
+    from_: AccountId
+    to: AccountId
+
+
+@attrs.frozen(slots=True)
+class NodeV3BillingOptedOut(Variant):
+    """OPT-14."""
+
+    TAG: ClassVar[int] = 27
+    node_id: U32
+    opted_out_at: U64
+
+
+@attrs.frozen(slots=True)
+class TwinAdminAdded(Variant):
+    """OPT-15."""
+
+    TAG: ClassVar[int] = 28
+    account: AccountId
+
+
+@attrs.frozen(slots=True)
+class TwinAdminRemoved(Variant):
+    """OPT-16."""
+
+    TAG: ClassVar[int] = 29
+    account: AccountId
+
+
+@attrs.frozen(slots=True)
+class NodeV3OptOutMetadataSet(Variant):
+    """OPT-23."""
+
+    TAG: ClassVar[int] = 36
+    node_id: U32
+    metadata: Annotated[bytes, Len(256)]
+
+
+@attrs.frozen(slots=True)
+class NodeV3OptOutMetadataCleared(Variant):
+    """OPT-22."""
+
+    TAG: ClassVar[int] = 37
+    node_id: U32
+
+
+@attrs.frozen(slots=True)
 class PriceStored(Variant):
     TAG: ClassVar[int] = 30
     price: U32
@@ -423,6 +506,15 @@ Event = (
     | PowerTargetChanged
     | PowerStateChanged
     | PricingPolicyStored
+    | TwinUpdated
+    | TwinTransferRequested
+    | TwinOwnershipTransferred
+    | TwinTransferCanceled
+    | NodeV3BillingOptedOut
+    | TwinAdminAdded
+    | TwinAdminRemoved
+    | NodeV3OptOutMetadataSet
+    | NodeV3OptOutMetadataCleared
     | PriceStored
     | AveragePriceStored
     | AveragePriceIsBelowMinPrice

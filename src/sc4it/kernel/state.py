@@ -29,6 +29,7 @@ from sc4it.kernel.types import (
     SolutionProvider,
     TftPrice,
     Twin,
+    TwinTransferRequest,
 )
 
 
@@ -59,6 +60,8 @@ class Config:
     service_bill_metadata_length: U32 = 50
     max_reject_reason_length: U32 = 256
     max_reports_per_call: U32 = 1024
+    max_twin_admins: U32 = 64
+    """OPT-02: bound of the twin-admin list (TFChain bounds it too; its value is not in our sources)."""
 
     @staticmethod
     def tfchain_test_mock() -> Config:
@@ -99,6 +102,18 @@ class State:
     pricing_policy_id_by_name: PMap[Annotated[bytes, Len(64)], U32]
     pricing_policy_id: U32
     tft_price: TftPrice
+    twin_transfer_requests: PMap[U64, TwinTransferRequest]
+    """TTR-01: pending twin ownership transfers by request id."""
+    pending_transfer_by_twin: PMap[U32, U64]
+    """TTR-02: the pending request of a twin."""
+    twin_transfer_request_id: U64
+    """TTR-03: the request id counter."""
+    node_v3_billing_opt_out: PMap[U32, U64]
+    """OPT-01: opted-out nodes -> opt-out time (seconds)."""
+    node_v3_opt_out_metadata: PMap[U32, Annotated[bytes, Len(256)]]
+    """OPT-03: the farmer's note on an opted-out node."""
+    allowed_twin_admins: PSet[AccountId]
+    """OPT-02: the accounts allowed to deploy on opted-out nodes."""
 
     # smart contract
     contracts: PMap[U64, Contract]
@@ -147,6 +162,12 @@ class State:
             pricing_policy_id_by_name=PMap(),
             pricing_policy_id=0,
             tft_price=TftPrice(price=0, average=0, min=10, max=1000),
+            twin_transfer_requests=PMap(),
+            pending_transfer_by_twin=PMap(),
+            twin_transfer_request_id=0,
+            node_v3_billing_opt_out=PMap(),
+            node_v3_opt_out_metadata=PMap(),
+            allowed_twin_admins=PSet(),
             contracts=PMap(),
             contract_billing_information_by_id=PMap(),
             node_contract_resources=PMap(),

@@ -32,6 +32,7 @@ from sc4it.kernel.types import (
     SolutionProvider,
     TftPrice,
     Twin,
+    TwinTransferRequest,
 )
 
 if TYPE_CHECKING:
@@ -250,6 +251,10 @@ class Tx:
     service_contracts: _MapField[int, ServiceContract] = _MapField()
     dedicated_nodes_extra_fee: _MapField[int, int] = _MapField()
     deployed_contracts: _MapField[int, int] = _MapField()
+    twin_transfer_requests: _MapField[int, TwinTransferRequest] = _MapField()
+    pending_transfer_by_twin: _MapField[int, int] = _MapField()
+    node_v3_billing_opt_out: _MapField[int, int] = _MapField()
+    node_v3_opt_out_metadata: _MapField[int, bytes] = _MapField()
 
     # the scalars
     total_issuance: _ScalarField[int] = _ScalarField()
@@ -265,6 +270,8 @@ class Tx:
     service_contract_id: _ScalarField[int] = _ScalarField()
     billing_frequency: _ScalarField[int] = _ScalarField()
     distribution_policy: _ScalarField[DistributionPolicy] = _ScalarField()
+    twin_transfer_request_id: _ScalarField[int] = _ScalarField()
+    allowed_twin_admins: _ScalarField[PSet[bytes]] = _ScalarField()
 
     __slots__ = (
         "__dict__",

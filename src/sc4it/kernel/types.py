@@ -72,6 +72,17 @@ class Twin:
 
 
 @attrs.frozen(slots=True)
+class TwinTransferRequest:
+    """TTR-01: a pending twin ownership transfer (TFChain's `TwinTransferRequest`)."""
+
+    twin_id: U32
+    from_: AccountId
+    to: AccountId
+    created_at: U64
+    """The block number of the request."""
+
+
+@attrs.frozen(slots=True)
 class PublicIP:
     """A farm IP; `contract_id == 0` means free."""
 

@@ -7,12 +7,20 @@ from collections.abc import Callable
 from typing import Any
 
 from sc4it.kernel.tx import Tx
-from sc4it.registry import farms, nodes, price, pricing, twins
+from sc4it.registry import farms, nodes, optout, price, pricing, transfer, twins
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {}
-for _part in (twins.HANDLERS, farms.HANDLERS, nodes.HANDLERS, pricing.HANDLERS, price.HANDLERS):
+for _part in (
+    twins.HANDLERS,
+    transfer.HANDLERS,
+    farms.HANDLERS,
+    nodes.HANDLERS,
+    optout.HANDLERS,
+    pricing.HANDLERS,
+    price.HANDLERS,
+):
     if HANDLERS.keys() & _part.keys():  # pragma: no cover - a programming error
         raise RuntimeError(f"registry calls handled twice: {HANDLERS.keys() & _part.keys()}")
     HANDLERS.update(_part)
 
-__all__ = ["HANDLERS", "farms", "nodes", "price", "pricing", "twins"]
+__all__ = ["HANDLERS", "farms", "nodes", "optout", "price", "pricing", "transfer", "twins"]

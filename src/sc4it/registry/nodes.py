@@ -35,6 +35,7 @@ from sc4it.kernel.types import (
     PowerUp,
     Resources,
 )
+from sc4it.registry.optout import forget_node
 from sc4it.registry.twins import caller_twin_id
 
 GIB = 1024**3
@@ -205,6 +206,7 @@ def handle_delete_node_farm(tx: Tx, call: c.DeleteNodeFarm) -> None:
     tx.node_id_by_twin_id.pop(node.twin_id)
     tx.node_power.pop(node_id)
     tx.dedicated_nodes_extra_fee.pop(node_id)
+    forget_node(tx, node_id)  # OPT-04
     tx.emit(NodeDeleted(node_id))
 
 
