@@ -103,7 +103,7 @@ def test_genesis_and_populated_world_satisfy_every_invariant(world_state: State)
     assert check(world_state) == []
     assert isinstance(world_state.contracts[4].state, GracePeriod)
     assert world_state.contract_payment_state[1].standard_reserve > 0
-    assert tuple(f"INV-{i:02d}" for i in range(1, 14)) == STATE_RULES
+    assert tuple(f"INV-{i:02d}" for i in range(1, 16)) == STATE_RULES
     assert STEP_RULES == ("INV-20", "INV-21", "INV-22", "INV-23", "INV-24", "INV-25")
 
 

@@ -98,7 +98,7 @@ def test_rr07_report_resources() -> None:
 
 
 def test_rr_errors_in_order() -> None:
-    """RR-01 RR-02 RR-03 RR-04 RR-05 RR-06."""
+    """RR-01 RR-02 RR-03 RR-04 RR-05 RR-06 MIG-40."""
     s, a = node_contract(base(), "alice", node=1)
     s, n = name_contract(s, "alice", b"alicename")
     entry = ContractResources(a.contract_id, RES)
@@ -109,10 +109,10 @@ def test_rr_errors_in_order() -> None:
     assert err(call(s, "alice", c.ReportContractResources((entry,))), s) is Error.NodeNotExists
     out = call(s, "node-1", c.ReportContractResources((ContractResources(n.contract_id, RES),)))
     assert err(out, s) is Error.InvalidContractType
-    assert (
-        err(call(s, "node-2", c.ReportContractResources((entry,))), s)
-        is Error.NodeNotAuthorizedToComputeReport
-    )
+    # RR-06 / MIG-40: an entry for a contract on another node is skipped, not an error
+    s_other, events = ok(call(s, "node-2", c.ReportContractResources((entry,))))
+    assert events == ()
+    assert a.contract_id not in s_other.node_contract_resources
     # a failing entry after a good one fails the whole call
     out = call(s, "node-1", c.ReportContractResources((entry, ContractResources(n.contract_id, RES))))
     assert err(out, s) is Error.InvalidContractType
@@ -183,7 +183,7 @@ def test_nr06_skips() -> None:
 
 
 def test_nr_errors_in_order() -> None:
-    """NR-01 NR-02 NR-03 NR-04 NR-05, NR-07."""
+    """NR-01 NR-02 NR-03 NR-04 NR-05, NR-07, MIG-41."""
     s, a = node_contract(base(), "alice", node=1)
     cid = a.contract_id
     r = NruConsumption(cid, now_of(2), 60, 1000)
@@ -195,7 +195,10 @@ def test_nr_errors_in_order() -> None:
     assert err(call(s_nofarm, "node-1", c.AddNruReports((r,))), s_nofarm) is Error.FarmNotExists
     s_nopolicy = edit(s, lambda tx: tx.pricing_policies.pop(1))
     assert err(call(s_nopolicy, "node-1", c.AddNruReports((r,))), s_nopolicy) is Error.PricingPolicyNotExists
-    assert err(call(s, "node-2", c.AddNruReports((r,))), s) is Error.NodeNotAuthorizedToComputeReport
+    # NR-07 / MIG-41: a report for a contract on another node is skipped, not an error
+    s_other, events = ok(call(s, "node-2", c.AddNruReports((r,))))
+    assert events == ()
+    assert s_other.contract_billing_information_by_id[cid] == s.contract_billing_information_by_id[cid]
     # a name contract that (by a direct write) has billing information: InvalidContractType
     s_name, n = name_contract(s, "alice", b"alicename")
     s_name = edit(

@@ -76,6 +76,13 @@ def test_registry_handlers_registered() -> None:
         calls.SetPrices,
         calls.SetMinTftPrice,
         calls.SetMaxTftPrice,
+        calls.RequestTwinTransfer,
+        calls.AcceptTwinTransfer,
+        calls.CancelTwinTransfer,
+        calls.OptOutOfV3Billing,
+        calls.AddTwinAdmin,
+        calls.RemoveTwinAdmin,
+        calls.SetNodeV3OptOutMetadata,
     }
     assert set(HANDLERS) == registry_calls
     table = handlers()

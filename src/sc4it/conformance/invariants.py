@@ -25,7 +25,7 @@ import attrs
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError, Error
 from sc4it.kernel.events import Burned, ContractBilled, ContractPaymentOverdrawn, Event, Minted, RentWaived
-from sc4it.kernel.state import State
+from sc4it.kernel.state import MAX_TWIN_ADMINS, State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.kernel.types import (
     Contract,
@@ -46,7 +46,7 @@ from sc4it.kernel.types import (
 
 __all__ = ["STATE_RULES", "STEP_RULES", "Estimate", "Violation", "check", "check_step", "expected_bill"]
 
-STATE_RULES: tuple[str, ...] = tuple(f"INV-{i:02d}" for i in range(1, 14))
+STATE_RULES: tuple[str, ...] = tuple(f"INV-{i:02d}" for i in range(1, 16))
 """The rule ids `check` verifies."""
 STEP_RULES: tuple[str, ...] = tuple(f"INV-{i:02d}" for i in range(20, 26))
 """The rule ids `check_step` verifies."""
@@ -79,7 +79,7 @@ def _c(cid: int) -> str:
 
 
 def check(state: State) -> list[Violation]:
-    """Every violated state invariant of `state` (empty when all hold); spec/invariants.md INV-01..13."""
+    """Every violated state invariant of `state` (empty when all hold); spec/invariants.md INV-01..15."""
     out: list[Violation] = []
     _funds(state, out)
     _reserves(state, out)
@@ -92,6 +92,8 @@ def check(state: State) -> list[Violation]:
     _registry(state, out)
     _grace_follows_rent(state, out)
     _service_contracts(state, out)
+    _opt_out(state, out)
+    _transfers(state, out)
     return out
 
 
@@ -467,6 +469,39 @@ def _registry(s: State, out: list[Violation]) -> None:
             out.append(Violation("INV-11", "extra fee of a missing node", (f"node {nid}",)))
 
 
+def _opt_out(s: State, out: list[Violation]) -> None:
+    """INV-14: opt-out and metadata entries belong to existing nodes, metadata only to opted-out nodes
+    and of 1..256 bytes; the twin-admin list is within its bound."""
+    for nid in s.node_v3_billing_opt_out:
+        if nid not in s.nodes:
+            out.append(Violation("INV-14", "opt-out entry of a missing node", (f"node {nid}",)))
+    for nid, note in s.node_v3_opt_out_metadata.items():
+        if nid not in s.node_v3_billing_opt_out:
+            out.append(Violation("INV-14", "metadata of a node that has not opted out", (f"node {nid}",)))
+        if not 1 <= len(note) <= 256:
+            out.append(Violation("INV-14", f"metadata of {len(note)} bytes", (f"node {nid}",)))
+    if len(s.allowed_twin_admins) > MAX_TWIN_ADMINS:
+        out.append(Violation("INV-14", f"{len(s.allowed_twin_admins)} twin admins"))
+
+
+def _transfers(s: State, out: list[Violation]) -> None:
+    """INV-15: the pending index maps exactly the requests' twins to them; each request has an id within
+    the counter, and its twin exists and is owned by its `from`."""
+    by_twin: dict[int, int] = {}
+    for rid, req in s.twin_transfer_requests.items():
+        where = (f"request {rid}", f"twin {req.twin_id}")
+        if not 1 <= rid <= s.twin_transfer_request_id:
+            out.append(Violation("INV-15", "request id outside 1..counter", where))
+        if req.twin_id in by_twin:
+            out.append(Violation("INV-15", "two pending requests for one twin", where))
+        by_twin[req.twin_id] = rid
+        twin = s.twins.get(req.twin_id)
+        if twin is None or twin.account_id != req.from_:
+            out.append(Violation("INV-15", "request of a missing twin or of a former owner", where))
+    if dict(s.pending_transfer_by_twin.items()) != by_twin:
+        out.append(Violation("INV-15", "pending-transfer index differs from the requests"))
+
+
 def _grace_follows_rent(s: State, out: list[Violation]) -> None:
     """INV-12: while a rent contract is in grace, every active node contract on its node is in grace too
     (GRC-06/GRC-08: they enter grace with it and cannot leave before it, and no node contract can be
@@ -680,7 +715,7 @@ def expected_bill(
         if node is None:
             return None
         certification = node.certification
-    if waived:
+    if waived or (node is not None and node.id in state.node_v3_billing_opt_out):  # BIL-12, OPT-32
         return _ZERO
     # standard due in units USD
     if isinstance(ct, NodeContract):

@@ -48,6 +48,8 @@ NEVER_RAISED: dict[str, str] = {
     "MethodIsDeprecated": "only TFChain's deprecated extrinsics return it; sc4it does not have them "
     "(spec/tfchain.md: facts)",
     "FarmIsNotDedicated": _DEAD,
+    "NodeNotAuthorizedToComputeReport": "reserved since TFChain's migration change (ADR-0027 decision 8): "
+    "reports skip a contract on another node instead (MIG-40, MIG-41)",
     "FailedToFreeIPs": "free_ip errors are logged and ignored at contract removal (spec/tfchain.md), so it "
     "never becomes a call's error",
 }
@@ -276,7 +278,7 @@ SETTLEMENT_ERRORS = (
 )
 """What "settlement" stands for in spec/calls.md (its conventions list them in check order)."""
 
-_CALL = re.compile(r"^`(?P<name>[A-Za-z]+)\((?P<params>.*)\)`$")
+_CALL = re.compile(r"^`(?P<name>[A-Za-z][A-Za-z0-9]*)\((?P<params>.*)\)`$")
 
 
 def _split_top(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from sc4it.contracts import (
     hooks,
     ips,
     lifecycle,
+    migrate,
     name,
     node,
     providers,
@@ -31,6 +32,7 @@ __all__ = [
     "hooks",
     "ips",
     "lifecycle",
+    "migrate",
     "name",
     "node",
     "providers",
@@ -47,5 +49,6 @@ for _part in (
     reports.HANDLERS,
     providers.HANDLERS,
     deployment_calls.HANDLERS,
+    migrate.HANDLERS,
 ):
     HANDLERS.update(_part)

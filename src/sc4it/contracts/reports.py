@@ -49,8 +49,8 @@ def handle_report_contract_resources(tx: Tx, call: c.ReportContractResources) ->
     """RR-01..RR-07. Origin: signed, a node's twin. In order: RR-01 at most `max_reports_per_call`
     entries (`TooManyReports`, DEV-REP-1); RR-02 the caller has a twin (`TwinNotExists`); RR-03 that
     twin runs a node (`NodeNotExists`). Then each entry in order: RR-04 an entry for a missing contract
-    is skipped; RR-05 the contract must be a node contract (`InvalidContractType`) RR-06 on the caller's
-    node (`NodeNotAuthorizedToComputeReport`); RR-07 the entry replaces the contract's reported
+    is skipped; RR-05 the contract must be a node contract (`InvalidContractType`); RR-06 an entry for a
+    contract on another node is skipped too (MIG-40); RR-07 the entry replaces the contract's reported
     resources (whatever its state) and event `UpdatedUsedResources(entry)`. A failing entry fails the
     whole call."""
     if len(call.contract_resources) > tx.config.max_reports_per_call:
@@ -63,10 +63,10 @@ def handle_report_contract_resources(tx: Tx, call: c.ReportContractResources) ->
         if contract is None:
             continue
         nc = contract.contract_type
-        if not isinstance(nc, NodeContract):
+        if not isinstance(nc, NodeContract):  # RR-05
             fail(Error.InvalidContractType)
-        if nc.node_id != node_id:
-            fail(Error.NodeNotAuthorizedToComputeReport)
+        if nc.node_id != node_id:  # RR-06, MIG-40: a contract on another node is skipped
+            continue
         tx.node_contract_resources[entry.contract_id] = entry
         tx.emit(UpdatedUsedResources(entry))
 
@@ -78,8 +78,8 @@ def handle_add_nru_reports(tx: Tx, call: c.AddNruReports) -> None:
     (`FarmNotExists`); NR-05 the farm's pricing policy exists (`PricingPolicyNotExists`; NU is priced
     with the farm's policy, billing uses policy 1, reference P-E). Then each report in order: NR-06 a
     report for a missing contract, or one without billing information (name and rent contracts), is
-    skipped; NR-07 the contract must be a node contract (`InvalidContractType`) on the caller's node
-    (`NodeNotAuthorizedToComputeReport`); NR-08 a report older than the contract's billing information
+    skipped; NR-07 the contract must be a node contract (`InvalidContractType`), and a report for a contract
+    on another node is skipped (MIG-41); NR-08 a report older than the contract's billing information
     (`timestamp < last_updated`) is ignored, otherwise its cost (NR-10) is added to `amount_unbilled`
     (`NumOverflow` past u64, DEV-REP-2) and `last_updated = timestamp`; NR-09 event
     `NruConsumptionReportReceived(report)` for every report not skipped, ignored ones included. The
@@ -106,10 +106,10 @@ def handle_add_nru_reports(tx: Tx, call: c.AddNruReports) -> None:
         if info is None:
             continue
         nc = contract.contract_type
-        if not isinstance(nc, NodeContract):
+        if not isinstance(nc, NodeContract):  # NR-07
             fail(Error.InvalidContractType)
-        if nc.node_id != node_id:
-            fail(Error.NodeNotAuthorizedToComputeReport)
+        if nc.node_id != node_id:  # NR-07, MIG-41: a contract on another node is skipped
+            continue
         if report.timestamp >= info.last_updated:
             cost = nu_cost_units_usd(policy, report.nru, report.window, reference_period)
             unbilled = info.amount_unbilled + cost

@@ -32,6 +32,10 @@ from sc4it.kernel.types import (
     TwinTransferRequest,
 )
 
+MAX_TWIN_ADMINS = 64
+"""OPT-02: sc4it's bound of `allowed_twin_admins` (TFChain bounds its list too; the value is not in our
+sources, spec/tfchain.md)."""
+
 
 @attrs.frozen(slots=True)
 class Config:
@@ -60,8 +64,6 @@ class Config:
     service_bill_metadata_length: U32 = 50
     max_reject_reason_length: U32 = 256
     max_reports_per_call: U32 = 1024
-    max_twin_admins: U32 = 64
-    """OPT-02: bound of the twin-admin list (TFChain bounds it too; its value is not in our sources)."""
 
     @staticmethod
     def tfchain_test_mock() -> Config:

@@ -21,6 +21,7 @@ from sc4it.kernel.events import (
     TwinAdminRemoved,
 )
 from sc4it.kernel.origins import ensure_council
+from sc4it.kernel.state import MAX_TWIN_ADMINS
 from sc4it.kernel.tx import Tx
 
 MAX_OPT_OUT_METADATA_LENGTH = 256
@@ -55,9 +56,9 @@ def handle_add_twin_admin(tx: Tx, call: c.AddTwinAdmin) -> None:
     """OPT-15. Origin: council."""
     ensure_council(tx)
     admins = tx.allowed_twin_admins
-    if call.account in admins:
+    if call.account in admins:  # OPT-15
         fail(Error.AlreadyTwinAdmin)
-    if len(admins) >= tx.config.max_twin_admins:
+    if len(admins) >= MAX_TWIN_ADMINS:  # OPT-15
         fail(Error.TwinAdminListFull)
     tx.allowed_twin_admins = admins.add(call.account)
     tx.emit(TwinAdminAdded(call.account))
@@ -67,7 +68,7 @@ def handle_remove_twin_admin(tx: Tx, call: c.RemoveTwinAdmin) -> None:
     """OPT-16. Origin: council."""
     ensure_council(tx)
     admins = tx.allowed_twin_admins
-    if call.account not in admins:
+    if call.account not in admins:  # OPT-16
         fail(Error.NotTwinAdmin)
     tx.allowed_twin_admins = admins.discard(call.account)
     tx.emit(TwinAdminRemoved(call.account))

@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sc4it.kernel import calls as c
 from sc4it import ledger
+from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
-from sc4it.kernel.events import TwinOwnershipTransferred, TwinTransferCanceled, TwinTransferRequested, TwinUpdated
+from sc4it.kernel.events import (
+    TwinOwnershipTransferred,
+    TwinTransferCanceled,
+    TwinTransferRequested,
+    TwinUpdated,
+)
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import Twin, TwinTransferRequest
 

@@ -638,6 +638,90 @@ class NodeAdmin:
 
 
 @attrs.frozen(slots=True)
+class OptOut:
+    """V3 billing opt-out (spec/opt-out.md). kind: opt-out / metadata (by the node's farmer, or the
+    `user`-th user), admin-add / admin-remove (council, for the `user`-th user's account)."""
+
+    kind: str
+    node: int
+    as_farmer: bool = True
+    user: int = 0
+    metadata: bytes = b""
+
+    def resolve(self, world: World) -> list[Step]:
+        nid = _node(world, self.node)
+        node = world.state.nodes.get(nid)
+        farmer = _farmer(world, 0 if node is None else node.farm_id, self.as_farmer, self.user)
+        if self.kind == "opt-out":
+            return [CallStep(farmer, c.OptOutOfV3Billing(nid))]
+        if self.kind == "metadata":
+            return [CallStep(farmer, c.SetNodeV3OptOutMetadata(nid, self.metadata))]
+        account = world.signers[_user(world, self.user)].account_id
+        call: c.Call = c.AddTwinAdmin(account) if self.kind == "admin-add" else c.RemoveTwinAdmin(account)
+        return [CallStep("council", call)]
+
+
+@attrs.frozen(slots=True)
+class TwinTransfer:
+    """Twin ownership transfer (spec/twin-transfer.md). kind: request (the `user`-th user hands its
+    twin to signer `target`, a fresh funded key when `fresh`), accept (by the request's new account, or
+    `user` when not `as_party`), cancel (by the request's old owner, or `user`)."""
+
+    kind: str
+    user: int = 0
+    target: int = 0
+    fresh: bool = True
+    request: int = 0
+    as_party: bool = True
+
+    def resolve(self, world: World) -> list[Step]:
+        if self.kind == "request":
+            steps: list[Step] = []
+            if self.fresh:
+                name = f"heir-{self.target % 4}"
+                heir = world.signers.get(name) or world.add_key(name)
+                if heir.account_id not in world.state.accounts:
+                    steps.append(CallStep("bridge", c.Mint(heir.account_id, TFT)))
+                account = heir.account_id
+            else:
+                account = world.signers[_anyone(world, self.target)].account_id
+            return [*steps, CallStep(_user(world, self.user), c.RequestTwinTransfer(account))]
+        requests = world.state.twin_transfer_requests
+        rid = pick(sorted(requests), self.request)
+        rid = world.state.twin_transfer_request_id + 1 if rid is None else rid
+        req = requests.get(rid)
+        party = None if req is None else (req.to if self.kind == "accept" else req.from_)
+        party_name = None if party is None or not self.as_party else world.name_of(party)
+        signer = party_name if party_name is not None else _user(world, self.user)
+        transfer: c.Call = c.AcceptTwinTransfer(rid) if self.kind == "accept" else c.CancelTwinTransfer(rid)
+        return [CallStep(signer, transfer)]
+
+
+@attrs.frozen(slots=True)
+class Migrate:
+    """Node contract migration (spec/migration.md): the council moves the `contract`-th contract to the
+    `node`-th other node of its farm (any node when `same_farm` is false), with a new hash or not."""
+
+    contract: int
+    node: int
+    same_farm: bool = True
+    new_hash: int | None = None
+
+    def resolve(self, world: World) -> list[Step]:
+        cid = _contract(world, self.contract)
+        src = _node_of_contract(world, cid)
+        node = world.state.nodes.get(src)
+        if self.same_farm and node is not None:
+            peers = sorted(world.state.nodes_by_farm_id.get(node.farm_id) or ())
+            others = [n for n in peers if n != src]
+            dst = pick(others, self.node) or src
+        else:
+            dst = _node(world, self.node)
+        hash_ = None if self.new_hash is None else _hash(self.new_hash)
+        return [CallStep("council", c.MigrateNodeContract(cid, dst, hash_))]
+
+
+@attrs.frozen(slots=True)
 class Pricing:
     """Council: create a pricing policy, or update the `policy`-th one (keeping its name and accounts)
     with new prices. Updating policy 1 changes every later bill (billing prices with policy 1)."""
@@ -984,6 +1068,37 @@ def council_actions() -> st.SearchStrategy[Action]:
     )
 
 
+def tfchain_2_12_actions() -> st.SearchStrategy[Action]:
+    """The calls of TFChain 2.10-2.12 and later (spec/tfchain.md): V3 billing opt-out and its admins and
+    metadata, twin ownership transfer, node contract migration."""
+    return st.one_of(
+        st.builds(
+            OptOut,
+            st.sampled_from(["opt-out", "metadata", "admin-add", "admin-add", "admin-remove"]),
+            REF,
+            st.sampled_from([True] * 4 + [False]),
+            _small,
+            st.sampled_from([b"", b"v4", b"x" * 257]),
+        ),
+        st.builds(
+            TwinTransfer,
+            st.sampled_from(["request", "accept", "accept", "cancel"]),
+            _small,
+            _small,
+            st.sampled_from([True] * 3 + [False]),
+            REF,
+            st.sampled_from([True] * 4 + [False]),
+        ),
+        st.builds(
+            Migrate,
+            REF,
+            REF,
+            st.sampled_from([True] * 4 + [False]),
+            st.one_of(st.none(), st.none(), st.integers(0, 5)),
+        ),
+    )
+
+
 def hostile_actions() -> st.SearchStrategy[Action]:
     """Input that must be rejected without a trace: wrong signer, replayed or wrong nonce, foreign
     chain, mutated encodings, random bytes."""
@@ -1017,6 +1132,7 @@ def any_action() -> st.SearchStrategy[Action]:
         service_actions(),
         registry_actions(),
         council_actions(),
+        tfchain_2_12_actions(),
     )
 
 
@@ -1052,6 +1168,7 @@ __all__ = [
     "Hostile",
     "Jump",
     "JumpStep",
+    "Migrate",
     "Money",
     "NewFarm",
     "NewNameContract",
@@ -1061,6 +1178,7 @@ __all__ = [
     "NewUser",
     "NodeAdmin",
     "NruReport",
+    "OptOut",
     "Price",
     "Pricing",
     "RandomBytes",
@@ -1071,6 +1189,7 @@ __all__ = [
     "SolutionProviders",
     "Step",
     "Transition",
+    "TwinTransfer",
     "UpdateNode",
     "UpdateNodeContract",
     "ZeroPrice",
@@ -1089,5 +1208,6 @@ __all__ = [
     "registry_actions",
     "run_action",
     "service_actions",
+    "tfchain_2_12_actions",
     "time_actions",
 ]

@@ -72,6 +72,7 @@ from sc4it.testing.actions import (
     node_contract_actions,
     registry_actions,
     service_actions,
+    tfchain_2_12_actions,
 )
 from sc4it.testing.strategies import resources, used_resources
 from sc4it.testing.world import TEST_CONFIG, World
@@ -237,6 +238,12 @@ class Sc4itMachine(RuleBasedStateMachine):
     )
     def administration(self, action: Action) -> None:
         """Registry (twins, farms, IPs, nodes, pricing, price) and the council's billing settings."""
+        self.run(action)
+
+    @rule(action=tfchain_2_12_actions())
+    def tfchain_2_12(self, action: Action) -> None:
+        """TFChain 2.10-2.12: V3 billing opt-out (OPT rules), twin ownership transfer (TTR rules), node
+        contract migration (MIG rules)."""
         self.run(action)
 
     @rule(action=service_actions())

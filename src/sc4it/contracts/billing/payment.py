@@ -354,15 +354,20 @@ def bill_contract(tx: Tx, contract_id: int) -> None:
     now = ctx.now
     secs = now - ps.last_updated_seconds if now > ps.last_updated_seconds else 0
 
+    # BIL-12, OPT-30..OPT-32: a node or rent contract on an opted-out node pays nothing, and a Created
+    # one is not billed at all (nothing written, no event).
+    opted_out = node is not None and node.id in tx.node_v3_billing_opt_out
+    if opted_out and isinstance(contract.state, Created):  # OPT-31
+        return
     # BIL-12: a rent contract on a standby node pays nothing.
-    waived = isinstance(ct, RentContract) and (tx.node_power.get(ct.node_id) or _POWER_UP).is_standby()
-    if waived:
+    standby = isinstance(ct, RentContract) and (tx.node_power.get(ct.node_id) or _POWER_UP).is_standby()
+    if standby:
         tx.emit(RentWaived(contract_id))
         if isinstance(contract.state, Created):
             return
 
     # BIL-13: amounts due.
-    if waived:
+    if standby or opted_out:  # OPT-32
         std_due, level = 0, DiscountLevel.None_
         add_due = 0
     else:
