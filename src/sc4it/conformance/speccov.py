@@ -307,7 +307,7 @@ def parse_calls_index(text: str) -> list[CallRow]:
         if m is None:
             continue
         params = tuple(re.match(r"\w+", p).group(0) for p in _split_top(m.group("params")))  # type: ignore[union-attr]
-        errors = tuple(re.findall(r"`([A-Za-z]+)`", cells[3]))
+        errors = tuple(re.findall(r"`([A-Za-z][A-Za-z0-9]*)`", cells[3]))
         rows.append(CallRow(int(cells[0]), m.group("name"), params, errors, "settlement" in cells[3]))
     return rows
 
