@@ -1,0 +1,487 @@
+"""sc4it as a CometBFT ABCI application (spec/network.md, NET-04..NET-20; docs/network.md has the map of
+every ABCI method).
+
+CometBFT orders the calls (its mempool, its consensus, its block store); this application executes them
+with the node's block transition (`sc4it.host.execute_block`: the billing hook, then each call), with the
+block's BFT time as the block timestamp, and answers the state commitment as the app hash. Everything
+that depends on the machine (sockets, files, peers) stays outside the pure core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cbor2
+
+from .. import genesis as gen
+from ..codec import decode, encode
+from ..commitment import FIELDS, Commitment
+from ..errors import DecodeError, Error
+from ..events import Event
+from ..host import NOT_VALID, execute_block
+from ..runtime import apply, on_block
+from ..signing import SignedCall, ss58_decode
+from ..state import State
+from ..tx import BlockEnv
+from .engine import abci_types
+
+log = logging.getLogger("sc4it.net.app")
+
+APP_VERSION = 1
+"""NET-05: the application protocol version reported in Info (bumped when execution changes)."""
+SNAPSHOT_FORMAT = 1
+"""NET-17: snapshot format 1: the canonical CBOR of `State` (ENC), cut in `SNAPSHOT_CHUNK_BYTES` chunks."""
+SNAPSHOT_CHUNK_BYTES = 1 << 20
+RETAINED_HEIGHTS = 256
+"""NET-15: how many recent committed states are kept to answer queries at a height and to diagnose a
+divergence."""
+CODESPACE = "sc4it"
+_ERRORS = tuple(Error)
+
+
+def error_code(error: Error) -> int:
+    """NET-09: the ABCI result code of a typed sc4it error (0 is success): 1 + its position in `Error`."""
+    return 1 + _ERRORS.index(error)
+
+
+DECODE_ERROR_CODE = len(_ERRORS) + 1
+"""NET-08: the result code of bytes that do not decode as a `SignedCall`."""
+
+
+def bft_time_ms(ts: Any) -> int:
+    """NET-10: a protobuf Timestamp (CometBFT's BFT time) in whole milliseconds since the epoch."""
+    return int(ts.seconds) * 1000 + int(ts.nanos) // 1_000_000
+
+
+def decode_call(tx: bytes) -> SignedCall:
+    """NET-08: a transaction's bytes are the canonical encoding of one signed call."""
+    value = decode(tx, SignedCall)
+    assert isinstance(value, SignedCall)
+    return value
+
+
+@attrs.frozen(slots=True)
+class Committed:
+    """One committed height: its state, its commitment (the app hash) and its block time."""
+
+    height: int
+    time_ms: int
+    state: State
+    commitment: Commitment
+
+    @property
+    def app_hash(self) -> bytes:
+        return self.commitment.root
+
+
+@attrs.frozen(slots=True)
+class Finalized:
+    """A block executed by FinalizeBlock and not yet committed."""
+
+    committed: Committed
+    txs: tuple[bytes, ...]
+
+
+@attrs.frozen(slots=True)
+class PlantedBug:
+    """NET-19 (fault tests only): from `height` on, this replica credits one extra unit to `account` after
+    each block, i.e. an application that computes a wrong state (`SC4IT_PLANTED_BUG=HEIGHT`)."""
+
+    height: int
+    account: bytes
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, tuple | list):
+        return [_value_json(v) for v in value]
+    if attrs.has(type(value)):
+        return {f.name: _value_json(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if hasattr(value, "name"):
+        return value.name
+    return str(value)
+
+
+def abci_event(event: Event) -> Any:
+    """NET-11: an sc4it event as an ABCI event: its class name as the type, each field an attribute
+    whose value is JSON (bytes as 0x-hex), indexed so that `tx_search`/`block_search` can select it."""
+    t = abci_types()
+    attributes = [
+        t.EventAttribute(key=f.name, value=json.dumps(_value_json(getattr(event, f.name))), index=True)
+        for f in attrs.fields(type(event))
+    ]
+    return t.Event(type=type(event).__name__, attributes=attributes)
+
+
+def _entry_rows(state: State, name: str, limit: int) -> list[list[str]]:
+    """NET-16: the entries of one storage map as [key, sha256(value)] in hex of their canonical CBOR,
+    sorted, at most `limit` (a map of sets: one row per item)."""
+    field = next(f for f in FIELDS if f.name == name)
+    assert field.is_map
+    rows: list[list[str]] = []
+    for key, value in getattr(state, name).items():
+        k = cbor2.dumps(field.kenc(key), canonical=True).hex()
+        values = value if field.set_valued else (value,)
+        for v in values:
+            rows.append([k, hashlib.sha256(cbor2.dumps(field.venc(v), canonical=True)).hexdigest()])
+            if len(rows) >= limit:
+                return sorted(rows)
+    return sorted(rows)
+
+
+class NetApp:
+    """The ABCI application (NET-04..NET-20). `handle(kind, request)` is what the socket server calls."""
+
+    def __init__(
+        self,
+        *,
+        home: Path,
+        snapshot_interval: int = 0,
+        planted_bug: PlantedBug | None = None,
+        on_commit: Callable[[Committed], None] | None = None,
+    ) -> None:
+        self.home = home
+        self.snapshot_interval = snapshot_interval
+        self.planted_bug = planted_bug
+        self.on_commit = on_commit
+        self.last: Committed | None = None
+        self.recent: OrderedDict[int, Committed] = OrderedDict()
+        self.check_state: State | None = None
+        self.finalized: Finalized | None = None
+        self.restoring: tuple[Any, list[bytes]] | None = None
+        (home / "snapshots").mkdir(parents=True, exist_ok=True)
+
+    # ---------------------------------------------------------------------------------------------
+    # Dispatch
+
+    def handle(self, kind: str, request: Any) -> Any:
+        method: Callable[[Any], Any] | None = getattr(self, f"abci_{kind}", None)
+        if method is None:
+            raise NotImplementedError(f"ABCI {kind}")
+        return method(request)
+
+    # ---------------------------------------------------------------------------------------------
+    # Info, InitChain, Commit: the committed chain
+
+    def abci_info(self, req: Any) -> Any:
+        """NET-05: the last committed height and app hash (0 and empty before InitChain)."""
+        t = abci_types()
+        last = self.last
+        return t.ResponseInfo(
+            data="sc4it",
+            version=f"sc4it {APP_VERSION}",
+            app_version=APP_VERSION,
+            last_block_height=0 if last is None else last.height,
+            last_block_app_hash=b"" if last is None else last.app_hash,
+        )
+
+    def abci_init_chain(self, req: Any) -> Any:
+        """NET-06: the genesis state from genesis.json's `app_state` (an sc4it genesis JSON; empty or null:
+        the embedded default genesis); the app hash is its commitment. Validators stay CometBFT's."""
+        t = abci_types()
+        raw = bytes(req.app_state_bytes).strip()
+        if raw in (b"", b"null", b"{}", b'""'):
+            state = gen.default()
+        else:
+            state = gen.build(gen.loads(raw))
+        height = max(int(req.initial_height), 1) - 1
+        committed = Committed(height, bft_time_ms(req.time), state, Commitment.of(state))
+        self._set_committed(committed)
+        log.info("InitChain %s: app hash %s", req.chain_id, committed.app_hash.hex())
+        return t.ResponseInitChain(app_hash=committed.app_hash)
+
+    def _set_committed(self, committed: Committed) -> None:
+        self.last = committed
+        self.recent[committed.height] = committed
+        while len(self.recent) > RETAINED_HEIGHTS:
+            self.recent.popitem(last=False)
+        self.check_state = committed.state
+
+    def abci_commit(self, req: Any) -> Any:
+        """NET-13: the block executed by FinalizeBlock becomes the committed state; mempool checks restart
+        from it; a snapshot is taken every `snapshot_interval` heights."""
+        t = abci_types()
+        fin = self.finalized
+        assert fin is not None, "Commit without FinalizeBlock"
+        self.finalized = None
+        self._set_committed(fin.committed)
+        if self.snapshot_interval and fin.committed.height % self.snapshot_interval == 0:
+            self._take_snapshot(fin.committed)
+        if self.on_commit is not None:
+            self.on_commit(fin.committed)
+        return t.ResponseCommit(retain_height=0)
+
+    # ---------------------------------------------------------------------------------------------
+    # Mempool and proposals
+
+    def _env(self) -> BlockEnv:
+        last = self.last
+        assert last is not None
+        return BlockEnv(last.height + 1, last.time_ms + 1)
+
+    def abci_check_tx(self, req: Any) -> Any:
+        """NET-07..NET-09: a transaction enters the mempool only if it decodes and is valid (chain id,
+        signer, nonce in order, signatures) against the committed state plus the calls admitted since
+        (executed as a block would execute them); a recheck after Commit starts again from the new
+        committed state."""
+        t = abci_types()
+        try:
+            signed = decode_call(bytes(req.tx))
+        except DecodeError as e:
+            return t.ResponseCheckTx(code=DECODE_ERROR_CODE, codespace=CODESPACE, log=f"DecodeError: {e}")
+        assert self.check_state is not None
+        out = apply(self.check_state, signed, self._env())
+        if out.error in NOT_VALID:
+            assert out.error is not None
+            return t.ResponseCheckTx(code=error_code(out.error), codespace=CODESPACE, log=out.error.name)
+        self.check_state = out.state
+        return t.ResponseCheckTx(code=0, gas_wanted=1)
+
+    def abci_prepare_proposal(self, req: Any) -> Any:
+        """NET-12: the proposer builds its block from the mempool's transactions in order: the ones that
+        decode and are valid when executed after the billing hook, within `max_tx_bytes`."""
+        t = abci_types()
+        assert self.last is not None
+        env = BlockEnv(int(req.height), bft_time_ms(req.time))
+        state = on_block(self.last.state, env).state
+        kept: list[bytes] = []
+        size = 0
+        for tx in req.txs:
+            raw = bytes(tx)
+            if size + len(raw) > req.max_tx_bytes:
+                break
+            try:
+                signed = decode_call(raw)
+            except DecodeError:
+                continue
+            out = apply(state, signed, env)
+            if out.error in NOT_VALID:
+                continue
+            state = out.state
+            kept.append(raw)
+            size += len(raw)
+        return t.ResponsePrepareProposal(txs=kept)
+
+    def abci_process_proposal(self, req: Any) -> Any:
+        """NET-12: a proposal is accepted when every transaction decodes; validity failures are executed
+        deterministically (as failed calls with no effect) rather than rejected."""
+        t = abci_types()
+        for tx in req.txs:
+            try:
+                decode_call(bytes(tx))
+            except DecodeError:
+                return t.ResponseProcessProposal(status=t.ResponseProcessProposal.REJECT)
+        return t.ResponseProcessProposal(status=t.ResponseProcessProposal.ACCEPT)
+
+    # ---------------------------------------------------------------------------------------------
+    # Execution
+
+    def abci_finalize_block(self, req: Any) -> Any:
+        """NET-10, NET-11: execute the decided block: the billing hook then each call, at the block's
+        height and BFT time; one result per transaction; the app hash is the new state's commitment."""
+        t = abci_types()
+        last = self.last
+        assert last is not None
+        height = int(req.height)
+        assert height == last.height + 1, f"FinalizeBlock {height} after {last.height}"
+        time_ms = bft_time_ms(req.time)
+        calls: list[SignedCall | None] = []
+        for tx in req.txs:
+            try:
+                calls.append(decode_call(bytes(tx)))
+            except DecodeError:
+                calls.append(None)
+        state, hook_events, results = execute_block(
+            last.state, height, time_ms, [c for c in calls if c is not None]
+        )
+        state = self._planted(state, height)
+        tx_results = self._tx_results(calls, results)
+        commitment = last.commitment.update(state)
+        committed = Committed(height, time_ms, state, commitment)
+        self.finalized = Finalized(committed, tuple(bytes(tx) for tx in req.txs))
+        return t.ResponseFinalizeBlock(
+            events=[abci_event(e) for e in hook_events], tx_results=tx_results, app_hash=committed.app_hash
+        )
+
+    def _tx_results(self, calls: Sequence[SignedCall | None], results: Iterable[Any]) -> list[Any]:
+        t = abci_types()
+        it = iter(results)
+        out = []
+        for call in calls:
+            if call is None:
+                out.append(t.ExecTxResult(code=DECODE_ERROR_CODE, codespace=CODESPACE, log="DecodeError"))
+                continue
+            r = next(it)
+            if r.error is None:
+                out.append(t.ExecTxResult(code=0, events=[abci_event(e) for e in r.events]))
+            else:
+                out.append(t.ExecTxResult(code=error_code(r.error), codespace=CODESPACE, log=r.error.name))
+        return out
+
+    def _planted(self, state: State, height: int) -> State:
+        bug = self.planted_bug
+        if bug is None or height < bug.height:
+            return state
+        info = state.accounts.get(bug.account)
+        assert info is not None, "the planted bug's account must exist"
+        wrong = attrs.evolve(info, free=info.free + 1)
+        log.warning("planted bug: crediting one unit to %s at height %d", bug.account.hex(), height)
+        return attrs.evolve(state, accounts=state.accounts.set(bug.account, wrong))
+
+    # ---------------------------------------------------------------------------------------------
+    # Queries
+
+    def at(self, height: int) -> Committed:
+        """The committed state at `height` (0: the last one); KeyError if it is no longer retained."""
+        assert self.last is not None
+        if height in (0, self.last.height):
+            return self.last
+        return self.recent[height]
+
+    def abci_query(self, req: Any) -> Any:
+        """NET-14..NET-16: typed queries by path, at a retained height."""
+        t = abci_types()
+        if self.last is None:
+            return t.ResponseQuery(code=1, log="no state yet (before InitChain)")
+        try:
+            committed = self.at(int(req.height))
+        except KeyError:
+            return t.ResponseQuery(code=2, log=f"height {req.height} is not retained")
+        try:
+            value = self._query(committed, str(req.path), bytes(req.data))
+        except (KeyError, ValueError, StopIteration, AssertionError) as e:
+            return t.ResponseQuery(code=3, log=f"bad query {req.path!r}: {e}", height=committed.height)
+        return t.ResponseQuery(code=0, value=value, height=committed.height)
+
+    def _query(self, committed: Committed, path: str, data: bytes) -> bytes:
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] != ["sc4it"] or len(parts) < 2:
+            raise ValueError("paths are /sc4it/<what>")
+        what, args = parts[1], parts[2:]
+        state = committed.state
+        if what == "digests":  # NET-15
+            doc = {
+                "height": committed.height,
+                "app_hash": committed.app_hash.hex(),
+                "fields": {f.name: d.hex() for f, d in zip(FIELDS, committed.commitment.digests, strict=True)},
+            }
+            return json.dumps(doc).encode()
+        if what == "entries":  # NET-16
+            (name,) = args
+            return json.dumps(_entry_rows(state, name, 100_000)).encode()
+        if what == "account":  # NET-14
+            (ss58,) = args
+            info = state.accounts.get(ss58_decode(ss58))
+            return b"" if info is None else encode(info)
+        if what == "nonce":  # NET-14
+            (ss58,) = args
+            info = state.accounts.get(ss58_decode(ss58))
+            return str(0 if info is None else info.nonce).encode()
+        if what == "contract":  # NET-14
+            (cid,) = args
+            contract = state.contracts.get(int(cid))
+            return b"" if contract is None else encode(contract)
+        raise ValueError(f"unknown query {what!r}")
+
+    # ---------------------------------------------------------------------------------------------
+    # State sync (NET-17, NET-18)
+
+    def _snapshot_path(self, height: int) -> Path:
+        return self.home / "snapshots" / f"{height:012d}.cbor"
+
+    def _take_snapshot(self, committed: Committed) -> None:
+        data = encode(committed.state)
+        header = {"height": committed.height, "time_ms": committed.time_ms, "app_hash": committed.app_hash}
+        path = self._snapshot_path(committed.height)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(cbor2.dumps({"header": header, "state": data}, canonical=True))
+        os.replace(tmp, path)
+        for old in sorted((self.home / "snapshots").glob("*.cbor"))[:-2]:
+            old.unlink()
+
+    def _snapshots(self) -> list[tuple[int, bytes]]:
+        return [(int(p.stem), p.read_bytes()) for p in sorted((self.home / "snapshots").glob("*.cbor"))]
+
+    def abci_list_snapshots(self, req: Any) -> Any:
+        t = abci_types()
+        out = []
+        for height, blob in self._snapshots():
+            chunks = max(1, -(-len(blob) // SNAPSHOT_CHUNK_BYTES))
+            out.append(
+                t.Snapshot(
+                    height=height,
+                    format=SNAPSHOT_FORMAT,
+                    chunks=chunks,
+                    hash=hashlib.sha256(blob).digest(),
+                    metadata=b"",
+                )
+            )
+        return t.ResponseListSnapshots(snapshots=out)
+
+    def abci_load_snapshot_chunk(self, req: Any) -> Any:
+        t = abci_types()
+        path = self._snapshot_path(int(req.height))
+        if int(req.format) != SNAPSHOT_FORMAT or not path.is_file():
+            return t.ResponseLoadSnapshotChunk(chunk=b"")
+        blob = path.read_bytes()
+        start = int(req.chunk) * SNAPSHOT_CHUNK_BYTES
+        return t.ResponseLoadSnapshotChunk(chunk=blob[start : start + SNAPSHOT_CHUNK_BYTES])
+
+    def abci_offer_snapshot(self, req: Any) -> Any:
+        """NET-18: accept a snapshot of our format when we have no state; its app hash (`req.app_hash`) is
+        the one CometBFT's light client verified."""
+        t = abci_types()
+        r = t.ResponseOfferSnapshot
+        if self.last is not None and self.last.height > 0:
+            return r(result=r.ABORT)
+        if int(req.snapshot.format) != SNAPSHOT_FORMAT:
+            return r(result=r.REJECT_FORMAT)
+        self.restoring = (req, [])
+        return r(result=r.ACCEPT)
+
+    def abci_apply_snapshot_chunk(self, req: Any) -> Any:
+        """NET-18: collect the chunks; with the last one, check the snapshot's hash, decode the state and
+        check that its commitment is the verified app hash, else reject the snapshot."""
+        t = abci_types()
+        r = t.ResponseApplySnapshotChunk
+        if self.restoring is None:
+            return r(result=r.ABORT)
+        offer, chunks = self.restoring
+        chunks.append(bytes(req.chunk))
+        if len(chunks) < int(offer.snapshot.chunks):
+            return r(result=r.ACCEPT)
+        self.restoring = None
+        blob = b"".join(chunks)
+        if hashlib.sha256(blob).digest() != bytes(offer.snapshot.hash):
+            return r(result=r.REJECT_SNAPSHOT)
+        doc = cbor2.loads(blob)
+        state = decode(doc["state"], State)
+        assert isinstance(state, State)
+        commitment = Commitment.of(state)
+        if commitment.root != bytes(offer.app_hash):
+            log.error("snapshot at %d: commitment differs from the verified app hash", offer.snapshot.height)
+            return r(result=r.REJECT_SNAPSHOT)
+        header = doc["header"]
+        self._set_committed(Committed(int(offer.snapshot.height), int(header["time_ms"]), state, commitment))
+        log.info("state sync: restored height %d", offer.snapshot.height)
+        return r(result=r.ACCEPT)
+
+    # Vote extensions are not used (NET-20).
+
+    def abci_extend_vote(self, req: Any) -> Any:
+        return abci_types().ResponseExtendVote(vote_extension=b"")
+
+    def abci_verify_vote_extension(self, req: Any) -> Any:
+        t = abci_types()
+        return t.ResponseVerifyVoteExtension(status=t.ResponseVerifyVoteExtension.ACCEPT)

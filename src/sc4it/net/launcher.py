@@ -1,0 +1,348 @@
+"""A local network of CometBFT validators, each with its own sc4it application (spec/network.md,
+NET-21..NET-24): `sc4it net up | status | down`, and the `Network` class the fault tests drive.
+
+`up` writes everything into one directory: per node a CometBFT home (`nodeI/`, made by `cometbft init`),
+one shared genesis with every validator, config files with every address on 127.0.0.1 and distinct free
+ports, persistent peers, the block time as `timeout_commit`; it starts each sc4it application
+(`python -m sc4it.net.run`) and then its CometBFT, and records every process id in `net.json`. `down`
+stops exactly those processes (after checking that each id still belongs to a process of this
+directory), SIGTERM first, SIGKILL after a grace period.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .engine import find_cometbft
+
+STATE_FILE = "net.json"
+DEFAULT_BLOCK_TIME_MS = 1000
+
+
+class NetError(RuntimeError):
+    """A launcher failure a person can act on (the message says what to do)."""
+
+
+def free_port() -> int:
+    """A port that was free on 127.0.0.1 a moment ago (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def set_toml(text: str, section: str, key: str, value: str) -> str:
+    """Replace `key = ...` inside `[section]` ("" for the top) of a CometBFT config.toml; the key must
+    exist (CometBFT writes every key)."""
+    lines = text.split("\n")
+    current = ""
+    for i, line in enumerate(lines):
+        m = re.match(r"^\[([\w.]+)\]\s*$", line)
+        if m:
+            current = m.group(1)
+            continue
+        if current == section and re.match(rf"^{re.escape(key)}\s*=", line):
+            lines[i] = f"{key} = {value}"
+            return "\n".join(lines)
+    raise KeyError(f"{section}.{key} not in config.toml")
+
+
+def _q(s: str) -> str:
+    return json.dumps(s)
+
+
+@attrs.define
+class NodeInfo:
+    """One node of the network: its home, ports and the ids of its two processes."""
+
+    name: str
+    home: str
+    p2p_port: int
+    rpc_port: int
+    abci_port: int
+    node_id: str
+    validator: bool
+    app_pid: int = 0
+    cometbft_pid: int = 0
+    env: dict[str, str] = attrs.field(factory=dict)
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.rpc_port}"
+
+    @property
+    def p2p_address(self) -> str:
+        return f"{self.node_id}@127.0.0.1:{self.p2p_port}"
+
+
+def rpc(url: str, path: str, timeout: float = 2.0) -> Any:
+    with urllib.request.urlopen(url + path, timeout=timeout) as r:
+        doc = json.loads(r.read())
+    if "error" in doc:
+        raise NetError(f"{url}{path}: {doc['error']}")
+    return doc["result"]
+
+
+def pid_alive(pid: int, marker: str) -> bool:
+    """True if `pid` runs and its command line mentions `marker` (our directory): a recycled id of an
+    unrelated process is never signalled."""
+    if pid <= 0:
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    zombie = stat.rsplit(")", 1)[-1].split()[0] == "Z"
+    return not zombie and marker in cmdline
+
+
+class Network:
+    """A local network in `directory` (NET-21..NET-24)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory.resolve()
+        self.nodes: list[NodeInfo] = []
+        self.block_time_ms = DEFAULT_BLOCK_TIME_MS
+        self.snapshot_interval = 0
+        self.chain_id = ""
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}
+
+    # ---------------------------------------------------------------------------------------------
+    # The state file
+
+    @classmethod
+    def load(cls, directory: Path) -> Network:
+        net = cls(directory)
+        path = net.dir / STATE_FILE
+        if not path.is_file():
+            raise NetError(f"{directory} has no {STATE_FILE}: start a network there with `sc4it net up`")
+        doc = json.loads(path.read_text())
+        net.block_time_ms = doc["block_time_ms"]
+        net.snapshot_interval = doc["snapshot_interval"]
+        net.chain_id = doc["chain_id"]
+        net.nodes = [NodeInfo(**n) for n in doc["nodes"]]
+        return net
+
+    def save(self) -> None:
+        doc = {
+            "chain_id": self.chain_id,
+            "block_time_ms": self.block_time_ms,
+            "snapshot_interval": self.snapshot_interval,
+            "nodes": [attrs.asdict(n) for n in self.nodes],
+        }
+        tmp = self.dir / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(doc, indent=2) + "\n")
+        os.replace(tmp, self.dir / STATE_FILE)
+
+    # ---------------------------------------------------------------------------------------------
+    # Configuration
+
+    def _init_node(self, index: int, validator: bool) -> NodeInfo:
+        cometbft = str(find_cometbft())
+        home = self.dir / f"node{index}"
+        subprocess.run([cometbft, "init", "--home", str(home)], check=True, capture_output=True, timeout=60)
+        node_id = subprocess.run(
+            [cometbft, "show-node-id", "--home", str(home)], check=True, capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+        return NodeInfo(f"node{index}", str(home), free_port(), free_port(), free_port(), node_id, validator)
+
+    def _write_config(self, node: NodeInfo, peers: list[NodeInfo], statesync: dict[str, str] | None) -> None:
+        path = Path(node.home) / "config" / "config.toml"
+        text = path.read_text()
+        commit = f"{self.block_time_ms}ms"
+        settings: list[tuple[str, str, str]] = [
+            ("", "moniker", _q(node.name)),
+            ("", "proxy_app", _q(f"tcp://127.0.0.1:{node.abci_port}")),
+            ("", "log_level", _q("info")),
+            ("rpc", "laddr", _q(f"tcp://127.0.0.1:{node.rpc_port}")),
+            ("rpc", "max_subscription_clients", "1000"),
+            ("p2p", "laddr", _q(f"tcp://127.0.0.1:{node.p2p_port}")),
+            ("p2p", "persistent_peers", _q(",".join(p.p2p_address for p in peers if p is not node))),
+            ("p2p", "addr_book_strict", "false"),
+            ("p2p", "allow_duplicate_ip", "true"),
+            ("p2p", "pex", "false"),
+            ("p2p", "persistent_peers_max_dial_period", _q("2s")),
+            ("consensus", "timeout_commit", _q(commit)),
+            ("consensus", "timeout_propose", _q("2s")),
+            ("consensus", "timeout_prevote", _q("500ms")),
+            ("consensus", "timeout_precommit", _q("500ms")),
+            ("mempool", "size", "20000"),
+            ("mempool", "cache_size", "100000"),
+            ("instrumentation", "prometheus", "false"),
+        ]
+        if statesync is not None:
+            settings += [
+                ("statesync", "enable", "true"),
+                ("statesync", "rpc_servers", _q(statesync["rpc_servers"])),
+                ("statesync", "trust_height", statesync["trust_height"]),
+                ("statesync", "trust_hash", _q(statesync["trust_hash"])),
+                ("statesync", "discovery_time", _q("2s")),
+            ]
+        for section, key, value in settings:
+            text = set_toml(text, section, key, value)
+        path.write_text(text)
+
+    def _write_genesis(self) -> None:
+        validators = []
+        for node in self.nodes:
+            key = json.loads((Path(node.home) / "config" / "priv_validator_key.json").read_text())
+            validators.append({"address": key["address"], "pub_key": key["pub_key"], "power": "10", "name": node.name})
+        first = json.loads((Path(self.nodes[0].home) / "config" / "genesis.json").read_text())
+        first["chain_id"] = self.chain_id
+        first["validators"] = validators
+        first["initial_height"] = "1"
+        first["app_state"] = None  # NET-06: the embedded default sc4it genesis
+        for node in self.nodes:
+            (Path(node.home) / "config" / "genesis.json").write_text(json.dumps(first, indent=2) + "\n")
+
+    # ---------------------------------------------------------------------------------------------
+    # Processes
+
+    def _spawn(self, args: list[str], log: Path, env: dict[str, str]) -> int:
+        full_env = dict(os.environ)
+        full_env.update(env)
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=full_env,
+                start_new_session=True,
+            )
+        self._procs[proc.pid] = proc
+        return proc.pid
+
+    def start_node(self, node: NodeInfo, *, timeout: float = 20.0) -> None:
+        """Start the node's application, wait for its ABCI port, then start its CometBFT."""
+        home = Path(node.home)
+        peers = [p.rpc_url for p in self.nodes if p is not node]
+        app_args = [sys.executable, "-m", "sc4it.net.run", "--home", str(home / "sc4it"),
+                    "--port", str(node.abci_port), "--snapshot-interval", str(self.snapshot_interval)]
+        for url in peers:
+            app_args += ["--peer-rpc", url]
+        node.app_pid = self._spawn(app_args, home / "app.log", node.env)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", node.abci_port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise NetError(f"{node.name}'s application did not listen on {node.abci_port}; see "
+                                   f"{home / 'app.log'}") from None
+                time.sleep(0.05)
+        node.cometbft_pid = self._spawn(
+            [str(find_cometbft()), "start", "--home", str(home)], home / "cometbft.log", {}
+        )
+        self.save()
+
+    def stop_node(self, node: NodeInfo, sig: int = signal.SIGTERM, *, wait: float = 10.0) -> None:
+        """Stop the node's two processes by their recorded ids (`sig`, then SIGKILL after `wait` s)."""
+        for pid in (node.cometbft_pid, node.app_pid):
+            self._signal(pid, sig, node.home)
+        deadline = time.monotonic() + wait
+        for pid in (node.cometbft_pid, node.app_pid):
+            while pid_alive(pid, node.home) and time.monotonic() < deadline:
+                self._reap(pid)
+                time.sleep(0.05)
+            if pid_alive(pid, node.home):
+                self._signal(pid, signal.SIGKILL, node.home)
+            self._reap(pid, block=True)
+        node.app_pid = node.cometbft_pid = 0
+        self.save()
+
+    def _signal(self, pid: int, sig: int, marker: str) -> None:
+        if pid_alive(pid, marker):
+            os.kill(pid, sig)
+
+    def _reap(self, pid: int, block: bool = False) -> None:
+        proc = self._procs.get(pid)
+        if proc is not None:
+            if block:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    return
+            elif proc.poll() is None:
+                return
+            self._procs.pop(pid, None)
+
+    # ---------------------------------------------------------------------------------------------
+    # The commands
+
+    def up(self, validators: int, *, block_time_ms: int = DEFAULT_BLOCK_TIME_MS, snapshot_interval: int = 0,
+           env: dict[int, dict[str, str]] | None = None) -> None:
+        """NET-21: create and start `validators` validators."""
+        if validators < 1:
+            raise NetError("--validators must be at least 1")
+        if (self.dir / STATE_FILE).exists():
+            raise NetError(f"{self.dir} already holds a network: `sc4it net down --dir {self.dir}` and remove it")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.block_time_ms = block_time_ms
+        self.snapshot_interval = snapshot_interval
+        self.chain_id = f"sc4it-local-{os.urandom(3).hex()}"
+        self.nodes = [self._init_node(i, True) for i in range(validators)]
+        for i, node in enumerate(self.nodes):
+            node.env = dict((env or {}).get(i, {}))
+        self._write_genesis()
+        for node in self.nodes:
+            self._write_config(node, self.nodes, None)
+        self.save()
+        for node in self.nodes:
+            self.start_node(node)
+
+    def add_node(self, *, state_sync: bool = True, trust_from: int = 0) -> NodeInfo:
+        """NET-23: a new full node that joins by state sync (a snapshot checked against the app hash of
+        a header its light client verified from two nodes' RPC), then block sync."""
+        node = self._init_node(len(self.nodes), False)
+        src = self.nodes[trust_from]
+        genesis = (Path(src.home) / "config" / "genesis.json").read_text()
+        (Path(node.home) / "config" / "genesis.json").write_text(genesis)
+        statesync = None
+        if state_sync:
+            latest = rpc(src.rpc_url, "/commit")["signed_header"]["header"]
+            servers = [n.rpc_url for n in self.nodes if n.cometbft_pid][:2]
+            statesync = {"rpc_servers": ",".join(servers), "trust_height": latest["height"],
+                         "trust_hash": rpc(src.rpc_url, f"/block?height={latest['height']}")["block_id"]["hash"]}
+        self.nodes.append(node)
+        self._write_config(node, self.nodes, statesync)
+        self.save()
+        self.start_node(node)
+        return node
+
+    def down(self) -> None:
+        """NET-22: stop every process `up` started (by recorded id)."""
+        for node in self.nodes:
+            self.stop_node(node)
+
+    def status(self) -> list[dict[str, Any]]:
+        """NET-24: height, app hash and voting power per node (or why it is down)."""
+        out = []
+        for node in self.nodes:
+            row: dict[str, Any] = {"name": node.name, "rpc": node.rpc_url, "validator": node.validator}
+            try:
+                st = rpc(node.rpc_url, "/status", timeout=1.0)
+                info = st["sync_info"]
+                row.update(
+                    height=int(info["latest_block_height"]),
+                    app_hash=info["latest_app_hash"].lower(),
+                    voting_power=int(st["validator_info"]["voting_power"]),
+                    catching_up=bool(info["catching_up"]),
+                )
+            except Exception as e:
+                row["down"] = str(e)
+                diverged = Path(node.home) / "sc4it" / "divergence.json"
+                if diverged.is_file():
+                    row["diverged"] = str(diverged)
+            out.append(row)
+        return out

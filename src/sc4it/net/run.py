@@ -1,0 +1,185 @@
+"""The sc4it ABCI process beside one CometBFT node: `python -m sc4it.net.run --home DIR --port P`.
+
+It serves `NetApp` on 127.0.0.1:P and watches for divergence (NET-19): after each commit it compares its
+app hash at height H with the app hash the other validators' CometBFT nodes put in the header of block
+H+1; on a mismatch it asks a peer's application for its per-field digests and the entries of each
+differing storage map at H, writes `divergence.json` in its home with which map and which keys differ,
+logs it at CRITICAL and halts (exit code `DIVERGED_EXIT`). Its own CometBFT halts as well: it refuses a
+block whose header's app hash is not its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .. import genesis as gen
+from .app import Committed, NetApp, PlantedBug, _entry_rows
+
+log = logging.getLogger("sc4it.net.run")
+
+DIVERGED_EXIT = 70
+"""NET-19: the exit code of an application that found its state differs from the committed one."""
+PLANTED_BUG_ENV = "SC4IT_PLANTED_BUG"
+
+
+def rpc_get(base: str, path: str, timeout: float = 2.0) -> Any:
+    """GET a CometBFT RPC endpoint (JSON-RPC over URI) and return its `result`."""
+    with urllib.request.urlopen(base + path, timeout=timeout) as r:
+        doc = json.loads(r.read())
+    if "error" in doc:
+        raise RuntimeError(f"{path}: {doc['error']}")
+    return doc["result"]
+
+
+def peer_query(base: str, path: str, height: int) -> bytes:
+    """NET-14: an ABCI query of `path` at `height` through a CometBFT node's RPC."""
+    result = rpc_get(base, f'/abci_query?path="{path}"&height={height}')
+    response = result["response"]
+    if int(response.get("code", 0)) != 0:
+        raise RuntimeError(f"query {path} at {height}: {response.get('log')}")
+    return base64.b64decode(response.get("value") or "")
+
+
+def divergence_report(mine: Committed, peer: str, committed_app_hash: str) -> dict[str, Any]:
+    """NET-19: which fields, and for maps which keys, differ between our state at `mine.height` and
+    the state of the peer whose app hash matches the committed header."""
+    theirs = json.loads(peer_query(peer, "/sc4it/digests", mine.height))
+    from ..commitment import FIELDS
+
+    ours = {f.name: d.hex() for f, d in zip(FIELDS, mine.commitment.digests, strict=True)}
+    fields: list[dict[str, Any]] = []
+    for f in FIELDS:
+        if ours[f.name] == theirs["fields"].get(f.name):
+            continue
+        item: dict[str, Any] = {"field": f.name, "ours": ours[f.name], "committed": theirs["fields"].get(f.name)}
+        if f.is_map:
+            peer_rows = json.loads(peer_query(peer, f"/sc4it/entries/{f.name}", mine.height))
+            our_rows = _entry_rows(mine.state, f.name, 100_000)
+            peer_map = {k: v for k, v in peer_rows}
+            our_map = {k: v for k, v in our_rows}
+            keys = sorted(set(peer_map) | set(our_map))
+            item["keys"] = [
+                {"key": k, "ours": our_map.get(k), "committed": peer_map.get(k)}
+                for k in keys
+                if our_map.get(k) != peer_map.get(k)
+            ][:100]
+        fields.append(item)
+    return {
+        "height": mine.height,
+        "our_app_hash": mine.app_hash.hex(),
+        "committed_app_hash": committed_app_hash.lower(),
+        "peer": peer,
+        "differences": fields,
+    }
+
+
+class DivergenceWatch:
+    """NET-19: compares each committed height's app hash with the header of the next block at peers."""
+
+    def __init__(self, app: NetApp, peers: list[str], home: Path) -> None:
+        self.app = app
+        self.peers = peers
+        self.home = home
+        self.pending: list[Committed] = []
+        self.lock = threading.Lock()
+
+    def committed(self, c: Committed) -> None:
+        with self.lock:
+            self.pending.append(c)
+            del self.pending[:-64]
+
+    def run(self) -> None:
+        while True:
+            time.sleep(0.3)
+            with self.lock:
+                todo = list(self.pending)
+            for c in todo:
+                verdict = self._check(c)
+                if verdict is None:
+                    break
+                with self.lock:
+                    if c in self.pending:
+                        self.pending.remove(c)
+
+    def _check(self, c: Committed) -> bool | None:
+        """True if a peer's header H+1 agrees, None if no peer has it yet; halts on disagreement."""
+        for peer in self.peers:
+            try:
+                header = rpc_get(peer, f"/commit?height={c.height + 1}", timeout=1.0)["signed_header"]["header"]
+            except Exception:
+                continue
+            committed = header["app_hash"]
+            if committed.lower() == c.app_hash.hex():
+                return True
+            self._halt(c, peer, committed)
+        return None
+
+    def _halt(self, c: Committed, peer: str, committed: str) -> None:
+        try:
+            report = divergence_report(c, peer, committed)
+        except Exception as e:
+            report = {"height": c.height, "our_app_hash": c.app_hash.hex(), "committed_app_hash": committed,
+                      "peer": peer, "error": f"could not compare with the peer: {e}"}
+        path = self.home / "divergence.json"
+        path.write_text(json.dumps(report, indent=2) + "\n")
+        log.critical("DIVERGED at height %d: %s (report %s)", c.height, json.dumps(report), path)
+        logging.shutdown()
+        os._exit(DIVERGED_EXIT)
+
+
+def _planted_bug() -> PlantedBug | None:
+    value = os.environ.get(PLANTED_BUG_ENV)
+    if not value:
+        return None
+    return PlantedBug(int(value), gen.dev_keypair("alice").account_id)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m sc4it.net.run", description=__doc__)
+    p.add_argument("--home", required=True, type=Path)
+    p.add_argument("--port", required=True, type=int, help="ABCI port on 127.0.0.1")
+    p.add_argument("--peer-rpc", action="append", default=[], help="another node's CometBFT RPC URL")
+    p.add_argument("--snapshot-interval", type=int, default=0)
+    p.add_argument("--log-level", default="INFO")
+    args = p.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    args.home.mkdir(parents=True, exist_ok=True)
+    bug = _planted_bug()
+    watch: DivergenceWatch | None = None
+    app = NetApp(home=args.home, snapshot_interval=args.snapshot_interval, planted_bug=bug)
+    if args.peer_rpc:
+        watch = DivergenceWatch(app, args.peer_rpc, args.home)
+        app.on_commit = watch.committed
+        threading.Thread(target=watch.run, name="divergence-watch", daemon=True).start()
+    from .abci import serve
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(app, "127.0.0.1", args.port, stop=stop)
+
+    asyncio.run(_main())
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
