@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 PY="${1:-.venv/bin/python}"
 target="$("$PY" -m sc4it.net.engine module)"
 version="$("$PY" -m sc4it.net.engine version)"
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+    export PATH="$PATH:/usr/local/go/bin"   # Go's official tarball location
+fi
 if ! command -v go >/dev/null 2>&1; then
     echo "install-cometbft: Go is not installed (need Go >= 1.22 to build CometBFT $version)" >&2
     exit 1

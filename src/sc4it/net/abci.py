@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from .engine import abci_types
+from sc4it.net.engine import abci_types
 
 log = logging.getLogger("sc4it.net.abci")
 

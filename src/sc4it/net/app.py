@@ -21,17 +21,17 @@ from typing import Any
 import attrs
 import cbor2
 
-from .. import genesis as gen
-from ..codec import decode, encode
-from ..commitment import FIELDS, Commitment
-from ..errors import DecodeError, Error
-from ..events import Event
-from ..host import NOT_VALID, execute_block
-from ..runtime import apply, on_block
-from ..signing import SignedCall, ss58_decode
-from ..state import State
-from ..tx import BlockEnv
-from .engine import abci_types
+from sc4it import genesis as gen
+from sc4it.host.chain import NOT_VALID, execute_block
+from sc4it.kernel.codec import decode, encode
+from sc4it.kernel.commitment import FIELDS, Commitment
+from sc4it.kernel.errors import DecodeError, Error
+from sc4it.kernel.events import Event
+from sc4it.kernel.signing import SignedCall, ss58_decode
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.net.engine import abci_types
+from sc4it.runtime import apply, on_block
 
 log = logging.getLogger("sc4it.net.app")
 
@@ -63,7 +63,7 @@ def bft_time_ms(ts: Any) -> int:
 
 def decode_call(tx: bytes) -> SignedCall:
     """NET-08: a transaction's bytes are the canonical encoding of one signed call."""
-    value = decode(tx, SignedCall)
+    value: object = decode(tx, SignedCall)
     assert isinstance(value, SignedCall)
     return value
 
@@ -124,7 +124,7 @@ def abci_event(event: Event) -> Any:
     return t.Event(type=type(event).__name__, attributes=attributes)
 
 
-def _entry_rows(state: State, name: str, limit: int) -> list[list[str]]:
+def entry_rows(state: State, name: str, limit: int) -> list[list[str]]:
     """NET-16: the entries of one storage map as [key, sha256(value)] in hex of their canonical CBOR,
     sorted, at most `limit` (a map of sets: one row per item)."""
     field = next(f for f in FIELDS if f.name == name)
@@ -191,10 +191,7 @@ class NetApp:
         the embedded default genesis); the app hash is its commitment. Validators stay CometBFT's."""
         t = abci_types()
         raw = bytes(req.app_state_bytes).strip()
-        if raw in (b"", b"null", b"{}", b'""'):
-            state = gen.default()
-        else:
-            state = gen.build(gen.loads(raw))
+        state = gen.default() if raw in (b"", b"null", b"{}", b'""') else gen.build(gen.loads(raw))
         height = max(int(req.initial_height), 1) - 1
         committed = Committed(height, bft_time_ms(req.time), state, Commitment.of(state))
         self._set_committed(committed)
@@ -374,12 +371,14 @@ class NetApp:
             doc = {
                 "height": committed.height,
                 "app_hash": committed.app_hash.hex(),
-                "fields": {f.name: d.hex() for f, d in zip(FIELDS, committed.commitment.digests, strict=True)},
+                "fields": {
+                    f.name: d.hex() for f, d in zip(FIELDS, committed.commitment.digests, strict=True)
+                },
             }
             return json.dumps(doc).encode()
         if what == "entries":  # NET-16
             (name,) = args
-            return json.dumps(_entry_rows(state, name, 100_000)).encode()
+            return json.dumps(entry_rows(state, name, 100_000)).encode()
         if what == "account":  # NET-14
             (ss58,) = args
             info = state.accounts.get(ss58_decode(ss58))
@@ -466,7 +465,7 @@ class NetApp:
         if hashlib.sha256(blob).digest() != bytes(offer.snapshot.hash):
             return r(result=r.REJECT_SNAPSHOT)
         doc = cbor2.loads(blob)
-        state = decode(doc["state"], State)
+        state: object = decode(doc["state"], State)
         assert isinstance(state, State)
         commitment = Commitment.of(state)
         if commitment.root != bytes(offer.app_hash):

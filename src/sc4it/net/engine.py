@@ -49,7 +49,7 @@ INSTALL_HINT = (
 
 
 def _go_env(name: str) -> str | None:
-    go = shutil.which("go")
+    go = shutil.which("go") or shutil.which("go", path="/usr/local/go/bin")
     if go is None:
         return None
     out = subprocess.run([go, "env", name], capture_output=True, text=True, timeout=60, check=False)
@@ -105,7 +105,9 @@ def module_dir() -> Path:
     """CometBFT's source at the pinned version in the Go module cache (left there by `go install`)."""
     cache = gomodcache()
     if cache is None:
-        raise EngineMissing(f"Go is not installed, so CometBFT's .proto files cannot be found: {INSTALL_HINT}")
+        raise EngineMissing(
+            f"Go is not installed, so CometBFT's .proto files cannot be found: {INSTALL_HINT}"
+        )
     path = cache / f"{COMETBFT_MODULE}@{COMETBFT_VERSION}"
     if not (path / "proto").is_dir():
         raise EngineMissing(f"CometBFT's .proto files are not in {path}: {INSTALL_HINT}")
@@ -129,10 +131,7 @@ def gogoproto_dir() -> Path:
 def build_dir() -> Path:
     """Where generated code goes: `$SC4IT_BUILD_DIR`, else `$XDG_CACHE_HOME/sc4it` (~/.cache/sc4it)."""
     root = os.environ.get("SC4IT_BUILD_DIR")
-    if root:
-        base = Path(root)
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sc4it"
+    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sc4it"
     return base / f"cometbft-{COMETBFT_VERSION}" / "python"
 
 
@@ -144,7 +143,7 @@ def generate_abci(out: Path | None = None) -> Path:
     if marker.is_file():
         return out
     try:
-        from grpc_tools import protoc  # type: ignore[import-untyped]
+        from grpc_tools import protoc
     except ImportError as e:
         raise EngineMissing("grpcio-tools is missing: pip install -e '.[net]'") from e
     proto = module_dir() / "proto"

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from .engine import find_cometbft
+from sc4it.net.engine import find_cometbft
 
 STATE_FILE = "net.json"
 DEFAULT_BLOCK_TIME_MS = 1000
@@ -155,7 +155,11 @@ class Network:
         home = self.dir / f"node{index}"
         subprocess.run([cometbft, "init", "--home", str(home)], check=True, capture_output=True, timeout=60)
         node_id = subprocess.run(
-            [cometbft, "show-node-id", "--home", str(home)], check=True, capture_output=True, text=True, timeout=60
+            [cometbft, "show-node-id", "--home", str(home)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
         ).stdout.strip()
         return NodeInfo(f"node{index}", str(home), free_port(), free_port(), free_port(), node_id, validator)
 
@@ -176,7 +180,7 @@ class Network:
             ("p2p", "pex", "false"),
             ("p2p", "persistent_peers_max_dial_period", _q("2s")),
             ("consensus", "timeout_commit", _q(commit)),
-            ("consensus", "timeout_propose", _q("2s")),
+            ("consensus", "timeout_propose", _q(f"{max(1000, 3 * self.block_time_ms)}ms")),
             ("consensus", "timeout_prevote", _q("500ms")),
             ("consensus", "timeout_precommit", _q("500ms")),
             ("mempool", "size", "20000"),
@@ -189,7 +193,7 @@ class Network:
                 ("statesync", "rpc_servers", _q(statesync["rpc_servers"])),
                 ("statesync", "trust_height", statesync["trust_height"]),
                 ("statesync", "trust_hash", _q(statesync["trust_hash"])),
-                ("statesync", "discovery_time", _q("2s")),
+                ("statesync", "discovery_time", _q("6s")),
             ]
         for section, key, value in settings:
             text = set_toml(text, section, key, value)
@@ -199,7 +203,9 @@ class Network:
         validators = []
         for node in self.nodes:
             key = json.loads((Path(node.home) / "config" / "priv_validator_key.json").read_text())
-            validators.append({"address": key["address"], "pub_key": key["pub_key"], "power": "10", "name": node.name})
+            validators.append(
+                {"address": key["address"], "pub_key": key["pub_key"], "power": "10", "name": node.name}
+            )
         first = json.loads((Path(self.nodes[0].home) / "config" / "genesis.json").read_text())
         first["chain_id"] = self.chain_id
         first["validators"] = validators
@@ -216,7 +222,11 @@ class Network:
         full_env.update(env)
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=full_env,
+                args,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=full_env,
                 start_new_session=True,
             )
         self._procs[proc.pid] = proc
@@ -226,8 +236,17 @@ class Network:
         """Start the node's application, wait for its ABCI port, then start its CometBFT."""
         home = Path(node.home)
         peers = [p.rpc_url for p in self.nodes if p is not node]
-        app_args = [sys.executable, "-m", "sc4it.net.run", "--home", str(home / "sc4it"),
-                    "--port", str(node.abci_port), "--snapshot-interval", str(self.snapshot_interval)]
+        app_args = [
+            sys.executable,
+            "-m",
+            "sc4it.net.run",
+            "--home",
+            str(home / "sc4it"),
+            "--port",
+            str(node.abci_port),
+            "--snapshot-interval",
+            str(self.snapshot_interval),
+        ]
         for url in peers:
             app_args += ["--peer-rpc", url]
         node.app_pid = self._spawn(app_args, home / "app.log", node.env)
@@ -238,13 +257,20 @@ class Network:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise NetError(f"{node.name}'s application did not listen on {node.abci_port}; see "
-                                   f"{home / 'app.log'}") from None
+                    raise NetError(
+                        f"{node.name}'s application did not listen on {node.abci_port}; see "
+                        f"{home / 'app.log'}"
+                    ) from None
                 time.sleep(0.05)
         node.cometbft_pid = self._spawn(
             [str(find_cometbft()), "start", "--home", str(home)], home / "cometbft.log", {}
         )
         self.save()
+        time.sleep(0.3)
+        if not pid_alive(node.cometbft_pid, node.home):
+            self._reap(node.cometbft_pid, block=True)
+            tail = (home / "cometbft.log").read_text(errors="replace").strip().splitlines()[-3:]
+            raise NetError(f"{node.name}'s CometBFT exited at start: {' | '.join(tail)}")
 
     def stop_node(self, node: NodeInfo, sig: int = signal.SIGTERM, *, wait: float = 10.0) -> None:
         """Stop the node's two processes by their recorded ids (`sig`, then SIGKILL after `wait` s)."""
@@ -280,13 +306,21 @@ class Network:
     # ---------------------------------------------------------------------------------------------
     # The commands
 
-    def up(self, validators: int, *, block_time_ms: int = DEFAULT_BLOCK_TIME_MS, snapshot_interval: int = 0,
-           env: dict[int, dict[str, str]] | None = None) -> None:
+    def up(
+        self,
+        validators: int,
+        *,
+        block_time_ms: int = DEFAULT_BLOCK_TIME_MS,
+        snapshot_interval: int = 0,
+        env: dict[int, dict[str, str]] | None = None,
+    ) -> None:
         """NET-21: create and start `validators` validators."""
         if validators < 1:
             raise NetError("--validators must be at least 1")
         if (self.dir / STATE_FILE).exists():
-            raise NetError(f"{self.dir} already holds a network: `sc4it net down --dir {self.dir}` and remove it")
+            raise NetError(
+                f"{self.dir} already holds a network: `sc4it net down --dir {self.dir}` and remove it"
+            )
         self.dir.mkdir(parents=True, exist_ok=True)
         self.block_time_ms = block_time_ms
         self.snapshot_interval = snapshot_interval
@@ -312,13 +346,29 @@ class Network:
         if state_sync:
             latest = rpc(src.rpc_url, "/commit")["signed_header"]["header"]
             servers = [n.rpc_url for n in self.nodes if n.cometbft_pid][:2]
-            statesync = {"rpc_servers": ",".join(servers), "trust_height": latest["height"],
-                         "trust_hash": rpc(src.rpc_url, f"/block?height={latest['height']}")["block_id"]["hash"]}
+            statesync = {
+                "rpc_servers": ",".join(servers),
+                "trust_height": latest["height"],
+                "trust_hash": rpc(src.rpc_url, f"/block?height={latest['height']}")["block_id"]["hash"],
+            }
         self.nodes.append(node)
         self._write_config(node, self.nodes, statesync)
         self.save()
         self.start_node(node)
         return node
+
+    def address_of(self, node: NodeInfo) -> str:
+        """The node's validator address (hex, as CometBFT's RPC prints it)."""
+        key = json.loads((Path(node.home) / "config" / "priv_validator_key.json").read_text())
+        address: str = key["address"]
+        return address.upper()
+
+    def proposer(self, via: NodeInfo | None = None) -> NodeInfo:
+        """The validator proposing the current round, as `via` (default: the first live node) sees it."""
+        live = [n for n in self.nodes if n.cometbft_pid]
+        state = rpc((via or live[0]).rpc_url, "/consensus_state")["round_state"]
+        address = state["proposer"]["address"].upper()
+        return next(n for n in self.nodes if self.address_of(n) == address)
 
     def down(self) -> None:
         """NET-22: stop every process `up` started (by recorded id)."""

@@ -25,11 +25,11 @@ from typing import Any
 
 import attrs
 
-from .. import genesis as gen
-from ..calls import Transfer
-from ..codec import encode
-from ..signing import Keypair, sign, ss58_encode
-from .launcher import Network, rpc
+from sc4it import genesis as gen
+from sc4it.kernel.calls import Transfer
+from sc4it.kernel.codec import encode
+from sc4it.kernel.signing import Keypair, sign, ss58_encode
+from sc4it.net.launcher import Network, rpc
 
 SENDERS = ("bob", "farmer-1", "farmer-2", "node-1", "node-2", "node-3", "node-4", "dave")
 """Dev accounts of the default genesis that can pay many small transfers (to alice)."""
@@ -142,8 +142,15 @@ class Sender(threading.Thread):
 class Load:
     """Steady load of signed transfers through a network's nodes (module docstring)."""
 
-    def __init__(self, net: Network, *, rate: float = 50.0, window: int = 400,
-                 senders: Sequence[str] = SENDERS, nodes: Sequence[int] | None = None) -> None:
+    def __init__(
+        self,
+        net: Network,
+        *,
+        rate: float = 50.0,
+        window: int = 400,
+        senders: Sequence[str] = SENDERS,
+        nodes: Sequence[int] | None = None,
+    ) -> None:
         self.net = net
         self.urls = [net.nodes[i].rpc_url for i in (nodes if nodes is not None else range(len(net.nodes)))]
         self.rate = rate
@@ -205,7 +212,9 @@ def wait_height(net: Network, height: int, timeout: float, nodes: Sequence[Any] 
         heights = []
         for node in targets:
             try:
-                heights.append(int(rpc(node.rpc_url, "/status", timeout=1.0)["sync_info"]["latest_block_height"]))
+                heights.append(
+                    int(rpc(node.rpc_url, "/status", timeout=1.0)["sync_info"]["latest_block_height"])
+                )
             except Exception:
                 heights.append(-1)
         if min(heights) >= height:
@@ -225,7 +234,8 @@ def check(net: Network, acks: Sequence[Ack], *, expect_live: int | None = None) 
     nodes = live_nodes(net)
     if expect_live is not None:
         assert len(nodes) == expect_live, f"{len(nodes)} live nodes, expected {expect_live}"
-    top = min(height_of(n) for n in nodes)
+    top = max(height_of(n) for n in nodes)
+    wait_height(net, top, 30, nodes=nodes)
     headers = {n.name: rpc(n.rpc_url, f"/block?height={top}") for n in nodes}
     hashes = {name: (b["block_id"]["hash"], b["block"]["header"]["app_hash"]) for name, b in headers.items()}
     assert len(set(hashes.values())) == 1, f"nodes disagree at height {top}: {hashes}"

@@ -24,8 +24,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .. import genesis as gen
-from .app import Committed, NetApp, PlantedBug, _entry_rows
+from sc4it import genesis as gen
+from sc4it.kernel.commitment import FIELDS
+from sc4it.net.abci import serve
+from sc4it.net.app import Committed, NetApp, PlantedBug, entry_rows
 
 log = logging.getLogger("sc4it.net.run")
 
@@ -56,17 +58,19 @@ def divergence_report(mine: Committed, peer: str, committed_app_hash: str) -> di
     """NET-19: which fields, and for maps which keys, differ between our state at `mine.height` and
     the state of the peer whose app hash matches the committed header."""
     theirs = json.loads(peer_query(peer, "/sc4it/digests", mine.height))
-    from ..commitment import FIELDS
-
     ours = {f.name: d.hex() for f, d in zip(FIELDS, mine.commitment.digests, strict=True)}
     fields: list[dict[str, Any]] = []
     for f in FIELDS:
         if ours[f.name] == theirs["fields"].get(f.name):
             continue
-        item: dict[str, Any] = {"field": f.name, "ours": ours[f.name], "committed": theirs["fields"].get(f.name)}
+        item: dict[str, Any] = {
+            "field": f.name,
+            "ours": ours[f.name],
+            "committed": theirs["fields"].get(f.name),
+        }
         if f.is_map:
             peer_rows = json.loads(peer_query(peer, f"/sc4it/entries/{f.name}", mine.height))
-            our_rows = _entry_rows(mine.state, f.name, 100_000)
+            our_rows = entry_rows(mine.state, f.name, 100_000)
             peer_map = {k: v for k, v in peer_rows}
             our_map = {k: v for k, v in our_rows}
             keys = sorted(set(peer_map) | set(our_map))
@@ -117,7 +121,9 @@ class DivergenceWatch:
         """True if a peer's header H+1 agrees, None if no peer has it yet; halts on disagreement."""
         for peer in self.peers:
             try:
-                header = rpc_get(peer, f"/commit?height={c.height + 1}", timeout=1.0)["signed_header"]["header"]
+                header = rpc_get(peer, f"/commit?height={c.height + 1}", timeout=1.0)["signed_header"][
+                    "header"
+                ]
             except Exception:
                 continue
             committed = header["app_hash"]
@@ -130,8 +136,13 @@ class DivergenceWatch:
         try:
             report = divergence_report(c, peer, committed)
         except Exception as e:
-            report = {"height": c.height, "our_app_hash": c.app_hash.hex(), "committed_app_hash": committed,
-                      "peer": peer, "error": f"could not compare with the peer: {e}"}
+            report = {
+                "height": c.height,
+                "our_app_hash": c.app_hash.hex(),
+                "committed_app_hash": committed,
+                "peer": peer,
+                "error": f"could not compare with the peer: {e}",
+            }
         path = self.home / "divergence.json"
         path.write_text(json.dumps(report, indent=2) + "\n")
         log.critical("DIVERGED at height %d: %s (report %s)", c.height, json.dumps(report), path)
@@ -167,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
         watch = DivergenceWatch(app, args.peer_rpc, args.home)
         app.on_commit = watch.committed
         threading.Thread(target=watch.run, name="divergence-watch", daemon=True).start()
-    from .abci import serve
 
     async def _main() -> None:
         stop = asyncio.Event()

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
+from sc4it.net.cli import add_net_parser
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
@@ -963,6 +965,7 @@ def build_parser() -> argparse.ArgumentParser:
     cov.add_argument("--root", metavar="DIR", help="the source checkout (default: found from here)")
     cov.set_defaults(func=_cmd_spec_coverage)
     spec.set_defaults(func=lambda a: _sub_help(spec))
+    add_net_parser(sub)
     return parser
 
 

@@ -1,0 +1,244 @@
+"""The ABCI application in-process, spoken to in CometBFT's own messages (spec/network.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sc4it import genesis as gen
+from sc4it.kernel.calls import Transfer
+from sc4it.kernel.codec import encode
+from sc4it.kernel.commitment import Commitment
+from sc4it.kernel.errors import Error
+from sc4it.kernel.signing import sign, ss58_encode
+from sc4it.net import abci
+from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code
+from sc4it.net.engine import COMETBFT_VERSION, build_dir
+
+from .support import require_engine
+
+ALICE = gen.dev_keypair("alice")
+BOB = gen.dev_keypair("bob")
+CHAIN = gen.default().chain_id
+T0 = 1_800_000_000
+
+
+def transfer(nonce: int, amount: int = 1, who: Any = BOB) -> bytes:
+    return encode(sign(Transfer(ALICE.account_id, amount), who, nonce, CHAIN))
+
+
+def started(tmp_path: Path, **kw: Any) -> tuple[Any, NetApp]:
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path, **kw)
+    app.handle("init_chain", t.RequestInitChain(chain_id="test", initial_height=1))
+    return t, app
+
+
+def block(t: Any, app: NetApp, height: int, txs: list[bytes]) -> Any:
+    req = t.RequestFinalizeBlock(height=height, txs=txs)
+    req.time.seconds = T0 + height
+    res = app.handle("finalize_block", req)
+    app.handle("commit", t.RequestCommit())
+    return res
+
+
+def test_generated_from_the_pinned_protos() -> None:
+    """NET-01 NET-02: the messages are generated from CometBFT's .proto files of the pinned version."""
+    t = require_engine(binary=False)
+    assert COMETBFT_VERSION == "v0.38.26"
+    assert (build_dir() / ".complete").read_text().strip() == COMETBFT_VERSION
+    fields = {f.name for f in t.Request.DESCRIPTOR.oneofs_by_name["value"].fields}
+    assert {"finalize_block", "prepare_proposal", "process_proposal", "offer_snapshot"} <= fields
+
+
+def test_varint_framing() -> None:
+    """NET-03: unsigned varint length prefixes, as Go's binary.PutUvarint writes them."""
+    for n, wire in [(0, b"\x00"), (1, b"\x01"), (127, b"\x7f"), (128, b"\x80\x01"), (300, b"\xac\x02")]:
+        assert abci.encode_uvarint(n) == wire
+
+        async def read(data: bytes) -> int:
+            r = asyncio.StreamReader()
+            r.feed_data(data)
+            r.feed_eof()
+            return await abci.read_uvarint(r)
+
+        assert asyncio.run(read(wire)) == n
+    with pytest.raises(abci.FramingError):
+        asyncio.run(read(b"\xff" * 11))
+    with pytest.raises(abci.FramingError):
+        asyncio.run(read(abci.encode_uvarint(abci.MAX_MESSAGE_BYTES + 1)))
+
+
+def test_socket_server_answers_in_order(tmp_path: Path) -> None:
+    """NET-03 NET-05: Echo, Info and Flush over a real socket; responses come back in request order."""
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+
+    async def scenario() -> list[Any]:
+        stop = asyncio.Event()
+        ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(abci.serve(app, "127.0.0.1", 0, ready=ready.set_result, stop=stop))
+        port = await asyncio.wait_for(ready, 5)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for req in (
+            t.Request(echo=t.RequestEcho(message="hi")),
+            t.Request(info=t.RequestInfo()),
+            t.Request(flush=t.RequestFlush()),
+        ):
+            writer.write(abci.frame(req))
+        await writer.drain()
+        out = []
+        for _ in range(3):
+            n = await asyncio.wait_for(abci.read_uvarint(reader), 5)
+            res = t.Response()
+            res.ParseFromString(await reader.readexactly(n))
+            out.append(res)
+        writer.close()
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        return out
+
+    echo, info, flush = asyncio.run(scenario())
+    assert echo.echo.message == "hi"
+    assert info.info.last_block_height == 0 and info.info.data == "sc4it"
+    assert flush.WhichOneof("value") == "flush"
+
+
+def test_init_chain_and_info(tmp_path: Path) -> None:
+    """NET-05 NET-06: empty app_state is the default genesis; Info reports height and app hash."""
+    t, app = started(tmp_path)
+    info = app.handle("info", t.RequestInfo())
+    assert info.last_block_height == 0
+    assert info.last_block_app_hash == Commitment.of(gen.default()).root
+    custom = json.dumps(gen.to_json_obj(gen.default_genesis())).encode()
+    other = NetApp(home=tmp_path / "b")
+    res = other.handle("init_chain", t.RequestInitChain(app_state_bytes=custom, initial_height=1))
+    assert res.app_hash == info.last_block_app_hash
+
+
+def test_check_tx_admits_valid_calls_in_nonce_order(tmp_path: Path) -> None:
+    """NET-07 NET-08 NET-09: undecodable bytes, bad nonces and bad signatures are refused with the typed
+    error; consecutive nonces are admitted against the pending state; recheck starts from the commit."""
+    t, app = started(tmp_path)
+
+    def check(tx: bytes, kind: int = 0) -> Any:
+        return app.handle("check_tx", t.RequestCheckTx(tx=tx, type=kind))
+
+    assert check(b"\x00garbage").code == DECODE_ERROR_CODE
+    assert check(transfer(1)).code == error_code(Error.FutureNonce)
+    assert check(transfer(0)).code == 0
+    assert check(transfer(1)).code == 0
+    res = check(transfer(1))
+    assert res.code == error_code(Error.StaleNonce) and res.log == "StaleNonce"
+    forged = sign(Transfer(ALICE.account_id, 1), ALICE, 0, CHAIN)
+    forged = type(forged)(forged.chain_id, BOB.account_id, 2, forged.call, forged.signatures)
+    assert check(encode(forged)).code == error_code(Error.BadSignature)
+    block(t, app, 1, [transfer(0)])
+    assert check(transfer(1), kind=1).code == 0  # recheck after the commit
+
+
+def test_finalize_block_executes_and_commits(tmp_path: Path) -> None:
+    """NET-04 NET-10 NET-11 NET-13: the block runs at the BFT time; failed and undecodable calls get
+    their code; events come from the calls; the app hash is the state commitment."""
+    t, app = started(tmp_path)
+    res = block(t, app, 1, [transfer(0), transfer(0), b"junk"])
+    codes = [r.code for r in res.tx_results]
+    assert codes == [0, error_code(Error.StaleNonce), DECODE_ERROR_CODE]
+    assert {e.type for e in res.tx_results[0].events} >= {"Transfer"}
+    last = app.last
+    assert last is not None and last.height == 1 and last.time_ms == (T0 + 1) * 1000
+    assert res.app_hash == Commitment.of(last.state).root
+    info = app.handle("info", t.RequestInfo())
+    assert info.last_block_height == 1 and info.last_block_app_hash == res.app_hash
+
+
+def test_prepare_and_process_proposal(tmp_path: Path) -> None:
+    """NET-12: the proposer keeps the valid calls within max_tx_bytes; a proposal with undecodable bytes
+    is rejected, one with a stale call is accepted (it executes as a failed call)."""
+    t, app = started(tmp_path)
+    req = t.RequestPrepareProposal(
+        height=1, max_tx_bytes=10_000, txs=[transfer(0), b"junk", transfer(5), transfer(1)]
+    )
+    req.time.seconds = T0
+    assert list(app.handle("prepare_proposal", req).txs) == [transfer(0), transfer(1)]
+    small = t.RequestPrepareProposal(height=1, max_tx_bytes=len(transfer(0)), txs=[transfer(0), transfer(1)])
+    assert list(app.handle("prepare_proposal", small).txs) == [transfer(0)]
+    accept, reject = t.ResponseProcessProposal.ACCEPT, t.ResponseProcessProposal.REJECT
+    assert app.handle("process_proposal", t.RequestProcessProposal(txs=[transfer(3)])).status == accept
+    assert app.handle("process_proposal", t.RequestProcessProposal(txs=[b"junk"])).status == reject
+
+
+def test_queries(tmp_path: Path) -> None:
+    """NET-14 NET-15 NET-16: typed queries at the last or a retained height; bad paths get an error."""
+    t, app = started(tmp_path)
+    block(t, app, 1, [transfer(0)])
+    block(t, app, 2, [transfer(1)])
+
+    def q(path: str, height: int = 0) -> Any:
+        return app.handle("query", t.RequestQuery(path=path, height=height))
+
+    bob = ss58_encode(BOB.account_id)
+    assert q(f"/sc4it/nonce/{bob}").value == b"2"
+    assert q(f"/sc4it/nonce/{bob}", height=1).value == b"1"
+    assert q(f"/sc4it/nonce/{bob}", height=1).height == 1
+    digests = json.loads(q("/sc4it/digests", height=1).value)
+    assert digests["height"] == 1 and "accounts" in digests["fields"]
+    rows = json.loads(q("/sc4it/entries/accounts").value)
+    assert rows == entry_rows(app.at(0).state, "accounts", 100_000)
+    assert q(f"/sc4it/account/{bob}").value
+    assert q("/sc4it/contract/999").value == b""
+    assert q("/nope").code != 0
+    assert q("/sc4it/digests", height=99).code != 0
+
+
+def test_snapshot_restores_a_fresh_app(tmp_path: Path) -> None:
+    """NET-17 NET-18: a snapshot served in chunks restores another app when its commitment equals the
+    verified app hash, and is rejected otherwise."""
+    t, app = started(tmp_path / "a", snapshot_interval=2)
+    block(t, app, 1, [transfer(0)])
+    res = block(t, app, 2, [transfer(1)])
+    (snap,) = app.handle("list_snapshots", t.RequestListSnapshots()).snapshots
+    assert snap.height == 2 and snap.format == 1
+    chunks = [
+        app.handle("load_snapshot_chunk", t.RequestLoadSnapshotChunk(height=2, format=1, chunk=i)).chunk
+        for i in range(snap.chunks)
+    ]
+    r = t.ResponseApplySnapshotChunk
+    for app_hash, expected in ((b"\x00" * 32, r.REJECT_SNAPSHOT), (res.app_hash, r.ACCEPT)):
+        fresh = NetApp(home=tmp_path / f"fresh{expected}")
+        offer = fresh.handle("offer_snapshot", t.RequestOfferSnapshot(snapshot=snap, app_hash=app_hash))
+        assert offer.result == t.ResponseOfferSnapshot.ACCEPT
+        results = [
+            fresh.handle("apply_snapshot_chunk", t.RequestApplySnapshotChunk(index=i, chunk=c)).result
+            for i, c in enumerate(chunks)
+        ]
+        assert results[-1] == expected
+    info = fresh.handle("info", t.RequestInfo())
+    assert info.last_block_height == 2 and info.last_block_app_hash == res.app_hash
+    assert (
+        app.handle("offer_snapshot", t.RequestOfferSnapshot(snapshot=snap)).result
+        == t.ResponseOfferSnapshot.ABORT
+    )
+
+
+def test_planted_bug_changes_the_app_hash(tmp_path: Path) -> None:
+    """NET-19: the planted bug (fault tests) makes a replica compute another state from a height on."""
+    t, good = started(tmp_path / "good")
+    _, bad = started(tmp_path / "bad", planted_bug=PlantedBug(2, ALICE.account_id))
+    assert block(t, good, 1, []).app_hash == block(t, bad, 1, []).app_hash
+    assert block(t, good, 2, []).app_hash != block(t, bad, 2, []).app_hash
+    ours = {k: v for k, v in entry_rows(bad.at(0).state, "accounts", 100)}
+    theirs = {k: v for k, v in entry_rows(good.at(0).state, "accounts", 100)}
+    assert [k for k in ours if ours[k] != theirs[k]] == [encode(ALICE.account_id).hex()]
+
+
+def test_no_vote_extensions(tmp_path: Path) -> None:
+    """NET-20: vote extensions are empty and accepted."""
+    t, app = started(tmp_path)
+    assert app.handle("extend_vote", t.RequestExtendVote(height=1)).vote_extension == b""
+    res = app.handle("verify_vote_extension", t.RequestVerifyVoteExtension(height=1))
+    assert res.status == t.ResponseVerifyVoteExtension.ACCEPT
