@@ -1,13 +1,16 @@
 """Fault tests on a real 4-validator CometBFT network under steady signed load (spec/network.md,
-NET-25..NET-30). Every wait is bounded; every process is stopped by its recorded PID (`support.network`)."""
+NET-25..NET-31). Every wait is bounded; every process is stopped by its recorded PID (`support.network`)."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import signal
 import time
 from pathlib import Path
+
+import pytest
 
 from sc4it import genesis as gen
 from sc4it.kernel.codec import encode
@@ -183,3 +186,42 @@ def test_wrong_application_halts_loudly(tmp_path: Path) -> None:
         wait_height(net, h + 5, 30)
         load.drain(40)
         check(net, load.acks, expect_live=3)
+
+
+def test_partitioned_validator_heals_without_fork(tmp_path: Path) -> None:
+    """NET-31: one validator cut off by a network partition (its own network namespace loses its link):
+    the other three go on, it cannot commit alone; when the link returns it catches up, no fork."""
+    from sc4it.net.netns import Lab, NetnsUnavailable
+
+    from .support import require_engine
+
+    require_engine()
+    lab = Lab(4)
+    try:
+        lab.create()
+    except NetnsUnavailable as e:
+        lab.delete()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"network namespaces unavailable: {e}")
+    net = Network(tmp_path)
+    try:
+        with lab.entered():
+            net.up(4, block_time_ms=300, lab=lab)
+            wait_height(net, 2, 40)
+            load = loaded(net, 2)
+            lonely = net.nodes[1]
+            lab.cut(1)
+            h = top(net)
+            wait_height(net, h + 10, 60, nodes=[n for n in net.nodes if n is not lonely])
+            with lab.entered(1):  # only reachable from inside its own namespace now
+                stuck = height_of(lonely)
+            assert stuck <= h + 1, f"a partitioned validator committed alone: {stuck} > {h + 1}"
+            lab.heal(1)
+            wait_height(net, top(net), 60, nodes=[lonely])
+            load.drain(40)
+            check(net, load.acks, expect_live=4)
+    finally:
+        with lab.entered():
+            net.down()
+        lab.delete()

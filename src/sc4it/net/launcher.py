@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from sc4it.net.engine import find_cometbft
+from sc4it.net.netns import Lab
 
 STATE_FILE = "net.json"
 DEFAULT_BLOCK_TIME_MS = 1000
@@ -77,14 +78,18 @@ class NodeInfo:
     app_pid: int = 0
     cometbft_pid: int = 0
     env: dict[str, str] = attrs.field(factory=dict)
+    host: str = "127.0.0.1"
+    """The node's p2p and RPC address: 127.0.0.1, or its address in its own network namespace."""
+    netns: str = ""
+    """The network namespace its processes run in ("" = this one; NET-31)."""
 
     @property
     def rpc_url(self) -> str:
-        return f"http://127.0.0.1:{self.rpc_port}"
+        return f"http://{self.host}:{self.rpc_port}"
 
     @property
     def p2p_address(self) -> str:
-        return f"{self.node_id}@127.0.0.1:{self.p2p_port}"
+        return f"{self.node_id}@{self.host}:{self.p2p_port}"
 
 
 def rpc(url: str, path: str, timeout: float = 2.0) -> Any:
@@ -171,9 +176,9 @@ class Network:
             ("", "moniker", _q(node.name)),
             ("", "proxy_app", _q(f"tcp://127.0.0.1:{node.abci_port}")),
             ("", "log_level", _q("info")),
-            ("rpc", "laddr", _q(f"tcp://127.0.0.1:{node.rpc_port}")),
+            ("rpc", "laddr", _q(f"tcp://{node.host}:{node.rpc_port}")),
             ("rpc", "max_subscription_clients", "1000"),
-            ("p2p", "laddr", _q(f"tcp://127.0.0.1:{node.p2p_port}")),
+            ("p2p", "laddr", _q(f"tcp://{node.host}:{node.p2p_port}")),
             ("p2p", "persistent_peers", _q(",".join(p.p2p_address for p in peers if p is not node))),
             ("p2p", "addr_book_strict", "false"),
             ("p2p", "allow_duplicate_ip", "true"),
@@ -217,9 +222,11 @@ class Network:
     # ---------------------------------------------------------------------------------------------
     # Processes
 
-    def _spawn(self, args: list[str], log: Path, env: dict[str, str]) -> int:
+    def _spawn(self, args: list[str], log: Path, env: dict[str, str], netns: str = "") -> int:
         full_env = dict(os.environ)
         full_env.update(env)
+        if netns:
+            args = ["ip", "netns", "exec", netns, *args]  # `ip` execs the command: the PID stays
         with log.open("ab") as out:
             proc = subprocess.Popen(
                 args,
@@ -249,25 +256,22 @@ class Network:
         ]
         for url in peers:
             app_args += ["--peer-rpc", url]
-        node.app_pid = self._spawn(app_args, home / "app.log", node.env)
+        ready = home / "sc4it" / "abci.ready"
+        ready.unlink(missing_ok=True)
+        node.app_pid = self._spawn(app_args, home / "app.log", node.env, node.netns)
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", node.abci_port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise NetError(
-                        f"{node.name}'s application did not listen on {node.abci_port}; see "
-                        f"{home / 'app.log'}"
-                    ) from None
-                time.sleep(0.05)
+        while not (ready.is_file() and ready.read_text().strip() == str(node.app_pid)):
+            if time.monotonic() > deadline or self._procs[node.app_pid].poll() is not None:
+                raise NetError(
+                    f"{node.name}'s application did not listen on {node.abci_port}; see {home / 'app.log'}"
+                )
+            time.sleep(0.05)
         node.cometbft_pid = self._spawn(
-            [str(find_cometbft()), "start", "--home", str(home)], home / "cometbft.log", {}
+            [str(find_cometbft()), "start", "--home", str(home)], home / "cometbft.log", {}, node.netns
         )
         self.save()
         time.sleep(0.3)
-        if not pid_alive(node.cometbft_pid, node.home):
+        if self._procs[node.cometbft_pid].poll() is not None:
             self._reap(node.cometbft_pid, block=True)
             tail = (home / "cometbft.log").read_text(errors="replace").strip().splitlines()[-3:]
             raise NetError(f"{node.name}'s CometBFT exited at start: {' | '.join(tail)}")
@@ -313,8 +317,10 @@ class Network:
         block_time_ms: int = DEFAULT_BLOCK_TIME_MS,
         snapshot_interval: int = 0,
         env: dict[int, dict[str, str]] | None = None,
+        lab: Lab | None = None,
     ) -> None:
-        """NET-21: create and start `validators` validators."""
+        """NET-21: create and start `validators` validators (each in its own namespace of `lab`, with
+        fixed ports, if given: NET-31)."""
         if validators < 1:
             raise NetError("--validators must be at least 1")
         if (self.dir / STATE_FILE).exists():
@@ -328,6 +334,9 @@ class Network:
         self.nodes = [self._init_node(i, True) for i in range(validators)]
         for i, node in enumerate(self.nodes):
             node.env = dict((env or {}).get(i, {}))
+            if lab is not None:
+                node.host, node.netns = lab.host(i), lab.names[i]
+                node.p2p_port, node.rpc_port, node.abci_port = 26656, 26657, 26658
         self._write_genesis()
         for node in self.nodes:
             self._write_config(node, self.nodes, None)

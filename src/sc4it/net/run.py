@@ -184,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await serve(app, "127.0.0.1", args.port, stop=stop)
+        ready = args.home / "abci.ready"  # NET-21: the launcher waits for this file with our PID
+        await serve(
+            app, "127.0.0.1", args.port, stop=stop, ready=lambda port: ready.write_text(f"{os.getpid()}\n")
+        )
 
     asyncio.run(_main())
     log.info("stopped")
