@@ -18,6 +18,7 @@ from sc4it.kernel.signing import sign, ss58_encode
 from sc4it.net import abci
 from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code
 from sc4it.net.engine import COMETBFT_VERSION, build_dir
+from sc4it.node.mempool import MAX_FUTURE, MempoolReason
 
 from .support import require_engine
 
@@ -120,25 +121,28 @@ def test_init_chain_and_info(tmp_path: Path) -> None:
     assert res.app_hash == info.last_block_app_hash
 
 
-def test_check_tx_admits_valid_calls_in_nonce_order(tmp_path: Path) -> None:
-    """NET-07 NET-08 NET-09: undecodable bytes, bad nonces and bad signatures are refused with the typed
-    error; consecutive nonces are admitted against the pending state; recheck starts from the commit."""
+def test_check_tx_uses_the_node_mempool_rules(tmp_path: Path) -> None:
+    """NET-07 NET-08 NET-09: undecodable bytes, stale or too-far nonces, duplicates and bad signatures
+    are refused with the typed error or the mempool's reason; a future nonce within the window waits;
+    a recheck after Commit keeps what the pool still holds and refuses what became stale."""
     t, app = started(tmp_path)
 
     def check(tx: bytes, kind: int = 0) -> Any:
         return app.handle("check_tx", t.RequestCheckTx(tx=tx, type=kind))
 
     assert check(b"\x00garbage").code == DECODE_ERROR_CODE
-    assert check(transfer(1)).code == error_code(Error.FutureNonce)
+    res = check(transfer(MAX_FUTURE + 1))
+    assert res.code == error_code(Error.FutureNonce) and res.log.startswith("FutureNonce")
+    assert check(transfer(1)).code == 0  # waits for nonce 0
     assert check(transfer(0)).code == 0
-    assert check(transfer(1)).code == 0
-    res = check(transfer(1))
-    assert res.code == error_code(Error.StaleNonce) and res.log == "StaleNonce"
+    dup = check(transfer(1))
+    assert dup.code == DECODE_ERROR_CODE + 1 + list(MempoolReason).index(MempoolReason.AlreadyKnown)
     forged = sign(Transfer(ALICE.account_id, 1), ALICE, 0, CHAIN)
     forged = type(forged)(forged.chain_id, BOB.account_id, 2, forged.call, forged.signatures)
     assert check(encode(forged)).code == error_code(Error.BadSignature)
     block(t, app, 1, [transfer(0)])
-    assert check(transfer(1), kind=1).code == 0  # recheck after the commit
+    assert check(transfer(1), kind=t.RECHECK).code == 0  # still waiting in the pool
+    assert check(transfer(0), kind=t.RECHECK).code == error_code(Error.StaleNonce)
 
 
 def test_finalize_block_executes_and_commits(tmp_path: Path) -> None:
@@ -242,3 +246,17 @@ def test_no_vote_extensions(tmp_path: Path) -> None:
     assert app.handle("extend_vote", t.RequestExtendVote(height=1)).vote_extension == b""
     res = app.handle("verify_vote_extension", t.RequestVerifyVoteExtension(height=1))
     assert res.status == t.ResponseVerifyVoteExtension.ACCEPT
+
+
+def test_restart_resumes_from_the_newest_snapshot(tmp_path: Path) -> None:
+    """NET-05 NET-29: an application restarted on its home starts from its newest snapshot (CometBFT's
+    handshake replays the blocks after it); without one it starts empty (replay from genesis)."""
+    t, app = started(tmp_path, snapshot_interval=2)
+    for h in range(1, 4):
+        res = block(t, app, h, [transfer(h - 1)])
+    again = NetApp(home=tmp_path)
+    info = again.handle("info", t.RequestInfo())
+    assert info.last_block_height == 2 and info.last_block_app_hash == app.at(2).app_hash
+    assert block(t, again, 3, [transfer(2)]).app_hash == res.app_hash
+    empty = NetApp(home=tmp_path / "other").handle("info", t.RequestInfo())
+    assert empty.last_block_height == 0

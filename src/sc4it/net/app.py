@@ -2,7 +2,7 @@
 every ABCI method).
 
 CometBFT orders the calls (its mempool, its consensus, its block store); this application executes them
-with the node's block transition (`sc4it.host.execute_block`: the billing hook, then each call), with the
+with the node's block transition (`sc4it.block.run_block`: the billing hook, then each call), with the
 block's BFT time as the block timestamp, and answers the state commitment as the app hash. Everything
 that depends on the machine (sockets, files, peers) stays outside the pure core.
 """
@@ -14,7 +14,7 @@ import json
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +22,16 @@ import attrs
 import cbor2
 
 from sc4it import genesis as gen
-from sc4it.host.chain import NOT_VALID, execute_block
+from sc4it.block import MAX_BLOCK_CALLS, BlockRun, call_hash, run_block
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.commitment import FIELDS, Commitment
 from sc4it.kernel.errors import DecodeError, Error
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import SignedCall, ss58_decode
 from sc4it.kernel.state import State
-from sc4it.kernel.tx import BlockEnv
+from sc4it.kernel.tx import BlockEnv, Touched
 from sc4it.net.engine import abci_types
-from sc4it.runtime import apply, on_block
+from sc4it.node.mempool import MAX_PER_ACCOUNT, Mempool, MempoolError, MempoolReason
 
 log = logging.getLogger("sc4it.net.app")
 
@@ -54,6 +54,16 @@ def error_code(error: Error) -> int:
 
 DECODE_ERROR_CODE = len(_ERRORS) + 1
 """NET-08: the result code of bytes that do not decode as a `SignedCall`."""
+_REASONS = tuple(MempoolReason)
+
+
+def mempool_code(e: MempoolError) -> int:
+    """NET-09: CheckTx's code for a call the node's mempool refused: the error's code, or for a
+    mempool-specific reason `DECODE_ERROR_CODE + 1 + its position in MempoolReason`."""
+    if e.error is not None:
+        return error_code(e.error)
+    assert e.reason is not None
+    return DECODE_ERROR_CODE + 1 + _REASONS.index(e.reason)
 
 
 def bft_time_ms(ts: Any) -> int:
@@ -157,10 +167,11 @@ class NetApp:
         self.on_commit = on_commit
         self.last: Committed | None = None
         self.recent: OrderedDict[int, Committed] = OrderedDict()
-        self.check_state: State | None = None
+        self.mempool: Mempool | None = None
         self.finalized: Finalized | None = None
         self.restoring: tuple[Any, list[bytes]] | None = None
         (home / "snapshots").mkdir(parents=True, exist_ok=True)
+        self._resume()
 
     # ---------------------------------------------------------------------------------------------
     # Dispatch
@@ -203,7 +214,10 @@ class NetApp:
         self.recent[committed.height] = committed
         while len(self.recent) > RETAINED_HEIGHTS:
             self.recent.popitem(last=False)
-        self.check_state = committed.state
+        if self.mempool is None:
+            self.mempool = Mempool(committed.state)
+        else:
+            self.mempool.update(committed.state)
 
     def abci_commit(self, req: Any) -> Any:
         """NET-13: the block executed by FinalizeBlock becomes the committed state; mempool checks restart
@@ -222,53 +236,52 @@ class NetApp:
     # ---------------------------------------------------------------------------------------------
     # Mempool and proposals
 
-    def _env(self) -> BlockEnv:
-        last = self.last
-        assert last is not None
-        return BlockEnv(last.height + 1, last.time_ms + 1)
-
     def abci_check_tx(self, req: Any) -> Any:
-        """NET-07..NET-09: a transaction enters the mempool only if it decodes and is valid (chain id,
-        signer, nonce in order, signatures) against the committed state plus the calls admitted since
-        (executed as a block would execute them); a recheck after Commit starts again from the new
-        committed state."""
+        """NET-07..NET-09: a transaction enters the mempool only if it decodes and the node's mempool
+        (`sc4it.node.mempool`, MEM-02..MEM-07) admits it against the committed state: chain id, signer,
+        signatures, size, nonce neither stale nor too far ahead, per-account and total caps. The node's
+        pool shadows CometBFT's; a recheck after Commit keeps the calls it still holds and checks the
+        others again."""
         t = abci_types()
         try:
             signed = decode_call(bytes(req.tx))
         except DecodeError as e:
             return t.ResponseCheckTx(code=DECODE_ERROR_CODE, codespace=CODESPACE, log=f"DecodeError: {e}")
-        assert self.check_state is not None
-        out = apply(self.check_state, signed, self._env())
-        if out.error in NOT_VALID:
-            assert out.error is not None
-            return t.ResponseCheckTx(code=error_code(out.error), codespace=CODESPACE, log=out.error.name)
-        self.check_state = out.state
+        pool = self.mempool
+        assert pool is not None
+        if int(req.type) == t.RECHECK and call_hash(signed) in pool:
+            return t.ResponseCheckTx(code=0, gas_wanted=1)
+        try:
+            pool.add(signed)
+        except MempoolError as e:
+            return t.ResponseCheckTx(code=mempool_code(e), codespace=CODESPACE, log=f"{e.name}: {e.message}")
         return t.ResponseCheckTx(code=0, gas_wanted=1)
 
     def abci_prepare_proposal(self, req: Any) -> Any:
-        """NET-12: the proposer builds its block from the mempool's transactions in order: the ones that
-        decode and are valid when executed after the billing hook, within `max_tx_bytes`."""
+        """NET-12: the proposer orders the mempool's transactions as the node's mempool does (MEM-08:
+        per account in nonce order, without gaps), keeps what fits in `max_tx_bytes`, and then the calls
+        `run_block` keeps (valid when executed after the billing hook at the proposal's height and time)."""
         t = abci_types()
-        assert self.last is not None
-        env = BlockEnv(int(req.height), bft_time_ms(req.time))
-        state = on_block(self.last.state, env).state
-        kept: list[bytes] = []
-        size = 0
+        last = self.last
+        assert last is not None
+        pool = Mempool(last.state, max_calls=MAX_BLOCK_CALLS, max_per_account=MAX_PER_ACCOUNT * 64)
+        raw_of: dict[bytes, bytes] = {}
         for tx in req.txs:
-            raw = bytes(tx)
+            try:
+                signed = decode_call(bytes(tx))
+                raw_of[pool.add(signed)] = bytes(tx)
+            except (DecodeError, MempoolError):
+                continue
+        ordered: list[SignedCall] = []
+        size = 0
+        for signed in pool.ready(MAX_BLOCK_CALLS):
+            raw = raw_of[call_hash(signed)]
             if size + len(raw) > req.max_tx_bytes:
                 break
-            try:
-                signed = decode_call(raw)
-            except DecodeError:
-                continue
-            out = apply(state, signed, env)
-            if out.error in NOT_VALID:
-                continue
-            state = out.state
-            kept.append(raw)
+            ordered.append(signed)
             size += len(raw)
-        return t.ResponsePrepareProposal(txs=kept)
+        run = run_block(last.state, BlockEnv(int(req.height), bft_time_ms(req.time)), ordered)
+        return t.ResponsePrepareProposal(txs=[raw_of[call_hash(c)] for c in run.included])
 
     def abci_process_proposal(self, req: Any) -> Any:
         """NET-12: a proposal is accepted when every transaction decodes; validity failures are executed
@@ -285,8 +298,10 @@ class NetApp:
     # Execution
 
     def abci_finalize_block(self, req: Any) -> Any:
-        """NET-10, NET-11: execute the decided block: the billing hook then each call, at the block's
-        height and BFT time; one result per transaction; the app hash is the new state's commitment."""
+        """NET-04, NET-10, NET-11: execute the decided block with `run_block` (the billing hook, then each
+        call) at the block's height and BFT time; one result per transaction (a call `run_block` leaves out
+        as not valid gets its error's code); the app hash is the new state's commitment, updated from the
+        entries the block touched."""
         t = abci_types()
         last = self.last
         assert last is not None
@@ -299,42 +314,51 @@ class NetApp:
                 calls.append(decode_call(bytes(tx)))
             except DecodeError:
                 calls.append(None)
-        state, hook_events, results = execute_block(
-            last.state, height, time_ms, [c for c in calls if c is not None]
-        )
-        state = self._planted(state, height)
-        tx_results = self._tx_results(calls, results)
-        commitment = last.commitment.update(state)
+        decoded = [c for c in calls if c is not None]
+        run = run_block(last.state, BlockEnv(height, time_ms), decoded)
+        state, touched = self._planted(run.state, run.touched, height)
+        commitment = last.commitment.update(state, touched)
         committed = Committed(height, time_ms, state, commitment)
         self.finalized = Finalized(committed, tuple(bytes(tx) for tx in req.txs))
+        if self.mempool is not None:  # the block's calls leave the node's pool (CometBFT's drops them too)
+            self.mempool.remove([call_hash(c) for c in decoded])
         return t.ResponseFinalizeBlock(
-            events=[abci_event(e) for e in hook_events], tx_results=tx_results, app_hash=committed.app_hash
+            events=[abci_event(e) for e in run.hook_events],
+            tx_results=self._tx_results(calls, run),
+            app_hash=committed.app_hash,
         )
 
-    def _tx_results(self, calls: Sequence[SignedCall | None], results: Iterable[Any]) -> list[Any]:
+    def _tx_results(self, calls: Sequence[SignedCall | None], run: BlockRun) -> list[Any]:
         t = abci_types()
-        it = iter(results)
+        excluded = {i: error for i, _, error in run.excluded}
+        receipts = iter(run.receipts)
         out = []
+        position = 0
         for call in calls:
             if call is None:
                 out.append(t.ExecTxResult(code=DECODE_ERROR_CODE, codespace=CODESPACE, log="DecodeError"))
                 continue
-            r = next(it)
-            if r.error is None:
-                out.append(t.ExecTxResult(code=0, events=[abci_event(e) for e in r.events]))
-            else:
-                out.append(t.ExecTxResult(code=error_code(r.error), codespace=CODESPACE, log=r.error.name))
+            error = excluded.get(position)
+            position += 1
+            if error is None:
+                receipt = next(receipts)
+                error = receipt.error
+                if error is None:
+                    out.append(t.ExecTxResult(code=0, events=[abci_event(e) for e in receipt.events]))
+                    continue
+            out.append(t.ExecTxResult(code=error_code(error), codespace=CODESPACE, log=error.name))
         return out
 
-    def _planted(self, state: State, height: int) -> State:
+    def _planted(self, state: State, touched: Touched, height: int) -> tuple[State, Touched]:
         bug = self.planted_bug
         if bug is None or height < bug.height:
-            return state
+            return state, touched
         info = state.accounts.get(bug.account)
         assert info is not None, "the planted bug's account must exist"
         wrong = attrs.evolve(info, free=info.free + 1)
         log.warning("planted bug: crediting one unit to %s at height %d", bug.account.hex(), height)
-        return attrs.evolve(state, accounts=state.accounts.set(bug.account, wrong))
+        wrong_state = attrs.evolve(state, accounts=state.accounts.set(bug.account, wrong))
+        return wrong_state, touched | Touched({"accounts": {bug.account}})
 
     # ---------------------------------------------------------------------------------------------
     # Queries
@@ -409,6 +433,21 @@ class NetApp:
         for old in sorted((self.home / "snapshots").glob("*.cbor"))[:-2]:
             old.unlink()
 
+    def _resume(self) -> None:
+        """NET-05, NET-29: start from the newest own snapshot, if any; CometBFT's handshake then replays
+        only the blocks after it (it keeps every block, NET-13)."""
+        paths = sorted((self.home / "snapshots").glob("*.cbor"))
+        if not paths:
+            return
+        doc = cbor2.loads(paths[-1].read_bytes())
+        state: object = decode(doc["state"], State)
+        assert isinstance(state, State)
+        header = doc["header"]
+        commitment = Commitment.of(state)
+        assert commitment.root == header["app_hash"], f"snapshot {paths[-1]} does not match its app hash"
+        self._set_committed(Committed(int(header["height"]), int(header["time_ms"]), state, commitment))
+        log.info("resumed from the snapshot at height %d", header["height"])
+
     def _snapshots(self) -> list[tuple[int, bytes]]:
         return [(int(p.stem), p.read_bytes()) for p in sorted((self.home / "snapshots").glob("*.cbor"))]
 
@@ -473,6 +512,7 @@ class NetApp:
             return r(result=r.REJECT_SNAPSHOT)
         header = doc["header"]
         self._set_committed(Committed(int(offer.snapshot.height), int(header["time_ms"]), state, commitment))
+        self._snapshot_path(int(offer.snapshot.height)).write_bytes(blob)  # a restart resumes from it
         log.info("state sync: restored height %d", offer.snapshot.height)
         return r(result=r.ACCEPT)
 
