@@ -88,11 +88,14 @@ def test_worlds_satisfy_every_invariant(world: World) -> None:
 
 
 def test_worlds_are_not_trivial() -> None:
-    """Random actions resolve against the live objects of the world: over 30 histories of 30 actions,
+    """Random actions resolve against the live objects of the world: over 60 histories of 30 actions,
     contracts get created and billed."""
     totals = {"created": 0, "billed": 0}
 
-    @settings(max_examples=30, derandomize=True, database=None)
+    # 60 histories, not 30: Hypothesis (>= 6.131) seeds generation with the literals of every *local* module
+    # loaded so far, so even derandomized examples change with the modules earlier tests imported (the
+    # network tests load sc4it.net and CometBFT's generated ABCI classes); 30 left none billed then.
+    @settings(max_examples=60, derandomize=True, database=None)
     @given(st.lists(any_action(), min_size=30, max_size=30))
     def history(actions: list[Any]) -> None:
         w = BASE.copy()

@@ -158,7 +158,12 @@ def generate_abci(out: Path | None = None) -> Path:
         raise EngineMissing(f"protoc failed ({code}) on CometBFT's .proto files in {proto}")
     (tmp / ".complete").write_text(f"{COMETBFT_VERSION}\n")
     shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp, out)
+    try:
+        os.replace(tmp, out)
+    except OSError:  # another process generated it at the same time: keep theirs
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not marker.is_file():
+            raise
     return out
 
 
