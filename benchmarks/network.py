@@ -58,7 +58,13 @@ def block_gaps(net: Network, start: int, end: int) -> list[float]:
 
 
 def top(net: Network) -> int:
-    return max(height_of(n) for n in net.nodes if n.cometbft_pid)
+    heights = []
+    for n in net.nodes:
+        try:
+            heights.append(height_of(n))
+        except OSError:
+            continue
+    return max(heights)
 
 
 def throughput(net: Network, rate: float, seconds: float) -> dict[str, Any]:
@@ -140,8 +146,10 @@ def main() -> int:
             net.up(4, block_time_ms=1000)
             wait_height(net, 3, 60)
             out["throughput"] = [throughput(net, float(r), seconds) for r in args.rates.split(",")]
+            print(json.dumps(out), file=sys.stderr, flush=True)
             out["kill_validator"] = kill_cost(net, proposer=False)
             out["kill_proposer"] = kill_cost(net, proposer=True)
+            print(json.dumps(out), file=sys.stderr, flush=True)
         finally:
             net.down()
         out["catch_up"] = catch_up(Path(tmp) / "cu", 100 if args.quick else 300)

@@ -80,6 +80,8 @@ class Sender(threading.Thread):
         load = self.load
         interval = len(load.senders) / load.rate if load.rate > 0 else 0.0
         conn = _Rpc(load.urls[self.node % len(load.urls)])
+        conn = self._poll(conn)  # start at the account's committed nonce (an earlier load may have used it)
+        self.next_nonce = self.committed_nonce
         next_at = time.monotonic()
         last_poll = 0.0
         while not load.stopping.is_set():
