@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sc4it import calls, genesis
+from sc4it.analysis.presets import network_state
 from sc4it.deployment import deployment_hash
 from sc4it.host.chain import Chain
 from sc4it.kernel.events import ContractBilled, ContractCreated
@@ -148,7 +149,9 @@ def test_quote_errors() -> None:
         apply_proposal(tx.commit(), PolicyProposal())
 
 
-def test_quote_command_json_matches_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+def test_quote_command_json_matches_the_library(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """ANA-30, ANA-31, ANA-32, ANA-33: `quote` prices with TFChain mainnet's policy unless told otherwise,
+    and says whose prices it used."""
     argv = [
         "quote",
         "--cru",
@@ -164,15 +167,28 @@ def test_quote_command_json_matches_the_library(capsys: pytest.CaptureFixture[st
         "1000",
         "--json",
     ]
+    assert main([*argv, "--network", "mainnet"]) == 0
+    mainnet = json.loads(capsys.readouterr().out)
     assert main(argv) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert doc == mainnet | {"prices": doc["prices"]}  # ANA-33: mainnet is the default, and says so
+    assert doc["network"] == "mainnet" and "CU $22.00, SU $14.00, IPv4 $5.00" in doc["prices"]
+    assert "default" in doc["prices"]
     w = Workload(node_id=1, cru=2, mru=4 * GIB, sru=50 * GIB, public_ips=1, name=True)
-    q = quote(genesis.default(), w, balance=1000 * TFT)
+    q = quote(network_state("mainnet"), w, balance=1000 * TFT)
     assert [line["tft_per_hour"] for line in doc["lines"]] == [line.tft for line in q.lines]
-    assert [line["discount_level"] for line in doc["lines"]] == ["Bronze", "Gold"]  # 4.5 and 270 months
+    assert [line["discount_level"] for line in doc["lines"]] == ["Default", "Gold"]  # 1.6 and 125 months
     assert doc["total"]["tft_per_month"] == q.total_tft * 720
-    assert doc["lines"][0]["usd_per_hour"] == "0.0152500"
+    assert doc["lines"][0]["usd_per_month"] == "30.4992000"  # $30.50: CU $22 + 0.25 SU · $14 + IPv4 $5
     assert doc["usable_balance"] == 1000 * TFT - 500
+    assert main([*argv, "--network", "devnet"]) == 0
+    assert json.loads(capsys.readouterr().out)["network"] == "devnet"
+    genesis_file = tmp_path / "g.json"
+    genesis_file.write_text(genesis.default_genesis_json())
+    assert main([*argv, "--genesis", str(genesis_file)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["lines"][0]["usd_per_hour"] == "0.0152500" and "genesis" in doc["prices"]
+    assert main([*argv, "--genesis", str(genesis_file), "--network", "devnet"]) == 2
 
 
 def test_quote_command_table(capsys: pytest.CaptureFixture[str]) -> None:

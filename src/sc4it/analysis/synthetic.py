@@ -28,8 +28,9 @@ CATALOG: tuple[tuple[int, int, int, int], ...] = (
 )
 MONTHS_OF_FUNDS = (0.05, 0.3, 1.0, 2.0, 4.0, 8.0, 13.0, 20.0, 40.0)
 """How many months of its bills (list price) a twin holds: some run out within days, some reach Gold."""
-COST_UNITS_PER_HOUR = 200_000
-"""A rough TFT-unit cost per hour per catalog CU, only to size balances (not a price)."""
+COST_UNITS_PER_HOUR = 6_000_000
+"""A rough TFT-unit cost per hour of one CU at mainnet list prices and 50 mUSD/TFT, only to size
+balances (not a price)."""
 
 
 def generate(contracts: int, seed: int = 1) -> Population:

@@ -216,9 +216,10 @@ def _cmd_quote(args: argparse.Namespace) -> int:
     from sc4it.contracts.billing.cost import TFT_PRECISION
     from sc4it.tools.quote import BILLS_PER_MONTH, QuoteError, Workload, apply_proposal, quote
 
-    state = _load_state(args.genesis)
+    state, prices = _quote_state(args)
     if args.policy is not None:
         state = apply_proposal(state, _load_policy(args.policy))
+        prices += f", under the proposal {args.policy}"
     certified = True if args.certified else (False if args.diy else None)
     w = Workload(args.node, args.cru, args.mru, args.sru, args.hru, args.ips, args.name, args.rent, certified)
     if w.is_empty():
@@ -251,6 +252,8 @@ def _cmd_quote(args: argparse.Namespace) -> int:
             for line in q.lines
         ]
         doc = {
+            "network": args.network or ("genesis" if args.genesis else "mainnet"),
+            "prices": prices,
             "tft_price_musd": price,
             "balance": q.balance,
             "usable_balance": q.usable,
@@ -274,6 +277,7 @@ def _cmd_quote(args: argparse.Namespace) -> int:
     from sc4it.tools.demo import tft
 
     console = _console()
+    console.print(prices)
     table = Table(title="what billing would charge", title_justify="left")
     table.add_column("contract")
     table.add_column("discount")
@@ -305,6 +309,22 @@ def _cmd_quote(args: argparse.Namespace) -> int:
         f"6 Silver (-40%), 18 Gold (-60%)."
     )
     return EXIT_OK
+
+
+def _quote_state(args: argparse.Namespace) -> tuple[Any, str]:
+    """The world `quote` prices in and a line saying whose prices those are (ANA-33): `--genesis FILE`,
+    else `--network NAME`, else TFChain mainnet's."""
+    from sc4it.analysis.presets import PRESETS, network_state
+
+    if args.genesis is not None:
+        if args.network is not None:
+            raise CliError(EXIT_USAGE, "--genesis and --network cannot be combined", "pick one")
+        return _load_state(args.genesis), f"prices: pricing policy 1 of the genesis {args.genesis}"
+    name = args.network or "mainnet"
+    preset = PRESETS[name]
+    note = f" (note: {preset.caveat})" if preset.caveat else ""
+    default = "" if args.network else " (the default; --network testnet|devnet, or --genesis FILE)"
+    return network_state(name), f"prices: {preset.describe()}{default}{note}"
 
 
 def _certified(q: Any) -> bool:
@@ -350,6 +370,22 @@ def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
+def _whatif_prices(args: argparse.Namespace) -> str:
+    """Whose prices the current side of a `whatif` uses (ANA-33)."""
+    if args.trace is not None:
+        return f"prices: pricing policy 1 of the trace's genesis ({args.trace})"
+    if args.network is not None:
+        from sc4it.analysis.presets import PRESETS
+
+        return f"prices: {PRESETS[args.network].describe()}"
+    if args.genesis is not None:
+        return f"prices: pricing policy 1 of the genesis {args.genesis}"
+    return (
+        "prices: the embedded default genesis (TFChain's development chain-spec policy; "
+        "--network mainnet for list prices)"
+    )
+
+
 def _cmd_whatif(args: argparse.Namespace) -> int:
     from sc4it.host.trace import TraceError
     from sc4it.tools import whatif
@@ -360,6 +396,14 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
             EXIT_MISSING_EXTRA,
             "--chart needs matplotlib, which is not installed",
             "pip install 'sc4it[plot]' (or drop --chart)",
+        )
+    if args.population is not None or args.mode == "sweep":
+        from sc4it.analysis import cli as analysis_cli
+
+        return analysis_cli.run(args, CliError, _console())
+    if args.policy is None:
+        raise CliError(
+            EXIT_USAGE, "whatif needs --policy FILE (the proposal)", "see docs/pricing-analysis.md"
         )
     proposal = _load_policy(args.policy)
     if args.trace is not None:
@@ -374,7 +418,14 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         except TraceError as e:
             raise _trace_error(e) from None
     else:
-        state = _load_state(args.genesis)
+        if args.network is not None and args.genesis is not None:
+            raise CliError(EXIT_USAGE, "--genesis and --network cannot be combined", "pick one")
+        if args.network is not None:
+            from sc4it.analysis.presets import network_state
+
+            state = network_state(args.network)
+        else:
+            state = _load_state(args.genesis)
         try:
             scenario = whatif.generate_population(args.users, args.seed, args.days, state)
         except (KeyError, ValueError, RuntimeError) as e:
@@ -400,6 +451,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     if args.json:
         doc = {
             "scenario": scenario.description,
+            "prices": _whatif_prices(args),
             "blocks": scenario.blocks,
             "changes": changes,
             "amounts": "TFT units (1 TFT = 10^7 units)",
@@ -427,6 +479,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
             f"[bold]what if[/bold] {scenario.description}, {scenario.blocks} blocks, "
             f"were billed under {args.policy}"
         )
+        console.print(f"  current {_whatif_prices(args)}")
         for c in changes or ["(no change: the proposal equals the current policy)"]:
             console.print(f"  · {c}")
         agg = Table(title="aggregate", title_justify="left")
@@ -849,7 +902,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TFT",
         help="the twin's free balance in TFT, which sets the discount level (default 0)",
     )
-    quote.add_argument("--genesis", metavar="FILE", help="a genesis JSON file (default: the embedded one)")
+    quote.add_argument(
+        "--network",
+        choices=("mainnet", "testnet", "devnet"),
+        help="price with this TFChain network's pricing policy (default: mainnet)",
+    )
+    quote.add_argument("--genesis", metavar="FILE", help="a genesis JSON file (instead of --network)")
     quote.add_argument("--policy", metavar="FILE", help="quote under a proposed pricing policy (JSON)")
     quote.add_argument("--json", action="store_true", help="print JSON")
     quote.set_defaults(func=_cmd_quote)
@@ -862,7 +920,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    whatif.add_argument("--policy", required=True, metavar="FILE", help="the proposed pricing policy (JSON)")
+    whatif.add_argument("--policy", metavar="FILE", help="the proposed pricing policy (JSON)")
     whatif.add_argument(
         "--trace", metavar="FILE", help="replay this recorded trace (default: a generated population)"
     )
@@ -878,6 +936,9 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--top", type=positive, default=15, metavar="K", help="contracts shown (default 15)")
     whatif.add_argument("--json", action="store_true", help="print JSON (every contract)")
     whatif.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from sc4it.analysis import cli as analysis_cli
+
+    analysis_cli.add_options(whatif)
     whatif.set_defaults(func=_cmd_whatif)
 
     replay = sub.add_parser(

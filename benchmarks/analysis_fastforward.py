@@ -1,0 +1,98 @@
+"""Exact fast-forward billing at scale (spec/analysis.md ANA-17; benchmarks/README.md, section 4).
+
+A script, not a pytest benchmark (a 1M run takes minutes):
+
+    PYTHONPATH=src .venv/bin/python benchmarks/analysis_fastforward.py [SIZE ...] [--days D]
+
+For each size (default 10 000, 100 000 and 1 000 000 contracts of `sc4it.analysis.synthetic`), it bills
+the population for `--days` (default 365) of 6 s blocks with production constants, under two policies
+(the mainnet preset, and the same with CU 20% dearer), with the fast engine, one process, one core.
+
+Block by block on the same work is out of reach (a year of 1M contracts is ~10^10 bills), so it is
+measured on a sample and extrapolated *per bill*, and said so: a sample of twins (with all their
+contracts) is billed for `--sample-days` by `reference.replay` (`on_block` on every block that bills one
+of them), and the time per bill times the fast run's number of bills is the block-by-block estimate. The
+two are measured in the same run, side by side, so a busy machine slows both; the ratio is the figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+import attrs
+
+from sc4it.analysis.fastforward import Period, fast_forward
+from sc4it.analysis.population import Population
+from sc4it.analysis.presets import network_state
+from sc4it.analysis.reference import replay
+from sc4it.analysis.synthetic import generate
+from sc4it.kernel.state import State
+from sc4it.kernel.types import Policy
+from sc4it.tools.quote import PolicyProposal, apply_proposal
+
+BLOCKS_PER_DAY = 14_400
+
+
+def sample(population: Population, twins: int, seed: int = 7) -> Population:
+    """`twins` billed twins of `population`, with all their contracts (and every farm and node)."""
+    owners = sorted({c.twin_id for c in population.contracts})
+    chosen = set(random.Random(seed).sample(owners, min(twins, len(owners))))
+    return attrs.evolve(
+        population,
+        contracts=tuple(c for c in population.contracts if c.twin_id in chosen),
+        twins=tuple(t for t in population.twins if t.id in chosen or t.id >= 10**9),
+    )
+
+
+def block_by_block_per_bill(population: Population, base: State, days: float) -> tuple[float, int]:
+    """Seconds per bill of `reference.replay` on `population` over `days`, and the bills it made."""
+    period = Period(0, 0, round(days * BLOCKS_PER_DAY), 6000)
+    start = time.perf_counter()
+    result = replay(population, base, period, skip_empty_blocks=True)
+    elapsed = time.perf_counter() - start
+    bills = sum(c.bills for c in result.contracts.values())
+    return elapsed / max(1, bills), bills
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--days", type=float, default=365)
+    parser.add_argument("--sample-twins", type=int, default=30)
+    parser.add_argument("--sample-days", type=float, default=14)
+    args = parser.parse_args()
+    current = network_state("mainnet")
+    policy = current.pricing_policies.get(1)
+    assert policy is not None
+    proposed = apply_proposal(current, PolicyProposal(cu=Policy(policy.cu.value * 12 // 10, policy.cu.unit)))
+    period = Period(0, 0, round(args.days * BLOCKS_PER_DAY), 6000)
+    print(f"{args.days:g} days of 6 s blocks ({period.last} blocks), mainnet preset and CU +20%, one process")
+    header = "| contracts | twins | bills (2 policies) | engine steps | fast (s) | us per contract-policy |"
+    print(header + " block by block, estimated (s) | speed-up |")
+    print("|" + "---|" * 8)
+    for size in args.sizes:
+        population = generate(size)
+        twins = len({c.twin_id for c in population.contracts})
+        per_bill, sampled = block_by_block_per_bill(
+            sample(population, args.sample_twins), current, args.sample_days
+        )
+        start = time.perf_counter()
+        results = [fast_forward(population, base, period) for base in (current, proposed)]
+        fast = time.perf_counter() - start
+        bills = sum(c.bills for r in results for c in r.contracts.values())
+        steps = sum(r.steps for r in results)
+        slow = bills * per_bill
+        per = fast / (2 * len(population.contracts)) * 1e6
+        print(
+            f"| {len(population.contracts):,} | {twins:,} | {bills:,} | {steps:,} | {fast:.1f} | {per:.0f} |"
+            f" {slow:,.0f} ({per_bill * 1e6:.0f} us/bill on {sampled:,} bills) | {slow / fast:,.0f}x |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
