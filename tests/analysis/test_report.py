@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from sc4it import genesis as gen
 from sc4it.analysis.fastforward import Period
 from sc4it.analysis.files import write_json
 from sc4it.analysis.population import ContractSpec, FarmSpec, NodeSpec, Population, TwinSpec
-from sc4it.analysis.presets import PRESETS, TFCHAIN, network_state
+from sc4it.analysis.presets import PRESETS, TFCHAIN, network_genesis, network_state
 from sc4it.analysis.report import analyse, chart, write_csv, write_parquet
 from sc4it.analysis.synthetic import generate
 from sc4it.kernel.types import Policy, Resources
@@ -34,6 +35,7 @@ def test_presets_carry_their_sources() -> None:
         assert policy is not None and policy.cu == preset.cu and policy.su == preset.su
         assert state.tft_price.billing_price() == preset.tft_price
         assert name in preset.describe()
+        assert gen.loads(gen.dumps(network_genesis(name))) == network_genesis(name)  # a genesis file
     q = quote(MAINNET, Workload(node_id=1, cru=2, mru=4 * GIB, sru=50 * GIB, public_ips=1))
     assert round(q.total_units_usd * 720 / 10**7, 2) == 30.50
     assert "CU $22.00, SU $14.00, IPv4 $5.00" in PRESETS["mainnet"].describe()

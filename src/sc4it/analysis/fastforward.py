@@ -90,7 +90,9 @@ class _Contract:
         "farmer",
         "graces",
         "id",
+        "idle",
         "ips",
+        "key",
         "last",
         "log",
         "next",
@@ -110,6 +112,9 @@ class _Contract:
         self.farmer = farmer
         self.res = spec.resources
         self.ips = spec.public_ips
+        self.key: tuple[bool, int, int, int, int, int] = (False, 0, 0, 0, 0, 0)
+        self.idle = False
+        self.set_resources(spec.resources)
         self.state = CREATED
         self.start = 0
         self.reserve = 0
@@ -123,9 +128,15 @@ class _Contract:
         self.end = 0
         self.log: list[LogEntry] = []
 
+    def set_resources(self, res: Resources) -> None:
+        """New used resources (a report): the cost key and whether BIL-04 can skip it change."""
+        self.res = res
+        self.key = (self.node, res.hru, res.sru, res.cru, res.mru, self.ips)
+        self.idle = self.node and self.ips == 0 and res.is_empty()
+
     def billable(self) -> bool:
         """BIL-04 (`should_bill`) for the contracts the engine covers (no NU, ANA-05)."""
-        return not self.node or self.ips > 0 or not self.res.is_empty() or self.overdraft > 0
+        return not self.idle or self.overdraft > 0
 
 
 @attrs.frozen(slots=True)
@@ -180,12 +191,12 @@ class _Params:
             self.rates: cost.PolicyRates | None = cost.policy_rates(policy, period)
         except (OverflowError, ZeroDivisionError):
             self.rates = None  # the plain formula then saturates where billing's does (BIL-40)
-        self.units: dict[tuple[bool, Resources, int, int], int] = {}
+        self.units: dict[tuple[tuple[bool, int, int, int, int, int], int], int] = {}
         self.tft: dict[int, int] = {}
 
     def cost_units_usd(self, c: _Contract, secs: int) -> int:
         """BIL-32/BIL-34/BIL-35 for `c` over `secs` (no rent on the node, no NU: ANA-05)."""
-        key = (c.node, c.res, c.ips, secs)
+        key = (c.key, secs)
         units = self.units.get(key)
         if units is None:
             if secs == 0:
@@ -519,7 +530,7 @@ def _apply(tw: _Twin, event: HistoryEvent) -> None:
     elif isinstance(event, Report):
         for c in tw.contracts:
             if c.id == event.contract_id and c.state != GONE:
-                c.res = event.resources
+                c.set_resources(event.resources)
 
 
 def _account(

@@ -161,10 +161,9 @@ PRESETS: dict[str, Preset] = {
 NETWORKS = tuple(PRESETS)
 
 
-@functools.cache
-def network_state(name: str) -> State:
-    """ANA-31: the default world with network `name`'s pricing policy 1, TFT price and constants
-    (`KeyError` for an unknown name)."""
+def network_genesis(name: str) -> gen.Genesis:
+    """ANA-31: the embedded default genesis with network `name`'s pricing policy 1, TFT price and
+    constants (`KeyError` for an unknown name); `sc4it.genesis.dump` writes it as a genesis file."""
     p = PRESETS[name]
     base = gen.default_genesis()
     policy = attrs.evolve(
@@ -177,11 +176,16 @@ def network_state(name: str) -> State:
         domain_name=p.domain_name,
         discount_for_dedication_nodes=p.discount_for_dedication_nodes,
     )
-    return gen.build(
-        attrs.evolve(
-            base,
-            config=p.config,
-            pricing_policies=(policy,),
-            tft_price=gen.GenesisTftPrice(p.tft_price, p.tft_min, p.tft_max),
-        )
+    return attrs.evolve(
+        base,
+        config=p.config,
+        pricing_policies=(policy,),
+        tft_price=gen.GenesisTftPrice(p.tft_price, p.tft_min, p.tft_max),
     )
+
+
+@functools.cache
+def network_state(name: str) -> State:
+    """ANA-31: the state of `network_genesis(name)`: the default world (its farms, nodes and keys) with the
+    network's pricing policy 1, TFT price and constants."""
+    return gen.build(network_genesis(name))

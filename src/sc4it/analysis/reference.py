@@ -19,6 +19,7 @@ from sc4it.analysis.fastforward import (
     FastResult,
     LogEntry,
     Period,
+    expand,
 )
 from sc4it.analysis.population import (
     HistoryEvent,
@@ -148,8 +149,6 @@ def measure(
 
 def same_outcome(a: FastResult, b: FastResult) -> list[str]:
     """ANA-22: where two results differ (empty if bit-identical), logs compared event by event."""
-    from sc4it.analysis.fastforward import expand
-
     problems = []
     if a.balances != b.balances:
         diff = {

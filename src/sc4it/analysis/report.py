@@ -18,7 +18,7 @@ import attrs
 from sc4it import ledger
 from sc4it.analysis.fastforward import BILLED, FastResult, Period, fast_forward
 from sc4it.analysis.files import atomic_write
-from sc4it.analysis.population import HistoryEvent, Population
+from sc4it.analysis.population import HistoryEvent, Population, account_of
 from sc4it.contracts.billing import cost
 from sc4it.kernel.state import State
 from sc4it.kernel.types import AccountInfo, DiscountLevel, NodeCertification, PricingPolicy
@@ -308,8 +308,6 @@ def why(row: Row, current: State, proposed: State) -> tuple[str, ...]:
 def _revenue(
     population: Population, base: State, a: FastResult, b: FastResult
 ) -> tuple[tuple[str, int, int], ...]:
-    from sc4it.analysis.population import account_of
-
     policy = base.pricing_policies.get(1)
     assert policy is not None
     farmers = {account_of(f.farmer_twin) for f in population.farms}
