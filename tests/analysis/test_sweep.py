@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +51,14 @@ def test_processes_and_dask_give_the_same_rows() -> None:
     grid = sweep.cu_grid(MAINNET, -10, 10, 10)
     alone = sweep.run(population, MAINNET, grid, PERIOD, workers=1)
     assert sweep.run(population, MAINNET, grid, PERIOD, workers=2) == alone
+    faulthandler.dump_traceback_later(300, exit=True)  # bound the cluster's lifetime: never hang the suite
+    try:
+        _on_dask(distributed, population, grid, alone)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+def _on_dask(distributed: Any, population: Any, grid: Any, alone: Any) -> None:
     with distributed.LocalCluster(
         n_workers=1,
         threads_per_worker=1,
