@@ -195,6 +195,11 @@ def results_hash(results: BlockResults) -> bytes:
     return _hash(RESULTS_TAG, encode(results))
 
 
+def _results_hash_of(encoded: bytes) -> bytes:
+    """BLK-07 on the encoding of the results (`results_hash(r) == _results_hash_of(encode(r))`)."""
+    return _hash(RESULTS_TAG, encoded)
+
+
 def spec_hash(spec: ChainSpec) -> bytes:
     """BLK-03: blake2b-256(`sc4it/chainspec/v1` ‖ encode(spec)): the genesis header's parent hash."""
     return _hash(SPEC_TAG, encode(spec))
@@ -347,12 +352,14 @@ def _merge(maps: dict[str, set[Any]], scalars: set[str], touched: Touched) -> No
 
 @attrs.frozen(slots=True, eq=False)
 class Executed:
-    """A block together with what executing it gave: the new tip, the results, the merged `touched`
+    """A block together with what executing it gave: the new tip, the results and their canonical
+    encoding (what `results_hash` hashed, so a store need not encode them again), the merged `touched`
     (for the store), and, from `build_block`, the calls it left out as not valid."""
 
     block: Block
     tip: Tip
     results: BlockResults
+    results_bytes: bytes
     touched: Touched
     excluded: tuple[tuple[int, SignedCall, Error], ...] = ()
 
@@ -370,18 +377,19 @@ def build_block(tip: Tip, calls: Sequence[SignedCall], producer: Keypair, spec: 
     run = run_block(tip.state, BlockEnv(number, timestamp), calls)
     commitment = tip.commitment.update(run.state, run.touched)
     results = run.results
+    encoded = encode(results)
     header = Header(
         chain_id=parent.chain_id,
         number=number,
         parent_hash=header_hash(parent),
         timestamp=timestamp,
         calls_hash=calls_hash(run.included),
-        results_hash=results_hash(results),
+        results_hash=_results_hash_of(encoded),
         state_commitment=commitment.root,
         producer=producer.account_id,
     )
     block = Block(header, producer.sign(seal_message(header)), run.included)
-    return Executed(block, Tip(header, run.state, commitment), results, run.touched, run.excluded)
+    return Executed(block, Tip(header, run.state, commitment), results, encoded, run.touched, run.excluded)
 
 
 class BlockFault(Enum):
@@ -443,7 +451,8 @@ def execute_block(tip: Tip, block: Block, spec: ChainSpec) -> Executed:
         i, _, error = run.excluded[0]
         raise BlockError(BlockFault.InvalidCall, f"call {i} is not valid ({error.name})", error)
     results = run.results
-    if h.results_hash != results_hash(results):  # BLK-39
+    encoded = encode(results)
+    if h.results_hash != _results_hash_of(encoded):  # BLK-39
         raise BlockError(BlockFault.WrongResultsHash, "the results do not hash to the header's results hash")
     commitment = tip.commitment.update(run.state, run.touched)
     if h.state_commitment != commitment.root:  # BLK-40
@@ -451,4 +460,4 @@ def execute_block(tip: Tip, block: Block, spec: ChainSpec) -> Executed:
             BlockFault.WrongCommitment,
             f"header has {h.state_commitment.hex()}, the state after the block {commitment.root.hex()}",
         )
-    return Executed(block, Tip(h, run.state, commitment), results, run.touched)
+    return Executed(block, Tip(h, run.state, commitment), results, encoded, run.touched)

@@ -67,6 +67,7 @@ def test_build_then_execute_round_trip() -> None:
     assert r1.tip.hash == t1.hash and r2.tip.hash == t2.hash
     assert r2.tip.state == t2.state
     assert r2.tip.commitment.root == t2.header.state_commitment
+    assert r2.results_bytes == encode(r2.results) and results_hash(r2.results) == b2.header.results_hash
     # the encodings round-trip exactly (strict decoding, ENC-09)
     assert decode(encode(b2), Block) == b2
     assert decode(encode(b2.header), Header) == b2.header

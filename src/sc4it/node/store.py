@@ -319,7 +319,7 @@ class Store:
                     encode(h),
                     block.signature,
                     _encode_calls(block.calls),
-                    encode(executed.results),
+                    executed.results_bytes,
                 ),
             )
             db.executemany(
