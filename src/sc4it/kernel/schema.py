@@ -25,6 +25,12 @@ class UInt:
 
 
 @attrs.frozen(slots=True)
+class Ss58:
+    """Marks a 32-byte account id: the CBOR codec ignores it, the JSON codec (`sc4it.node.jsoncodec`) writes
+    the value as an SS58 address instead of hex."""
+
+
+@attrs.frozen(slots=True)
 class Len:
     """Length bounds (inclusive) of a byte string or a sequence."""
 
@@ -44,7 +50,7 @@ U32_MAX = (1 << 32) - 1
 U64_MAX = (1 << 64) - 1
 U128_MAX = (1 << 128) - 1
 
-AccountId = Annotated[bytes, Len(32, 32)]
+AccountId = Annotated[bytes, Len(32, 32), Ss58()]
 """A 32-byte account id: an ed25519 public key, or the derived id of a multisig account."""
 
 Hash32 = Annotated[bytes, Len(32, 32)]
