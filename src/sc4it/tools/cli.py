@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from sc4it.net.cli import add_net_parser
+from sc4it.node import run as node_run
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -1027,6 +1028,7 @@ def build_parser() -> argparse.ArgumentParser:
     cov.set_defaults(func=_cmd_spec_coverage)
     spec.set_defaults(func=lambda a: _sub_help(spec))
     add_net_parser(sub)
+    node_run.register(sub, EXIT_CODES_HELP)
     return parser
 
 
@@ -1055,7 +1057,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         code: int = args.func(args)
         return code
-    except CliError as e:
+    except (CliError, node_run.NodeRunError) as e:
         _err(e.what, e.fix)
         return e.code
     except SystemExit as e:  # --help

@@ -1,0 +1,856 @@
+"""The node's JSON-RPC 2.0 API over HTTP and WebSocket on one port (spec/rpc.md, rules RPC-xx).
+
+`RpcServer(node, ...)` builds an aiohttp application:
+
+- `POST /`: one JSON-RPC request or a batch; `GET /` with an `Upgrade: websocket` header: a WebSocket on
+  which requests, responses and subscription notifications travel as text frames;
+- `GET /health`: the node's head and whether it produces on time (HTTP 503 when it does not);
+  `GET /metrics`: counters and gauges in Prometheus' text format.
+
+Every method is a short synchronous function of the `Node` (the block production shares the event loop,
+see `sc4it.node.run`); subscriptions are tasks that walk the chain from a block number with a cursor
+(replayed blocks and live blocks are the same loop, so there is no gap and no duplicate, RPC-31).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import attrs
+from aiohttp import WSMsgType, web
+
+from sc4it import __version__
+from sc4it.block import BlockResults, header_hash
+from sc4it.kernel.codec import encode
+from sc4it.kernel.events import ContractCreated, Event
+from sc4it.kernel.schema import U32, U64, AccountId
+from sc4it.kernel.state import State
+from sc4it.kernel.types import Node as NodeRecord
+from sc4it.kernel.types import Twin
+from sc4it.node.jsoncodec import MAX_SAFE_INTEGER, JsonCodec, JsonError
+from sc4it.node.mempool import MempoolError
+from sc4it.node.service import CommittedBlock, Node
+from sc4it.tools.quote import QuoteError, Workload, quote
+
+log = logging.getLogger("sc4it.rpc")
+
+# JSON-RPC 2.0 error codes (RPC-10) -----------------------------------------------------------------
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+LIMIT_EXCEEDED = -32000
+UNKNOWN_BLOCK = -32001
+NEEDS_WEBSOCKET = -32002
+INVALID_TRANSACTION = 1010
+
+
+@attrs.frozen(slots=True)
+class Limits:
+    """RPC-40..RPC-44: the bounds on what one client can make the node do."""
+
+    max_request_bytes: int = 1 << 20
+    """A POST body or a WebSocket text frame above this is refused with LIMIT_EXCEEDED (RPC-40)."""
+    max_frame_bytes: int = 4 << 20
+    """A WebSocket frame above this closes the connection (code 1009) without reading it (RPC-40)."""
+    max_batch: int = 1000
+    """Requests in one batch (RPC-41)."""
+    max_subscriptions: int = 64
+    """Open subscriptions per WebSocket connection (RPC-42)."""
+    max_connections: int = 256
+    """Open WebSocket connections (RPC-43)."""
+
+
+class RpcError(Exception):
+    """A JSON-RPC error object: `code`, `message` and optional `data` (RPC-10)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_json(self) -> dict[str, Any]:
+        err: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            err["data"] = self.data
+        return err
+
+
+class Metrics:
+    """Counters for `/metrics` (RPC-50)."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, int] = {}
+        self.errors: dict[int, int] = {}
+        self.ws_connections = 0
+        self.subscriptions = 0
+        self.submitted = 0
+        self.blocks_produced = 0
+        self.last_block_seconds = 0.0
+        self.last_block_at = time.monotonic()
+
+
+# ------------------------------------------------------------------------------------------------
+# Parameters
+
+
+def _params(raw: Any, names: tuple[str, ...], required: int) -> list[Any]:
+    """Positional (array) or named (object) parameters as a list of `len(names)` values (RPC-04)."""
+    if raw is None:
+        raw = []
+    if isinstance(raw, dict):
+        unknown = [k for k in raw if k not in names]
+        if unknown:
+            raise RpcError(
+                INVALID_PARAMS, f"unknown parameter {str(unknown[0])[:60]!r}; expected {list(names)}"
+            )
+        raw = [raw.get(n) for n in names]
+        while raw and raw[-1] is None and len(raw) > required:
+            raw.pop()
+    if not isinstance(raw, list):
+        raise RpcError(INVALID_PARAMS, "params must be an array or an object")
+    if not required <= len(raw) <= len(names):
+        want = f"{required}" if required == len(names) else f"{required} to {len(names)}"
+        raise RpcError(INVALID_PARAMS, f"expected {want} parameters {list(names)}, got {len(raw)}")
+    return raw + [None] * (len(names) - len(raw))
+
+
+def _decode(codec: JsonCodec, x: Any, t: Any, name: str) -> Any:
+    try:
+        return codec.from_json(x, t)
+    except JsonError as e:
+        path = name if e.path == "<root>" else f"{name}.{e.path}"
+        raise RpcError(INVALID_PARAMS, f"{path}: {e.message}", {"param": path}) from None
+
+
+def _hex32(x: Any, name: str) -> bytes:
+    if type(x) is not str or len(x) != 66 or not x.startswith("0x"):
+        raise RpcError(INVALID_PARAMS, f"{name}: expected a 0x-prefixed 32-byte hash", {"param": name})
+    try:
+        return bytes.fromhex(x[2:])
+    except ValueError:
+        raise RpcError(INVALID_PARAMS, f"{name}: not hex", {"param": name}) from None
+
+
+def _block_ref(x: Any, name: str = "at") -> int | bytes | None:
+    """RPC-20: a block is named by its number or its hash; None means the head."""
+    if x is None:
+        return None
+    if type(x) is int:
+        if not 0 <= x <= MAX_SAFE_INTEGER:
+            raise RpcError(INVALID_PARAMS, f"{name}: block number out of range", {"param": name})
+        return x
+    return _hex32(x, name)
+
+
+def _hexbytes(x: Any, name: str, limit: int) -> bytes:
+    if type(x) is not str or not x.startswith("0x"):
+        raise RpcError(INVALID_PARAMS, f"{name}: expected 0x-prefixed hex", {"param": name})
+    if len(x) > 2 + 2 * limit:
+        raise RpcError(INVALID_PARAMS, f"{name}: {len(x) // 2 - 1} bytes exceed {limit}", {"param": name})
+    try:
+        return bytes.fromhex(x[2:])
+    except ValueError:
+        raise RpcError(INVALID_PARAMS, f"{name}: not an even number of hex digits", {"param": name}) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Event filters (RPC-30)
+
+
+_ID_FIELDS = {
+    "contract": ("contract_id",),
+    "node": ("node_id",),
+    "twin": ("twin_id", "service_twin_id", "consumer_twin_id"),
+}
+_RECORD_IDS: dict[type, str] = {Twin: "twin", NodeRecord: "node"}
+_FILTER_KEYS = ("twin", "node", "contract", "event", "from_block")
+
+
+def involved(value: Any, out: dict[str, set[int]] | None = None) -> dict[str, set[int]]:
+    """RPC-30: the twins, nodes and contracts an event names, at any depth (fields `contract_id`,
+    `node_id`, `twin_id`..., and the `id` of a Twin or Node record)."""
+    out = {"twin": set(), "node": set(), "contract": set()} if out is None else out
+    if not attrs.has(type(value)):
+        return out
+    own = _RECORD_IDS.get(type(value))
+    for f in attrs.fields(type(value)):
+        v = getattr(value, f.name)
+        if type(v) is int:
+            if own is not None and f.name == "id":
+                out[own].add(v)
+            for kind, names in _ID_FIELDS.items():
+                if f.name in names:
+                    out[kind].add(v)
+        elif isinstance(v, tuple):
+            for item in v:
+                involved(item, out)
+        else:
+            involved(v, out)
+    return out
+
+
+@attrs.frozen(slots=True)
+class EventFilter:
+    """Which events a subscription delivers: all keys given must match (AND), each key any of its values
+    (OR); no key: every event."""
+
+    twins: frozenset[int] | None = None
+    nodes: frozenset[int] | None = None
+    contracts: frozenset[int] | None = None
+    names: frozenset[str] | None = None
+
+    def matches(self, event: Event, owner: Callable[[int], tuple[int, int] | None]) -> bool:
+        """`owner(contract_id)` gives a contract's (twin, node): an event that names a contract involves
+        its twin and its node too (RPC-30)."""
+        if self.names is not None and type(event).__name__ not in self.names:
+            return False
+        if self.twins is None and self.nodes is None and self.contracts is None:
+            return True
+        ids = involved(event)
+        if self.twins is not None or self.nodes is not None:
+            for cid in ids["contract"]:
+                found = owner(cid)
+                if found is not None:
+                    ids["twin"].add(found[0])
+                    ids["node"].add(found[1])
+        return all(
+            want is None or not want.isdisjoint(ids[kind])
+            for kind, want in (("twin", self.twins), ("node", self.nodes), ("contract", self.contracts))
+        )
+
+
+def parse_filter(x: Any, event_names: frozenset[str]) -> tuple[EventFilter, int | None]:
+    """RPC-30: `{"twin", "node", "contract": id or [ids], "event": name or [names], "from_block": n}`."""
+    if x is None:
+        x = {}
+    if not isinstance(x, dict):
+        raise RpcError(INVALID_PARAMS, "filter: expected an object", {"param": "filter"})
+    unknown = [k for k in x if k not in _FILTER_KEYS]
+    if unknown:
+        raise RpcError(
+            INVALID_PARAMS, f"filter: unknown key {str(unknown[0])[:40]!r}; expected {list(_FILTER_KEYS)}"
+        )
+
+    def ids(key: str, bits: int) -> frozenset[int] | None:
+        v = x.get(key)
+        if v is None:
+            return None
+        items = v if isinstance(v, list) else [v]
+        if not 1 <= len(items) <= 1000 or any(type(i) is not int or not 0 <= i < (1 << bits) for i in items):
+            raise RpcError(INVALID_PARAMS, f"filter.{key}: expected a u{bits} or 1 to 1000 of them")
+        return frozenset(items)
+
+    names_raw = x.get("event")
+    names: frozenset[str] | None = None
+    if names_raw is not None:
+        items = names_raw if isinstance(names_raw, list) else [names_raw]
+        bad = [i for i in items if type(i) is not str or i not in event_names]
+        if not items or bad:
+            raise RpcError(INVALID_PARAMS, f"filter.event: unknown event name {str(bad[:1])[:60]}")
+        names = frozenset(items)
+    start = x.get("from_block")
+    if start is not None and (type(start) is not int or not 0 <= start <= MAX_SAFE_INTEGER):
+        raise RpcError(INVALID_PARAMS, "filter.from_block: expected a block number")
+    return EventFilter(ids("twin", 32), ids("node", 32), ids("contract", 64), names), start
+
+
+# ------------------------------------------------------------------------------------------------
+# Connections and subscriptions
+
+
+class _Conn:
+    """One client connection: a WebSocket (or None for an HTTP request) and its subscriptions."""
+
+    def __init__(self, ws: web.WebSocketResponse | None) -> None:
+        self.ws = ws
+        self.subs: dict[str, asyncio.Task[None] | None] = {}
+        """Open subscriptions; None until the pump starts, right after the response is sent (RPC-33)."""
+        self.to_start: list[Callable[[], None]] = []
+        self.send_lock = asyncio.Lock()
+
+    async def send(self, obj: Any) -> None:
+        assert self.ws is not None
+        async with self.send_lock:
+            await self.ws.send_str(json.dumps(obj, separators=(",", ":")))
+
+
+Handler = Callable[..., Any]
+
+
+@attrs.frozen(slots=True)
+class Method:
+    fn: Handler
+    params: tuple[str, ...] = ()
+    required: int = 0
+    needs_conn: bool = False
+
+
+class RpcServer:
+    """The JSON-RPC server of one node (see the module docstring)."""
+
+    def __init__(
+        self,
+        node: Node,
+        *,
+        limits: Limits = Limits(),
+        chain_name: str = "sc4it development chain",
+        block_time_ms: int = 6000,
+        ss58_prefix: int | None = None,
+    ) -> None:
+        self.node = node
+        self.limits = limits
+        self.chain_name = chain_name
+        self.block_time_ms = block_time_ms
+        self.codec = JsonCodec(node.state.config.ss58_prefix if ss58_prefix is None else ss58_prefix)
+        self.metrics = Metrics()
+        self.conns: set[_Conn] = set()
+        self._next_sub = 0
+        self._block_signal: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event_names = frozenset(t.__name__ for t in Event.__args__)
+        self.methods = self._methods()
+        self._owners: dict[int, tuple[int, int]] = {}
+        self._unsubscribe = node.subscribe(self._on_block)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    # --- the aiohttp application -----------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=self.limits.max_request_bytes)
+        app.router.add_post("/", self._http)
+        app.router.add_get("/", self._ws)
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/metrics", self._metrics)
+        app.on_startup.append(self._startup)
+        app.on_shutdown.append(self._shutdown)
+        return app
+
+    async def _startup(self, app: web.Application) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    async def _shutdown(self, app: web.Application) -> None:
+        for conn in list(self.conns):
+            _cancel(conn)
+            if conn.ws is not None:
+                await conn.ws.close(code=1001, message=b"node shutting down")
+
+    async def _http(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            err = self._too_large(request.content_length or 0)
+            return web.json_response(self._error(None, err), status=413)
+        out = await self.handle_text(body, _Conn(None))
+        if out is None:
+            return web.Response(status=204)
+        return web.Response(text=out, content_type="application/json")
+
+    def _too_large(self, size: int) -> RpcError:
+        limit = self.limits.max_request_bytes
+        return RpcError(
+            LIMIT_EXCEEDED, f"request of {size} bytes exceeds the limit of {limit}", {"limit": limit}
+        )
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return web.json_response(
+                {"name": "sc4it", "version": __version__, "rpc": "POST JSON-RPC 2.0 here"}
+            )
+        if len(self.conns) >= self.limits.max_connections:
+            return web.json_response(
+                self._error(None, RpcError(LIMIT_EXCEEDED, "too many connections")), status=503
+            )
+        ws = web.WebSocketResponse(max_msg_size=self.limits.max_frame_bytes, heartbeat=30.0)
+        await ws.prepare(request)
+        conn = _Conn(ws)
+        self.conns.add(conn)
+        self.metrics.ws_connections += 1
+        try:
+            await self._serve_ws(conn, ws)
+        finally:
+            self.conns.discard(conn)
+            self.metrics.ws_connections -= 1
+            self.metrics.subscriptions -= len(conn.subs)
+            _cancel(conn)
+        return ws
+
+    async def _serve_ws(self, conn: _Conn, ws: web.WebSocketResponse) -> None:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                text: str | bytes = msg.data
+            elif msg.type == WSMsgType.BINARY:
+                text = msg.data
+            else:
+                break  # ERROR (e.g. a frame above max_frame_bytes: aiohttp closes with 1009) or CLOSE
+            if len(text) > self.limits.max_request_bytes:
+                await conn.send(self._error(None, self._too_large(len(text))))
+                continue
+            out = await self.handle_text(text, conn)
+            if out is not None:
+                async with conn.send_lock:
+                    await ws.send_str(out)
+            for start in conn.to_start:
+                start()
+            conn.to_start.clear()
+
+    # --- JSON-RPC ---------------------------------------------------------------------------------
+
+    async def handle_text(self, text: str | bytes, conn: _Conn) -> str | None:
+        """RPC-01..RPC-05: the response text to a request or a batch (None when nothing is answered)."""
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            return json.dumps(self._error(None, RpcError(PARSE_ERROR, f"parse error: {str(e)[:200]}")))
+        if isinstance(obj, list):
+            if not obj:
+                return json.dumps(self._error(None, RpcError(INVALID_REQUEST, "empty batch")))
+            if len(obj) > self.limits.max_batch:
+                err = RpcError(
+                    LIMIT_EXCEEDED, f"batch of {len(obj)} requests exceeds {self.limits.max_batch}"
+                )
+                return json.dumps(self._error(None, err))
+            outs = [r for r in (self._one(item, conn) for item in obj) if r is not None]
+            await asyncio.sleep(0)
+            return json.dumps(outs, separators=(",", ":")) if outs else None
+        out = self._one(obj, conn)
+        return None if out is None else json.dumps(out, separators=(",", ":"))
+
+    def _error(self, rid: Any, err: RpcError) -> dict[str, Any]:
+        self.metrics.errors[err.code] = self.metrics.errors.get(err.code, 0) + 1
+        return {"jsonrpc": "2.0", "error": err.to_json(), "id": rid}
+
+    def _one(self, req: Any, conn: _Conn) -> dict[str, Any] | None:
+        """One request object -> its response object (None for a notification, RPC-03)."""
+        if not isinstance(req, dict):
+            return self._error(None, RpcError(INVALID_REQUEST, "a request is a JSON object"))
+        rid = req.get("id")
+        if "id" in req and not (rid is None or type(rid) in (int, str)):
+            return self._error(None, RpcError(INVALID_REQUEST, "id must be a string, a number or null"))
+        method = req.get("method")
+        if req.get("jsonrpc") != "2.0" or type(method) is not str:
+            return self._error(rid, RpcError(INVALID_REQUEST, 'expected {"jsonrpc": "2.0", "method": ...}'))
+        try:
+            result = self.call(method, req.get("params"), conn)
+        except RpcError as e:
+            return None if "id" not in req else self._error(rid, e)
+        except Exception:
+            log.exception("internal error in %s", method)
+            return self._error(rid, RpcError(INTERNAL_ERROR, "internal error"))
+        return None if "id" not in req else {"jsonrpc": "2.0", "result": result, "id": rid}
+
+    def call(self, method: str, params: Any, conn: _Conn) -> Any:
+        m = self.methods.get(method)
+        if m is None:
+            raise RpcError(METHOD_NOT_FOUND, f"method not found: {method[:80]}")
+        self.metrics.requests[method] = self.metrics.requests.get(method, 0) + 1
+        args = _params(params, m.params, m.required)
+        if m.needs_conn:
+            if conn.ws is None:
+                raise RpcError(NEEDS_WEBSOCKET, f"{method} needs a WebSocket connection")
+            return m.fn(conn, *args)
+        return m.fn(*args)
+
+    # --- methods ----------------------------------------------------------------------------------
+
+    def _methods(self) -> dict[str, Method]:
+        return {
+            "system_health": Method(self.system_health),
+            "system_chain": Method(lambda: self.chain_name),
+            "system_name": Method(lambda: "sc4it"),
+            "system_version": Method(lambda: __version__),
+            "system_properties": Method(self.system_properties),
+            "system_accountNextIndex": Method(self.account_next_index, ("account",), 1),
+            "author_submitExtrinsic": Method(self.submit, ("extrinsic",), 1),
+            "author_pendingExtrinsics": Method(lambda: self.node.pending()),
+            "chain_getHeader": Method(self.get_header, ("block",)),
+            "chain_getBlock": Method(self.get_block, ("block",)),
+            "chain_getBlockHash": Method(self.get_block_hash, ("number",)),
+            "chain_getFinalizedHead": Method(lambda: "0x" + self.node.head_hash.hex()),
+            "sc4it_blockResults": Method(self.block_results, ("block",)),
+            "sc4it_inclusion": Method(self.inclusion, ("hash",), 1),
+            "sc4it_contract": Method(self.record("contracts", U64), ("id", "at"), 1),
+            "sc4it_twin": Method(self.record("twins", U32), ("id", "at"), 1),
+            "sc4it_node": Method(self.record("nodes", U32), ("id", "at"), 1),
+            "sc4it_farm": Method(self.record("farms", U32), ("id", "at"), 1),
+            "sc4it_account": Method(self.record("accounts", AccountId), ("account", "at"), 1),
+            "sc4it_quote": Method(self.quote, ("workload", "at"), 1),
+            "chain_subscribeNewHeads": Method(self.subscribe_heads, needs_conn=True),
+            "chain_unsubscribeNewHeads": Method(self.unsubscribe, ("subscription",), 1, needs_conn=True),
+            "sc4it_subscribeEvents": Method(self.subscribe_events, ("filter",), 0, needs_conn=True),
+            "sc4it_unsubscribeEvents": Method(self.unsubscribe, ("subscription",), 1, needs_conn=True),
+        }
+
+    def system_health(self) -> dict[str, Any]:
+        return {"peers": 0, "isSyncing": False, "shouldHavePeers": False}
+
+    def system_properties(self) -> dict[str, Any]:
+        return {
+            "ss58Format": self.codec.ss58_prefix,
+            "tokenDecimals": 7,
+            "tokenSymbol": "TFT",
+            "chainId": "0x" + self.node.chain_id.hex(),
+            "blockTimeMs": self.block_time_ms,
+        }
+
+    def account_next_index(self, account: Any) -> int:
+        return self.node.account_next_index(_decode(self.codec, account, AccountId, "account"))
+
+    def submit(self, extrinsic: Any) -> str:
+        """RPC-21: the canonical CBOR of a signed call, as hex -> its call hash, or INVALID_TRANSACTION
+        whose data names the sc4it error (a validity Error or a mempool reason)."""
+        data = _hexbytes(extrinsic, "extrinsic", self.limits.max_request_bytes)
+        try:
+            h = self.node.submit_bytes(data)
+        except MempoolError as e:
+            raise RpcError(
+                INVALID_TRANSACTION, f"invalid transaction: {e.message}", {"error": e.name}
+            ) from None
+        self.metrics.submitted += 1
+        return "0x" + h.hex()
+
+    def _number(self, ref: int | bytes | None) -> int:
+        if ref is None:
+            return int(self.node.head.number)
+        n = self.node.number_of(ref)
+        if n is None:
+            raise RpcError(
+                UNKNOWN_BLOCK, "unknown block", {"block": ref if isinstance(ref, int) else "0x" + ref.hex()}
+            )
+        return n
+
+    def get_header(self, block: Any) -> Any:
+        ref = _block_ref(block, "block")
+        header = self.node.header(self.node.head.number if ref is None else ref)
+        return None if header is None else self.codec.to_json(header)
+
+    def get_block(self, block: Any) -> Any:
+        ref = _block_ref(block, "block")
+        n = self.node.number_of(self.node.head.number if ref is None else ref)
+        if n is None:
+            return None
+        header = self.node.header(n)
+        b = self.node.block(n)
+        return {
+            "block": {
+                "header": self.codec.to_json(header),
+                "signature": None if b is None else "0x" + b.signature.hex(),
+                "extrinsics": [] if b is None else ["0x" + encode(s).hex() for s in b.calls],
+            },
+            "justifications": None,
+        }
+
+    def get_block_hash(self, number: Any) -> Any:
+        if number is None:
+            return "0x" + self.node.head_hash.hex()
+        if type(number) is not int or not 0 <= number <= MAX_SAFE_INTEGER:
+            raise RpcError(INVALID_PARAMS, "number: expected a block number", {"param": "number"})
+        return self._hash_of(number)
+
+    def _hash_of(self, number: int) -> str | None:
+        header = self.node.header(number)
+        return None if header is None else "0x" + header_hash(header).hex()
+
+    def block_results(self, block: Any) -> Any:
+        ref = _block_ref(block, "block")
+        n = self._number(ref)
+        results = self.node.results(n)
+        if results is None:
+            return {"hook_events": [], "receipts": []}
+        return {
+            "hook_events": [self.codec.to_json(e, Event) for e in results.hook_events],
+            "receipts": [
+                {
+                    "error": None if r.error_name is None else r.error_name.decode(),
+                    "events": [self.codec.to_json(e, Event) for e in r.events],
+                }
+                for r in results.receipts
+            ],
+        }
+
+    def inclusion(self, h: Any) -> Any:
+        found = self.node.inclusion(_hex32(h, "hash"))
+        return None if found is None else {"block": found[0], "index": found[1]}
+
+    def _state(self, at: Any) -> State:
+        ref = _block_ref(at)
+        if ref is None:
+            return self.node.state
+        n = self._number(ref)
+        try:
+            return self.node.state_at(n)
+        except LookupError as e:
+            raise RpcError(UNKNOWN_BLOCK, str(e), {"block": n}) from None
+
+    def record(self, field: str, key_type: Any) -> Handler:
+        """RPC-22: `sc4it_<record>(key, at?)`: the record in the state after block `at` (default the
+        head) in its JSON form, or null."""
+
+        def get(key: Any, at: Any) -> Any:
+            k = _decode(self.codec, key, key_type, "id" if key_type is not AccountId else "account")
+            value = getattr(self._state(at), field).get(k)
+            return None if value is None else self.codec.to_json(value)
+
+        return get
+
+    def quote(self, workload: Any, at: Any) -> Any:
+        """RPC-23: the price of a workload (see `sc4it.tools.quote`)."""
+        w, balance, secs = _workload(workload)
+        try:
+            q = quote(self._state(at), w, balance=balance, secs=secs)
+        except QuoteError as e:
+            raise RpcError(INVALID_PARAMS, f"workload: {e}", {"param": "workload"}) from None
+        big = _big
+        return {
+            "lines": [
+                {
+                    "kind": line.kind,
+                    "label": line.label,
+                    "units_usd": big(line.units_usd),
+                    "tft_before_discount": big(line.tft_before_discount),
+                    "discount_level": self.codec.to_json(line.level),
+                    "tft": big(line.tft),
+                }
+                for line in q.lines
+            ],
+            "secs": q.secs,
+            "price_musd": q.price_musd,
+            "balance": big(q.balance),
+            "usable": big(q.usable),
+            "certification": self.codec.to_json(q.certification),
+            "notes": list(q.notes),
+            "total_units_usd": big(q.total_units_usd),
+            "total_tft": big(q.total_tft),
+        }
+
+    # --- subscriptions (RPC-30..RPC-33) -----------------------------------------------------------
+
+    def _on_block(self, committed: CommittedBlock) -> None:
+        """Node observer: wake every subscription (from any thread)."""
+        self.metrics.blocks_produced += 1
+        self.metrics.last_block_at = time.monotonic()
+        for event in committed.events:
+            if isinstance(event, ContractCreated):
+                c = event.contract
+                self._owners[c.contract_id] = (c.twin_id, c.node_id())
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        fut, self._block_signal = self._block_signal, None
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+    async def _next_block(self) -> None:
+        if self._block_signal is None:
+            self._block_signal = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._block_signal)
+
+    def _open(self, conn: _Conn, pump: Callable[[str], Awaitable[None]]) -> str:
+        if len(conn.subs) >= self.limits.max_subscriptions:
+            limit = self.limits.max_subscriptions
+            raise RpcError(LIMIT_EXCEEDED, f"at most {limit} subscriptions per connection", {"limit": limit})
+        self._next_sub += 1
+        sid = f"{self._next_sub:x}"
+
+        def start() -> None:
+            if sid in conn.subs:  # not unsubscribed in the same batch
+                conn.subs[sid] = asyncio.get_running_loop().create_task(self._run_pump(conn, sid, pump))
+
+        conn.subs[sid] = None
+        conn.to_start.append(start)
+        self.metrics.subscriptions += 1
+        return sid
+
+    async def _run_pump(self, conn: _Conn, sid: str, pump: Callable[[str], Awaitable[None]]) -> None:
+        try:
+            await pump(sid)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        except Exception:
+            log.exception("subscription %s failed", sid)
+
+    def unsubscribe(self, conn: _Conn, subscription: Any) -> bool:
+        if type(subscription) is not str or subscription not in conn.subs:
+            return False
+        task = conn.subs.pop(subscription)
+        if task is not None:
+            task.cancel()
+        self.metrics.subscriptions -= 1
+        return True
+
+    def subscribe_heads(self, conn: _Conn) -> str:
+        """RPC-32: the head now, then every new header, in order."""
+        start = int(self.node.head.number)
+
+        async def pump(sid: str) -> None:
+            async for n in self._cursor(start):
+                header = self.node.header(n)
+                await conn.send(_note("chain_newHead", sid, self.codec.to_json(header)))
+
+        return self._open(conn, pump)
+
+    def subscribe_events(self, conn: _Conn, flt: Any) -> str:
+        """RPC-30, RPC-31: per block with a matching event, `{block, hash, events: [{index, phase,
+        call, event}]}`; from `from_block` (replayed from the store) or from the next block."""
+        event_filter, from_block = parse_filter(flt, self._event_names)
+        start = int(self.node.head.number) + 1 if from_block is None else max(from_block, 1)
+
+        async def pump(sid: str) -> None:
+            async for n in self._cursor(start):
+                note = self._events_of(n, event_filter)
+                if note is not None:
+                    await conn.send(_note("sc4it_events", sid, note))
+
+        return self._open(conn, pump)
+
+    async def _cursor(self, start: int) -> Any:
+        """Block numbers from `start` on, forever: stored ones at once, then each as it is committed."""
+        n = start
+        while True:
+            while n <= self.node.head.number:
+                yield n
+                n += 1
+            await self._next_block()
+
+    def _owner(self, contract_id: int) -> tuple[int, int] | None:
+        """A contract's (twin, node): from the contracts created while this server ran (they may be gone
+        since), else from the head state. A contract created and removed before the server started is
+        unknown: its events match by the ids they carry only."""
+        found = self._owners.get(contract_id)
+        if found is None:
+            c = self.node.state.contracts.get(contract_id)
+            if c is not None:
+                found = (c.twin_id, c.node_id())
+        return found
+
+    def _events_of(self, n: int, flt: EventFilter) -> dict[str, Any] | None:
+        results = self.node.results(n)
+        if results is None:
+            return None
+        out = []
+        for index, (phase, call, event) in enumerate(_events(results)):
+            if flt.matches(event, self._owner):
+                out.append(
+                    {"index": index, "phase": phase, "call": call, "event": self.codec.to_json(event, Event)}
+                )
+        if not out:
+            return None
+        return {"block": n, "hash": self._hash_of(n), "events": out}
+
+    # --- health and metrics -----------------------------------------------------------------------
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """RPC-50: ok while a block was committed within three block times."""
+        age_ms = int((time.monotonic() - self.metrics.last_block_at) * 1000)
+        ok = age_ms <= 3 * self.block_time_ms
+        return ok, {
+            "status": "ok" if ok else "stalled",
+            "head": int(self.node.head.number),
+            "head_hash": "0x" + self.node.head_hash.hex(),
+            "pending": self.node.pending(),
+            "last_block_ms_ago": age_ms,
+            "block_time_ms": self.block_time_ms,
+        }
+
+    async def _health(self, request: web.Request) -> web.StreamResponse:
+        ok, body = self.health()
+        return web.json_response(body, status=200 if ok else 503)
+
+    async def _metrics(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(text="".join(self.metric_lines()), content_type="text/plain")
+
+    def metric_lines(self) -> Iterator[str]:
+        m = self.metrics
+        yield f"sc4it_block_height {int(self.node.head.number)}\n"
+        yield f"sc4it_mempool_calls {self.node.pending()}\n"
+        yield f"sc4it_blocks_produced_total {m.blocks_produced}\n"
+        yield f"sc4it_block_production_seconds {m.last_block_seconds:.6f}\n"
+        yield f"sc4it_extrinsics_submitted_total {m.submitted}\n"
+        yield f"sc4it_ws_connections {m.ws_connections}\n"
+        yield f"sc4it_subscriptions {m.subscriptions}\n"
+        for method, count in sorted(m.requests.items()):
+            yield f'sc4it_rpc_requests_total{{method="{method}"}} {count}\n'
+        for code, count in sorted(m.errors.items()):
+            yield f'sc4it_rpc_errors_total{{code="{code}"}} {count}\n'
+
+
+def _cancel(conn: _Conn) -> None:
+    for task in conn.subs.values():
+        if task is not None:
+            task.cancel()
+
+
+def _note(method: str, sid: str, result: Any) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "method": method, "params": {"subscription": sid, "result": result}}
+
+
+def _events(results: BlockResults) -> Iterator[tuple[str, int | None, Event]]:
+    """Every event of a block with where it came from: hooks first, then each call's (BLK-06 order)."""
+    for e in results.hook_events:
+        yield "hook", None, e
+    for i, r in enumerate(results.receipts):
+        for e in r.events:
+            yield "call", i, e
+
+
+def _big(v: int) -> int | str:
+    return v if v <= MAX_SAFE_INTEGER else str(v)
+
+
+_WORKLOAD_INTS = {
+    "node_id": 32,
+    "cru": 64,
+    "mru": 64,
+    "sru": 64,
+    "hru": 64,
+    "public_ips": 32,
+    "balance": 128,
+    "secs": 32,
+}
+_WORKLOAD_BOOLS = ("name", "rent", "certified")
+
+
+def _workload(x: Any) -> tuple[Workload, int, int]:
+    """RPC-23: `{node_id, cru, mru, sru, hru, public_ips, name, rent, certified, balance, secs}`, every
+    member optional (sizes in bytes, balance in TFT units, secs default 3600)."""
+    if not isinstance(x, dict):
+        raise RpcError(INVALID_PARAMS, "workload: expected an object", {"param": "workload"})
+    args: dict[str, Any] = {}
+    for k, v in x.items():
+        if k in _WORKLOAD_INTS:
+            bits = _WORKLOAD_INTS[k]
+            if type(v) is str and v.isdigit() and len(v) < 40:
+                v = int(v)
+            if type(v) is not int or not 0 <= v < (1 << bits):
+                raise RpcError(
+                    INVALID_PARAMS, f"workload.{k}: expected a u{bits}", {"param": f"workload.{k}"}
+                )
+        elif k in _WORKLOAD_BOOLS:
+            if type(v) is not bool and not (k == "certified" and v is None):
+                raise RpcError(
+                    INVALID_PARAMS, f"workload.{k}: expected true or false", {"param": f"workload.{k}"}
+                )
+        else:
+            raise RpcError(INVALID_PARAMS, f"workload: unknown member {str(k)[:40]!r}", {"param": "workload"})
+        args[k] = v
+    balance = args.pop("balance", 0)
+    secs = args.pop("secs", 3600)
+    if secs < 1:
+        raise RpcError(INVALID_PARAMS, "workload.secs: at least 1", {"param": "workload.secs"})
+    w = Workload(**args)
+    if w.is_empty():
+        raise RpcError(
+            INVALID_PARAMS, "workload: nothing to quote (give resources, public_ips, name or rent)"
+        )
+    return w, balance, secs
