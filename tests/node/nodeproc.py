@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -69,7 +70,7 @@ def start(data_dir: Path, *args: str, block_time_ms: int = 100, port: int = 0) -
     raise TimeoutError(f"node did not start within {START_TIMEOUT} s: {err.read_text()[-2000:]}")
 
 
-def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+def stop(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM) -> int:
     if proc.poll() is None:
         os.kill(proc.pid, sig)
         try:
