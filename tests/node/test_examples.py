@@ -12,8 +12,8 @@ from pathlib import Path
 from sc4it.client import Client
 from sc4it.kernel.types import Created
 
-from . import nodeproc
 from ..support import ROOT
+from . import nodeproc
 
 EXAMPLES = ROOT / "examples"
 

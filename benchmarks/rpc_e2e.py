@@ -1,0 +1,201 @@
+"""Signed calls through the JSON-RPC API, end to end, against `apply` alone (issue 16's RPC targets).
+
+    python -m benchmarks.rpc_e2e [--accounts 150] [--per-account 30] [--batch 500] [--block-time-ms 100]
+
+One run, three measurements of the same signed transfers (`--accounts` funded accounts added to the
+default genesis, `--per-account` calls each with consecutive nonces, signed before any timing):
+
+1. `apply` alone: every call applied in order to the genesis state (the core's work, no host);
+2. the node's core in process (`sc4it.node.service.Node`, no RPC): `submit` every call (as values, then
+   again on a fresh store as the canonical bytes a client sends, `submit_bytes`, which adds the strict
+   decode), then `produce_block` until all are included (mempool checks, block building, commitment,
+   SQLite commit);
+3. through RPC, end to end, against a real `sc4it node run` process: the hex of every call sent with
+   `author_submitExtrinsic` in JSON-RPC batches of `--batch` over HTTP, then `sc4it_inclusion` polled
+   until each account's last call is in a block, then every account queried (`sc4it_account`) and its
+   nonce checked. Reported: the wall-clock rate, and the node process's own CPU time per call
+   (`/proc/PID/stat`: its single event loop on one core does all the server work).
+
+CPU time throughout (`time.process_time` in process, `/proc/PID/stat` for the node process), so that the
+ratios hold on a loaded machine; the end-to-end rate is wall clock. Ratios: node core / apply, RPC (node
+CPU) / apply, and the RPC layer's own share over apply ((RPC node CPU - node core from bytes) / apply:
+JSON-RPC parsing and dispatch, hex, HTTP, responses, the queries). The machine is shared: read the
+ratios measured side by side, not the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import attrs
+from tests.node import nodeproc  # the test helper that starts and stops a node process by PID
+
+from sc4it import genesis
+from sc4it.block import call_hash
+from sc4it.genesis import GenesisAccount
+from sc4it.kernel import calls
+from sc4it.kernel.codec import encode
+from sc4it.kernel.signing import SignedCall, sign, ss58_encode
+from sc4it.kernel.state import State
+from sc4it.kernel.tx import BlockEnv
+from sc4it.node.service import Node
+from sc4it.runtime import apply
+
+TFT = 10_000_000
+
+
+def bench_genesis(accounts: int) -> genesis.Genesis:
+    g = genesis.default_genesis()
+    extra = tuple(
+        GenesisAccount(genesis.dev_keypair(f"bench-{i}").account_id, 1000 * TFT) for i in range(accounts)
+    )
+    return attrs.evolve(g, accounts=g.accounts + extra)
+
+
+def signed_calls(state: State, accounts: int, per_account: int) -> list[SignedCall]:
+    """Transfers, nonce-major (every account's nonce 0, then every nonce 1...), as a client would send."""
+    keys = [genesis.dev_keypair(f"bench-{i}") for i in range(accounts)]
+    dest = genesis.dev_keypair("alice").account_id
+    return [sign(calls.Transfer(dest, 1 + n), k, n, state.chain_id) for n in range(per_account) for k in keys]
+
+
+def time_apply(state: State, signed: list[SignedCall]) -> float:
+    env = BlockEnv(1, 1_700_000_006_000)
+    t0 = time.process_time()
+    for s in signed:
+        out = apply(state, s, env)
+        assert out.error is None, out.error
+        state = out.state
+    return time.process_time() - t0
+
+
+def time_node(state: State, signed: list[SignedCall], directory: Path, *, from_bytes: bool) -> float:
+    """Submit every call (as values, or as the canonical bytes a client sends) and produce until all are
+    in blocks."""
+    producer = genesis.dev_keypair("producer")
+    wires = [encode(s) for s in signed]
+    with Node.open(directory, state, producer, block_time_ms=100) as node:
+        t0 = time.process_time()
+        if from_bytes:
+            for w in wires:
+                node.submit_bytes(w)
+        else:
+            for s in signed:
+                node.submit(s)
+        while node.pending():
+            node.produce_block()
+        took = time.process_time() - t0
+        assert node.state.accounts[signed[-1].signer].nonce == signed[-1].nonce + 1
+    return took
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def through_rpc(
+    url: str, pid: int, signed: list[SignedCall], batch: int, prefix: int
+) -> tuple[float, float]:
+    hexes = ["0x" + encode(s).hex() for s in signed]
+    last: dict[bytes, SignedCall] = {}
+    for s in signed:
+        last[s.signer] = s
+    lasts = ["0x" + call_hash(s).hex() for s in last.values()]
+    signers = [ss58_encode(a, prefix) for a in last]
+    async with aiohttp.ClientSession() as session:
+
+        async def post(body: list[dict[str, object]]) -> list[dict[str, object]]:
+            async with session.post(url, data=json.dumps(body)) as resp:
+                out: list[dict[str, object]] = await resp.json(content_type=None)
+            return out
+
+        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        for i in range(0, len(hexes), batch):
+            chunk = hexes[i : i + batch]
+            body = [
+                {"jsonrpc": "2.0", "id": j, "method": "author_submitExtrinsic", "params": [h]}
+                for j, h in enumerate(chunk)
+            ]
+            replies = await post(body)
+            bad = [r for r in replies if "error" in r]
+            assert not bad, bad[:3]
+        while True:
+            body = [
+                {"jsonrpc": "2.0", "id": j, "method": "sc4it_inclusion", "params": [h]}
+                for j, h in enumerate(lasts)
+            ]
+            if all(r.get("result") is not None for r in await post(body)):
+                break
+            await asyncio.sleep(0.01)
+        body = [
+            {"jsonrpc": "2.0", "id": j, "method": "sc4it_account", "params": [a]}
+            for j, a in enumerate(signers)
+        ]
+        replies = await post(body)
+        wall, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+    want = {ss58_encode(s.signer, prefix): s.nonce + 1 for s in last.values()}
+    got = {signers[int(str(r["id"]))]: r["result"]["nonce"] for r in replies}  # type: ignore[index]
+    assert got == want
+    return wall, cpu
+
+
+def run(accounts: int, per_account: int, batch: int, block_time_ms: int, directory: Path) -> None:
+    g = bench_genesis(accounts)
+    state = genesis.build(g)
+    signed = signed_calls(state, accounts, per_account)
+    n = len(signed)
+    t_apply = time_apply(state, signed)
+    t_node = time_node(state, signed, directory / "values", from_bytes=False)
+    t_bytes = time_node(state, signed, directory / "bytes", from_bytes=True)
+    gfile = directory / "genesis.json"
+    genesis.dump(g, gfile)
+    args = ("--genesis", str(gfile), "--max-request-bytes", str(16 << 20), "--log-level", "warning")
+    with nodeproc.running(directory / "proc", *args, block_time_ms=block_time_ms) as proc:
+        wall, cpu = asyncio.run(through_rpc(proc.url, proc.pid, signed, batch, state.config.ss58_prefix))
+    print(f"{n} signed transfers, {accounts} accounts, HTTP batches of {batch}, {block_time_ms} ms blocks")
+    row("apply alone", t_apply, n, "calls/s", "")
+    row("node core, no RPC", t_node, n, "calls/s", f"x{t_node / t_apply:.2f} apply (submit values)")
+    row(
+        "node core, from bytes",
+        t_bytes,
+        n,
+        "calls/s",
+        f"x{t_bytes / t_apply:.2f} apply (submit_bytes: + decode)",
+    )
+    row("RPC, node CPU", cpu, n, "calls per CPU-second", f"x{cpu / t_apply:.2f} apply")
+    row("RPC, wall clock", wall, n, "calls/s", "submit -> included -> queried")
+    layer = (cpu - t_bytes) / t_apply
+    print(f"  RPC layer over apply   {layer:+.0%}  ((RPC node CPU - node core from bytes) / apply)")
+
+
+def row(what: str, secs: float, n: int, unit: str, note: str) -> None:
+    print(f"  {what:<22} {secs * 1e6 / n:8.1f} us/call  {n / secs:9.0f} {unit}  {note}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--accounts", type=int, default=150)
+    p.add_argument("--per-account", type=int, default=30, help="at most 33 (MEM future limit)")
+    p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--block-time-ms", type=int, default=100)
+    p.add_argument("--dir", type=Path, help="working directory (default: a temporary one, removed after)")
+    a = p.parse_args()
+    directory = a.dir or Path(tempfile.mkdtemp(prefix="sc4it-rpc-bench-"))
+    try:
+        run(a.accounts, a.per_account, a.batch, a.block_time_ms, directory)
+    finally:
+        if a.dir is None:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
