@@ -14,6 +14,7 @@ from typing import Annotated, Any, get_args, get_origin
 
 import attrs
 
+from sc4it.block import Header
 from sc4it.kernel import calls as c
 from sc4it.kernel import events as ev
 from sc4it.kernel import types as t
@@ -183,6 +184,13 @@ def reference() -> str:
     signing_records: tuple[type, ...] = (SignedCall, Signature, MultisigSpec)
     for cls in signing_records:
         out += _section(cls, describe, cls.__name__)
+    out += [
+        "## Blocks",
+        "",
+        "`chain_getHeader` and `chain_newHead` give a header in this form (spec/blocks.md).",
+        "",
+    ]
+    out += _section(Header, describe, "Header")
     out += ["## Calls", "", 'A `Call` is one of these (`{"Name": {fields}}`).', ""]
     for cls in _members(c.Call):
         out += _section(cls, describe, f"call {cls.__name__}")

@@ -420,7 +420,6 @@ class RpcServer:
                 )
                 return json.dumps(self._error(None, err))
             outs = [r for r in (self._one(item, conn) for item in obj) if r is not None]
-            await asyncio.sleep(0)
             return json.dumps(outs, separators=(",", ":")) if outs else None
         out = self._one(obj, conn)
         return None if out is None else json.dumps(out, separators=(",", ":"))
@@ -721,6 +720,8 @@ class RpcServer:
             while n <= self.node.head.number:
                 yield n
                 n += 1
+                if n % 64 == 0:
+                    await asyncio.sleep(0)  # a long replay lets block production and requests run
             await self._next_block()
 
     def _owner(self, contract_id: int) -> tuple[int, int] | None:

@@ -83,6 +83,16 @@ def _port(text: str) -> int:
     return v
 
 
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return v
+
+
 def register(sub: Any, epilog: str) -> None:
     """Add `sc4it node run` and `sc4it node export-trace` to the CLI's subparsers."""
     node = sub.add_parser("node", help="run an sc4it node (JSON-RPC over HTTP and WebSocket)", epilog=epilog)
@@ -99,8 +109,8 @@ def register(sub: Any, epilog: str) -> None:
     run.add_argument("--block-time-ms", type=_block_time, help="default: the genesis block time (6000)")
     run.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     run.add_argument("--log-format", default="text", choices=["text", "json"])
-    run.add_argument("--max-request-bytes", type=int, default=1 << 20, help="largest request or frame")
-    run.add_argument("--max-subscriptions", type=int, default=64, help="per WebSocket connection")
+    run.add_argument("--max-request-bytes", type=_positive, default=1 << 20, help="largest request or frame")
+    run.add_argument("--max-subscriptions", type=_positive, default=64, help="per WebSocket connection")
     run.set_defaults(func=cmd_run)
     export = nsub.add_parser("export-trace", help="write the stored chain as a trace for `sc4it replay`")
     _common(export)
