@@ -237,7 +237,7 @@ def check(net: Network, acks: Sequence[Ack], *, expect_live: int | None = None) 
     if expect_live is not None:
         assert len(nodes) == expect_live, f"{len(nodes)} live nodes, expected {expect_live}"
     top = max(height_of(n) for n in nodes)
-    wait_height(net, top, 30, nodes=nodes)
+    wait_height(net, top, 60, nodes=nodes)
     headers = {n.name: rpc(n.rpc_url, f"/block?height={top}") for n in nodes}
     hashes = {name: (b["block_id"]["hash"], b["block"]["header"]["app_hash"]) for name, b in headers.items()}
     assert len(set(hashes.values())) == 1, f"nodes disagree at height {top}: {hashes}"
