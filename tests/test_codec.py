@@ -238,7 +238,8 @@ def test_rejects_non_minimal_lengths() -> None:
 
 
 def test_rejects_indefinite_lengths() -> None:
-    """ENC-09: indefinite-length arrays and byte strings are not canonical."""
+    """ENC-09 ENC-14: indefinite-length arrays and byte strings are refused by the structural pre-pass,
+    which names the field."""
     rejects(bytes.fromhex("9f 01 02 03 04 ff".replace(" ", "")), AccountInfo)
     wire = (
         bytes.fromhex("83 00 5f 5810".replace(" ", ""))
@@ -248,7 +249,7 @@ def test_rejects_indefinite_lengths() -> None:
         + bytes.fromhex("ff 1901f4")
     )
     err = rejects(wire, Call)
-    assert "not canonical" in err.message
+    assert err.path == "dest" and "indefinite length" in err.message
 
 
 def test_rejects_tags() -> None:
@@ -286,7 +287,7 @@ def test_rejects_floats_text_maps_and_simple_values() -> None:
     assert rejects(bytes.fromhex("84 01 02 03 20".replace(" ", "")), AccountInfo).path == "frozen"  # -1
     assert rejects(bytes.fromhex("a0"), AccountInfo).path == "<root>"  # a map instead of the record
     err = rejects(bytes.fromhex("a4 616101 616202 616303 616404".replace(" ", "")), AccountInfo)
-    assert "expected array" in err.message
+    assert "a map is not allowed" in err.message  # ENC-14
     text = encode(calls.Transfer(ACC, 1)).replace(b"\x58\x20", b"\x78\x20")  # dest as a text string
     assert rejects(text, Call).path == "dest"
     assert (
@@ -299,7 +300,7 @@ def test_rejects_trailing_bytes_and_truncation() -> None:
     err = rejects(INFO + b"\x00", AccountInfo)
     assert err.path == "<root>" and f"byte {len(INFO)}" in err.message
     err = rejects(INFO[:-1], AccountInfo)
-    assert err.path == "<root>" and "malformed" in err.message
+    assert err.path == "<root>" and "cannot fit" in err.message  # ENC-14
     rejects(b"", AccountInfo)
 
 

@@ -32,6 +32,8 @@ from typing import Annotated, Any, TypeVar, get_args, get_origin
 import attrs
 import cbor2
 
+from sc4it.kernel.cbor_check import Step
+from sc4it.kernel.cbor_check import check as check_structure
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import Len, UInt, Variant
@@ -347,6 +349,80 @@ def _build(t: Any) -> _Codec:
 
 
 # ------------------------------------------------------------------------------------------------
+# Field paths of the structural pre-pass (ENC-10, ENC-14)
+
+
+@attrs.frozen(slots=True)
+class _Pair:
+    """The `[key, value]` array of a map entry."""
+
+    key: Any
+    value: Any
+
+
+def _unwrap(t: Any) -> Any:
+    """`t` without `Annotated` (keeping a bounded sequence's item type) and without `| None`."""
+    while True:
+        origin = get_origin(t)
+        if origin is Annotated:
+            t = get_args(t)[0]
+        elif origin in (typing.Union, types.UnionType) and type(None) in get_args(t):
+            rest = tuple(a for a in get_args(t) if a is not type(None))
+            t = rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+        else:
+            return t
+
+
+def _members(t: Any) -> tuple[type, ...] | None:
+    """The members of a tagged union (a lone `Variant` is a union of one), else None."""
+    if isinstance(t, type) and issubclass(t, Variant):
+        return (t,)
+    if get_origin(t) in (typing.Union, types.UnionType):
+        return get_args(t)
+    return None
+
+
+def _child(t: Any, path: str, index: int, first: int | None) -> tuple[Any, str]:
+    """The type and path of item `index` of an array of type `t` (None: not an array of `t`)."""
+    t = _unwrap(t)
+    origin = get_origin(t)
+    if isinstance(t, _Pair):
+        return (t.key, f"{path}.key") if index == 0 else (t.value, f"{path}.value")
+    if origin is tuple:
+        args = get_args(t)
+        item = args[0] if len(args) == 2 and args[1] is Ellipsis else args[min(index, len(args) - 1)]
+        return item, f"{path}[{index}]"
+    if origin is PMap:
+        return _Pair(*get_args(t)), f"{path}[{index}]"
+    if origin is PSet:
+        return get_args(t)[0], f"{path}[{index}]"
+    members = _members(t)
+    if members is not None:
+        member = next((m for m in members if first == m.TAG), None)  # type: ignore[attr-defined]
+        if member is None or index == 0:
+            return None, path
+        t, index = member, index - 1
+    if isinstance(t, type) and attrs.has(t):
+        names = [f.name for f in attrs.fields(t)]
+        if index < len(names):
+            hint = typing.get_type_hints(t, include_extras=True)[names[index]]
+            return hint, f"{path}.{names[index]}" if path else names[index]
+    return None, f"{path}[{index}]"
+
+
+def field_path(t: Any, steps: list[Step]) -> str:
+    """ENC-10's path (`accounts[3].value.free`) of the item that `steps` (`sc4it.cbor_check`) lead to
+    in an encoding of type `t`; past a point where the input no longer fits `t`, indices (`[2]`)."""
+    path = ""
+    for index, first in steps:
+        if t is None:
+            path += f"[{index}]"
+        else:
+            t, path = _child(t, path, index, first)
+    return path or "<root>"
+
+
+# ------------------------------------------------------------------------------------------------
 # Public API
 
 
@@ -370,6 +446,9 @@ def decode(
     if max_bytes is not None and len(data) > max_bytes:
         raise DecodeError("<root>", f"input of {len(data)} bytes exceeds the limit of {max_bytes}")
     codec = codec_for(t)
+    check_structure(
+        data, describe=lambda steps: field_path(t, steps)
+    )  # ENC-14: only the subset reaches cbor2
     try:
         obj = cbor2.loads(data)
     except Exception as e:  # cbor2 raises several types (CBORDecodeError, ValueError, RecursionError...)
