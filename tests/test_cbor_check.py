@@ -19,17 +19,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it import decode, encode
+from sc4it.genesis import Genesis
+from sc4it.host.trace import Snapshot, TraceRecord
 from sc4it.kernel.calls import Call
 from sc4it.kernel.cbor_check import MAX_DEPTH, check
 from sc4it.kernel.errors import DecodeError
-from sc4it.genesis import Genesis
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import AccountId
 from sc4it.kernel.signing import SignedCall
 from sc4it.kernel.state import State
-from sc4it.testing.hostile_cbor import SUBSET_SHAPES, array, bstr, corpus, head, tagged, text
-from sc4it.host.trace import Snapshot, TraceRecord
 from sc4it.kernel.types import AccountInfo
+from sc4it.testing.hostile_cbor import SUBSET_SHAPES, array, bstr, corpus, head, tagged, text
 
 from .support import ROOT, encodable_types
 

@@ -55,6 +55,7 @@ NOT_VALID = frozenset(
         Error.FutureNonce,
         Error.BadSignature,
         Error.NotEnoughSignatures,
+        Error.MalformedCall,
     }
 )
 """The errors of `runtime.check_validity` (SIG-05..SIG-11): a call failing with one of them is not

@@ -33,7 +33,7 @@ from sc4it.kernel.errors import Fail
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import U8, U32, U128, U128_MAX, AccountId, Len, UInt
 from sc4it.kernel.signing import MAX_SIGNATORIES, Keypair, MultisigSpec, ss58_decode, ss58_encode
-from sc4it.kernel.state import Config, State
+from sc4it.kernel.state import Config, ConfigError, State, config_problem
 from sc4it.kernel.types import (
     PERBILL,
     AccountInfo,
@@ -405,21 +405,11 @@ def validate(genesis: Genesis) -> None:
 
     g = genesis
     cfg = g.config
-    # GEN-10 config
-    try:
-        ss58_encode(bytes(32), cfg.ss58_prefix)
-    except ValueError:
-        raise GenesisError("config.ss58_prefix", f"a valid SS58 prefix, got {cfg.ss58_prefix}") from None
-    for name in (
-        "billing_frequency",
-        "block_time_secs",
-        "distribution_frequency",
-        "billing_reference_period",
-    ):
-        if getattr(cfg, name) == 0:
-            raise GenesisError(f"config.{name}", "expected at least 1")
-    if cfg.min_name_length > cfg.max_name_length:
-        raise GenesisError("config.min_name_length", "expected at most config.max_name_length")
+    # GEN-10 config: a `Config` checks itself when it is built (STATE-13); this catches one built
+    # around its validator (attrs.evolve and decode both run it, so only object.__setattr__ could)
+    problem = config_problem(cfg)
+    if problem is not None:
+        raise GenesisError(f"config.{problem[0]}", problem[1])
     # GEN-11 role multisigs
     for role in ("council", "oracle", "bridge"):
         spec: MultisigSpec | None = getattr(g.multisigs, role)
@@ -775,7 +765,10 @@ def _config_from(x: Any, path: str) -> Config:
                 args[name] = _bool(d[name], f"{path}.{name}")
             else:  # pragma: no cover - Config holds only integers and booleans
                 raise TypeError(f"Config.{name}: no JSON form for {hints[name]!r}")
-    return Config(**args)
+    try:
+        return Config(**args)
+    except ConfigError as e:  # GEN-10, STATE-13
+        raise GenesisError(f"{path}.{e.field}", e.message) from None
 
 
 def _config_to(c: Config) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from typing import Any
 import attrs
 
 from sc4it import ledger
-from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.errors import DecodeError, Error, Fail
 from sc4it.kernel.events import Event
-from sc4it.kernel.signing import SignedCall, signing_payload, verify
+from sc4it.kernel.signing import SignedCall, call_data, payload_of, verify
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import NOTHING_TOUCHED, BlockEnv, Touched, Tx
 from sc4it.kernel.types import AccountInfo
@@ -96,8 +96,13 @@ def current_nonce(state: State, signed: SignedCall) -> int | Error:
 
 
 def check_signatures(signed: SignedCall) -> Error | None:
-    """SIG-09, SIG-10: the signatures of `signed` over its signing payload (SIG-04)."""
-    payload = signing_payload(signed.chain_id, signed.signer, signed.nonce, signed.call)
+    """SIG-15, then SIG-09, SIG-10: the call within its bounds, the signatures of `signed` over its
+    signing payload (SIG-04)."""
+    try:
+        call_obj = call_data(signed.call)
+    except DecodeError:
+        return Error.MalformedCall  # SIG-15
+    payload = payload_of(signed.chain_id, signed.signer, signed.nonce, call_obj)
     spec = signed.multisig
     if spec is None:
         if len(signed.signatures) != 1:

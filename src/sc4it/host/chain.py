@@ -37,13 +37,13 @@ from sc4it.host.trace import (
     TraceWriter,
     read_snapshot,
     read_trace,
-    truncate_trace,
     write_snapshot,
 )
 from sc4it.kernel.calls import Call
 from sc4it.kernel.errors import Error
 from sc4it.kernel.events import Event
 from sc4it.kernel.root import state_root
+from sc4it.kernel.schema import U64_MAX
 from sc4it.kernel.signing import Keypair, MultisigSpec, SignedCall, sign
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
@@ -178,6 +178,17 @@ class Chain:
         re-executed and its root checked (`TraceError("diverged")` if one differs). A corrupt record is
         not repaired silently, since whatever follows it would be lost: `TraceError("corrupt")` (cut it
         off deliberately with `truncate_trace` or `sc4it replay --repair`)."""
+        writer = TraceWriter.append_to(path, durable=durable)  # TRC-04: locked before it is read
+        try:
+            chain = cls._replay_for_resume(path, writer)
+        except BaseException:
+            writer.close()
+            raise
+        chain.trace = writer
+        return chain
+
+    @classmethod
+    def _replay_for_resume(cls, path: str | os.PathLike[str], writer: TraceWriter) -> Chain:
         contents = read_trace(path)
         problem = contents.problem
         if problem is not None and problem.kind is ProblemKind.CORRUPT:
@@ -198,10 +209,9 @@ class Chain:
                     str(path),
                     f"block {rec.number}: recomputed root differs from the recorded one",
                 )
-        if problem is not None:
-            truncate_trace(path, contents.good_length)
+        if problem is not None:  # TRC-03: only a torn last record is cut off
+            writer.truncate(contents.good_length)
             chain.recovered = problem
-        chain.trace = TraceWriter.append_to(path, durable=durable)
         return chain
 
     @classmethod
@@ -278,6 +288,8 @@ class Chain:
         ts = self.timestamp + self.block_time if timestamp is None else timestamp
         if ts <= self.timestamp:
             raise ValueError(f"block {number}'s timestamp {ts} must be later than {self.timestamp}")
+        if ts > U64_MAX or number > U64_MAX:  # TRC-06: nothing the trace could not hold
+            raise ValueError(f"block {number}'s number and timestamp {ts} must fit in a u64")
         run = run_block(self.state, BlockEnv(number, ts), self.pending)
         rejected = tuple((signed, error) for _, signed, error in run.excluded)
         self.pending = []

@@ -19,6 +19,7 @@ A snapshot file is the magic `b"sc4itSNP"` and one framed record whose payload i
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
@@ -28,12 +29,12 @@ from typing import Annotated, BinaryIO, ClassVar
 
 import attrs
 
-from sc4it.genesis import Genesis
+from sc4it.genesis import Genesis, GenesisError, validate
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError
-from sc4it.kernel.schema import U16, U64, Hash32, Len, Variant
+from sc4it.kernel.schema import U16, U64, U64_MAX, Hash32, Len, Variant
 from sc4it.kernel.signing import SignedCall
-from sc4it.kernel.state import State
+from sc4it.kernel.state import State, config_problem
 
 TRACE_MAGIC = b"sc4itTRC"
 SNAPSHOT_MAGIC = b"sc4itSNP"
@@ -43,6 +44,8 @@ LENGTH_BYTES = 4
 MAX_RECORD_BYTES = 1 << 28
 """A record longer than 256 MiB is refused (a corrupted length prefix must not allocate gigabytes)."""
 MAX_CALLS_PER_BLOCK = 100_000
+TORN_SCAN_FACTOR = 8
+"""TRC-03: telling a torn tail from damage hashes at most this many times the bytes after the record."""
 
 
 @attrs.frozen(slots=True)
@@ -111,8 +114,9 @@ class TraceProblem:
 
 class TraceError(Exception):
     """A trace or snapshot that cannot be used at all. `kind` is `"unreadable"` (I/O), `"not-a-trace"`
-    (wrong magic: some other file), `"corrupt"` (the header itself is torn or damaged) or `"diverged"`
-    (a block's recomputed root differs while resuming)."""
+    (wrong magic: some other file), `"corrupt"` (the header itself is torn, damaged or invalid, TRC-05),
+    `"diverged"` (a block's recomputed root differs while resuming), `"locked"` (another writer holds
+    the file, TRC-04) or `"unwritable"` (a record this format could not read back, TRC-06)."""
 
     def __init__(self, kind: str, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
@@ -148,8 +152,48 @@ class _Frame:
     problem: tuple[ProblemKind, str] | None
 
 
+def _valid_frame_at(data: bytes, pos: int) -> bool:
+    """Whether a complete record with a matching checksum starts at `pos`."""
+    length = int.from_bytes(data[pos : pos + LENGTH_BYTES], "big")
+    end = pos + LENGTH_BYTES + length + CHECKSUM_BYTES
+    if end > len(data):
+        return False
+    return _checksum(data[pos : pos + LENGTH_BYTES + length]) == data[end - CHECKSUM_BYTES : end]
+
+
+def _overrun_is_damage(data: bytes, pos: int) -> str | None:
+    """TRC-03: the record at `pos` declares a length that runs past the end of the file. It is a torn
+    tail only if nothing says otherwise; returns why it is damage instead, or None for a torn tail.
+
+    - a whole record with a damaged length prefix: the rest of the file, read as a record of the length
+      that would end exactly at the end of the file, has a matching checksum;
+    - a complete, checksum-valid record starts later in the file (a length prefix damaged in the middle).
+      The scan tries every offset; the hashing it does is bounded by `TORN_SCAN_FACTOR` times the bytes
+      after `pos` (beyond that budget, the tail is reported as damage rather than guessed to be torn).
+    """
+    n = len(data)
+    whole = n - pos - LENGTH_BYTES - CHECKSUM_BYTES
+    if whole >= 0:
+        head = whole.to_bytes(LENGTH_BYTES, "big") + data[pos + LENGTH_BYTES : n - CHECKSUM_BYTES]
+        if _checksum(head) == data[n - CHECKSUM_BYTES :]:
+            return "a whole record whose length prefix is damaged"
+    budget = TORN_SCAN_FACTOR * (n - pos) + (1 << 16)
+    for q in range(pos + 1, n - LENGTH_BYTES - CHECKSUM_BYTES + 1):
+        length = int.from_bytes(data[q : q + LENGTH_BYTES], "big")
+        if q + LENGTH_BYTES + length + CHECKSUM_BYTES > n:
+            continue
+        budget -= LENGTH_BYTES + length
+        if budget < 0:
+            return "the bytes after it could not be ruled out as intact records"
+        if _valid_frame_at(data, q):
+            return (
+                f"its length prefix runs past the end of the file, yet an intact record follows at byte {q}"
+            )
+    return None
+
+
 def _frames(data: bytes, start: int) -> Iterator[_Frame]:
-    """Split `data[start:]` into frames; stops after the first bad one."""
+    """Split `data[start:]` into frames; stops after the first bad one (TRC-02, TRC-03)."""
     pos = start
     n = len(data)
     while pos < n:
@@ -162,7 +206,13 @@ def _frames(data: bytes, start: int) -> Iterator[_Frame]:
             return
         end = pos + LENGTH_BYTES + length + CHECKSUM_BYTES
         if end > n:
-            yield _Frame(pos, None, (ProblemKind.TORN, f"record of {length} bytes cut off after {n - pos}"))
+            damage = _overrun_is_damage(data, pos)
+            if damage is not None:
+                yield _Frame(pos, None, (ProblemKind.CORRUPT, f"damaged record: {damage}"))
+            else:
+                yield _Frame(
+                    pos, None, (ProblemKind.TORN, f"record of {length} bytes cut off after {n - pos}")
+                )
             return
         head = data[pos : pos + LENGTH_BYTES + length]
         if _checksum(head) != data[end - CHECKSUM_BYTES : end]:
@@ -188,6 +238,18 @@ class TraceContents:
     blocks: tuple[TraceBlock, ...]
     problem: TraceProblem | None
     good_length: int
+
+
+def _check_base(name: str, genesis: Genesis | None, state: State | None) -> None:
+    """TRC-05: a header's genesis must be valid (GEN-10..), an embedded state's config too (STATE-10)."""
+    try:
+        if genesis is not None:
+            validate(genesis)
+        problem = None if state is None else config_problem(state.config)
+        if problem is not None:
+            raise GenesisError(f"state.config.{problem[0]}", problem[1])
+    except GenesisError as e:
+        raise TraceError("corrupt", name, f"the base it starts from is invalid: {e}") from None
 
 
 def read_trace(path: str | os.PathLike[str]) -> TraceContents:
@@ -218,6 +280,7 @@ def read_trace(path: str | os.PathLike[str]) -> TraceContents:
         )
     if (header.genesis is None) == (header.state is None):
         raise TraceError("corrupt", name, "the header must carry exactly one of a genesis and a state")
+    _check_base(name, header.genesis, header.state)
     blocks: list[TraceBlock] = []
     problem: TraceProblem | None = None
     last_block, last_ts = header.block, header.timestamp
@@ -248,20 +311,48 @@ def read_trace(path: str | os.PathLike[str]) -> TraceContents:
 
 
 def truncate_trace(path: str | os.PathLike[str], good_length: int) -> None:
-    """Cut a trace back to its intact prefix (after `read_trace` reported a problem)."""
-    with open(path, "r+b") as f:
-        f.truncate(good_length)
-        f.flush()
-        os.fsync(f.fileno())
+    """Cut a trace back to its intact prefix (after `read_trace` reported a problem). Takes the trace's
+    lock: `TraceError("locked")` while a writer holds it; `TraceError("unreadable")` if the file cannot
+    be opened for writing."""
+    with TraceWriter.append_to(path) as w:
+        w.truncate(good_length)
 
 
 # --------------------------------------------------------------------------------------------------
 # Writing
 
 
+def _open_locked(path: str | os.PathLike[str], flags: int) -> BinaryIO:
+    """Open `path` for appending with `flags`, holding an exclusive lock on it (TRC-04); a second
+    writer gets `TraceError("locked")` at once instead of waiting."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | flags, 0o644)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise TraceError("unreadable", str(path), f"cannot open for writing ({e.strerror or e})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise TraceError(
+            "locked", str(path), "another writer holds this trace (a running chain or `replay --repair`)"
+        ) from None
+    return os.fdopen(fd, "ab")
+
+
+def _check_block(block: TraceBlock) -> None:
+    """TRC-06: refuse a block record that `read_trace` would refuse (before anything is written)."""
+    if not (0 <= block.number <= U64_MAX and 0 <= block.timestamp <= U64_MAX):
+        raise ValueError(f"block {block.number} at {block.timestamp} ms: both must fit in a u64")
+    if len(block.calls) > MAX_CALLS_PER_BLOCK:
+        raise ValueError(f"{len(block.calls)} calls in one block; a trace block holds {MAX_CALLS_PER_BLOCK}")
+
+
 class TraceWriter:
-    """Appends framed records to a trace file. Each record goes out in one `write` and is flushed;
-    with `durable=True` it is also fsync'ed, so at most the last record can be torn by a crash."""
+    """Appends framed records to a trace file it holds locked (TRC-04). Each record goes out in one
+    `write` and is flushed; with `durable=True` it is also fsync'ed, so at most the last record can be
+    torn by a crash."""
 
     def __init__(self, f: BinaryIO, path: str, *, durable: bool = False) -> None:
         self._f = f
@@ -277,16 +368,24 @@ class TraceWriter:
         durable: bool = False,
         overwrite: bool = False,
     ) -> TraceWriter:
-        """Start a new trace with `header`; refuses to replace an existing file unless `overwrite`."""
-        f = open(path, "wb" if overwrite else "xb")  # noqa: SIM115 - owned by the writer
+        """Start a new trace with `header`; refuses to replace an existing file unless `overwrite`, and a
+        header it could not read back (TRC-06)."""
+        payload = encode_record(header)
+        try:
+            decode(payload, TraceRecord, max_bytes=None)
+        except DecodeError as e:
+            raise TraceError("unwritable", str(path), f"the header would not read back: {e}") from None
+        f = _open_locked(path, os.O_CREAT if overwrite else os.O_CREAT | os.O_EXCL)
+        if overwrite:
+            os.ftruncate(f.fileno(), 0)
         w = cls(f, str(path), durable=durable)
-        w._write(TRACE_MAGIC + frame(encode_record(header)))
+        w._write(TRACE_MAGIC + frame(payload))
         return w
 
     @classmethod
     def append_to(cls, path: str | os.PathLike[str], *, durable: bool = False) -> TraceWriter:
-        """Continue an existing, intact trace (see `sc4it.host.chain.Chain.resume`)."""
-        return cls(open(path, "ab"), str(path), durable=durable)
+        """Continue an existing trace (see `sc4it.host.chain.Chain.resume`); takes its lock."""
+        return cls(_open_locked(path, 0), str(path), durable=durable)
 
     def _write(self, data: bytes) -> None:
         self._f.write(data)
@@ -295,7 +394,17 @@ class TraceWriter:
             os.fsync(self._f.fileno())
 
     def write_block(self, block: TraceBlock) -> None:
+        try:
+            _check_block(block)
+        except ValueError as e:
+            raise TraceError("unwritable", self.path, str(e)) from None
         self._write(frame(encode_record(block)))
+
+    def truncate(self, length: int) -> None:
+        """Cut the file back to `length` bytes (its intact prefix), under the writer's lock."""
+        self._f.flush()
+        os.ftruncate(self._f.fileno(), length)
+        os.fsync(self._f.fileno())
 
     def close(self) -> None:
         self._f.close()

@@ -245,7 +245,10 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
         args = [
             c.dec(seq[start + i], f"{path}.{name}" if path else name) for i, (name, c) in enumerate(pairs)
         ]
-        return cls(*args)
+        try:
+            return cls(*args)
+        except ValueError as e:  # a record that checks itself (`Config`, STATE-13) refused the values
+            raise _err(path, str(e)) from None
 
     return enc, dec
 

@@ -56,6 +56,7 @@ class Error(Enum):
     InvalidMultisig = (_V, 6)
     NotEnoughSignatures = (_V, 7)
     CallNotAllowed = (_V, 8)
+    MalformedCall = (_V, 9)  # SIG-15: a field outside its declared bounds (a call built in memory)
 
     # --- pallet-balances ------------------------------------------------------------------------
     # pallet-balances' fungible impl (polkadot-v1.0.0) reports these as TokenError / ArithmeticError:

@@ -29,7 +29,8 @@ import nacl.signing
 
 from sc4it.kernel.calls import Call
 from sc4it.kernel.codec import blake2b_256, codec_for, encode
-from sc4it.kernel.schema import U16, U64, AccountId, Hash32, Len, Signature64
+from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.schema import U16, U64, U64_MAX, AccountId, Hash32, Len, Signature64
 
 DOMAIN_TAG = b"sc4it/call/v1"
 MULTISIG_TAG = b"sc4it/multisig/v1"
@@ -64,8 +65,13 @@ def _b58decode(text: str) -> bytes:
     return b"\0" * pad + body
 
 
+def ss58_prefix_ok(prefix: int) -> bool:
+    """SS58 prefixes are 14-bit; 46 and 47 are reserved."""
+    return 0 <= prefix < 16384 and prefix not in (46, 47)
+
+
 def _ss58_prefix_bytes(prefix: int) -> bytes:
-    if not 0 <= prefix < 16384 or prefix in (46, 47):
+    if not ss58_prefix_ok(prefix):
         raise ValueError(f"invalid SS58 prefix {prefix}")
     if prefix < 64:
         return bytes([prefix])
@@ -213,7 +219,28 @@ class SignedCall:
 
 def signing_payload(chain_id: bytes, signer: bytes, nonce: int, call: Call) -> bytes:
     """The exact bytes every signature of a signed call covers (SIG-04)."""
-    return cbor2.dumps([DOMAIN_TAG, chain_id, signer, nonce, _call_encoder()(call)], canonical=True)
+    return payload_of(chain_id, signer, nonce, _call_encoder()(call))
+
+
+def payload_of(chain_id: bytes, signer: bytes, nonce: int, call_obj: Any) -> bytes:
+    """`signing_payload` from the call's CBOR data model (`call_data`)."""
+    return cbor2.dumps([DOMAIN_TAG, chain_id, signer, nonce, call_obj], canonical=True)
+
+
+def call_data(call: Call) -> Any:
+    """SIG-15: the CBOR data model of `call`, or `DecodeError` naming the field if a field is outside
+    the bounds its type declares (a call that `decode` would refuse, built in memory)."""
+    try:
+        obj = _call_encoder()(call)
+    except Exception as e:
+        raise DecodeError("call", f"not a call: {e!r}") from None
+    _call_decoder()(obj, "call")
+    return obj
+
+
+@functools.cache
+def _call_decoder() -> Callable[[Any, str], Any]:
+    return codec_for(Call).dec
 
 
 @functools.cache
@@ -238,6 +265,10 @@ def sign(
         signer = keys[0].account_id
     else:
         signer = multisig.account_id()
-    payload = signing_payload(chain_id, signer, nonce, call)
+    if not (type(nonce) is int and 0 <= nonce <= U64_MAX and len(chain_id) == 32):
+        raise DecodeError(
+            "nonce", f"a u64 nonce and a 32-byte chain id, got {nonce!r}, {len(chain_id)} bytes"
+        )
+    payload = payload_of(chain_id, signer, nonce, call_data(call))  # SIG-15
     sigs = tuple(Signature(k.account_id, k.sign(payload)) for k in keys)
     return SignedCall(chain_id, signer, nonce, call, sigs, multisig)

@@ -6,13 +6,15 @@ call costs O(writes · log n) and never copies the whole state. Map names follow
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from typing import Annotated, Any, cast
 
 import attrs
 
 from sc4it.kernel.pmap import PMap, PSet
-from sc4it.kernel.schema import U16, U32, U64, U128, AccountId, Hash32, Len
+from sc4it.kernel.schema import U16, U32, U64, U128, AccountId, Hash32, Len, UInt
+from sc4it.kernel.signing import ss58_prefix_ok
 from sc4it.kernel.types import (
     AccountInfo,
     Contract,
@@ -65,10 +67,78 @@ class Config:
     max_reject_reason_length: U32 = 256
     max_reports_per_call: U32 = 1024
 
+    def __attrs_post_init__(self) -> None:
+        problem = config_problem(self)
+        if problem is not None:
+            raise ConfigError(*problem)
+
     @staticmethod
     def tfchain_test_mock() -> Config:
         """The constants of TFChain's pallet test mock (mock.rs): 10-block cycles, 100-block grace."""
         return Config(billing_frequency=10, grace_period=100)
+
+
+class ConfigError(ValueError):
+    """STATE-13: a `Config` the core cannot run with; `field` names the offending constant."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+AT_LEAST_ONE = ("billing_frequency", "block_time_secs", "billing_reference_period", "distribution_frequency")
+"""STATE-13: divisors and periods (a zero makes billing divide by zero or never run)."""
+
+CEILINGS: dict[str, int] = {
+    "max_name_length": 64,  # NameContract.name, bytes[0..64]
+    "max_deployment_data_length": 65536,  # NodeContract.deployment_data, bytes[0..65536]
+    "max_node_contract_public_ips": 512,  # NodeContract.public_ips_list, [PublicIP; 0..512]
+    "max_farm_public_ips": 256,  # Farm.public_ips, [PublicIP; 0..256]
+    "tft_price_history_length": 1440,  # TftPrice.history, [u32; 0..1440]
+    "max_solution_provider_text": 1024,  # SolutionProvider.description and .link, bytes[0..1024]
+    "max_solution_providers": 16,  # SolutionProvider.providers, [Provider; 0..16]
+    "service_contract_metadata_length": 64,  # ServiceContract.metadata, bytes[0..64]
+    "service_bill_metadata_length": 50,  # ServiceContractBill.metadata, bytes[0..50]
+    "max_reject_reason_length": 256,  # DeploymentRejected.reason, bytes[0..256]
+    "max_reports_per_call": 4096,  # AddNruReports.reports, ReportContractResources, [..; 0..4096]
+}
+"""STATE-13: a configurable limit never exceeds the hard bound of the field it limits (encoding.md), so
+whatever a handler accepts under it still encodes (STATE-12). tests/test_state_config.py checks each
+against the annotation."""
+
+
+def config_problem(cfg: Config) -> tuple[str, str] | None:
+    """STATE-13: the first constant of `cfg` the core cannot run with, as (field, why), or None."""
+    hints = _config_hints()
+    for f in attrs.fields(Config):
+        value, width = getattr(cfg, f.name), hints[f.name]
+        if type(value) is not int or not 0 <= value <= width:
+            return f.name, f"expected an integer from 0 to {width}, got {value!r}"
+    for name in (*AT_LEAST_ONE, "secs_per_month", "tft_price_history_length"):
+        if getattr(cfg, name) == 0:
+            return name, "expected at least 1"
+    for name, ceiling in CEILINGS.items():
+        if getattr(cfg, name) > ceiling:
+            return name, f"expected at most {ceiling} (the bound of the values it limits)"
+    if cfg.min_name_length > cfg.max_name_length:
+        return "min_name_length", "expected at most max_name_length"
+    if not ss58_prefix_ok(cfg.ss58_prefix):
+        return "ss58_prefix", f"a valid SS58 prefix (< 16384, not 46 or 47), got {cfg.ss58_prefix}"
+    return None
+
+
+_HINTS: dict[str, int] = {}
+
+
+def _config_hints() -> dict[str, int]:
+    """The largest value of each `Config` field's declared width (read once from the annotations)."""
+    if not _HINTS:
+        hints = typing.get_type_hints(Config, include_extras=True)
+        for f in attrs.fields(Config):
+            width = next(m for m in typing.get_args(hints[f.name])[1:] if isinstance(m, UInt))
+            _HINTS[f.name] = width.max
+    return _HINTS
 
 
 @attrs.frozen(slots=True, weakref_slot=False)

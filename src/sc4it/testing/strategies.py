@@ -31,8 +31,8 @@ from sc4it.kernel import events as ev
 from sc4it.kernel import types as t
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import Len, UInt, Variant
-from sc4it.kernel.signing import Keypair, SignedCall
-from sc4it.kernel.state import Config, State
+from sc4it.kernel.signing import Keypair, SignedCall, ss58_prefix_ok
+from sc4it.kernel.state import AT_LEAST_ONE, CEILINGS, Config, State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.testing.world import TEST_CONFIG, World
 
@@ -152,10 +152,33 @@ def _build(
         return pairs.map(lambda items: PMap(items))
     if origin is PSet:
         return st.lists(sub(get_args(tp)[0]), max_size=max_items, unique=True).map(lambda items: PSet(items))
+    if tp is Config:
+        return configs()
     if isinstance(tp, type) and attrs.has(tp):
         hints = typing.get_type_hints(tp, include_extras=True)
         return st.builds(tp, *[sub(hints[f.name]) for f in attrs.fields(tp)])
     raise TypeError(f"no strategy for {tp!r}")
+
+
+def config_field_values(name: str) -> st.SearchStrategy[int]:
+    """STATE-13: the values a `Config` field may hold, edges first (its width, at least 1 for the
+    periods and divisors, at most its ceiling)."""
+    hints = typing.get_type_hints(Config, include_extras=True)
+    top = annotation_parts(hints[name])[1]
+    assert top is not None
+    lo = 1 if name in (*AT_LEAST_ONE, "secs_per_month", "tft_price_history_length") else 0
+    hi = CEILINGS.get(name, top.max)
+    return st.one_of(st.sampled_from(sorted({lo, lo + 1, hi - 1, hi})), st.integers(lo, hi))
+
+
+def configs() -> st.SearchStrategy[Config]:
+    """Every valid `Config` (STATE-13), edges included."""
+    fields = {f.name: config_field_values(f.name) for f in attrs.fields(Config) if f.name != "ss58_prefix"}
+    prefixes = st.integers(0, 16383).filter(ss58_prefix_ok)
+    valid = st.fixed_dictionaries({**fields, "ss58_prefix": prefixes}).filter(
+        lambda d: d["min_name_length"] <= d["max_name_length"]
+    )
+    return valid.map(lambda d: Config(**d))
 
 
 def _union_members(tp: Any) -> tuple[type, ...] | None:

@@ -159,6 +159,12 @@ def _trace_error(e: Exception) -> CliError:
     assert isinstance(e, TraceError)
     if e.kind == "unreadable":
         return CliError(EXIT_USAGE, f"{e.path}: {e.message}", "check the path and permissions")
+    if e.kind == "locked":
+        return CliError(
+            EXIT_USAGE,
+            f"{e.path}: {e.message}",
+            "wait until the other writer has finished (TRC-04), then retry",
+        )
     if e.kind == "not-a-trace":
         return CliError(
             EXIT_USAGE,
@@ -612,7 +618,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         }
         lost = _file_size(args.trace) - problem.offset
         if args.repair:
-            truncate_trace(args.trace, contents.good_length)
+            try:
+                truncate_trace(args.trace, contents.good_length)
+            except TraceError as e:
+                raise _trace_error(e) from None
             fix = f"repaired: cut back to its {contents.good_length} intact bytes ({lost} bytes dropped)"
         else:
             code = EXIT_OK if args.allow_torn and torn else EXIT_CORRUPT
