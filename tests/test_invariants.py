@@ -22,7 +22,7 @@ from sc4it.conformance.invariants import (
     check_step,
     expected_bill,
 )
-from sc4it.kernel.events import ContractBilled, Minted
+from sc4it.kernel.events import ContractBilled, ContractPaymentOverdrawn, Minted
 from sc4it.kernel.pmap import PSet
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import Tx
@@ -40,6 +40,7 @@ from sc4it.kernel.types import (
     NodeContract,
     PublicIP,
     RentContract,
+    Resources,
     ServiceContract,
     ServiceContractState,
 )
@@ -546,3 +547,66 @@ def test_inv25_estimate_arithmetic() -> None:
     assert a.scaled(Fraction(1, 2)) == Estimate(Fraction(5), Fraction(1, 2))
     r = Estimate(Fraction(3, 2), Fraction(0)).rounded()
     assert r.admits(1) and r.admits(2) and not r.admits(3)
+
+
+def _rent_world(change: Callable[[Tx], None]) -> tuple[World, int]:
+    """The populated world after `change`, and charlie's rent contract id (on node 3)."""
+    w = _BASE.copy()
+    w.state = edit(w.state, change)
+    rent = next(cid for cid, ct in w.state.contracts.items() if isinstance(ct.contract_type, RentContract))
+    return w, rent
+
+
+def _audit_until_billed(w: World, cid: int) -> list[Violation]:
+    """Advance block by block until contract `cid` is billed; the step violations met on the way."""
+    for _ in range(3 * w.state.billing_frequency):
+        before = w.state
+        (out,) = w.advance(1)
+        found = check_step(before, out.state, out.events, w.env)
+        billed = any(
+            (isinstance(e, ContractBilled) and e.contract_bill.contract_id == cid)
+            or (isinstance(e, ContractPaymentOverdrawn) and e.contract_id == cid)
+            for e in out.events
+        )
+        if found or billed:
+            assert billed, found
+            return found
+    raise AssertionError("the rent contract was never billed")
+
+
+def test_inv25_models_a_saturated_extra_fee() -> None:
+    """INV-25 BIL-39 BIL-40: an extra fee so large that `fee · 10^4 · secs` overflows a u64 within one
+    cycle (10^12 mUSD a month does with production's hour-long cycles; here 10-block cycles need 10^14):
+    the core charges u64::MAX units; the audit saturates the same product (it used to expect the exact
+    quotient, a small bill, and report a false violation)."""
+    fee = 10**14
+    assert fee * 10_000 * _BASE.state.billing_frequency * 6 > (1 << 64)
+    w, rent = _rent_world(lambda tx: tx.dedicated_nodes_extra_fee.__setitem__(3, fee))
+    assert _audit_until_billed(w, rent) == []
+    contract = w.state.contracts[rent]
+    assert expected_bill(w.state, contract, w.now + 60, level=DiscountLevel.None_) is None  # saturated
+    small = attrs.evolve(w.state, dedicated_nodes_extra_fee=w.state.dedicated_nodes_extra_fee.set(3, 10**12))
+    est = expected_bill(small, contract, w.now + 60, level=DiscountLevel.None_)
+    assert est is not None and est.exact > 0  # 10^12 over one minute fits: audited exactly
+
+
+def test_inv25_models_rent_at_a_share_of_a_saturated_price() -> None:
+    """INV-25 BIL-33 BIL-40: node 3 so large that its full price overflows (u64::MAX units) and rented
+    at 6% of it: the core charges 6% of u64::MAX; the audit takes 6% of the saturated price, not of the
+    exact one (1.5 times larger: a false violation before)."""
+    node = _BASE.state.nodes[3]
+    policy = _BASE.state.pricing_policies[1]
+    period = _BASE.state.config.billing_reference_period
+    secs = _BASE.state.billing_frequency * 6
+    per_cru = Fraction(policy.cu.value, period) * secs / 4  # CU = C/4 with no memory (BIL-31)
+    cru = int(Fraction(3, 2) * (1 << 64) / per_cru)
+    assert cru < (1 << 64)
+
+    def change(tx: Tx) -> None:
+        tx.nodes[3] = attrs.evolve(node, resources=Resources(cru=cru))
+        tx.pricing_policies[1] = attrs.evolve(policy, discount_for_dedication_nodes=6)
+        price = tx.tft_price
+        tx.tft_price = attrs.evolve(price, price=1000, average=1000, max=max(price.max, 1000))
+
+    w, rent = _rent_world(change)
+    assert _audit_until_billed(w, rent) == []

@@ -25,6 +25,7 @@ import attrs
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError, Error
 from sc4it.kernel.events import Burned, ContractBilled, ContractPaymentOverdrawn, Event, Minted, RentWaived
+from sc4it.kernel.schema import U64_MAX
 from sc4it.kernel.state import MAX_TWIN_ADMINS, State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.kernel.types import (
@@ -672,10 +673,33 @@ class Estimate:
 _ZERO = Estimate(Fraction(0), Fraction(0))
 
 
+_U64 = Fraction(1 << 64)
+_STAGE_SLACK = Fraction(1, 1 << 40)
+"""Relative allowance when comparing an exact stage with 2^64: the core's truncated U64F64 value may sit
+just below a boundary the exact value reaches."""
+
+
+def _stage(value: Fraction, stages: list[Fraction]) -> Fraction:
+    """Record one intermediate of a U64F64 formula (BIL-40: any of them at or above 2^64 saturates)."""
+    stages.append(value)
+    return value
+
+
+def _saturation(stages: list[Fraction]) -> bool | None:
+    """BIL-40 in the model: True when some stage is past 2^64 (the core returns u64::MAX), False when
+    every stage is clearly below, None when one is within the truncation slack of the boundary."""
+    top = max(stages, default=Fraction(0))
+    if top >= _U64 * (1 + _STAGE_SLACK):
+        return True
+    if top >= _U64 * (1 - _STAGE_SLACK):
+        return None
+    return False
+
+
 def _resources_units(
-    policy: PricingPolicy, r: Resources, ips: int, secs: int, bill: bool, period: int
+    policy: PricingPolicy, r: Resources, ips: int, secs: int, bill: bool, period: int, stages: list[Fraction]
 ) -> Fraction:
-    """BIL-30 in exact rationals (no truncation)."""
+    """BIL-30 in exact rationals (no truncation); each U64F64 intermediate goes to `stages`."""
     total = Fraction(0)
     if bill:
         f_su = policy.su.unit.factor_base_1024()
@@ -683,10 +707,35 @@ def _resources_units(
         m, c = Fraction(r.mru, policy.cu.unit.factor_base_1024()), Fraction(r.cru)
         su = h / 1200 + s_ / 200
         cu = min(max(m / 4, c / 2), max(m / 8, c), max(m / 2, c / 4))
-        total += Fraction(policy.su.value, period) * secs * su + Fraction(policy.cu.value, period) * secs * cu
+        su_cost = _stage(_stage(Fraction(policy.su.value, period) * secs, stages) * su, stages)
+        cu_cost = _stage(_stage(Fraction(policy.cu.value, period) * secs, stages) * cu, stages)
+        total = _stage(su_cost + cu_cost, stages)
     if ips > 0:
-        total += ips * Fraction(policy.ipu.value, period) * secs
+        ip_rate = _stage(ips * Fraction(policy.ipu.value, period), stages)
+        total = _stage(total + _stage(ip_rate * secs, stages), stages)
     return total
+
+
+def _u64_estimate(exact: Fraction, stages: list[Fraction]) -> Estimate | None:
+    """A round-to-nearest u64 result of a formula whose intermediates are `stages`: u64::MAX when one
+    saturates (BIL-40), None when that cannot be told."""
+    saturated = _saturation([*stages, exact])
+    if saturated is None:
+        return None
+    if saturated:
+        return Estimate(Fraction(U64_MAX), Fraction(0))
+    return Estimate(exact, Fraction(0)).rounded()
+
+
+def _to_tft(units: Estimate, price: int) -> Estimate | None:
+    """BIL-36: units USD -> TFT units, `(units / (price · 10^4)) × 10^7`, saturating (BIL-40)."""
+    if units.exact == 0:
+        return _ZERO
+    tft = units.scaled(Fraction(10_000_000, price * 10_000))
+    saturated = _saturation([tft.exact + tft.tolerance])
+    if saturated is None:
+        return None
+    return Estimate(Fraction(U64_MAX), Fraction(0)) if saturated else tft.rounded()
 
 
 def expected_bill(
@@ -695,8 +744,9 @@ def expected_bill(
     """INV-25: what billing `contract` at `now` (seconds) in `state` must charge in TFT units (this
     cycle's standard plus additional due, overdraft excluded), as an exact rational with the error bound
     TFChain's roundings allow: each round-to-nearest adds ½ unit (and Percent's ½), scaled by the later
-    conversions (×10^7/price to TFT, × the discount multiplier, ×1.25 Certified). None when the amount is
-    too large to audit (BIL-40 saturation) or the inputs are missing."""
+    conversions (×10^7/price to TFT, × the discount multiplier, ×1.25 Certified). Every stage saturates at
+    u64::MAX exactly where BIL-40 says the core's does. None when the amount is too large to audit, a stage
+    sits on the saturation boundary, or the inputs are missing."""
     policy = state.pricing_policies.get(1)
     ps = state.contract_payment_state.get(contract.contract_id)
     if policy is None or ps is None:
@@ -704,63 +754,76 @@ def expected_bill(
     price = state.tft_price.billing_price()
     if price <= 0:
         return None
-    cfg = state.config
-    period = cfg.billing_reference_period
     secs = now - ps.last_updated_seconds if now > ps.last_updated_seconds else 0
     ct = contract.contract_type
-    certification = NodeCertification.Diy
-    node = None
-    if not isinstance(ct, NameContract):
-        node = state.nodes.get(ct.node_id)
-        if node is None:
-            return None
-        certification = node.certification
+    node = None if isinstance(ct, NameContract) else state.nodes.get(ct.node_id)
+    if node is None and not isinstance(ct, NameContract):
+        return None
     if waived or (node is not None and node.id in state.node_v3_billing_opt_out):  # BIL-12, OPT-32
         return _ZERO
-    # standard due in units USD
-    if isinstance(ct, NodeContract):
-        info = state.contract_billing_information_by_id.get(contract.contract_id) or _NO_INFO
-        used = state.node_contract_resources.get(contract.contract_id)
-        if secs == 0:
-            units = Estimate(Fraction(info.amount_unbilled), Fraction(0))
-        else:
-            bill_res = ct.node_id not in state.active_rent_contract_for_node
-            res = _resources_units(
-                policy, used.used if used else Resources(), ct.public_ips, secs, bill_res, period
-            )
-            units = Estimate(res, Fraction(0)).rounded() + Estimate(
-                Fraction(info.amount_unbilled), Fraction(0)
-            )
-    elif isinstance(ct, RentContract):
-        assert node is not None
-        if secs == 0:
-            units = _ZERO
-        else:
-            full = Estimate(
-                _resources_units(policy, node.resources, 0, secs, True, period), Fraction(0)
-            ).rounded()
-            units = full.scaled(Fraction(min(policy.discount_for_dedication_nodes, 100), 100)).rounded()
-    else:
-        units = (
-            _ZERO
-            if secs == 0
-            else Estimate(Fraction(policy.unique_name.value, period) * secs, Fraction(0)).rounded()
-        )
-    if units.exact > _AUDIT_LIMIT:
+    units = _standard_units(state, contract, policy, secs)
+    std = None if units is None else _to_tft(units, price)
+    if std is None:
         return None
-    to_tft = Fraction(10_000_000, price * 10_000)
-    std = units.scaled(to_tft).rounded()
-    factor = _MULTIPLIER[level] * (Fraction(5, 4) if certification == NodeCertification.Certified else 1)
-    std = std.scaled(factor).rounded()
-    # additional due (rent contracts: the dedicated-node extra fee; no discount)
-    add = _ZERO
-    if isinstance(ct, RentContract):
-        fee = state.dedicated_nodes_extra_fee.get(ct.node_id) or 0
-        if fee and secs:
-            fee_units = Estimate(Fraction(fee * 10_000 * secs, cfg.secs_per_month), Fraction(0)).rounded()
-            add = fee_units.scaled(to_tft).rounded()
+    certified = node is not None and node.certification == NodeCertification.Certified
+    factor = _MULTIPLIER[level] * (Fraction(5, 4) if certified else 1)
+    discounted = std.scaled(factor)
+    saturated = _saturation([discounted.exact + discounted.tolerance])
+    if saturated is None:
+        return None
+    std = Estimate(Fraction(U64_MAX), Fraction(0)) if saturated else discounted.rounded()
+    add = _extra_fee(state, ct, secs, price)  # rent contracts: the dedicated-node extra fee, no discount
+    if add is None:
+        return None
     total = std + add
     return None if total.exact > _AUDIT_LIMIT else total
+
+
+def _standard_units(state: State, contract: Contract, policy: PricingPolicy, secs: int) -> Estimate | None:
+    """BIL-32..BIL-34: this cycle's standard cost in units USD (saturating, BIL-40)."""
+    ct = contract.contract_type
+    period = state.config.billing_reference_period
+    stages: list[Fraction] = []
+    if isinstance(ct, NodeContract):
+        info = state.contract_billing_information_by_id.get(contract.contract_id) or _NO_INFO
+        unbilled = Estimate(Fraction(info.amount_unbilled), Fraction(0))
+        if secs == 0:
+            return unbilled
+        used = state.node_contract_resources.get(contract.contract_id)
+        bill_res = ct.node_id not in state.active_rent_contract_for_node
+        res = _resources_units(
+            policy, used.used if used else Resources(), ct.public_ips, secs, bill_res, period, stages
+        )
+        cost = _u64_estimate(res, stages)
+        if cost is None:
+            return None
+        total = cost + unbilled  # a u64 sum, saturated (BIL-32)
+        return Estimate(Fraction(U64_MAX), Fraction(0)) if total.exact - total.tolerance > U64_MAX else total
+    if secs == 0:
+        return _ZERO
+    if isinstance(ct, RentContract):
+        node = state.nodes[ct.node_id]
+        full = _u64_estimate(_resources_units(policy, node.resources, 0, secs, True, period, stages), stages)
+        share = Fraction(min(policy.discount_for_dedication_nodes, 100), 100)
+        return None if full is None else full.scaled(share).rounded()
+    rate = _stage(Fraction(policy.unique_name.value, period), stages)
+    return _u64_estimate(rate * secs, stages)
+
+
+def _extra_fee(state: State, ct: object, secs: int, price: int) -> Estimate | None:
+    """BIL-39: the dedicated-node extra fee of a rent contract in TFT units; the product
+    `fee · 10^4 · secs` is a u64 in TFChain, saturated (BIL-40)."""
+    if not isinstance(ct, RentContract) or not secs:
+        return _ZERO
+    fee = state.dedicated_nodes_extra_fee.get(ct.node_id) or 0
+    if not fee:
+        return _ZERO
+    product = fee * 10_000 * secs
+    if product > U64_MAX:
+        units = Estimate(Fraction(U64_MAX), Fraction(0))
+    else:
+        units = Estimate(Fraction(product, state.config.secs_per_month), Fraction(0)).rounded()
+    return _to_tft(units, price)
 
 
 def _bills(before: State, events: Sequence[Event], env: BlockEnv, out: list[Violation]) -> None:

@@ -325,12 +325,7 @@ def truncate_trace(path: str | os.PathLike[str], good_length: int) -> None:
 def _open_locked(path: str | os.PathLike[str], flags: int) -> BinaryIO:
     """Open `path` for appending with `flags`, holding an exclusive lock on it (TRC-04); a second
     writer gets `TraceError("locked")` at once instead of waiting."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | flags, 0o644)
-    except FileExistsError:
-        raise
-    except OSError as e:
-        raise TraceError("unreadable", str(path), f"cannot open for writing ({e.strerror or e})") from None
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | flags, 0o644)  # OSError as `open` raises it
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -384,8 +379,14 @@ class TraceWriter:
 
     @classmethod
     def append_to(cls, path: str | os.PathLike[str], *, durable: bool = False) -> TraceWriter:
-        """Continue an existing trace (see `sc4it.host.chain.Chain.resume`); takes its lock."""
-        return cls(_open_locked(path, 0), str(path), durable=durable)
+        """Continue an existing trace (see `sc4it.host.chain.Chain.resume`); takes its lock.
+        `TraceError("unreadable")` if it cannot be opened for writing, `TraceError("locked")`."""
+        try:
+            f = _open_locked(path, 0)
+        except OSError as e:
+            why = f"cannot open for writing ({e.strerror or e})"
+            raise TraceError("unreadable", str(path), why) from None
+        return cls(f, str(path), durable=durable)
 
     def _write(self, data: bytes) -> None:
         self._f.write(data)
