@@ -321,11 +321,39 @@ def _write_encoding_tables() -> None:
     path.write_text(text.replace(old, encoding_tables()))
 
 
+def audit_md_section(text: str) -> str | None:
+    """The generated paragraph of docs/audit.md (between its markers), or None."""
+    from sc4it.conformance.speccov import AUDIT_BEGIN, AUDIT_END
+
+    start, end = text.find(AUDIT_BEGIN), text.find(AUDIT_END)
+    if start < 0 or end < start:
+        return None
+    return text[start + len(AUDIT_BEGIN) : end].strip()
+
+
+def _write_audit_counts() -> None:
+    from sc4it.conformance.speccov import audit_counts_of
+
+    path = ROOT / "docs" / "audit.md"
+    text = path.read_text()
+    old = audit_md_section(text)
+    if old is None:
+        raise SystemExit(f"{path}: markers not found")
+    path.write_text(text.replace(old, audit_counts_of(ROOT), 1))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["encoding-tables"]:
         if "--write" in sys.argv:
             _write_encoding_tables()
         else:
             print(encoding_tables())
+    elif sys.argv[1:2] == ["audit-counts"]:
+        if "--write" in sys.argv:
+            _write_audit_counts()
+        else:
+            from sc4it.conformance.speccov import audit_counts_of
+
+            print(audit_counts_of(ROOT))
     else:
-        raise SystemExit("usage: python -m tests.support encoding-tables [--write]")
+        raise SystemExit("usage: python -m tests.support {encoding-tables,audit-counts} [--write]")

@@ -20,8 +20,10 @@ fresh ephemeral key (randomness), so it must never run inside `apply`.
 
 from __future__ import annotations
 
+import hashlib
 from enum import Enum
 
+import nacl.bindings
 import nacl.exceptions
 import nacl.public
 import nacl.signing
@@ -51,14 +53,22 @@ def max_plaintext_length(config: Config) -> int:
     return max(config.max_deployment_data_length - SEALED_BOX_OVERHEAD, 0)
 
 
-def encrypt_deployment_data(public_key: bytes, data: bytes) -> bytes:
+def encrypt_deployment_data(public_key: bytes, data: bytes, *, ephemeral_seed: bytes | None = None) -> bytes:
     """DEP-02: seal `data` to the ed25519 public key `public_key` (the user's account id); only the
-    holder of the matching private key can open it. Not deterministic (fresh ephemeral key each time)."""
+    holder of the matching private key can open it. Not deterministic (a fresh ephemeral key each time),
+    unless `ephemeral_seed` (32 bytes) fixes the ephemeral key: the same libsodium sealed box
+    (`epk ‖ crypto_box(data, blake2b-24(epk ‖ pk), pk, esk)`), reproducible, for test vectors only (a
+    reused ephemeral key links the boxes sealed with it)."""
     try:
         recipient = nacl.signing.VerifyKey(public_key).to_curve25519_public_key()
     except (nacl.exceptions.CryptoError, ValueError, TypeError) as e:
         raise DeploymentDataError(f"not an ed25519 public key: {e}") from e
-    return bytes(nacl.public.SealedBox(recipient).encrypt(data))
+    if ephemeral_seed is None:
+        return bytes(nacl.public.SealedBox(recipient).encrypt(data))
+    epk, esk = nacl.bindings.crypto_box_seed_keypair(ephemeral_seed)
+    pk = bytes(recipient)
+    nonce = hashlib.blake2b(epk + pk, digest_size=nacl.bindings.crypto_box_NONCEBYTES).digest()
+    return bytes(epk + nacl.bindings.crypto_box(data, nonce, pk, esk))
 
 
 def decrypt_deployment_data(keypair: Keypair, blob: bytes) -> bytes:
@@ -79,6 +89,7 @@ def create_node_contract_call(
     solution_provider_id: int | None = None,
     data: bytes | None = None,
     config: Config | None = None,
+    ephemeral_seed: bytes | None = None,
 ) -> calls.CreateNodeContract:
     """DEP-04: the `CreateNodeContract` call a client signs for `workload`: its hash, and `data`
     (default: the workload itself) sealed to the client's own key. `DeploymentDataError` if the sealed
@@ -89,7 +100,7 @@ def create_node_contract_call(
         raise DeploymentDataError(
             f"{len(plain)} bytes of deployment data; at most {max_plaintext_length(cfg)} fit once sealed"
         )
-    sealed = encrypt_deployment_data(keypair.account_id, plain)
+    sealed = encrypt_deployment_data(keypair.account_id, plain, ephemeral_seed=ephemeral_seed)
     return calls.CreateNodeContract(
         node_id=node_id,
         deployment_hash=deployment_hash(workload),

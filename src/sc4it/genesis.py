@@ -28,6 +28,7 @@ from typing import Annotated, Any, TypeVar
 
 import attrs
 
+from sc4it.fileio import MAX_JSON_BYTES, read_regular
 from sc4it.kernel.codec import blake2b_256, encode
 from sc4it.kernel.errors import Fail
 from sc4it.kernel.pmap import PMap, PSet
@@ -682,7 +683,10 @@ def _bool(x: Any, path: str) -> bool:
 def _text(x: Any, path: str, max_len: int) -> bytes:
     if not isinstance(x, str):
         raise GenesisError(path, f"expected a string, got {_type_name(x)}")
-    b = x.encode()
+    try:
+        b = x.encode()
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") is valid JSON but not text
+        raise GenesisError(path, "a string with a lone surrogate (not valid Unicode text)") from None
     if len(b) > max_len:
         raise GenesisError(path, f"at most {max_len} bytes, got {len(b)}")
     return b
@@ -1115,8 +1119,9 @@ def dump(genesis: Genesis, path: str | os.PathLike[str], names: dict[str, bytes]
 
 
 def load(path: str | os.PathLike[str]) -> Genesis:
-    with open(path, encoding="utf-8") as f:
-        return loads(f.read())
+    """Read and validate a genesis JSON file (`OSError` for a file that cannot be read: not a regular
+    file, larger than 64 MiB, ...; `UnicodeDecodeError` if it is not UTF-8; `GenesisError`)."""
+    return loads(read_regular(path, max_bytes=MAX_JSON_BYTES).decode("utf-8"))
 
 
 def default_genesis_json_path() -> str:

@@ -39,6 +39,9 @@ from .world import (
     ok,
 )
 
+SEED = bytes([7]) * 32
+"""A fixed ephemeral key for the sealed boxes of calls the vectors record (regenerating changes nothing)."""
+
 WORKLOAD = b'{"type":"zmachine","name":"vm1","cpu":2,"memory":4096}'
 
 
@@ -75,6 +78,9 @@ def test_dep02_dep03_sealed_box_roundtrip() -> None:
     assert len(blob) == len(WORKLOAD) + SEALED_BOX_OVERHEAD
     assert decrypt_deployment_data(alice, blob) == WORKLOAD
     assert encrypt_deployment_data(alice.account_id, WORKLOAD) != blob
+    seeded = encrypt_deployment_data(alice.account_id, WORKLOAD, ephemeral_seed=SEED)
+    assert seeded == encrypt_deployment_data(alice.account_id, WORKLOAD, ephemeral_seed=SEED)
+    assert len(seeded) == len(blob) and decrypt_deployment_data(alice, seeded) == WORKLOAD
     with pytest.raises(DeploymentDataError):
         decrypt_deployment_data(bob, blob)
     with pytest.raises(DeploymentDataError):
@@ -89,12 +95,16 @@ def test_dep02_overhead_counts_against_limit() -> None:
     s = base()
     limit = max_plaintext_length(s.config)
     assert limit == s.config.max_deployment_data_length - 48 == 464
-    the_call = create_node_contract_call(alice, 1, WORKLOAD, data=bytes(limit), config=s.config)
+    the_call = create_node_contract_call(
+        alice, 1, WORKLOAD, data=bytes(limit), config=s.config, ephemeral_seed=SEED
+    )
     assert len(the_call.deployment_data) == 512
     s2, _ = ok(call(s, "alice", the_call))
     with pytest.raises(DeploymentDataError):
-        create_node_contract_call(alice, 1, WORKLOAD, data=bytes(limit + 1), config=s.config)
-    sealed = encrypt_deployment_data(alice.account_id, bytes(limit + 1))
+        create_node_contract_call(
+            alice, 1, WORKLOAD, data=bytes(limit + 1), config=s.config, ephemeral_seed=SEED
+        )
+    sealed = encrypt_deployment_data(alice.account_id, bytes(limit + 1), ephemeral_seed=SEED)
     out = call(s, "alice", c.CreateNodeContract(1, deployment_hash(WORKLOAD), sealed, 0, None))
     assert err(out, s) is Error.DeploymentDataTooLong
     assert decrypt_deployment_data(alice, s2.contracts[1].contract_type.deployment_data) == bytes(limit)  # type: ignore[union-attr]
@@ -103,7 +113,9 @@ def test_dep02_overhead_counts_against_limit() -> None:
 def test_dep04_call_defaults() -> None:
     """DEP-04: by default the workload itself is sealed to the caller."""
     alice = genesis.dev_keypair("alice")
-    the_call = create_node_contract_call(alice, 2, WORKLOAD, public_ips=1, solution_provider_id=None)
+    the_call = create_node_contract_call(
+        alice, 2, WORKLOAD, public_ips=1, solution_provider_id=None, ephemeral_seed=SEED
+    )
     assert the_call.node_id == 2
     assert the_call.public_ips == 1
     assert the_call.deployment_hash == deployment_hash(WORKLOAD)
@@ -116,7 +128,7 @@ def test_dep04_call_defaults() -> None:
 def test_dep10_dep16_verify() -> None:
     """DEP-10 DEP-11 DEP-12 DEP-13 DEP-14 DEP-15 DEP-16, each reason and the order."""
     alice = genesis.dev_keypair("alice")
-    s, _ = ok(call(base(), "alice", create_node_contract_call(alice, 1, WORKLOAD)))
+    s, _ = ok(call(base(), "alice", create_node_contract_call(alice, 1, WORKLOAD, ephemeral_seed=SEED)))
     s, name = name_contract(s, "alice", b"alicename")
     a = TWIN["alice"]
     assert verify_deployment(s, 1, a, WORKLOAD, node_id=1) is VerifyResult.Ok

@@ -31,7 +31,14 @@ def test_seed_story_end_to_end() -> None:
     ip_before = free_ips(s, 1)
 
     # 1. the user creates the contract: hash of the workload, workload sealed to her own key, one IP
-    s, events = ok(call(s, "alice", create_node_contract_call(alice, 1, WORKLOAD, public_ips=1), block=10))
+    s, events = ok(
+        call(
+            s,
+            "alice",
+            create_node_contract_call(alice, 1, WORKLOAD, public_ips=1, ephemeral_seed=bytes(32)),
+            block=10,
+        )
+    )
     contract = next(e.contract for e in events if isinstance(e, ev.ContractCreated))
     cid = contract.contract_id
     nc = contract.contract_type

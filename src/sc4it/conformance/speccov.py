@@ -8,7 +8,8 @@ from a checkout. `tests/test_spec_coverage.py` and `sc4it spec coverage` share t
   bold id (`- **LED-03** ...`), a table row whose first cell is the id (`| NC-07 | ... |`), or a heading
   of level 2 to 4 starting with the id (`### SVC-01 Create`, `## DEV-REG-1: title`).
 - A test *cites* an id when the id appears anywhere in the text of a `tests/**/test_*.py` file (a
-  docstring, a comment, a parametrize id). For the per-test listing an id is attributed to the test
+  docstring, a comment, a parametrize id), written out: the ends of a range (`INV-01..INV-25`) are not
+  citations. For the per-test listing an id is attributed to the test
   function whose source (decorators included) contains it, else to the file.
 - An `Error` member is *produced by a test* when a test file writes `Error.Name`.
 """
@@ -32,6 +33,9 @@ DEFINITION = re.compile(
     rf"|\s*\|\s*(?:\*\*)?(?P<cell>{ID})(?:\*\*)?\s*\|"  # | NC-07 | ... |
     rf"|#{{2,4}}\s+(?P<heading>{ID})\b)"  # ### SVC-01 ... / ## DEV-REG-1: ...
 )
+RANGE = re.compile(rf"\b{ID}\s*(?:\.\.\.?|–|—)\s*{ID}\b")
+"""A range of ids (`INV-01..INV-25`): it names a span of rules, it cites none of them (a test cites the
+ids it checks one by one)."""
 ERROR_MENTION = re.compile(r"\bError\.([A-Za-z_]\w*)")
 UNCITED_OK = ("DEV-", "EXT-")
 """Deviation and extension entries document differences; the rules they touch carry the cited ids."""
@@ -181,7 +185,7 @@ def scan_test_source(rel: str, text: str, known_prefixes: set[str]) -> tuple[dic
     except SyntaxError:
         spans = []
     for lineno, line in enumerate(text.splitlines(), start=1):
-        for rule in CITE.findall(line):
+        for rule in CITE.findall(RANGE.sub(" ", line)):
             if prefix(rule) not in known_prefixes:
                 continue
             owner = next((name for a, b, name in spans if a <= lineno <= b), None)
@@ -384,3 +388,36 @@ def coverage(
 def source_text(src_dir: Path) -> str:
     """The text of every module of the package except errors.py (see `problems`)."""
     return "\n".join(p.read_text() for p in sorted(src_dir.rglob("*.py")) if p.name != "errors.py")
+
+
+# --------------------------------------------------------------------------------------------------
+# docs/audit.md's counts (generated, so they cannot drift from the tool)
+
+AUDIT_BEGIN = "<!-- BEGIN GENERATED (python -m tests.support audit-counts --write) -->"
+AUDIT_END = "<!-- END GENERATED -->"
+
+
+def audit_counts(spec: SpecIndex, vectors: Mapping[str, list[str]] | None, counts: Mapping[str, Any]) -> str:
+    """The paragraph of docs/audit.md that gives the numbers: vector cases (index.json's `counts`) and
+    how many numbered rules (deviation and extension entries aside) the vectors cover."""
+    rules = [r for r in spec.rules() if not r.startswith(UNCITED_OK)]
+    covered = sum(1 for r in rules if (vectors or {}).get(r))
+    return (
+        f"The vectors hold {counts.get('cases', 0)} replay cases ({counts.get('steps', 0)} steps, "
+        f"{counts.get('states', 0)} states), {counts.get('decode_cases', 0)} decode cases and "
+        f"{counts.get('function_cases', 0)} function cases. Of the {len(rules)} numbered rules "
+        f"(deviation and extension entries aside), {covered} are covered by vectors and every one is "
+        f"cited by a test; the {len(rules) - covered} others are listed by "
+        "`sc4it spec coverage --missing-only`."
+    )
+
+
+def audit_counts_of(root: Path) -> str:
+    """`audit_counts` for the checkout at `root` (its spec/ and spec/vectors/index.json)."""
+    spec = load_spec(root / "spec")
+    try:
+        index = json.loads((root / "spec" / "vectors" / "index.json").read_text())
+    except (OSError, ValueError):
+        index = {}
+    counts = index.get("counts", {}) if isinstance(index, dict) else {}
+    return audit_counts(spec, load_vectors(root / "spec" / "vectors"), counts)

@@ -29,6 +29,7 @@ from typing import Annotated, BinaryIO, ClassVar
 
 import attrs
 
+from sc4it.fileio import read_regular
 from sc4it.genesis import Genesis, GenesisError, validate
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError
@@ -224,7 +225,7 @@ def _frames(data: bytes, start: int) -> Iterator[_Frame]:
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_regular(path)
     except OSError as e:
         raise TraceError("unreadable", str(path), f"cannot read ({e.strerror or e})") from None
 

@@ -71,11 +71,12 @@ class _Where:
 
 
 class _Bad(Exception):
-    """Raised inside the walk; `check` turns it into a `DecodeError` with the item's path."""
+    """Raised inside the walk; `check` turns it into a `DecodeError` with the item's path, or `<root>`
+    for a fault of the input as a whole (it ends too early: ENC-10)."""
 
-    def __init__(self, pos: int, msg: str) -> None:
+    def __init__(self, pos: int, msg: str, *, whole: bool = False) -> None:
         super().__init__(msg)
-        self.pos, self.msg = pos, msg
+        self.pos, self.msg, self.whole = pos, msg, whole
 
 
 def _head(data: bytes, pos: int, ai: int) -> tuple[int, int]:
@@ -86,7 +87,7 @@ def _head(data: bytes, pos: int, ai: int) -> tuple[int, int]:
         raise _Bad(pos - 1, f"{what} is not allowed")
     end = pos + (1 << (ai - 24))
     if end > len(data):
-        raise _Bad(pos - 1, "the input ends inside an item's head")
+        raise _Bad(pos - 1, "the input ends inside an item's head", whole=True)
     return int.from_bytes(data[pos:end], "big"), end
 
 
@@ -99,7 +100,7 @@ def _bignum(data: bytes, pos: int) -> int:
     if length > MAX_BIGNUM_BYTES:
         raise _Bad(pos, f"a bignum of {length} bytes exceeds u128 ({MAX_BIGNUM_BYTES} bytes)")
     if length > len(data) - pos:
-        raise _Bad(pos, f"a bignum of {length} bytes runs past the end of the input")
+        raise _Bad(pos, f"a bignum of {length} bytes runs past the end of the input", whole=True)
     return pos + length
 
 
@@ -123,7 +124,7 @@ def check(data: bytes, *, describe: Describe = index_path, max_depth: int = MAX_
                 continue
             left -= 1
             if pos >= n:
-                raise _Bad(pos, "the input ends inside an array")
+                raise _Bad(pos, "the input ends inside an array", whole=True)
             b = data[pos]
             if b < 0x18:  # a small unsigned integer, the commonest item
                 pos += 1
@@ -146,11 +147,15 @@ def check(data: bytes, *, describe: Describe = index_path, max_depth: int = MAX_
                 continue
             if major == 2:
                 if arg > n - pos:
-                    raise _Bad(pos, f"a byte string of {arg} bytes runs past the end of the input")
+                    raise _Bad(
+                        pos, f"a byte string of {arg} bytes runs past the end of the input", whole=True
+                    )
                 pos += arg
             elif major == 4:
                 if arg > n - pos:
-                    raise _Bad(pos, f"an array of {arg} items cannot fit in the {n - pos} bytes left")
+                    raise _Bad(
+                        pos, f"an array of {arg} items cannot fit in the {n - pos} bytes left", whole=True
+                    )
                 if len(outer) >= max_depth:
                     raise _Bad(pos, f"arrays nested deeper than {max_depth}")
                 outer.append(left)
@@ -162,7 +167,7 @@ def check(data: bytes, *, describe: Describe = index_path, max_depth: int = MAX_
             else:
                 pos = _bignum(data, pos)
     except _Bad as bad:
-        where = _Where(data, totals, outer, starts, left)
-        raise DecodeError(describe(where.steps()), f"{bad.msg} (at byte {bad.pos})") from None
+        path = "<root>" if bad.whole else describe(_Where(data, totals, outer, starts, left).steps())
+        raise DecodeError(path, f"{bad.msg} (at byte {bad.pos})") from None
     if pos != n:
         raise DecodeError("<root>", f"{n - pos} trailing bytes after the item (at byte {pos})")

@@ -58,6 +58,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _decimal(text: str, what: str) -> Decimal:
+    if len(text) > 100:
+        raise argparse.ArgumentTypeError(f"a number of {len(text)} characters ({what}): give at most 100")
     try:
         d = Decimal(text)
     except InvalidOperation:
@@ -67,8 +69,14 @@ def _decimal(text: str, what: str) -> Decimal:
     return d
 
 
+U64_MAX = (1 << 64) - 1
+
+
 def _scaled(text: str, scale: int, what: str) -> int:
-    d = _decimal(text, what) * scale
+    d = _decimal(text, what)
+    if d > Decimal(U64_MAX) / scale:  # before multiplying: 1e999999 would overflow the context
+        raise argparse.ArgumentTypeError(f"{text!r} is absurdly large ({what})")
+    d = d * scale
     if d != d.to_integral_value():
         raise argparse.ArgumentTypeError(f"{text!r} is finer than the smallest unit ({what})")
     return int(d)
@@ -85,13 +93,40 @@ def tft_amount(text: str) -> int:
 
 
 def count(text: str) -> int:
+    """A whole number from 0 to 2^32 - 1 (no count sc4it takes is larger)."""
+    if len(text) > 20:
+        raise argparse.ArgumentTypeError(f"a number of {len(text)} digits: give at most 20")
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if n < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    if n >= 1 << 32:
+        raise argparse.ArgumentTypeError(f"{text!r} is absurdly large (at most {(1 << 32) - 1})")
     return n
+
+
+def seed(text: str) -> int:
+    """A seed: a whole number from 0 to 2^63 - 1."""
+    try:
+        value = int(text) if len(text) <= 20 else -1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 1 << 63:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r}: a seed is a whole number from 0 to 2^63 - 1")
+    return value
+
+
+def cycles(text: str) -> int:
+    """The demo's billing cycles: 1 to MAX_DEMO_CYCLES."""
+    n = positive(text)
+    if n > MAX_DEMO_CYCLES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DEMO_CYCLES} cycles (a month of hourly bills)")
+    return n
+
+
+MAX_DEMO_CYCLES = 720
 
 
 def positive(text: str) -> int:
@@ -181,11 +216,9 @@ def _trace_error(e: Exception) -> CliError:
 def _console() -> Any:
     """Rich console; when the output is not a terminal (a pipe, a file, a test) lines are 120 wide
     instead of rich's 80 so tables of amounts are not squeezed."""
-    from rich.console import Console
+    from sc4it.tools.console import make_console
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)
+    console = make_console()
     return console
 
 
@@ -207,6 +240,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise CliError(
             EXIT_USAGE, f"{args.trace} already exists", "choose another --trace path or add --force"
         ) from None
+    except BrokenPipeError:  # the reader went away: main() ends quietly
+        raise
     except OSError as e:
         raise CliError(
             EXIT_USAGE,
@@ -221,14 +256,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_quote(args: argparse.Namespace) -> int:
     from sc4it.contracts.billing.cost import TFT_PRECISION
-    from sc4it.tools.quote import BILLS_PER_MONTH, QuoteError, Workload, apply_proposal, quote
+    from sc4it.tools.quote import (
+        BILLS_PER_MONTH,
+        QuoteError,
+        Workload,
+        apply_proposal,
+        check_capacity,
+        quote,
+    )
 
     state, prices = _quote_state(args)
     if args.policy is not None:
         state = apply_proposal(state, _load_policy(args.policy))
         prices += f", under the proposal {args.policy}"
     certified = True if args.certified else (False if args.diy else None)
-    w = Workload(args.node, args.cru, args.mru, args.sru, args.hru, args.ips, args.name, args.rent, certified)
+    node = 1 if args.node is None else args.node
+    w = Workload(node, args.cru, args.mru, args.sru, args.hru, args.ips, args.name, args.rent, certified)
     if w.is_empty():
         raise CliError(
             EXIT_USAGE,
@@ -236,6 +279,8 @@ def _cmd_quote(args: argparse.Namespace) -> int:
             "give resources (--cru/--mru/--sru/--hru), --ips, --name or --rent",
         )
     try:
+        if args.node is not None and (w.has_node_contract or w.rent):
+            check_capacity(state, w)
         q = quote(state, w, balance=args.balance)
     except QuoteError as e:
         raise CliError(EXIT_USAGE, str(e), "pick an existing --node (or another --genesis)") from None
@@ -555,7 +600,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         _report_mismatch(args, console, contents.header.block, contents.header.root, chain.root, msg)
         return EXIT_CHECK_FAILED
     differing = 0 if base_ok else 1
+    first: tuple[int, list[tuple[str, int, list[str]]]] | None = None
     for rec in contents.blocks:
+        before = chain.state
         result = chain.apply_recorded(rec)
         if args.json and not args.quiet and result.eventful:
             print(
@@ -591,10 +638,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             for ev in result.hook_events:
                 out(f"#{rec.number:<7} billing: {describe_event(ev, names)}", markup=False)
         if result.root != rec.root:
+            changed = _changed_maps(before, chain.state)
             if args.check:
-                _report_mismatch(args, console, rec.number, rec.root, result.root, "state root differs")
+                msg = f"state root differs; {_describe_changes(changed)}"
+                _report_mismatch(args, console, rec.number, rec.root, result.root, msg, changed)
                 return EXIT_CHECK_FAILED
             differing += 1
+            first = first or (rec.number, changed)
     last_recorded = contents.blocks[-1].root if contents.blocks else contents.header.root
     summary = {
         "type": "end",
@@ -603,9 +653,14 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         "state_root": chain.root.hex(),
         "matches_recorded": chain.root == last_recorded,
         "blocks_differing": differing,
+        "first_difference": None
+        if first is None
+        else {"block": first[0], "changed": _changes_json(first[1])},
         "problem": None,
     }
-    code = EXIT_OK
+    code = (
+        EXIT_CHECK_FAILED if differing else EXIT_OK
+    )  # differing recorded roots fail with or without --check
     problem = contents.problem
     fix = ""
     if problem is not None:
@@ -624,7 +679,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
                 raise _trace_error(e) from None
             fix = f"repaired: cut back to its {contents.good_length} intact bytes ({lost} bytes dropped)"
         else:
-            code = EXIT_OK if args.allow_torn and torn else EXIT_CORRUPT
+            code = code if args.allow_torn and torn else EXIT_CORRUPT
             fix = f"every block up to #{problem.last_good_block} is intact and was replayed; " + (
                 "--repair cuts the torn tail off (Chain.resume does the same), --allow-torn accepts it"
                 if torn
@@ -640,9 +695,11 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             f"state root [bold]{chain.root.hex()}[/bold]"
         )
         if differing:
+            where = "" if first is None else f"; the first is #{first[0]}: {_describe_changes(first[1])}"
             console.print(
-                f"[yellow]{differing} block(s) differ from the recorded roots;[/yellow] "
-                "run with --check to stop at the first one"
+                f"[yellow]{differing} block(s) differ from the recorded roots[/yellow]{where}; "
+                "run with --check to stop at the first one",
+                markup=True,
             )
         else:
             scope = "every" if problem is None else "every intact"
@@ -667,8 +724,54 @@ def _file_size(path: str) -> int:
         return 0
 
 
+MAX_KEYS_SHOWN = 5
+"""A mismatch lists at most this many keys per storage map (and how many there are)."""
+
+
+def _changed_maps(before: Any, after: Any) -> list[tuple[str, int, list[str]]]:
+    """The storage items a block changed: (name, how many keys, up to MAX_KEYS_SHOWN of them). A trace
+    records only roots, so the item that diverged is one of these."""
+    from sc4it.kernel.pmap import PMap, PSet
+    from sc4it.kernel.state import STATE_FIELDS
+
+    out: list[tuple[str, int, list[str]]] = []
+    for name in STATE_FIELDS:
+        a, b = getattr(before, name), getattr(after, name)
+        if a is b or a == b:
+            continue
+        if isinstance(a, PMap) and isinstance(b, PMap):
+            keys = [k for k in {*a.keys(), *b.keys()} if a.get(k) != b.get(k)]
+        elif isinstance(a, PSet) and isinstance(b, PSet):
+            keys = [k for k in {*a, *b} if (k in a) != (k in b)]
+        else:
+            keys = []
+        shown = sorted(keys, key=repr)[:MAX_KEYS_SHOWN]
+        out.append((name, len(keys), [k.hex()[:16] if isinstance(k, bytes) else repr(k) for k in shown]))
+    return out
+
+
+def _describe_changes(changed: list[tuple[str, int, list[str]]]) -> str:
+    if not changed:
+        return "the block changed no storage item (the recorded root is for another state)"
+    parts = [
+        name if not n else f"{name} ({n} key{'s' * (n != 1)}: {', '.join(keys)}{', ...' * (n > len(keys))})"
+        for name, n, keys in changed
+    ]
+    return "the recomputed block changed " + "; ".join(parts) + " (one of these diverged)"
+
+
+def _changes_json(changed: list[tuple[str, int, list[str]]]) -> dict[str, Any]:
+    return {name: {"keys": n, "shown": keys} for name, n, keys in changed}
+
+
 def _report_mismatch(
-    args: argparse.Namespace, console: Any, block: int, recorded: bytes, computed: bytes, msg: str
+    args: argparse.Namespace,
+    console: Any,
+    block: int,
+    recorded: bytes,
+    computed: bytes,
+    msg: str,
+    changed: list[tuple[str, int, list[str]]] | None = None,
 ) -> None:
     if args.json:
         print(
@@ -679,6 +782,7 @@ def _report_mismatch(
                     "recorded_root": recorded.hex(),
                     "computed_root": computed.hex(),
                     "message": msg,
+                    "changed": _changes_json(changed or []),
                 }
             )
         )
@@ -869,7 +973,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print JSON lines instead of the timeline")
     demo.add_argument(
         "--cycles",
-        type=positive,
+        type=cycles,
         default=48,
         metavar="N",
         help="hourly billing cycles with the name contract before cancelling (default 48)",
@@ -888,7 +992,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    quote.add_argument("--node", type=positive, default=1, metavar="ID", help="the node (default 1)")
+    quote.add_argument(
+        "--node",
+        type=positive,
+        metavar="ID",
+        help="the node (default 1); the workload must fit in its capacity when given",
+    )
     quote.add_argument("--cru", type=count, default=0, metavar="N", help="virtual cores")
     quote.add_argument("--mru", type=gib, default=0, metavar="GIB", help="memory in GiB")
     quote.add_argument("--sru", type=gib, default=0, metavar="GIB", help="SSD storage in GiB")
@@ -937,7 +1046,7 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument(
         "--users", type=positive, default=40, metavar="N", help="generated users (default 40)"
     )
-    whatif.add_argument("--seed", type=int, default=1, help="seed of the generated population (default 1)")
+    whatif.add_argument("--seed", type=seed, default=1, help="seed of the generated population (default 1)")
     whatif.add_argument(
         "--days", type=days, default=30.0, help="days the generated population runs (default 30)"
     )
@@ -1009,7 +1118,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument(
         "--sample", type=float, metavar="FRACTION", help="replay only this fraction of the cases (0..1]"
     )
-    ver.add_argument("--seed", type=int, default=0, help="seed of the --sample choice (default 0)")
+    ver.add_argument("--seed", type=seed, default=0, help="seed of the --sample choice (default 0)")
     ver.set_defaults(func=_cmd_vectors_verify)
     vec.set_defaults(func=lambda a: _sub_help(vec))
 
@@ -1052,7 +1161,29 @@ def _err(what: str, fix: str = "", level: str = "error") -> None:
         print(f"  how to fix: {fix}", file=sys.stderr)
 
 
+def _tolerant_streams() -> None:
+    """A terminal that cannot show a character (LC_ALL=C, PYTHONIOENCODING=ascii) gets `?`, not a
+    UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe (`sc4it demo | head`): send what is left to /dev/null so the interpreter's
+    final flush does not fail too (which would exit 120)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout is not a real file
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -1075,6 +1206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `sc4it demo | head`
+        _silence_stdout()
         return EXIT_OK
 
 

@@ -465,12 +465,11 @@ def _summarise(
 
 
 def print_rich(run: DemoRun) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)
+    from sc4it.tools.console import make_console
+
+    console = make_console()
     console.rule("[bold]sc4it demo: the smart contract for IT on the default genesis")
     console.print(f"block 0 at {clock(run.origin)} UTC; blocks every 6 s; times below are since block 0")
     previous = run.genesis_balances

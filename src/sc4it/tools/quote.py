@@ -33,6 +33,7 @@ from sc4it.contracts.billing.payment import (
     contract_cost_units_usd,
     extra_fee_tft,
 )
+from sc4it.fileio import MAX_JSON_BYTES, read_regular
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Tx
 from sc4it.kernel.types import (
@@ -143,6 +144,21 @@ def _node_label(w: Workload) -> str:
 def format_gib(n: int) -> str:
     g = n / GIB
     return f"{g:g} GiB"
+
+
+def check_capacity(state: State, workload: Workload) -> None:
+    """`QuoteError` unless the node exists and `workload`'s resources fit in what it has (a deployment
+    asking for more than the node's capacity cannot run there)."""
+    node = state.nodes.get(workload.node_id)
+    if node is None:
+        raise QuoteError(f"node {workload.node_id} does not exist")
+    have, want = node.resources, workload.resources
+    for field, unit in (("cru", "cores"), ("mru", "bytes"), ("sru", "bytes"), ("hru", "bytes")):
+        if getattr(want, field) > getattr(have, field):
+            raise QuoteError(
+                f"{field} {getattr(want, field):,} {unit} exceeds node {node.id}'s capacity of "
+                f"{getattr(have, field):,} {unit}"
+            )
 
 
 def quote(state: State, workload: Workload, *, balance: int = 0, secs: int = HOUR) -> Quote:
@@ -309,11 +325,10 @@ def read_policy_file(path: str | os.PathLike[str]) -> PolicyProposal:
     """Read a proposal file (module docstring); `PolicyFileError` if unreadable or invalid."""
     name = str(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = json.loads(read_regular(path, max_bytes=MAX_JSON_BYTES).decode("utf-8"))
     except OSError as e:
         raise PolicyFileError(name, f"cannot read ({e.strerror or e})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError) as e:  # bad JSON or UTF-8, too deep, an integer over 4,300 digits
         raise PolicyFileError(name, f"not valid JSON ({e})") from None
     return parse_policy(doc, name)
 
