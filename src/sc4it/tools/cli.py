@@ -25,7 +25,7 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = """\
 exit codes:
   0    success
-  1    a check failed (replay --check: a block's state root differs from the recorded one;
+  1    a check failed (replay: a block's state root differs from the recorded one;
        vectors verify: a vector does not replay; spec coverage: a traceability problem;
        vectors generate: the tests failed under the recorder)
   2    usage error: bad arguments, a file that cannot be read or is not what was expected (not a
