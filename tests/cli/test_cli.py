@@ -155,7 +155,7 @@ def _rewrite_with_root(src: Path, dst: Path, block: int, root: bytes) -> None:
 
 def test_replay_check_stops_at_a_tampered_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`--check` stops at the first block whose recomputed root differs (exit 1) and names it; without
-    `--check` the replay goes on and reports how many blocks differ."""
+    `--check` the replay goes on, reports how many blocks differ and still exits 1."""
     path = tmp_path / "small.trace"
     _small_trace(path)
     tampered = tmp_path / "tampered.trace"
@@ -168,7 +168,7 @@ def test_replay_check_stops_at_a_tampered_root(tmp_path: Path, capsys: pytest.Ca
     records = json_lines(capsys.readouterr().out)
     assert records[-1]["type"] == "mismatch" and records[-1]["block"] == 601
     assert records[-2]["block"] == 601 and all(r["block"] <= 601 for r in records[:-1])
-    assert main(["replay", str(tampered), "--quiet"]) == EXIT_OK
+    assert main(["replay", str(tampered), "--quiet"]) == EXIT_CHECK_FAILED
     assert "1 block(s) differ" in capsys.readouterr().out
 
 

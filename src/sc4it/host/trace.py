@@ -10,9 +10,11 @@ The first record is a `TraceHeader` that embeds what the trace starts from (a `G
 record is a `TraceBlock`: its number, timestamp, the signed calls in the order they were applied, and
 the state root after the block.
 
-Reading stops at the first record that is incomplete (a *torn* tail, what a crash mid-write leaves) or
-whose checksum, encoding or block sequence is wrong (*corrupt*); every record before it is returned
-intact together with a `TraceProblem` that says where and why.
+Reading stops at the first record that is a *torn* tail (what a crash mid-write leaves: its length runs
+past the end of the file and nothing intact follows, TRC-03) or whose checksum, encoding or block sequence
+is wrong, or whose length runs past the end while an intact record follows (*corrupt*, TRC-02); every
+record before it is returned intact together with a `TraceProblem` that says where and why. Writers hold
+an exclusive lock on the file (TRC-04).
 
 A snapshot file is the magic `b"sc4itSNP"` and one framed record whose payload is a `Snapshot`.
 """
