@@ -85,7 +85,8 @@ def test_up_status_down(tmp_path: Path) -> None:
 
 
 def test_kill_one_validator(tmp_path: Path) -> None:
-    """NET-27: kill -9 one validator under load: the chain goes on, nothing acknowledged is lost."""
+    """NET-27 NET-25: kill -9 one validator under load: the chain goes on, nothing acknowledged is lost
+    (the senders on the killed node resubmit their pending calls to another node, in nonce order)."""
     with network(tmp_path) as net:
         wait_height(net, 2, 30)
         load = loaded(net, 3)
