@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from sc4it.contracts.billing import bill_contract
+from sc4it.contracts.billing.payment import Pricing, pricing_of
 from sc4it.kernel.events import ContractBilled
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import NodeContract
@@ -76,17 +77,18 @@ def test_bill_one_contract(benchmark: Any, n: int) -> None:
     target, warm = pop.billed_contract(), typical_contracts(pop, 2)[-1]
     assert target != warm
 
-    def setup() -> tuple[tuple[Tx], dict[str, Any]]:
+    def setup() -> tuple[tuple[Tx, Pricing], dict[str, Any]]:
         tx = Tx(state, env)
-        bill_contract(tx, warm)
-        return (tx,), {}
+        pricing = pricing_of(tx)  # once per block, as bill_shard does
+        bill_contract(tx, warm, pricing)
+        return (tx, pricing), {}
 
-    def step(tx: Tx) -> None:
+    def step(tx: Tx, pricing: Pricing) -> None:
         tx.savepoint()
-        bill_contract(tx, target)
+        bill_contract(tx, target, pricing)
 
-    (tx,), _ = setup()
-    step(tx)
+    (tx, pricing), _ = setup()
+    step(tx, pricing)
     assert _bills(tx, target)
     benchmark.pedantic(step, setup=setup, rounds=ROUNDS[n], iterations=1, warmup_rounds=500)
     value = median_us(benchmark)
@@ -103,17 +105,18 @@ def test_bill_one_contract_rotating(benchmark: Any, n: int) -> None:
     warm = targets.pop()
     cycle = itertools.cycle(targets)
 
-    def setup() -> tuple[tuple[Tx, int], dict[str, Any]]:
+    def setup() -> tuple[tuple[Tx, Pricing, int], dict[str, Any]]:
         tx = Tx(state, env)
-        bill_contract(tx, warm)
-        return (tx, next(cycle)), {}
+        pricing = pricing_of(tx)  # once per block, as bill_shard does
+        bill_contract(tx, warm, pricing)
+        return (tx, pricing, next(cycle)), {}
 
-    def step(tx: Tx, cid: int) -> None:
+    def step(tx: Tx, pricing: Pricing, cid: int) -> None:
         tx.savepoint()
-        bill_contract(tx, cid)
+        bill_contract(tx, cid, pricing)
 
-    (tx, cid), _ = setup()
-    step(tx, cid)
+    (tx, pricing, cid), _ = setup()
+    step(tx, pricing, cid)
     assert _bills(tx, cid)
     # Few warm-up rounds: 2,050 rounds over 1,999 targets (at 100k and 1M), so almost every bill is cold.
     benchmark.pedantic(step, setup=setup, rounds=ROUNDS[n], iterations=1, warmup_rounds=50)
@@ -132,7 +135,7 @@ def test_bill_one_contract_standalone(benchmark: Any, n: int) -> None:
 
     def standalone() -> Tx:
         tx = Tx(state, env)
-        bill_contract(tx, target)
+        bill_contract(tx, target, pricing_of(tx))
         tx.commit()
         return tx
 

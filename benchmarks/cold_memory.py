@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 from sc4it.contracts.billing import bill_contract
+from sc4it.contracts.billing.payment import pricing_of
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import NodeContract
@@ -75,11 +76,12 @@ def _timed_bills(n: int, cids: list[int], before: Callable[[int], None]) -> floa
     times: list[int] = []
     for cid in cids:
         tx = Tx(state, env)
-        bill_contract(tx, warm)
+        pricing = pricing_of(tx)
+        bill_contract(tx, warm, pricing)
         before(cid)
         t0 = time.perf_counter_ns()
         tx.savepoint()
-        bill_contract(tx, cid)
+        bill_contract(tx, cid, pricing)
         times.append(time.perf_counter_ns() - t0)
     return statistics.median(times) / 1000
 

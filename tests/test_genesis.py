@@ -443,18 +443,17 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ),
     ("GEN-13", _set("twins[0].relay", "relay..grid"), "twins[0].relay", "TWN-05"),
     ("GEN-13", _set("twins[0].relay", "relay\x01"), "twins[0].relay", "relay address"),
-    ("GEN-14", _set("pricing_policies[0].name", ""), "pricing_policies[0].name", "non-empty"),
+    (
+        "GEN-14",
+        _set("pricing_policies[0].name", "p" * 65),
+        "pricing_policies[0].name",
+        "at most 64 bytes",
+    ),
     (
         "GEN-14",
         _apply(lambda d: d["pricing_policies"].append({**d["pricing_policies"][0], "id": 2})),
         "pricing_policies[1].name",
         "duplicate",
-    ),
-    (
-        "GEN-14",
-        _set("pricing_policies[0].discount_for_dedication_nodes", 101),
-        "pricing_policies[0].discount_for_dedication_nodes",
-        "0..100",
     ),
     ("GEN-15", _set("farms[0].name", "free farm"), "farms[0].name", "letters, digits"),
     ("GEN-15", _set("farms[0].name", "ab"), "farms[0].name", "FarmNameTooShort"),
@@ -513,14 +512,14 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "GEN-18",
         _set("distribution_policy.node.shares[0].perbill", 700_000_000),
-        "distribution_policy.node.shares",
+        "distribution_policy.node",
         "sum to 1100000000",
     ),
     (
         "GEN-18",
         _set("distribution_policy.name.shares[0].perbill", 1_000_000_001),
-        "distribution_policy.name.shares[0].perbill",
-        "at most",
+        "distribution_policy.name",
+        "outside",
     ),
 ]
 
@@ -604,7 +603,7 @@ def test_build_rejects_oversized_bytes() -> None:
     with pytest.raises(GenesisError, match=r"twins\[0\]\.pk: at most 128"):
         gen.build(_broken(twins=(GenesisTwin(acc("alice"), None, bytes(129)), *g.twins[1:])))
     long_name = attrs.evolve(g.pricing_policies[0], name=b"p" * 65)
-    with pytest.raises(GenesisError, match=r"pricing_policies\[0\]\.name"):
+    with pytest.raises(GenesisError, match=r"pricing_policies\[0\]\.name: .*PricingPolicyNameTooLong"):
         gen.build(_broken(pricing_policies=(long_name,)))
 
 
@@ -652,3 +651,60 @@ def test_check_public_ip_table() -> None:
     assert ok(b"\xff/24", b"1.1.1.1") is not None
     assert ok(b"1.1.1.1/24", b"\xff") is not None
     assert ok(b"185.206.122.33/24", b"185.206.122.33") == ("gateway", "185.206.122.33 is the ip itself")
+
+
+# --------------------------------------------------------------------------------------------------
+# One rule in one place (issue 13): genesis applies the calls' and the council's own checks
+
+
+def test_gen18_genesis_refuses_what_the_council_refuses() -> None:
+    """GEN-18 DST-12: a 9-share rule and a `Farmer` share paid from a name contract, which
+    `SetDistributionPolicy` refuses, are refused by genesis too (before, `build` returned a state that
+    failed INV-09 and did not decode)."""
+    from sc4it.kernel.types import Recipient, Share, SplitRule
+
+    g = gen.default_genesis()
+    nine = SplitRule(tuple(Share(Recipient.Foundation, 1) for _ in range(9)), Recipient.Farmer)
+    with pytest.raises(gen.GenesisError) as shares:
+        gen.build(attrs.evolve(g, distribution_policy=attrs.evolve(g.distribution_policy, node=nine)))
+    assert shares.value.path == "distribution_policy.node" and "at most 8 shares" in str(shares.value)
+    farmer = SplitRule((Share(Recipient.Farmer, 1),), Recipient.Foundation)
+    with pytest.raises(gen.GenesisError) as name:
+        gen.build(attrs.evolve(g, distribution_policy=attrs.evolve(g.distribution_policy, name=farmer)))
+    assert name.value.path == "distribution_policy.name" and "no farmer" in str(name.value)
+
+
+def test_gen10_config_checks_its_own_limits() -> None:
+    """GEN-10: a Config that breaks its limits cannot be built, directly or through genesis JSON, so
+    `apply` never meets a zero reference period (before: ZeroDivisionError on the first cancel)."""
+    from sc4it.kernel.state import Config, ConfigError
+
+    for field in (
+        "billing_reference_period",
+        "billing_frequency",
+        "distribution_frequency",
+        "block_time_secs",
+    ):
+        with pytest.raises(ConfigError) as e:
+            Config(**{field: 0})
+        assert e.value.field == field
+    with pytest.raises(ConfigError):
+        attrs.evolve(Config(), ss58_prefix=46)
+    doc = json.loads(gen.dumps(gen.default_genesis()))
+    doc["config"]["billing_reference_period"] = 0
+    with pytest.raises(gen.GenesisError) as loaded:
+        gen.loads(json.dumps(doc))
+    assert loaded.value.path == "config.billing_reference_period"
+
+
+def test_gen14_pricing_bounds_are_the_calls_bounds() -> None:
+    """GEN-14 PRC-02 BIL-33: genesis accepts what `CreatePricingPolicy` accepts (a dedicated-node
+    share of 150, an empty name) and BIL-33 saturates the share at 100."""
+    g = gen.default_genesis()
+    policy = attrs.evolve(g.pricing_policies[0], name=b"", discount_for_dedication_nodes=150)
+    state = gen.build(attrs.evolve(g, pricing_policies=(policy,)))
+    assert state.pricing_policies[1].discount_for_dedication_nodes == 150
+    from sc4it.contracts.billing import cost
+
+    rates = cost.policy_rates(state.pricing_policies[1], state.config.billing_reference_period)
+    assert rates.dedication_percent == 100

@@ -152,7 +152,7 @@ def _with_handler(
 ) -> None:
     table = dict(runtime.handlers())
     table[call_cls] = handler
-    monkeypatch.setattr(runtime, "_HANDLERS", table)
+    monkeypatch.setattr(runtime, "HANDLERS", table)
 
 
 def test_a_failing_handler_leaves_no_trace(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -219,25 +219,16 @@ def test_commit_builds_a_genuine_frozen_state() -> None:
     assert untouched.finish() == (state, Touched()) and untouched.finish()[0] is state
 
 
-def test_reads_is_the_input_state_until_the_first_write() -> None:
-    """STATE-08: `Tx.reads` is the input state while the transaction has written nothing (checks read
-    it without opening views) and the transaction itself from the first write on, map or scalar;
-    rolling back every write makes it the input state again. Either way it reads what the Tx reads."""
+def test_tx_refuses_an_attribute_that_is_not_a_state_field() -> None:
+    """STATE-08: a mistyped field name raises instead of being lost at commit; state fields and the
+    transaction's own attributes are assigned as before."""
     state = foundation_world()
     tx = Tx(state, env(), ALICE.account_id)
-    assert tx.reads is state and "accounts" not in vars(tx)  # no view opened by reading through it
-    assert tx.reads.accounts.get(BOB.account_id) == tx.accounts.get(BOB.account_id)
-    mark = tx.savepoint()
-    tx.accounts[BOB.account_id] = AccountInfo(5, 1, 2, 3)
-    assert _reads(tx) is tx and tx.reads.accounts.get(BOB.account_id) == AccountInfo(5, 1, 2, 3)
-    tx.rollback(mark)
-    assert _reads(tx) is state
+    with pytest.raises(AttributeError, match="contract_ids"):
+        tx.contract_ids = 99
     tx.twin_id = 9
-    assert _reads(tx) is tx and tx.reads.twin_id == 9
-
-
-def _reads(tx: Tx) -> object:
-    return tx.reads
+    tx.who = BOB.account_id
+    assert tx.commit().twin_id == 9 and tx.who == BOB.account_id
 
 
 def test_every_call_has_a_handler() -> None:
@@ -250,7 +241,7 @@ def test_call_without_a_handler(monkeypatch: pytest.MonkeyPatch) -> None:
     """SIG-14: a valid signed call whose class has no handler is CallNotAllowed, state unchanged."""
     table = dict(runtime.handlers())
     del table[calls.Transfer]
-    monkeypatch.setattr(runtime, "_HANDLERS", table)
+    monkeypatch.setattr(runtime, "HANDLERS", table)
     state = foundation_world()
     assert_rejected(state, run(state, ALICE, TRANSFER), Error.CallNotAllowed)
 

@@ -28,6 +28,7 @@ from typing import Annotated, Any, TypeVar
 
 import attrs
 
+from sc4it.contracts.billing.distribution import distribution_rules, split_rule_problem
 from sc4it.fileio import MAX_JSON_BYTES, read_regular
 from sc4it.kernel.codec import blake2b_256, encode
 from sc4it.kernel.errors import Fail
@@ -36,7 +37,6 @@ from sc4it.kernel.schema import U8, U32, U128, U128_MAX, AccountId, Len, UInt
 from sc4it.kernel.signing import MAX_SIGNATORIES, Keypair, MultisigSpec, ss58_decode, ss58_encode
 from sc4it.kernel.state import Config, ConfigError, State, config_problem
 from sc4it.kernel.types import (
-    PERBILL,
     AccountInfo,
     DistributionPolicy,
     Farm,
@@ -45,7 +45,6 @@ from sc4it.kernel.types import (
     NodeCertification,
     NodePower,
     Policy,
-    PricingPolicy,
     PublicIP,
     Recipient,
     Resources,
@@ -56,6 +55,10 @@ from sc4it.kernel.types import (
     Twin,
     Unit,
 )
+from sc4it.registry import farms as reg_farms
+from sc4it.registry import nodes as reg_nodes
+from sc4it.registry import pricing as reg_pricing
+from sc4it.registry import twins as reg_twins
 
 T = TypeVar("T")
 
@@ -350,28 +353,26 @@ def _printable_ascii(b: bytes) -> bool:
 
 def check_public_ip(ip: bytes, gateway: bytes) -> tuple[str, str] | None:
     """GEN-15: None if the pair is a valid farm IP by the registry's rule (spec/registry.md IP-01..05,
-    `sc4it.registry.farms.validate_public_ip`); else ("ip" | "gateway", what was expected). The checks
+    `sc4it.registry.reg_farms.validate_public_ip`); else ("ip" | "gateway", what was expected). The checks
     are the registry's own primitives, split so the error names the member at fault."""
-    from sc4it.registry import farms
-
-    cidr = farms.parse_ipv4_cidr(ip)
+    cidr = reg_farms.parse_ipv4_cidr(ip)
     if cidr is None:
         return "ip", f"expected an IPv4 CIDR such as 185.206.122.33/24, got {ip!r}"
     address, mask = cidr
-    if not farms.is_public_unicast(address):
+    if not reg_farms.is_public_unicast(address):
         return "ip", f"{address} is not a public unicast address"
-    gw = farms.parse_ipv4(gateway)
+    gw = reg_farms.parse_ipv4(gateway)
     if gw is None:
         return "gateway", f"expected an IPv4 address such as 185.206.122.1, got {gateway!r}"
     if gw == address:
         return "gateway", f"{gw} is the ip itself"
-    if not farms.is_public_unicast(gw):
+    if not reg_farms.is_public_unicast(gw):
         return "gateway", f"{gw} is not a public unicast address"
     network = ipaddress.IPv4Network((int(address), mask), strict=False)
     if gw not in network:
         return "gateway", f"{gw} is not inside the network {network} of {ip.decode()}"
     try:
-        farms.validate_public_ip(ip, gateway)
+        reg_farms.validate_public_ip(ip, gateway)
     except Fail as f:  # pragma: no cover - the split checks above are the registry's rule
         return "ip", f"rejected by the registry ({f.error.name})"
     return None
@@ -385,25 +386,9 @@ def _registry_check(path: str, check: Callable[[T], object], value: T, expected:
         raise GenesisError(path, f"{expected} ({f.error.name})") from None
 
 
-def _check_split(rule: SplitRule, path: str) -> None:
-    total = 0
-    for i, share in enumerate(rule.shares):
-        if share.perbill > PERBILL:
-            raise GenesisError(
-                f"{path}.shares[{i}].perbill", f"at most {PERBILL} (100%), got {share.perbill}"
-            )
-        total += share.perbill
-    if total > PERBILL:
-        raise GenesisError(f"{path}.shares", f"shares sum to {total}; expected at most {PERBILL} (100%)")
-
-
 def validate(genesis: Genesis) -> None:
     """Check every semantic and referential rule (GEN-10..GEN-18); raise `GenesisError` on the first
     violation, in the order of spec/genesis.md."""
-    from sc4it.registry import farms as reg_farms
-    from sc4it.registry import nodes as reg_nodes
-    from sc4it.registry import twins as reg_twins
-
     g = genesis
     cfg = g.config
     # GEN-10 config: a `Config` checks itself when it is built (STATE-13); this catches one built
@@ -461,18 +446,16 @@ def validate(genesis: Genesis) -> None:
     # GEN-14 pricing policies
     policy_names: set[bytes] = set()
     for i, p in enumerate(g.pricing_policies):
-        if not p.name or len(p.name) > 64 or not _printable_ascii(p.name):
-            raise GenesisError(
-                f"pricing_policies[{i}].name", "expected a non-empty printable ASCII name of at most 64 bytes"
-            )
+        # the calls' own bounds (PRC-02): the name's stored length and uniqueness; any value otherwise
+        name_error = reg_pricing.name_error(p.name)
+        if name_error is not None:
+            raise GenesisError(f"pricing_policies[{i}].name", f"at most 64 bytes ({name_error.name})")
         if p.name in policy_names:
-            raise GenesisError(f"pricing_policies[{i}].name", f"duplicate pricing policy name {p.name!r}")
-        policy_names.add(p.name)
-        if p.discount_for_dedication_nodes > 100:
             raise GenesisError(
-                f"pricing_policies[{i}].discount_for_dedication_nodes",
-                f"a percentage 0..100, got {p.discount_for_dedication_nodes}",
+                f"pricing_policies[{i}].name",
+                f"duplicate pricing policy name {p.name!r} (PricingPolicyExists)",
             )
+        policy_names.add(p.name)
     # GEN-15 farms
     farm_names: set[bytes] = set()
     max_ips = min(cfg.max_farm_public_ips, 256)
@@ -537,11 +520,11 @@ def validate(genesis: Genesis) -> None:
         raise GenesisError("tft_price.min", "expected at least 1 (billing divides by the price)")
     if tp.min > tp.max:
         raise GenesisError("tft_price.max", f"expected at least tft_price.min ({tp.min}), got {tp.max}")
-    # GEN-18 distribution policy
-    dp = g.distribution_policy
-    _check_split(dp.node, "distribution_policy.node")
-    _check_split(dp.name, "distribution_policy.name")
-    _check_split(dp.extra_fee, "distribution_policy.extra_fee")
+    # GEN-18 distribution policy: the council's own check (DST-12)
+    for name, rule, has_farmer in distribution_rules(g.distribution_policy):
+        rule_problem = split_rule_problem(rule, has_farmer=has_farmer)
+        if rule_problem is not None:
+            raise GenesisError(f"distribution_policy.{name}", rule_problem)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -556,20 +539,7 @@ def build(genesis: Genesis) -> State:
     accounts: PMap[bytes, AccountInfo] = PMap((a.account_id, AccountInfo(0, a.free)) for a in g.accounts)
     twins = [Twin(i, t.account_id, t.relay, t.pk) for i, t in enumerate(g.twins, start=1)]
     policies = [
-        PricingPolicy(
-            version=PRICING_POLICY_VERSION,
-            id=i,
-            name=p.name,
-            su=p.su,
-            cu=p.cu,
-            nu=p.nu,
-            ipu=p.ipu,
-            unique_name=p.unique_name,
-            domain_name=p.domain_name,
-            foundation_account=p.foundation_account,
-            certified_sales_account=p.certified_sales_account,
-            discount_for_dedication_nodes=p.discount_for_dedication_nodes,
-        )
+        reg_pricing.pricing_policy_from(p, PRICING_POLICY_VERSION, i)
         for i, p in enumerate(g.pricing_policies, start=1)
     ]
     farms = [

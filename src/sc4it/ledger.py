@@ -52,21 +52,23 @@ def reserve(tx: Tx, who: bytes, amount: int) -> None:
         fail(Error.FundsUnavailable)
     if info.free - amount < info.frozen:
         fail(Error.Frozen)
-    tx.accounts[who] = AccountInfo(info.nonce, info.free - amount, info.reserved + amount, info.frozen)
+    tx.accounts[who] = info.with_balances(info.free - amount, info.reserved + amount)
 
 
 def unreserve(tx: Tx, who: bytes, amount: int) -> int:
     """LED-08: move up to `amount` back from reserved to free; returns what could not be moved."""
+    assert amount >= 0, "an unreserve is never negative"
     info = account(tx, who)
     moved = min(amount, info.reserved)
     if moved:
-        tx.accounts[who] = AccountInfo(info.nonce, info.free + moved, info.reserved - moved, info.frozen)
+        tx.accounts[who] = info.with_balances(info.free + moved, info.reserved - moved)
     return amount - moved
 
 
 def deposit(tx: Tx, who: bytes, amount: int) -> None:
     """LED-10: credit free balance (LED-04: an account that does not exist is only created with ≥ ED; a
     smaller credit to a missing account is dust, burned, as pallet-balances drops it); Overflow past u128."""
+    assert amount >= 0, "a deposit is never negative"
     if amount == 0:
         return
     info = tx.accounts.get(who)
@@ -78,13 +80,14 @@ def deposit(tx: Tx, who: bytes, amount: int) -> None:
         info = _EMPTY
     if info.free + amount > U128_MAX:
         fail(Error.Overflow)
-    tx.accounts[who] = AccountInfo(info.nonce, info.free + amount, info.reserved, info.frozen)
+    tx.accounts[who] = info.with_balances(info.free + amount, info.reserved)
 
 
 def repatriate_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> int:
     """LED-11: move up to `amount` of `src`'s reserved balance to `dst`'s free balance (a missing `dst` is
     created, or the amount is dust if below the ED, see `deposit`); returns the remainder that could not be
     moved (0 on success), as `repatriate_reserved` does."""
+    assert amount >= 0, "a repatriation is never negative"
     if amount == 0:
         return 0
     info = account(tx, src)
@@ -93,10 +96,10 @@ def repatriate_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> int:
     moved = min(amount, info.reserved - held if info.reserved > held else 0)
     if moved == 0:
         return amount
-    tx.accounts[src] = AccountInfo(info.nonce, info.free, info.reserved - moved, info.frozen)
+    tx.accounts[src] = info.with_balances(info.free, info.reserved - moved)
     if src == dst:
         dinfo = account(tx, dst)
-        tx.accounts[dst] = AccountInfo(dinfo.nonce, dinfo.free + moved, dinfo.reserved, dinfo.frozen)
+        tx.accounts[dst] = dinfo.with_balances(dinfo.free + moved, dinfo.reserved)
     else:
         deposit(tx, dst, moved)
     return amount - moved
@@ -108,13 +111,15 @@ def pay_out_reserved(tx: Tx, src: bytes, dst: bytes, amount: int) -> None:
     whatever `src`'s frozen amount: a contract's reserve is earmarked for its beneficiaries, so a lock added
     later does not hold it back (`repatriate_reserved` does, as pallet-balances, reference P-R).
     Precondition (the caller checks): `amount <= reserved`."""
+    assert amount >= 0, "a payout is never negative"
     if amount == 0:
         return
     info = account(tx, src)
-    tx.accounts[src] = AccountInfo(info.nonce, info.free, info.reserved - amount, info.frozen)
+    assert amount <= info.reserved, "DST-10: the caller pays out only what the contract holds in reserve"
+    tx.accounts[src] = info.with_balances(info.free, info.reserved - amount)
     if src == dst:
         dinfo = account(tx, dst)
-        tx.accounts[dst] = AccountInfo(dinfo.nonce, dinfo.free + amount, dinfo.reserved, dinfo.frozen)
+        tx.accounts[dst] = dinfo.with_balances(dinfo.free + amount, dinfo.reserved)
     else:
         deposit(tx, dst, amount)
 
@@ -136,10 +141,11 @@ def move_all_reserved(tx: Tx, src: bytes, dst: bytes) -> int:
 def slash_reserved(tx: Tx, who: bytes, amount: int) -> int:
     """LED-12: destroy up to `amount` of `who`'s reserved balance (counted as burned); returns the
     remainder."""
+    assert amount >= 0, "a slash is never negative"
     info = account(tx, who)
     taken = min(amount, info.reserved)
     if taken:
-        tx.accounts[who] = AccountInfo(info.nonce, info.free, info.reserved - taken, info.frozen)
+        tx.accounts[who] = info.with_balances(info.free, info.reserved - taken)
         tx.burned = tx.burned + taken
         tx.total_issuance = tx.total_issuance - taken
     return amount - taken
@@ -165,8 +171,9 @@ def withdraw_keep_alive(tx: Tx, who: bytes, amount: int) -> None:
     error = withdraw_error(info, amount, tx.config.existential_deposit)
     if error is not None:
         fail(error)
+    assert info.free - amount >= max(info.frozen, tx.config.existential_deposit) or amount == 0
     if amount:
-        tx.accounts[who] = AccountInfo(info.nonce, info.free - amount, info.reserved, info.frozen)
+        tx.accounts[who] = info.with_balances(info.free - amount, info.reserved)
 
 
 def transfer(tx: Tx, src: bytes, dst: bytes, amount: int) -> None:

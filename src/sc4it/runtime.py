@@ -8,19 +8,18 @@ state unchanged with the error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 
-from sc4it import ledger
+from sc4it import contracts, ledger, registry
+from sc4it.contracts import billing, service
 from sc4it.kernel.errors import DecodeError, Error, Fail
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import SignedCall, call_data, payload_of, verify
 from sc4it.kernel.state import State
-from sc4it.kernel.tx import NOTHING_TOUCHED, BlockEnv, Touched, Tx
+from sc4it.kernel.tx import NOTHING_TOUCHED, BlockEnv, Handler, Touched, Tx, merge_handlers
 from sc4it.kernel.types import AccountInfo
 
-Handler = Callable[[Tx, Any], None]
 BlockHook = Callable[[Tx], None]
 """A per-block hook works on the block's transaction; it makes its own steps atomic (`Tx.savepoint`)."""
 
@@ -42,28 +41,17 @@ class Outcome:
         return self.error is None
 
 
-def _handlers() -> dict[type, Handler]:
-    from sc4it import contracts, registry
-    from sc4it.contracts import billing, service
-
-    table: dict[type, Handler] = {}
-    for part in (ledger.HANDLERS, registry.HANDLERS, contracts.HANDLERS, billing.HANDLERS, service.HANDLERS):
-        overlap = table.keys() & part.keys()
-        if overlap:
-            raise RuntimeError(f"calls handled twice: {overlap}")
-        table.update(part)
-    return table
-
-
-_HANDLERS: dict[type, Handler] | None = None
+HANDLERS: dict[type, Handler] = merge_handlers(
+    ledger.HANDLERS, registry.HANDLERS, contracts.HANDLERS, billing.HANDLERS, service.HANDLERS
+)
+"""The one dispatch table {call class: handler} (SIG-14)."""
+BLOCK_HOOKS: tuple[BlockHook, ...] = tuple(billing.BLOCK_HOOKS)
+"""STATE-09: the per-block hooks, in order (billing)."""
 
 
 def handlers() -> dict[type, Handler]:
     """The dispatch table {call class: handler}."""
-    global _HANDLERS
-    if _HANDLERS is None:
-        _HANDLERS = _handlers()
-    return _HANDLERS
+    return HANDLERS
 
 
 def check_validity(state: State, signed: SignedCall) -> Error | None:
@@ -130,7 +118,7 @@ def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
     error = check_validity(state, signed)
     if error is not None:
         return Outcome(state, (), error)
-    handler = (_HANDLERS or handlers()).get(type(signed.call))
+    handler = HANDLERS.get(type(signed.call))
     if handler is None:  # pragma: no cover - every call class has a handler (tested)
         return Outcome(state, (), Error.CallNotAllowed)
     tx = Tx(state, env, signed.signer)
@@ -139,7 +127,7 @@ def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
     except Fail as f:
         return Outcome(state, (), f.error)
     info = tx.accounts.get(signed.signer) or AccountInfo()
-    tx.accounts[signed.signer] = AccountInfo(info.nonce + 1, info.free, info.reserved, info.frozen)
+    tx.accounts[signed.signer] = info.with_next_nonce()
     new_state, touched = tx.finish()
     return Outcome(new_state, tuple(tx.events), None, touched)
 
@@ -148,13 +136,7 @@ def on_block(state: State, env: BlockEnv) -> Outcome:
     """Run the per-block hooks (billing) for block `env`, on one transaction. A hook is a sequence of
     atomic steps (one per contract billed); a failing step leaves no trace and does not stop the others."""
     tx = Tx(state, env)
-    for hook in _block_hooks():
+    for hook in BLOCK_HOOKS:
         hook(tx)
     new_state, touched = tx.finish()
     return Outcome(new_state, tuple(tx.events), None, touched)
-
-
-def _block_hooks() -> list[BlockHook]:
-    from sc4it.contracts import billing
-
-    return billing.BLOCK_HOOKS

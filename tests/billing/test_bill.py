@@ -12,6 +12,7 @@ import attrs
 
 from sc4it import calls as c
 from sc4it.contracts.billing import bill_contract
+from sc4it.contracts.billing.payment import pricing_of
 from sc4it.kernel.errors import Error, Fail
 from sc4it.kernel.events import (
     ContractBilled,
@@ -82,7 +83,8 @@ def test_bill_errors_in_order() -> None:
         state = tx.commit()
         assert_funds_conserved(state)
         try:
-            bill_contract(edit(state, 5), cid)
+            tx = edit(state, 5)
+            bill_contract(tx, cid, pricing_of(tx))
         except Fail as f:
             assert f.error == error
         else:  # pragma: no cover

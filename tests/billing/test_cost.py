@@ -32,6 +32,11 @@ SMALL = Resources(hru=0, sru=60 * GIB, cru=2, mru=4 * GIB)
 MOCK_NODE = Resources(hru=1024 * GIB, sru=512 * GIB, cru=8, mru=16 * GIB)
 
 
+def rates(policy: PricingPolicy) -> cost.PolicyRates:
+    """Pricing policy `policy` over TFChain's reference period (BIL-30's per-second rates)."""
+    return cost.policy_rates(policy, REF)
+
+
 def fx(n: int) -> int:
     return n << 64
 
@@ -58,20 +63,20 @@ def test_node_resources_cost_60s_and_3600s() -> None:
     cu_cost = (305600/3600 = 84.888… − ε) · 60 · CU 1 = 5093.333… − ε; ip_cost = 1 · (69400/3600 = 19.2777… −
     ε) · 60 = 1156.666… − ε; sum 7222 − ε → 7222 (spec/billing.md example). 3600 s: 54·3600·0.3 = 58 320 − ε;
     84.888…·3600 = 305 600 − ε; 19.2777…·3600 = 69 400 − ε → 433 320."""
-    assert cost.resources_cost_units_usd(MOCK, SMALL, 1, 60, True, REF) == 7222
-    assert cost.resources_cost_units_usd(MOCK, SMALL, 1, 3600, True, REF) == 433_320
+    assert cost.resources_cost_units_usd(rates(MOCK), SMALL, 1, 60, True) == 7222
+    assert cost.resources_cost_units_usd(rates(MOCK), SMALL, 1, 3600, True) == 433_320
 
 
 def test_rented_node_bills_only_ips() -> None:
     """BIL-30/BIL-32 (#290): bill_res false → only the IP part: 1156.666… − ε → 1157 per 60 s."""
-    assert cost.resources_cost_units_usd(MOCK, SMALL, 1, 60, False, REF) == 1157
-    assert cost.resources_cost_units_usd(MOCK, SMALL, 0, 60, False, REF) == 0
+    assert cost.resources_cost_units_usd(rates(MOCK), SMALL, 1, 60, False) == 1157
+    assert cost.resources_cost_units_usd(rates(MOCK), SMALL, 0, 60, False) == 0
 
 
 def test_node_cost_adds_unbilled_nu() -> None:
     """BIL-32: 7222 + 50 000 unbilled = 57 222; the u64 sum saturates (BIL-40)."""
-    assert cost.node_cost_units_usd(MOCK, SMALL, 1, 60, True, 50_000, REF) == 57_222
-    assert cost.node_cost_units_usd(MOCK, SMALL, 1, 60, True, U64_MAX, REF) == U64_MAX
+    assert cost.node_cost_units_usd(rates(MOCK), SMALL, 1, 60, True, 50_000) == 57_222
+    assert cost.node_cost_units_usd(rates(MOCK), SMALL, 1, 60, True, U64_MAX) == U64_MAX
 
 
 def test_rent_cost_half_price_ties_down() -> None:
@@ -80,9 +85,9 @@ def test_rent_cost_half_price_ties_down() -> None:
     (spec/billing.md example). Percent(50) · 31 433 = 15 716.5 → ties down → 15 716 (spec/billing.md example).
     3600 s: 54·3600·3.41333… = 663 552 − ε, 305 600·4 = 1 222 400 − ε → 1 885 952 → 942 976 (spec/billing.md
     example)."""
-    assert cost.resources_cost_units_usd(MOCK, MOCK_NODE, 0, 60, True, REF) == 31_433
-    assert cost.rent_cost_units_usd(MOCK, MOCK_NODE, 60, REF) == 15_716
-    assert cost.rent_cost_units_usd(MOCK, MOCK_NODE, 3600, REF) == 942_976
+    assert cost.resources_cost_units_usd(rates(MOCK), MOCK_NODE, 0, 60, True) == 31_433
+    assert cost.rent_cost_units_usd(rates(MOCK), MOCK_NODE, 60) == 15_716
+    assert cost.rent_cost_units_usd(rates(MOCK), MOCK_NODE, 3600) == 942_976
 
 
 def test_rent_dedication_percent_saturates_at_100() -> None:
@@ -90,20 +95,21 @@ def test_rent_dedication_percent_saturates_at_100() -> None:
     import attrs
 
     assert (
-        cost.rent_cost_units_usd(attrs.evolve(MOCK, discount_for_dedication_nodes=150), MOCK_NODE, 60, REF)
+        cost.rent_cost_units_usd(rates(attrs.evolve(MOCK, discount_for_dedication_nodes=150)), MOCK_NODE, 60)
         == 31_433
     )
     assert (
-        cost.rent_cost_units_usd(attrs.evolve(MOCK, discount_for_dedication_nodes=0), MOCK_NODE, 60, REF) == 0
+        cost.rent_cost_units_usd(rates(attrs.evolve(MOCK, discount_for_dedication_nodes=0)), MOCK_NODE, 60)
+        == 0
     )
 
 
 def test_name_cost() -> None:
     """BIL-34: (13 900 / 3600 = 3.8611… − ε) · 60 = 231.666… − ε → 232; 3600 s: 13 900 − ε → 13 900
     (spec/billing.md example)."""
-    assert cost.name_cost_units_usd(MOCK, 60, REF) == 232
-    assert cost.name_cost_units_usd(MOCK, 3600, REF) == 13_900
-    assert cost.name_cost_units_usd(MOCK, 0, REF) == 0
+    assert cost.name_cost_units_usd(rates(MOCK), 60) == 232
+    assert cost.name_cost_units_usd(rates(MOCK), 3600) == 13_900
+    assert cost.name_cost_units_usd(rates(MOCK), 0) == 0
 
 
 def test_extra_fee() -> None:
@@ -201,10 +207,10 @@ def test_discount_huge_balance_is_capped() -> None:
 def test_overflow_saturates() -> None:
     """BIL-40 (DEV-BIL-1): inputs that would wrap in TFChain's release build give u64::MAX."""
     huge = Resources(hru=U64_MAX, sru=U64_MAX, cru=U64_MAX, mru=U64_MAX)
-    assert cost.resources_cost_units_usd(MOCK, huge, 1, U64_MAX, True, REF) == U64_MAX
+    assert cost.resources_cost_units_usd(rates(MOCK), huge, 1, U64_MAX, True) == U64_MAX
     assert cost.extra_fee_units_usd(1 << 60, 3600, 2_592_000) == U64_MAX
     assert cost.units_usd_to_tft(U64_MAX, 1) == U64_MAX
-    assert cost.name_cost_units_usd(MOCK, U64_MAX, REF) == U64_MAX
+    assert cost.name_cost_units_usd(rates(MOCK), U64_MAX) == U64_MAX
     assert cost.apply_discount(U64_MAX, DiscountLevel.None_, CERT) == U64_MAX
     assert cost.discount_level(U64_MAX, 1, 10**12) == DiscountLevel.None_
 
@@ -216,7 +222,7 @@ def test_units_of_the_policy() -> None:
     import attrs
 
     tb = attrs.evolve(MOCK, su=Policy(194_400, Unit.Terrabytes))
-    assert cost.resources_cost_units_usd(tb, SMALL, 0, 3600, True, REF) == 305_657
+    assert cost.resources_cost_units_usd(rates(tb), SMALL, 0, 3600, True) == 305_657
 
 
 @given(st.integers(1, 10**11), st.sampled_from([1, 60, 3600, 7200]), st.integers(0, 10**16))

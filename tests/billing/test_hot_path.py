@@ -1,12 +1,11 @@
 """The billing hot path computes what the plain rules compute (benchmarks/README.md).
 
-- BIL-30: `resources_cost_with_rates` (the rates of pricing policy 1 computed once per block) equals
-  `resources_cost_units_usd` for any input, saturation included;
+- BIL-30: the one cost formula, on the policy's per-second rates (computed once per block), equals BIL-30
+  written out with the `U64F64` class for any input, saturation included;
 - BIL-03: `on_block` (one transaction for the block, one savepoint per contract, a failed bill rolled
   back) produces exactly the state and events of the plain loop (one transaction committed per contract),
   on random histories and on a production-shaped population, with bills that fail half way;
-- BIL-10 BIL-36: the memoized billing context follows pricing policy 1 and the TFT price when they change
-  within a transaction.
+- BIL-10 BIL-36: the pricing a bill is given is read from pricing policy 1 and the TFT price as they stand.
 """
 
 from __future__ import annotations
@@ -19,16 +18,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sc4it.contracts.billing import bill_contract, payment, should_bill
-from sc4it.contracts.billing.cost import (
-    node_cost_units_usd,
-    policy_rates,
-    resources_cost_units_usd,
-    resources_cost_with_rates,
-)
+from sc4it.contracts.billing.cost import node_cost_units_usd, policy_rates, resources_cost_units_usd
 from sc4it.contracts.billing.loop import contracts_to_bill
 from sc4it.kernel.errors import Error, Fail
 from sc4it.kernel.events import ContractBilled, Event, RewardDistributed
-from sc4it.kernel.fixed import U64_MAX
+from sc4it.kernel.fixed import U64_MAX, U64F64
 from sc4it.kernel.state import STATE_FIELDS, State
 from sc4it.kernel.tx import BlockEnv, Tx
 from sc4it.kernel.types import AccountInfo, Policy, PricingPolicy, Resources, TftPrice, Unit
@@ -49,7 +43,7 @@ def plain_bill_block(state: State, env: BlockEnv) -> tuple[State, list[Event]]:
             continue
         tx = Tx(state, env)
         try:
-            bill_contract(tx, contract_id)
+            bill_contract(tx, contract_id, payment.pricing_of(tx))
         except Fail:
             continue
         state = tx.commit()
@@ -62,6 +56,27 @@ def _replace(state: State, **changes: Any) -> State:
     return State(*values)
 
 
+def _bil30_by_class(
+    policy: PricingPolicy, used: Resources, ips: int, secs: int, bill: bool, period: int
+) -> int:
+    """BIL-30 exactly as spec/billing.md writes it, with the `U64F64` class (saturating at u64::MAX)."""
+    try:
+        fx = U64F64.from_int
+        total = fx(0)
+        if bill:
+            su_unit, cu_unit = policy.su.unit.factor_base_1024(), policy.cu.unit.factor_base_1024()
+            h, s, m, c = fx(used.hru) / su_unit, fx(used.sru) / su_unit, fx(used.mru) / cu_unit, fx(used.cru)
+            su = h / 1200 + s / 200
+            cu = min(max(m / 4, c / 2), max(m / 8, c), max(m / 2, c / 4))
+            total = (fx(policy.su.value) / fx(period)) * fx(secs) * su
+            total = total + (fx(policy.cu.value) / fx(period)) * fx(secs) * cu
+        if ips > 0:
+            total = total + fx(ips) * (fx(policy.ipu.value) / fx(period)) * fx(secs)
+        return total.round().to_u64()
+    except OverflowError:
+        return U64_MAX
+
+
 @given(
     pricing_policies(),
     st.builds(Resources, _U64, _U64, _U64, _U64),
@@ -71,30 +86,26 @@ def _replace(state: State, **changes: Any) -> State:
     st.one_of(st.sampled_from([1, 60, 3600]), st.integers(1, U64_MAX)),
     st.integers(0, U64_MAX),
 )
-def test_rates_give_the_plain_formula(
+def test_rates_give_the_formula(
     policy: PricingPolicy, used: Resources, ips: int, secs: int, bill: bool, period: int, unbilled: int
 ) -> None:
-    """BIL-30 BIL-32 BIL-40: with the policy's rates computed once, the resources cost and the node
-    cost are bit-identical to the plain formulas, including where they saturate at u64::MAX."""
+    """BIL-30 BIL-32 BIL-40: the resources cost on the policy's per-second rates and the node cost are
+    bit-identical to BIL-30 written with the U64F64 class, including where they saturate at u64::MAX."""
     rates = policy_rates(policy, period)
-    assert resources_cost_with_rates(rates, used, ips, secs, bill) == resources_cost_units_usd(
-        policy, used, ips, secs, bill, period
-    )
-    assert node_cost_units_usd(policy, used, ips, secs, bill, unbilled, period, rates) == node_cost_units_usd(
-        policy, used, ips, secs, bill, unbilled, period
-    )
+    expected = _bil30_by_class(policy, used, ips, secs, bill, period)
+    assert resources_cost_units_usd(rates, used, ips, secs, bill) == expected
+    assert node_cost_units_usd(rates, used, ips, secs, bill, unbilled) == min(expected + unbilled, U64_MAX)
 
 
 def test_rates_saturate_like_the_formula() -> None:
-    """BIL-40: an overflowing product saturates both ways (a petabyte-hour at the maximal price)."""
+    """BIL-40: an overflowing product saturates (a petabyte-hour at the maximal price)."""
     policy = PricingPolicy(
         1, 1, b"p", Policy(2**32 - 1, Unit.Bytes), Policy(2**32 - 1, Unit.Bytes), Policy(1),
         Policy(2**32 - 1), Policy(1), Policy(1), bytes(32), bytes(32), 50,
     )  # fmt: skip
     huge = Resources(hru=U64_MAX, sru=U64_MAX, cru=U64_MAX, mru=U64_MAX)
-    rates = policy_rates(policy, 1)
-    assert resources_cost_with_rates(rates, huge, 5, U64_MAX, True) == U64_MAX
-    assert resources_cost_units_usd(policy, huge, 5, U64_MAX, True, 1) == U64_MAX
+    assert resources_cost_units_usd(policy_rates(policy, 1), huge, 5, U64_MAX, True) == U64_MAX
+    assert _bil30_by_class(policy, huge, 5, U64_MAX, True, 1) == U64_MAX
 
 
 @given(st.lists(any_action(), min_size=3, max_size=25), st.integers(1, 40))
@@ -158,7 +169,7 @@ def test_a_failed_bill_rolls_back_its_writes() -> None:
     state = _replace(state, accounts=state.accounts.set(who, AccountInfo(info.nonce, info.free, 0, 0)))
     tx = Tx(state, env)
     with pytest.raises(Fail) as failed:
-        bill_contract(tx, victim)
+        bill_contract(tx, victim, payment.pricing_of(tx))
     assert failed.value.error == Error.RewardDistributionError
     assert any(isinstance(e, ContractBilled) for e in tx.events)  # it had billed before failing
     out = on_block(state, env)
@@ -168,19 +179,19 @@ def test_a_failed_bill_rolls_back_its_writes() -> None:
     assert victim not in billed and len(billed) >= 1
 
 
-def test_billing_context_follows_policy_and_price_changes() -> None:
-    """BIL-10 BIL-36 BIL-42: the billing context memoized on a transaction is read again when pricing
-    policy 1 or the TFT price changes in that transaction (a zero price then fails with
-    TFTPriceValueError, a missing policy with PricingPolicyNotExists)."""
+def test_pricing_follows_policy_and_price_changes() -> None:
+    """BIL-10 BIL-36 BIL-42: the pricing a bill is given is read from pricing policy 1 and the TFT price as
+    they stand (a zero price then fails with TFTPriceValueError, a missing policy with
+    PricingPolicyNotExists)."""
     pop = build_population(100)
     tx = Tx(pop.state, pop.env)
-    first = payment.billing_context(tx)
-    assert payment.billing_context(tx) is first and first.price == pop.state.tft_price.billing_price()
+    first = payment.pricing_of(tx)
+    assert first.price_musd == pop.state.tft_price.billing_price()
     tx.tft_price = TftPrice(0, 0, 0, 1000)
-    assert payment.billing_context(tx).price == 0
+    assert payment.pricing_of(tx).price_musd == 0
     cid = pop.billed_contract()
     with pytest.raises(Fail) as zero_price:
-        bill_contract(tx, cid)
+        bill_contract(tx, cid, payment.pricing_of(tx))
     assert zero_price.value.error == Error.TFTPriceValueError
     tx.tft_price = pop.state.tft_price
     policy = tx.pricing_policies[1]
@@ -189,13 +200,13 @@ def test_billing_context_follows_policy_and_price_changes() -> None:
         policy.ipu, policy.unique_name, policy.domain_name, policy.foundation_account,
         policy.certified_sales_account, policy.discount_for_dedication_nodes,
     )  # fmt: skip
-    doubled = payment.billing_context(tx)
+    doubled = payment.pricing_of(tx)
     assert doubled.rates is not None and first.rates is not None
     assert doubled.rates.su_rate == 2 * first.rates.su_rate
     del tx.pricing_policies[1]
-    assert payment.billing_context(tx).policy is None
+    assert payment.pricing_of(tx).policy is None
     with pytest.raises(Fail) as no_policy:
-        bill_contract(tx, cid)
+        bill_contract(tx, cid, payment.pricing_of(tx))
     assert no_policy.value.error == Error.PricingPolicyNotExists
 
 

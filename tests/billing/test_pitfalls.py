@@ -8,6 +8,7 @@ import attrs
 
 from sc4it import calls as c
 from sc4it.contracts.billing import bill_contract
+from sc4it.contracts.billing.payment import pricing_of
 from sc4it.contracts.lifecycle import update_contract_state
 from sc4it.genesis import GenesisPricingPolicy
 from sc4it.kernel.events import ContractBilled, NodeDeleted, RewardDistributed
@@ -90,7 +91,7 @@ def test_errata5_rent_cascade_keeps_reserve_invariant() -> None:
     free = ch.free("dave")
     tx = edit(ch.state, 12)
     update_contract_state(tx, tx.contracts[rent], Deleted(Cause.CanceledByCollective))
-    bill_contract(tx, rent)
+    bill_contract(tx, rent, pricing_of(tx))
     ch.state = tx.commit()
     assert RewardDistributed(rent, 125_728 + 12_568, 0) in tx.events
     assert rent not in ch.state.contracts and nc not in ch.state.contracts

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +53,11 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert "invalid choice" in err and "how to fix" in err
 
 
-def test_demo_tells_the_story_in_seconds(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_tells_the_story(capsys: pytest.CaptureFixture[str]) -> None:
     """GRC-04, GRC-01, BIL-18, DST-01, IPS-11 end to end: the user is billed until the contract enters
     grace, the top-up restores it, revenue is distributed, cancelling frees the IP. The state root is
-    reproducible."""
-    started = time.perf_counter()
+    reproducible. (How long it takes is a benchmark's business, not a test's.)"""
     assert main(["demo", "--json"]) == EXIT_OK
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10
     records = json_lines(capsys.readouterr().out)
     kinds = event_types(records)
     order = [

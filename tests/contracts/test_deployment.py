@@ -241,13 +241,14 @@ def test_reject_errors_in_order() -> None:
 
 def test_dep38_settlement_failure_fails_reject(monkeypatch: pytest.MonkeyPatch) -> None:
     """DEP-38: if settling fails, the rejection fails and nothing changes."""
-    import sc4it.contracts.billing as billing
+    import sc4it.contracts.lifecycle as billing  # the module whose bill_contract cancel_contract calls
+    from sc4it.contracts.billing.payment import Pricing
     from sc4it.kernel.errors import fail
     from sc4it.kernel.tx import Tx
 
     s, contract = node_contract(base(), "alice", node=1)
 
-    def failing(tx: Tx, contract_id: int) -> None:
+    def failing(tx: Tx, contract_id: int, pricing: Pricing) -> None:
         fail(Error.RewardDistributionError)
 
     monkeypatch.setattr(billing, "bill_contract", failing)

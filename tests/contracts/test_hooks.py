@@ -7,6 +7,7 @@ import pytest
 from sc4it import events as ev
 from sc4it.conformance.invariants import check
 from sc4it.contracts import hooks
+from sc4it.contracts.billing.payment import Pricing
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import ContractPaymentState, Created, Power
@@ -63,16 +64,16 @@ def test_hk01_nothing_on_node() -> None:
 
 def test_hk03_failed_cancellation_leaves_no_trace(monkeypatch: pytest.MonkeyPatch) -> None:
     """HK-03 / CON-60: a failing settlement drops that contract's sub-step entirely; the others proceed."""
-    import sc4it.contracts.billing as billing
+    import sc4it.contracts.lifecycle as billing  # the module whose bill_contract cancel_contract calls
 
     s, n1 = node_contract(base(), "alice", node=2, h=1, ips=1)
     s, n2 = node_contract(s, "bob", node=2, h=2)
-    original = billing.bill_contract
+    original = vars(billing)["bill_contract"]
 
-    def flaky(tx: Tx, contract_id: int) -> None:
+    def flaky(tx: Tx, contract_id: int, pricing: Pricing) -> None:
         if contract_id == n1.contract_id:
             fail(Error.ContractWrongBillingLoopIndex)
-        original(tx, contract_id)
+        original(tx, contract_id, pricing)
 
     monkeypatch.setattr(billing, "bill_contract", flaky)
     tx = Tx(s, env(9))

@@ -244,19 +244,20 @@ def test_cc12_collective_rent_rule() -> None:
 
 def test_cancel_cause_is_recorded_before_settlement(monkeypatch: pytest.MonkeyPatch) -> None:
     """CON-40: the contract is already Deleted(cause), out of the active set, when billing settles it."""
-    import sc4it.contracts.billing as billing
+    import sc4it.contracts.lifecycle as billing  # the module whose bill_contract cancel_contract calls
     from sc4it.contracts import lifecycle
+    from sc4it.contracts.billing.payment import Pricing
     from sc4it.kernel.tx import Tx
 
     from .world import env
 
     seen: list[object] = []
     s, contract = node_contract(base(), "alice")
-    original = billing.bill_contract
+    original = vars(billing)["bill_contract"]
 
-    def spy(tx: Tx, contract_id: int) -> None:
+    def spy(tx: Tx, contract_id: int, pricing: Pricing) -> None:
         seen.append((tx.contracts[contract_id].state, contract_id in (tx.active_node_contracts.get(1) or ())))
-        original(tx, contract_id)
+        original(tx, contract_id, pricing)
 
     monkeypatch.setattr(billing, "bill_contract", spy)
     tx = Tx(s, env(4))

@@ -62,7 +62,7 @@ def test_control_the_same_hunt_passes_without_bugs() -> None:
 
 def test_planted_and_removed() -> None:
     """The `planted` context manager installs a bug and always restores the original function."""
-    from sc4it.contracts import lifecycle
+    from sc4it.contracts.billing import settlement as lifecycle
 
     original = vars(lifecycle)["free_ip"]
     with bugs.planted(bugs.DROP_IP_RELEASE):

@@ -20,7 +20,7 @@ from sc4it.kernel.types import DistributionPolicy, Farm, Node, PricingPolicy, Tw
 from sc4it.registry.farms import validate_farm_name, validate_public_ip
 from sc4it.registry.nodes import validate_resources
 from sc4it.runtime import check_validity
-from sc4it.testing import World, strategies
+from sc4it.testing import World, actions, strategies
 from sc4it.testing.actions import any_action, run_action
 
 BASE = World.default()
@@ -81,7 +81,7 @@ def test_hostile_signed_calls_fail_validity(signed: SignedCall) -> None:
 
 
 @settings(max_examples=max(10, settings().max_examples // 5))
-@given(strategies.worlds(max_actions=25))
+@given(actions.worlds(max_actions=25))
 def test_worlds_satisfy_every_invariant(world: World) -> None:
     """INV-01..INV-13: every world `worlds()` builds is a reachable state, so every invariant holds."""
     assert check(world.state) == []

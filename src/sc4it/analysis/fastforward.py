@@ -187,10 +187,7 @@ class _Params:
         self.policy = policy
         self.price = price
         self.period = period
-        try:
-            self.rates: cost.PolicyRates | None = cost.policy_rates(policy, period)
-        except (OverflowError, ZeroDivisionError):
-            self.rates = None  # the plain formula then saturates where billing's does (BIL-40)
+        self.rates = cost.policy_rates(policy, period)
         self.units: dict[tuple[tuple[bool, int, int, int, int, int], int], int] = {}
         self.tft: dict[int, int] = {}
 
@@ -202,11 +199,9 @@ class _Params:
             if secs == 0:
                 units = 0
             elif c.node:
-                units = cost.node_cost_units_usd(
-                    self.policy, c.res, c.ips, secs, True, 0, self.period, self.rates
-                )
+                units = cost.node_cost_units_usd(self.rates, c.res, c.ips, secs, True, 0)
             else:
-                units = cost.name_cost_units_usd(self.policy, secs, self.period)
+                units = cost.name_cost_units_usd(self.rates, secs)
             self.units[key] = units
         return units
 

@@ -250,10 +250,10 @@ def analyse(
 
 
 def _hour_units(policy: PricingPolicy, c: Any, state: State) -> int:
-    period = state.config.billing_reference_period
+    rates = cost.policy_rates(policy, state.config.billing_reference_period)
     if c.kind == "name":
-        return cost.name_cost_units_usd(policy, HOUR, period)
-    return cost.node_cost_units_usd(policy, c.resources, c.public_ips, HOUR, True, 0, period)
+        return cost.name_cost_units_usd(rates, HOUR)
+    return cost.node_cost_units_usd(rates, c.resources, c.public_ips, HOUR, True, 0)
 
 
 def _levels(log: Iterable[tuple[int, int, int, str, int, int]]) -> tuple[tuple[str, int], ...]:

@@ -7,9 +7,6 @@ module holds the handlers of one group of calls; `hooks` is what pallet-tfgrid c
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from sc4it.contracts import (
     cancel,
     deployment_calls,
@@ -23,7 +20,7 @@ from sc4it.contracts import (
     rent,
     reports,
 )
-from sc4it.kernel.tx import Tx
+from sc4it.kernel.tx import Handler, merge_handlers
 
 __all__ = [
     "HANDLERS",
@@ -40,8 +37,7 @@ __all__ = [
     "reports",
 ]
 
-HANDLERS: dict[type, Callable[[Tx, Any], None]] = {}
-for _part in (
+HANDLERS: dict[type, Handler] = merge_handlers(
     node.HANDLERS,
     name.HANDLERS,
     rent.HANDLERS,
@@ -50,5 +46,4 @@ for _part in (
     providers.HANDLERS,
     deployment_calls.HANDLERS,
     migrate.HANDLERS,
-):
-    HANDLERS.update(_part)
+)

@@ -26,31 +26,27 @@ def ensure_rent_contract_has_no_workloads(tx: Tx, contract: Contract) -> None:
 
 
 def handle_cancel_contract(tx: Tx, call: c.CancelContract) -> None:
-    """CC-01..CC-06. Origin: signed, the contract's owner. In order: CC-01 the contract exists
-    (`ContractNotExists`); CC-02 its twin exists (`TwinNotExists`); CC-03 the caller is that twin's
-    account (`TwinNotAuthorizedToCancelContract`); CC-05 the rent rule; CC-06 `cancel_contract` with
-    cause `CanceledByUser` (CON-40)."""
+    """CC-01..CC-06."""
     contract = tx.contracts.get(call.contract_id)
-    if contract is None:
+    if contract is None:  # CC-01
         fail(Error.ContractNotExists)
     twin = tx.twins.get(contract.twin_id)
-    if twin is None:
+    if twin is None:  # CC-02
         fail(Error.TwinNotExists)
-    if twin.account_id != tx.who:
+    if twin.account_id != tx.who:  # CC-03
         fail(Error.TwinNotAuthorizedToCancelContract)
-    ensure_rent_contract_has_no_workloads(tx, contract)
-    cancel_contract(tx, contract.contract_id, Cause.CanceledByUser)
+    ensure_rent_contract_has_no_workloads(tx, contract)  # CC-05
+    cancel_contract(tx, contract.contract_id, Cause.CanceledByUser)  # CC-06
 
 
 def handle_cancel_contract_collective(tx: Tx, call: c.CancelContractCollective) -> None:
-    """CC-10..CC-13. Origin: the council (`BadOrigin`). In order: the contract exists
-    (`ContractNotExists`); the rent rule (CC-05); `cancel_contract` with cause `CanceledByCollective`."""
-    ensure_council(tx)
+    """CC-10..CC-13."""
+    ensure_council(tx)  # CC-10
     contract = tx.contracts.get(call.contract_id)
-    if contract is None:
+    if contract is None:  # CC-11
         fail(Error.ContractNotExists)
-    ensure_rent_contract_has_no_workloads(tx, contract)
-    cancel_contract(tx, contract.contract_id, Cause.CanceledByCollective)
+    ensure_rent_contract_has_no_workloads(tx, contract)  # CC-12 (CC-05)
+    cancel_contract(tx, contract.contract_id, Cause.CanceledByCollective)  # CC-13
 
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {

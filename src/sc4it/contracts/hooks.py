@@ -8,11 +8,10 @@ from collections.abc import Callable
 from sc4it.contracts.ips import ip_removed
 from sc4it.contracts.lifecycle import cancel_contract, run_atomically
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Cause, ContractPaymentState, NodePower
+from sc4it.kernel.types import Cause
+from sc4it.reads import node_power
 
 __all__ = ["ip_removed", "node_deleted", "node_has_no_active_contracts", "node_power_state_changed"]
-
-_POWER_UP = NodePower()
 
 
 def _cancel_step(contract_id: int) -> Callable[[Tx], None]:
@@ -44,7 +43,7 @@ def node_power_state_changed(tx: Tx, node_id: int) -> None:
     """HK-10: called after a node's power state changed. When the node is now up (not standby) and
     rented, the rent contract's `last_updated_seconds` becomes `now`, so the standby time is never
     billed (reference P-F). A missing payment state is left alone."""
-    if (tx.node_power.get(node_id) or _POWER_UP).is_standby():
+    if node_power(tx, node_id).is_standby():
         return
     rent_id = tx.active_rent_contract_for_node.get(node_id)
     if rent_id is None:
@@ -52,14 +51,7 @@ def node_power_state_changed(tx: Tx, node_id: int) -> None:
     ps = tx.contract_payment_state.get(rent_id)
     if ps is None:
         return
-    tx.contract_payment_state[rent_id] = ContractPaymentState(
-        ps.standard_reserve,
-        ps.additional_reserve,
-        ps.standard_overdraft,
-        ps.additional_overdraft,
-        tx.now,
-        ps.cycles,
-    )
+    tx.contract_payment_state[rent_id] = ps.with_clock(tx.now)
 
 
 def node_has_no_active_contracts(tx: Tx, node_id: int) -> bool:

@@ -6,17 +6,8 @@ from __future__ import annotations
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import ContractUpdated, IPsFreed
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Contract, Farm, NodeContract, PublicIP
-
-
-def _node_farm(tx: Tx, node_id: int) -> Farm:
-    node = tx.nodes.get(node_id)
-    if node is None:
-        fail(Error.NodeNotExists)
-    farm = tx.farms.get(node.farm_id)
-    if farm is None:
-        fail(Error.FarmNotExists)
-    return farm
+from sc4it.kernel.types import NodeContract, PublicIP
+from sc4it.reads import node_and_farm
 
 
 def reserve_ip(tx: Tx, contract_id: int, nc: NodeContract) -> NodeContract:
@@ -31,7 +22,7 @@ def reserve_ip(tx: Tx, contract_id: int, nc: NodeContract) -> NodeContract:
     wanted = nc.public_ips
     if wanted == 0:
         return nc
-    farm = _node_farm(tx, nc.node_id)
+    farm = node_and_farm(tx, nc.node_id)[1]
     if len(farm.public_ips) < wanted:
         fail(Error.FarmHasNotEnoughPublicIPs)
     limit = tx.config.max_node_contract_public_ips
@@ -47,7 +38,7 @@ def reserve_ip(tx: Tx, contract_id: int, nc: NodeContract) -> NodeContract:
     if len(taken) < wanted:
         fail(Error.FarmHasNotEnoughPublicIPsFree)
     tx.farms[farm.id] = farm.with_public_ips(tuple(new_ips))
-    return NodeContract(nc.node_id, nc.deployment_hash, nc.deployment_data, nc.public_ips, tuple(taken))
+    return nc.with_public_ips_list(tuple(taken))
 
 
 def free_ip(tx: Tx, contract_id: int, nc: NodeContract) -> tuple[PublicIP, ...]:
@@ -55,7 +46,7 @@ def free_ip(tx: Tx, contract_id: int, nc: NodeContract) -> tuple[PublicIP, ...]:
     (`contract_id = 0`), in farm order; event `IPsFreed{contract_id, public_ips}` with the freed IPs (as
     stored after freeing), even if the list is empty (reference P-J). Fails with `NodeNotExists` /
     `FarmNotExists` before writing anything."""
-    farm = _node_farm(tx, nc.node_id)
+    farm = node_and_farm(tx, nc.node_id)[1]
     freed: list[PublicIP] = []
     new_ips: list[PublicIP] = []
     for ip in farm.public_ips:
@@ -94,17 +85,10 @@ def ip_removed(tx: Tx, ip: PublicIP) -> None:
         nc.node_id,
         nc.deployment_hash,
         nc.deployment_data,
-        max(nc.public_ips - (len(nc.public_ips_list) - len(kept)), 0),
-        kept,
+        public_ips=max(nc.public_ips - (len(nc.public_ips_list) - len(kept)), 0),
+        public_ips_list=kept,
     )
-    contract = Contract(
-        contract.version,
-        contract.state,
-        contract.contract_id,
-        contract.twin_id,
-        new_nc,
-        contract.solution_provider_id,
-    )
+    contract = contract.with_contract_type(new_nc)
     tx.contracts[contract.contract_id] = contract
     tx.emit(IPsFreed(contract.contract_id, (PublicIP(ip.ip, ip.gateway, 0),)))
     tx.emit(ContractUpdated(contract))

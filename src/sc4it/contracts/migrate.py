@@ -8,18 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sc4it.contracts.lifecycle import remove_active_node_contract
+from sc4it.contracts.billing.payment import bill_contract, pricing_of
 from sc4it.contracts.node import node_is_dedicated
+from sc4it.contracts.records import remove_active_node_contract
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import ContractUpdated
 from sc4it.kernel.origins import ensure_council
 from sc4it.kernel.pmap import PSet
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Contract, ContractPaymentState, Created, NodeContract, NodePower
+from sc4it.kernel.types import Contract, ContractPaymentState, Created, NodeContract
+from sc4it.reads import node_power
 
 _EMPTY_IDS: PSet[int] = PSet()
-_POWER_UP = NodePower()
 
 
 def _check_nodes(tx: Tx, src: int, dst: int) -> None:
@@ -39,7 +40,7 @@ def _check_nodes(tx: Tx, src: int, dst: int) -> None:
     for node_id in (src, dst):
         if node_id in tx.active_rent_contract_for_node:  # MIG-07
             fail(Error.NodeNotAvailableToDeploy)
-    if (tx.node_power.get(dst) or _POWER_UP).is_standby_phase():  # MIG-08
+    if node_power(tx, dst).is_standby_phase():  # MIG-08
         fail(Error.NodeNotAvailableToDeploy)
     farm = tx.farms.get(dest.farm_id)
     if node_is_dedicated(tx, dst, farm is not None and farm.dedicated_farm):  # MIG-08
@@ -93,9 +94,7 @@ def handle_migrate_node_contract(tx: Tx, call: c.MigrateNodeContract) -> None:
     new_hash = nc.deployment_hash if call.deployment_hash is None else call.deployment_hash
     if (call.node_id, new_hash) in tx.contract_id_by_node_id_and_hash:  # MIG-09
         fail(Error.ContractIsNotUnique)
-    from sc4it.contracts import billing
-
-    billing.bill_contract(tx, cid)  # MIG-20
+    bill_contract(tx, cid, pricing_of(tx))  # MIG-20
     contract = tx.contracts.get(cid)
     if contract is None:  # pragma: no cover - MIG-21: unreachable (Created contracts are not deleted)
         return

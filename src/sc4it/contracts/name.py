@@ -13,6 +13,7 @@ from sc4it.kernel.events import ContractCreated
 from sc4it.kernel.state import Config
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import NameContract
+from sc4it.reads import caller_twin_id
 
 NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789-_")
 """NM-04: the bytes a name may contain (lower-case ASCII letters, digits, '-' and '_')."""
@@ -32,19 +33,14 @@ def validate_name(name: bytes, config: Config) -> bytes:
 
 
 def handle_create_name_contract(tx: Tx, call: c.CreateNameContract) -> None:
-    """NM-01..NM-07. Origin: signed. In order: NM-01 the caller has a twin (`TwinNotExists`); NM-02..04
-    the name is valid; NM-05 it is not registered (`NameExists`; a cancelled contract's name is free
-    again, CON-45); NM-06 `create_contract` without solution provider, then the name registry entry;
-    NM-07 event `ContractCreated(contract)`."""
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
-    name = validate_name(call.name, tx.config)
-    if name in tx.contract_id_by_name_registration:
+    """NM-01..NM-07."""
+    twin_id = caller_twin_id(tx)  # NM-01
+    name = validate_name(call.name, tx.config)  # NM-02..NM-04
+    if name in tx.contract_id_by_name_registration:  # NM-05
         fail(Error.NameExists)
-    contract = create_contract(tx, twin_id, NameContract(name), None)
+    contract = create_contract(tx, twin_id, NameContract(name), None)  # NM-06
     tx.contract_id_by_name_registration[name] = contract.contract_id
-    tx.emit(ContractCreated(contract))
+    tx.emit(ContractCreated(contract))  # NM-07
 
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {

@@ -19,25 +19,23 @@ from sc4it.kernel.types import (
     Deleted,
     GracePeriod,
     NodeContract,
-    NodePower,
 )
+from sc4it.reads import caller_twin_id, node_power
 
 _EMPTY_IDS: PSet[int] = PSet()
-_POWER_UP = NodePower()
 _CREATED = Created()
 
 
 def node_is_dedicated(tx: Tx, node_id: int, dedicated_farm: bool) -> bool:
     """NC-06: a node is dedicated (usable only under a rent contract) when it has a non-zero extra fee
     or its farm is dedicated."""
-    return (tx.reads.dedicated_nodes_extra_fee.get(node_id) or 0) > 0 or dedicated_farm
+    return (tx.dedicated_nodes_extra_fee.get(node_id) or 0) > 0 or dedicated_farm
 
 
 def ensure_may_deploy(tx: Tx, node_id: int) -> None:
     """OPT-25, OPT-26: on a node opted out of v3 billing only a twin admin's account may create a
     contract (`OnlyTwinAdminCanDeployOnThisNode`)."""
-    reads = tx.reads
-    if node_id in reads.node_v3_billing_opt_out and tx.who not in reads.allowed_twin_admins:
+    if node_id in tx.node_v3_billing_opt_out and tx.who not in tx.allowed_twin_admins:
         fail(Error.OnlyTwinAdminCanDeployOnThisNode)
 
 
@@ -58,24 +56,21 @@ def handle_create_node_contract(tx: Tx, call: c.CreateNodeContract) -> None:
     cfg = tx.config
     if len(call.deployment_data) > cfg.max_deployment_data_length:
         fail(Error.DeploymentDataTooLong)
-    # The checks run before the call writes anything: they read the input state (`Tx.reads`).
-    twin_id = tx.reads.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)
     node_id = call.node_id
-    node = tx.reads.nodes.get(node_id)
+    node = tx.nodes.get(node_id)
     if node is None:
         fail(Error.NodeNotExists)
-    if (tx.reads.node_power.get(node_id) or _POWER_UP).is_standby_phase():
+    if node_power(tx, node_id).is_standby_phase():
         fail(Error.NodeNotAvailableToDeploy)
     ensure_may_deploy(tx, node_id)  # OPT-25
-    farm = tx.reads.farms.get(node.farm_id)
+    farm = tx.farms.get(node.farm_id)
     if farm is None:
         fail(Error.FarmNotExists)
     dedicated = node_is_dedicated(tx, node_id, farm.dedicated_farm)
-    rent_id = tx.reads.active_rent_contract_for_node.get(node_id)
+    rent_id = tx.active_rent_contract_for_node.get(node_id)
     if rent_id is not None:
-        rent = tx.reads.contracts.get(rent_id)
+        rent = tx.contracts.get(rent_id)
         if rent is None:
             fail(Error.ContractNotExists)
         if rent.twin_id != twin_id or rent.state != _CREATED:
@@ -83,9 +78,9 @@ def handle_create_node_contract(tx: Tx, call: c.CreateNodeContract) -> None:
     elif dedicated:
         fail(Error.NodeNotAvailableToDeploy)
     key = (node_id, call.deployment_hash)
-    indexed = tx.reads.contract_id_by_node_id_and_hash.get(key)
+    indexed = tx.contract_id_by_node_id_and_hash.get(key)
     if indexed is not None:
-        other = tx.reads.contracts.get(indexed)
+        other = tx.contracts.get(indexed)
         if other is None:
             fail(Error.ContractNotExists)
         if not isinstance(other.state, Deleted):

@@ -15,7 +15,8 @@ from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import ContractUpdated, SolutionProviderApproved, SolutionProviderCreated
 from sc4it.kernel.origins import ensure_council
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Contract, SolutionProvider
+from sc4it.kernel.types import SolutionProvider
+from sc4it.reads import caller_twin_id
 
 MAX_TOTAL_TAKE = 50
 """SP-04: the providers' takes (percent) may sum to at most 50."""
@@ -34,72 +35,47 @@ def validate_solution_provider(tx: Tx, solution_provider_id: int | None) -> None
 
 
 def handle_create_solution_provider(tx: Tx, call: c.CreateSolutionProvider) -> None:
-    """SP-01..SP-06. Origin: any signed account.
-
-    Bounds first (DEV-SP-1, TFChain has none): description ≤ `max_solution_provider_text`
-    (`SolutionProviderDescriptionTooLong`), link ≤ `max_solution_provider_text`
-    (`SolutionProviderLinkTooLong`), at most `max_solution_providers` providers (`TooManyProviders`).
-    Then TFChain's one check: Σ take ≤ 50 (`InvalidProviderConfiguration`), summed exactly (DEV-SP-2:
-    TFChain sums in a u8 that wraps, reference P-C). Effects: id = counter + 1, stored unapproved, counter
-    moves; event `SolutionProviderCreated(sp)`."""
+    """SP-01..SP-06."""
     cfg = tx.config
-    if len(call.description) > cfg.max_solution_provider_text:
+    if len(call.description) > cfg.max_solution_provider_text:  # SP-01 (DEV-SP-1)
         fail(Error.SolutionProviderDescriptionTooLong)
-    if len(call.link) > cfg.max_solution_provider_text:
+    if len(call.link) > cfg.max_solution_provider_text:  # SP-02 (DEV-SP-1)
         fail(Error.SolutionProviderLinkTooLong)
-    if len(call.providers) > cfg.max_solution_providers:
+    if len(call.providers) > cfg.max_solution_providers:  # SP-03 (DEV-SP-1)
         fail(Error.TooManyProviders)
-    if sum(p.take for p in call.providers) > MAX_TOTAL_TAKE:
+    if sum(p.take for p in call.providers) > MAX_TOTAL_TAKE:  # SP-04 (exact sum, DEV-SP-2)
         fail(Error.InvalidProviderConfiguration)
-    sp_id = tx.solution_provider_id + 1
+    sp_id = tx.solution_provider_id + 1  # SP-05
     sp = SolutionProvider(sp_id, tuple(call.providers), call.description, call.link, False)
     tx.solution_provider_id = sp_id
     tx.solution_providers[sp_id] = sp
-    tx.emit(SolutionProviderCreated(sp))
+    tx.emit(SolutionProviderCreated(sp))  # SP-06
 
 
 def handle_approve_solution_provider(tx: Tx, call: c.ApproveSolutionProvider) -> None:
-    """SP-10..SP-12. Origin: the council (`BadOrigin`). The provider must exist
-    (`NoSuchSolutionProvider`); `approved` becomes `approve` (so the council can also withdraw an
-    approval); event `SolutionProviderApproved(id, approve)`. Contracts that already name a provider
-    keep it when it is un-approved."""
-    ensure_council(tx)
+    """SP-10..SP-12."""
+    ensure_council(tx)  # SP-10
     sp = tx.solution_providers.get(call.solution_provider_id)
-    if sp is None:
+    if sp is None:  # SP-11
         fail(Error.NoSuchSolutionProvider)
-    tx.solution_providers[call.solution_provider_id] = SolutionProvider(
-        sp.solution_provider_id, sp.providers, sp.description, sp.link, call.approve
-    )
+    tx.solution_providers[call.solution_provider_id] = sp.with_approved(call.approve)  # SP-12
     tx.emit(SolutionProviderApproved(call.solution_provider_id, call.approve))
 
 
 def handle_attach_solution_provider_id(tx: Tx, call: c.AttachSolutionProviderId) -> None:
-    """SP-30..SP-36. Origin: signed, the contract's owner. In order: the provider exists
-    (`NoSuchSolutionProvider`) and is approved (`SolutionProviderNotApproved`); the contract exists
-    (`ContractNotExists`); the caller has a twin (`TwinNotExists`) that owns the contract
-    (`UnauthorizedToChangeSolutionProviderId`); the contract has no provider yet (same error: it can be
-    set once). Effect: the provider id is set; event `ContractUpdated(contract)`."""
+    """SP-30..SP-36."""
     sp = tx.solution_providers.get(call.solution_provider_id)
-    if sp is None:
+    if sp is None:  # SP-30
         fail(Error.NoSuchSolutionProvider)
-    if not sp.approved:
+    if not sp.approved:  # SP-31
         fail(Error.SolutionProviderNotApproved)
     contract = tx.contracts.get(call.contract_id)
-    if contract is None:
+    if contract is None:  # SP-32
         fail(Error.ContractNotExists)
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
-    if contract.twin_id != twin_id or contract.solution_provider_id is not None:
+    twin_id = caller_twin_id(tx)  # SP-33
+    if contract.twin_id != twin_id or contract.solution_provider_id is not None:  # SP-34, SP-35
         fail(Error.UnauthorizedToChangeSolutionProviderId)
-    contract = Contract(
-        contract.version,
-        contract.state,
-        contract.contract_id,
-        contract.twin_id,
-        contract.contract_type,
-        call.solution_provider_id,
-    )
+    contract = contract.with_solution_provider(call.solution_provider_id)  # SP-36
     tx.contracts[contract.contract_id] = contract
     tx.emit(ContractUpdated(contract))
 

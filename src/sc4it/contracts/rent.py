@@ -14,6 +14,7 @@ from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import ContractCreated, NodeExtraFeeSet
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import RentContract
+from sc4it.reads import caller_twin_id
 
 
 def handle_create_rent_contract(tx: Tx, call: c.CreateRentContract) -> None:
@@ -39,9 +40,7 @@ def handle_create_rent_contract(tx: Tx, call: c.CreateRentContract) -> None:
     active = tx.active_node_contracts.get(node_id)
     if not (farm.dedicated_farm or active is None or len(active) == 0):
         fail(Error.NodeNotAvailableToDeploy)
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)
     contract = create_contract(tx, twin_id, RentContract(node_id), call.solution_provider_id)
     tx.active_rent_contract_for_node[node_id] = contract.contract_id
     tx.emit(ContractCreated(contract))
@@ -54,9 +53,7 @@ def handle_set_dedicated_node_extra_fee(tx: Tx, call: c.SetDedicatedNodeExtraFee
     node has no active node contract and no rent contract (`NodeHasActiveContracts`). Effect XF-06: the
     fee (mUSD per month) is stored, 0 included (a zero fee no longer makes the node dedicated); event
     `NodeExtraFeeSet{node_id, extra_fee}`."""
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)
     node = tx.nodes.get(call.node_id)
     if node is None:
         fail(Error.NodeNotExists)

@@ -1,47 +1,24 @@
 """Node reports (spec/contracts.md, rules RR-xx and NR-xx): TFChain's `report_contract_resources` and
-`add_nru_reports`, and the NU cost formula (spec/tfchain.md)."""
+`add_nru_reports`. The NU cost formula (NR-10) is billing's (`billing.cost.nu_cost_units_usd`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from sc4it.contracts.billing.cost import nu_cost_units_usd
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import NruConsumptionReportReceived, UpdatedUsedResources
-from sc4it.kernel.fixed import U64_MAX, fx_div, fx_div_int, fx_from_int, fx_mul, fx_round, fx_to_int
+from sc4it.kernel.fixed import U64_MAX
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import ContractBillingInformation, NodeContract, PricingPolicy
-
-BILLING_REFERENCE_PERIOD = 3600
-"""TFChain's `BillingReferencePeriod`: pricing-policy values are per this many seconds."""
-
-
-def nu_cost_units_usd(
-    policy: PricingPolicy, nru: int, window: int, reference_period: int = BILLING_REFERENCE_PERIOD
-) -> int:
-    """NR-10: the cost in units USD (1 mUSD = 10 000 units) of `nru` bytes of traffic over `window`
-    seconds, bit-exact with TFChain (U64F64, each step truncating):
-
-        used = FX(nru) / factor_base_1000(nu.unit)          # fixed ÷ integer
-        cost = round( (used ⊗ (FX(nu.value) ⊘ FX(reference_period))) ⊗ FX(window) )
-
-    `round` is ties-away-from-zero and the result is its integer part. TFChain's release build would
-    wrap on overflow; sc4it fails with `NumOverflow` instead (DEV-REP-2)."""
-    try:
-        used = fx_div_int(fx_from_int(nru), policy.nu.unit.factor_base_1000())
-        price = fx_div(fx_from_int(policy.nu.value), fx_from_int(reference_period))
-        cost = fx_mul(fx_mul(used, price), fx_from_int(window))
-        return fx_to_int(fx_round(cost))
-    except OverflowError:
-        fail(Error.NumOverflow)
+from sc4it.kernel.types import ContractBillingInformation, NodeContract
+from sc4it.reads import caller_twin_id
 
 
 def _node_of_caller(tx: Tx) -> tuple[int, int | None]:
     """The caller's twin (`TwinNotExists`) and the node that twin runs, if any."""
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)
     return twin_id, tx.node_id_by_twin_id.get(twin_id)
 
 
@@ -97,7 +74,7 @@ def handle_add_nru_reports(tx: Tx, call: c.AddNruReports) -> None:
     policy = tx.pricing_policies.get(farm.pricing_policy_id)
     if policy is None:
         fail(Error.PricingPolicyNotExists)
-    reference_period = tx.config.billing_reference_period
+    period = tx.config.billing_reference_period
     for report in call.reports:
         contract = tx.contracts.get(report.contract_id)
         if contract is None:
@@ -111,10 +88,12 @@ def handle_add_nru_reports(tx: Tx, call: c.AddNruReports) -> None:
         if nc.node_id != node_id:  # NR-07, MIG-41: a contract on another node is skipped
             continue
         if report.timestamp >= info.last_updated:
-            cost = nu_cost_units_usd(policy, report.nru, report.window, reference_period)
-            unbilled = info.amount_unbilled + cost
+            try:
+                unbilled = info.amount_unbilled + nu_cost_units_usd(policy, report.nru, report.window, period)
+            except OverflowError:
+                fail(Error.NumOverflow)  # NR-08, DEV-REP-2
             if unbilled > U64_MAX:
-                fail(Error.NumOverflow)
+                fail(Error.NumOverflow)  # NR-08
             tx.contract_billing_information_by_id[report.contract_id] = ContractBillingInformation(
                 info.previous_nu_reported, report.timestamp, unbilled
             )

@@ -34,6 +34,7 @@ from sc4it.kernel.fixed import U64_MAX, fx_add, fx_div, fx_from_int, fx_mul, fx_
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import Cause, ServiceContract, ServiceContractState, Twin
 from sc4it.kernel.types import ServiceContractBill as Bill
+from sc4it.reads import caller_twin_id
 
 # --------------------------------------------------------------------------------------------------
 # Pure arithmetic (SVC-12, SVC-14)
@@ -76,13 +77,6 @@ def service_bill_amount_units_usd(
 # Lookups shared by the handlers
 
 
-def _caller_twin_id(tx: Tx) -> int:
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
-    return twin_id
-
-
 def _service_contract(tx: Tx, service_contract_id: int) -> ServiceContract:
     sc = tx.service_contracts.get(service_contract_id)
     if sc is None:
@@ -118,14 +112,14 @@ def _ready_state(sc: ServiceContract, ready: bool) -> ServiceContractState:
 
 def handle_service_contract_create(tx: Tx, call: c.ServiceContractCreate) -> None:
     """SVC-02."""
-    caller_twin_id = _caller_twin_id(tx)
+    caller_twin = caller_twin_id(tx)
     service_twin_id = tx.twin_id_by_account_id.get(call.service_account)
     if service_twin_id is None:
         fail(Error.TwinNotExists)
     consumer_twin_id = tx.twin_id_by_account_id.get(call.consumer_account)
     if consumer_twin_id is None:
         fail(Error.TwinNotExists)
-    if caller_twin_id != service_twin_id and caller_twin_id != consumer_twin_id:
+    if caller_twin != service_twin_id and caller_twin != consumer_twin_id:
         fail(Error.TwinNotAuthorized)
     if service_twin_id == consumer_twin_id:
         fail(Error.ServiceContractCreationNotAllowed)
@@ -151,7 +145,7 @@ def handle_service_contract_create(tx: Tx, call: c.ServiceContractCreate) -> Non
 
 def handle_service_contract_set_metadata(tx: Tx, call: c.ServiceContractSetMetadata) -> None:
     """SVC-03 (with SVC-05 and the readiness rule SVC-06, DEV-SVC-3)."""
-    twin_id = _caller_twin_id(tx)
+    twin_id = caller_twin_id(tx)
     sc = _service_contract(tx, call.service_contract_id)
     if not _is_party(sc, twin_id):
         fail(Error.TwinNotAuthorized)
@@ -172,7 +166,7 @@ def handle_service_contract_set_metadata(tx: Tx, call: c.ServiceContractSetMetad
 
 def handle_service_contract_set_fees(tx: Tx, call: c.ServiceContractSetFees) -> None:
     """SVC-04 (with SVC-05 and the readiness rule SVC-06)."""
-    twin_id = _caller_twin_id(tx)
+    twin_id = caller_twin_id(tx)
     sc = _service_contract(tx, call.service_contract_id)
     if twin_id != sc.service_twin_id:
         fail(Error.TwinNotAuthorized)
@@ -189,7 +183,7 @@ def handle_service_contract_set_fees(tx: Tx, call: c.ServiceContractSetFees) -> 
 
 def handle_service_contract_approve(tx: Tx, call: c.ServiceContractApprove) -> None:
     """SVC-07."""
-    twin_id = _caller_twin_id(tx)
+    twin_id = caller_twin_id(tx)
     sc = _service_contract(tx, call.service_contract_id)
     if sc.state != ServiceContractState.AgreementReady:
         fail(Error.ServiceContractApprovalNotAllowed)
@@ -239,7 +233,7 @@ def handle_service_contract_cancel(tx: Tx, call: c.ServiceContractCancel) -> Non
 
 def handle_service_contract_bill(tx: Tx, call: c.ServiceContractBill) -> None:
     """SVC-10..SVC-17."""
-    twin_id = _caller_twin_id(tx)
+    twin_id = caller_twin_id(tx)
     sc = _service_contract(tx, call.service_contract_id)
     if twin_id != sc.service_twin_id:
         fail(Error.TwinNotAuthorized)

@@ -8,7 +8,7 @@ They exist so the backing structure could be swapped without touching the domain
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import immutables
 
@@ -156,3 +156,39 @@ def _pset_of(m: immutables.Map[T, bool]) -> PSet[T]:
 def raw_map(p: PMap[K, V]) -> immutables.Map[K, V]:
     """The `immutables.Map` a `PMap` adapts (see `wrap_map`)."""
     return p._m
+
+
+# --------------------------------------------------------------------------------------------------
+# Index maps: a map of sets, as a transaction's view offers it
+
+K_contra = TypeVar("K_contra", contravariant=True)
+
+
+class IndexMap(Protocol[K_contra, V]):
+    """A writable map of sets, as a `Tx` view offers it (`tx.active_node_contracts`, ...)."""
+
+    def get(self, key: K_contra) -> PSet[V] | None: ...
+    def __setitem__(self, key: K_contra, value: PSet[V]) -> None: ...
+    def __delitem__(self, key: K_contra) -> None: ...
+
+
+def index_add(index: IndexMap[K, V], key: K, item: V) -> None:
+    """Add `item` to the set at `key` (created when missing; nothing is written if already there)."""
+    items = index.get(key)
+    if items is None:
+        index[key] = PSet((item,))
+    elif item not in items:
+        index[key] = items.add(item)
+
+
+def index_discard(index: IndexMap[K, V], key: K, item: V) -> bool:
+    """Drop `item` from the set at `key`; the key goes when its set empties. Returns whether it was there."""
+    items = index.get(key)
+    if items is None or item not in items:
+        return False
+    rest = items.discard(item)
+    if len(rest):
+        index[key] = rest
+    else:
+        del index[key]
+    return True

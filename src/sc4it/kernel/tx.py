@@ -7,7 +7,7 @@ builds the new `State` from the changed fields only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -282,39 +282,42 @@ class Tx:
         "config",
         "env",
         "events",
-        "memo",
         "who",
     )
 
+    base: State
+    config: Config
+    env: BlockEnv
+    who: bytes
+    events: list[Event]
+    _views: dict[str, MapView[Any, Any]]
+    _dirty_names: list[str]
+    """The names of the views written to, in the order of their first write."""
+    _scalars: dict[str, Any]
+
     def __init__(self, base: State, env: BlockEnv, who: bytes = bytes(32)) -> None:
-        self.base = base
-        self.config: Config = base.config
-        self.env = env
-        self.who = who
-        self.events: list[Event] = []
+        # Plain stores (the guard in `__setattr__` is for names a handler writes).
+        init = object.__setattr__
+        init(self, "base", base)
+        init(self, "config", base.config)
+        init(self, "env", env)
+        init(self, "who", who)
+        init(self, "events", [])
         # The views live in the instance dict (see `_MapField`); it holds nothing else.
-        self._views: dict[str, MapView[Any, Any]] = self.__dict__
-        self._dirty_names: list[str] = []
-        """The names of the views written to, in the order of their first write."""
-        self._scalars: dict[str, Any] = {}
-        self.memo: dict[str, Any] = {}
-        """Values derived from this transaction's state that a caller memoizes (e.g. the billing context
-        of `sc4it.contracts.billing.payment`). Not state: never committed, and each user must check that
-        its memo
-        still matches the state (e.g. by the identity of the values it was derived from)."""
+        init(self, "_views", self.__dict__)
+        init(self, "_dirty_names", [])
+        init(self, "_scalars", {})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """STATE-08: only the transaction's own attributes and the state's fields can be assigned; a
+        mistyped field name raises instead of being silently lost at commit."""
+        if name not in _ASSIGNABLE:
+            raise AttributeError(f"Tx has no state field {name!r}")
+        object.__setattr__(self, name, value)
 
     @property
     def now(self) -> int:
         return self.env.timestamp // 1000
-
-    @property
-    def reads(self) -> Tx | State:
-        """Where a check may read from: the input state itself while this transaction has written
-        nothing, the transaction once it has. Both have the same maps (`reads.nodes.get(id)`), and
-        while nothing is written they hold the same values, so a check that runs before the call's
-        first write (TFChain's "verify first, write last") reads the state without opening a view.
-        Take it afresh for each read (one test); never keep it across a write."""
-        return self if self._dirty_names or self._scalars else self.base
 
     @property
     def block(self) -> int:
@@ -336,6 +339,7 @@ class Tx:
     def absorb(self, child: Tx) -> None:
         """Adopt the writes and events of `child`, which must come from `self.fork()` with no write to
         `self` in between."""
+        assert child.env is self.env and child.who == self.who, "absorb only a fork of this transaction"
         for view in child._dirty():
             own: MapView[Any, Any] = getattr(self, view.name)
             own._replace(view._m)
@@ -358,6 +362,7 @@ class Tx:
         written meanwhile stay in `touched()`, which is a superset of the keys changed."""
         dirty = self._dirty()
         kept = len(mark.maps)
+        assert kept <= len(dirty) and mark.events <= len(self.events), "a savepoint of this transaction"
         for view in dirty[kept:]:  # first written after the mark: back to the base map
             base = getattr(self.base, view.name)
             view._restore(raw_map(base), base, False)
@@ -446,3 +451,24 @@ class Touched:
 
 
 NOTHING_TOUCHED = Touched()
+
+_ASSIGNABLE: frozenset[str] = frozenset(
+    (*Tx.__slots__, *(name for name, attr in vars(Tx).items() if isinstance(attr, _ScalarField | _MapField)))
+)
+"""The names `Tx.__setattr__` accepts: its own slots and the state's fields (STATE-08)."""
+
+
+Handler = Callable[["Tx", Any], None]
+"""A call handler: reads and writes through the transaction, raises `Fail` to abort (STATE-08)."""
+
+
+def merge_handlers(*tables: Mapping[type, Handler]) -> dict[type, Handler]:
+    """One dispatch table from the tables of the pallet's parts; a call handled twice is a programming
+    error (SIG-14)."""
+    merged: dict[type, Handler] = {}
+    for table in tables:
+        overlap = merged.keys() & table.keys()
+        if overlap:
+            raise RuntimeError(f"calls handled twice: {sorted(t.__name__ for t in overlap)}")
+        merged.update(table)
+    return merged

@@ -27,6 +27,17 @@ class AccountInfo:
     reserved: U128 = 0
     frozen: U128 = 0
 
+    # Named changes: each is a plain constructor call (as fast as a positional rebuild, and it says which
+    # fields change).
+
+    def with_balances(self, free: int, reserved: int) -> AccountInfo:
+        """This account with other free and reserved balances (nonce and frozen kept)."""
+        return AccountInfo(self.nonce, free, reserved, self.frozen)
+
+    def with_next_nonce(self) -> AccountInfo:
+        """This account after one more signed call (STATE/NONCE rules)."""
+        return AccountInfo(self.nonce + 1, self.free, self.reserved, self.frozen)
+
 
 # --------------------------------------------------------------------------------------------------
 # Grid registry (pallet-tfgrid subset)
@@ -136,6 +147,15 @@ class Node:
     certification: NodeCertification
     created: U64
 
+    def with_certification(self, certification: NodeCertification) -> Node:
+        return Node(self.id, self.farm_id, self.twin_id, self.resources, certification, self.created)
+
+    def with_farm_and_resources(
+        self, farm_id: int, resources: Resources, certification: NodeCertification
+    ) -> Node:
+        """This node as `UpdateNode` leaves it (id, twin and creation time kept)."""
+        return Node(self.id, farm_id, self.twin_id, resources, certification, self.created)
+
 
 @attrs.frozen(slots=True)
 class PowerUp(Variant):
@@ -160,6 +180,9 @@ class NodePower:
 
     def is_standby(self) -> bool:
         return isinstance(self.state, PowerDown)
+
+    def with_target(self, target: Power) -> NodePower:
+        return NodePower(self.state, target)
 
     def is_standby_phase(self) -> bool:
         """Standby, or heading there (target Down)."""
@@ -204,6 +227,13 @@ class TftPrice:
     def billing_price(self) -> int:
         """The price billing uses: the average clamped to [min, max] (max with min first)."""
         return min(max(self.average, self.min), self.max)
+
+    def with_price(self, price: int, average: int, block: int, history: tuple[int, ...]) -> TftPrice:
+        """This record after a price is set at `block` (bounds kept)."""
+        return TftPrice(price, average, self.min, self.max, block, history)
+
+    def with_bounds(self, min_musd: int, max_musd: int) -> TftPrice:
+        return TftPrice(self.price, self.average, min_musd, max_musd, self.last_block_set, self.history)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -264,6 +294,16 @@ class NodeContract(Variant):
     public_ips: U32
     public_ips_list: Annotated[tuple[PublicIP, ...], Len(512)] = ()
 
+    def with_public_ips_list(self, public_ips_list: tuple[PublicIP, ...]) -> NodeContract:
+        return NodeContract(
+            self.node_id, self.deployment_hash, self.deployment_data, self.public_ips, public_ips_list
+        )
+
+    def with_deployment(self, deployment_hash: bytes, deployment_data: bytes) -> NodeContract:
+        return NodeContract(
+            self.node_id, deployment_hash, deployment_data, self.public_ips, self.public_ips_list
+        )
+
 
 @attrs.frozen(slots=True)
 class NameContract(Variant):
@@ -298,12 +338,30 @@ class Contract:
             return 0
         return ct.node_id
 
+    def with_state(self, state: ContractState) -> Contract:
+        return Contract(
+            self.version, state, self.contract_id, self.twin_id, self.contract_type, self.solution_provider_id
+        )
+
+    def with_contract_type(self, contract_type: ContractData) -> Contract:
+        return Contract(
+            self.version, self.state, self.contract_id, self.twin_id, contract_type, self.solution_provider_id
+        )
+
+    def with_solution_provider(self, solution_provider_id: int | None) -> Contract:
+        return Contract(
+            self.version, self.state, self.contract_id, self.twin_id, self.contract_type, solution_provider_id
+        )
+
 
 @attrs.frozen(slots=True)
 class ContractBillingInformation:
     previous_nu_reported: U64 = 0
     last_updated: U64 = 0
     amount_unbilled: U64 = 0
+
+    def with_amount_unbilled(self, amount_unbilled: int) -> ContractBillingInformation:
+        return ContractBillingInformation(self.previous_nu_reported, self.last_updated, amount_unbilled)
 
 
 @attrs.frozen(slots=True)
@@ -359,6 +417,70 @@ class ContractPaymentState:
     def has_overdraft(self) -> bool:
         return self.standard_overdraft != 0 or self.additional_overdraft != 0
 
+    def with_clock(self, last_updated_seconds: int) -> ContractPaymentState:
+        return ContractPaymentState(
+            self.standard_reserve,
+            self.additional_reserve,
+            self.standard_overdraft,
+            self.additional_overdraft,
+            last_updated_seconds,
+            self.cycles,
+        )
+
+    def with_amounts(
+        self,
+        standard_reserve: int,
+        additional_reserve: int,
+        standard_overdraft: int,
+        additional_overdraft: int,
+        last_updated_seconds: int,
+    ) -> ContractPaymentState:
+        """This payment state after a bill: the four amounts and the clock (the cycle count kept)."""
+        return ContractPaymentState(
+            standard_reserve,
+            additional_reserve,
+            standard_overdraft,
+            additional_overdraft,
+            last_updated_seconds,
+            self.cycles,
+        )
+
+    def distributed(self) -> ContractPaymentState:
+        """This payment state after a distribution: no reserve left and the cycle count restarts (DST)."""
+        return ContractPaymentState(
+            0, 0, self.standard_overdraft, self.additional_overdraft, self.last_updated_seconds, 0
+        )
+
+    def with_reserves(self, standard: int, additional: int) -> ContractPaymentState:
+        return ContractPaymentState(
+            standard,
+            additional,
+            self.standard_overdraft,
+            self.additional_overdraft,
+            self.last_updated_seconds,
+            self.cycles,
+        )
+
+    def with_overdrafts(self, standard: int, additional: int) -> ContractPaymentState:
+        return ContractPaymentState(
+            self.standard_reserve,
+            self.additional_reserve,
+            standard,
+            additional,
+            self.last_updated_seconds,
+            self.cycles,
+        )
+
+    def with_cycles(self, cycles: int) -> ContractPaymentState:
+        return ContractPaymentState(
+            self.standard_reserve,
+            self.additional_reserve,
+            self.standard_overdraft,
+            self.additional_overdraft,
+            self.last_updated_seconds,
+            cycles,
+        )
+
 
 @attrs.frozen(slots=True)
 class Provider:
@@ -373,6 +495,11 @@ class SolutionProvider:
     description: Annotated[bytes, Len(1024)]
     link: Annotated[bytes, Len(1024)]
     approved: bool
+
+    def with_approved(self, approved: bool) -> SolutionProvider:
+        return SolutionProvider(
+            self.solution_provider_id, self.providers, self.description, self.link, approved
+        )
 
 
 class ServiceContractState(IntEnum):

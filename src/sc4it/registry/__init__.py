@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from sc4it.kernel.tx import Tx
+from sc4it.kernel.tx import Handler, merge_handlers
 from sc4it.registry import farms, nodes, optout, price, pricing, transfer, twins
 
-HANDLERS: dict[type, Callable[[Tx, Any], None]] = {}
-for _part in (
+HANDLERS: dict[type, Handler] = merge_handlers(
     twins.HANDLERS,
     transfer.HANDLERS,
     farms.HANDLERS,
@@ -18,9 +14,6 @@ for _part in (
     optout.HANDLERS,
     pricing.HANDLERS,
     price.HANDLERS,
-):
-    if HANDLERS.keys() & _part.keys():  # pragma: no cover - a programming error
-        raise RuntimeError(f"registry calls handled twice: {HANDLERS.keys() & _part.keys()}")
-    HANDLERS.update(_part)
+)
 
 __all__ = ["HANDLERS", "farms", "nodes", "optout", "price", "pricing", "transfer", "twins"]

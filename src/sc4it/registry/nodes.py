@@ -23,7 +23,7 @@ from sc4it.kernel.events import (
     PowerTargetChanged,
 )
 from sc4it.kernel.fixed import percent_mul
-from sc4it.kernel.pmap import PSet
+from sc4it.kernel.pmap import index_add, index_discard
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import (
     Node,
@@ -35,6 +35,7 @@ from sc4it.kernel.types import (
     PowerUp,
     Resources,
 )
+from sc4it.reads import node_power
 from sc4it.registry.optout import forget_node
 from sc4it.registry.twins import caller_twin_id
 
@@ -46,7 +47,6 @@ MIN_MRU = 2 * GIB
 RESOURCE_TOLERANCE_PERCENT = 1
 """NOD-13: a change within 1% (per resource) keeps a Certified node certified."""
 
-_DEFAULT_POWER = NodePower()
 _U64 = 1 << 64
 _I64_MIN = -(1 << 63)
 
@@ -99,26 +99,12 @@ def resources_changed(before: Resources, after: Resources, tolerance_percent: in
 
 
 def _add_to_farm(tx: Tx, farm_id: int, node_id: int) -> None:
-    ids = tx.nodes_by_farm_id.get(farm_id)
-    tx.nodes_by_farm_id[farm_id] = PSet((node_id,)) if ids is None else ids.add(node_id)
+    index_add(tx.nodes_by_farm_id, farm_id, node_id)
 
 
 def _remove_from_farm(tx: Tx, farm_id: int, node_id: int) -> None:
     """The `nodes_by_farm_id` entry of a farm without nodes is removed (absent = empty)."""
-    ids = tx.nodes_by_farm_id.get(farm_id)
-    if ids is None or node_id not in ids:
-        return
-    ids = ids.discard(node_id)
-    if len(ids):
-        tx.nodes_by_farm_id[farm_id] = ids
-    else:
-        del tx.nodes_by_farm_id[farm_id]
-
-
-def node_power(tx: Tx, node_id: int) -> NodePower:
-    """`NodePower[node_id]` with TFChain's default (state Up, target Up) when absent."""
-    power = tx.node_power.get(node_id)
-    return _DEFAULT_POWER if power is None else power
+    index_discard(tx.nodes_by_farm_id, farm_id, node_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -168,7 +154,7 @@ def handle_update_node(tx: Tx, call: c.UpdateNode) -> None:
     ):
         certification = NodeCertification.Diy
         tx.emit(NodeCertificationSet(node.id, certification))
-    node = Node(node.id, call.farm_id, node.twin_id, call.resources, certification, node.created)
+    node = node.with_farm_and_resources(call.farm_id, call.resources, certification)
     tx.nodes[node.id] = node
     tx.emit(NodeUpdated(node))  # NOD-15
 
@@ -180,7 +166,7 @@ def handle_set_node_certification(tx: Tx, call: c.SetNodeCertification) -> None:
     node = tx.nodes.get(call.node_id)
     if node is None:  # NOD-21
         fail(Error.NodeNotExists)
-    node = Node(node.id, node.farm_id, node.twin_id, node.resources, call.node_certification, node.created)
+    node = node.with_certification(call.node_certification)
     tx.nodes[node.id] = node
     tx.emit(NodeUpdated(node))  # NOD-22
     tx.emit(NodeCertificationSet(node.id, call.node_certification))
@@ -244,7 +230,7 @@ def handle_change_power_target(tx: Tx, call: c.ChangePowerTarget) -> None:
     if call.power_target == Power.Down and not hooks.node_has_no_active_contracts(tx, node.id):  # PWR-12
         fail(Error.NodeHasActiveContracts)
     power = node_power(tx, node.id)
-    tx.node_power[node.id] = NodePower(power.state, call.power_target)  # PWR-13
+    tx.node_power[node.id] = power.with_target(call.power_target)  # PWR-13
     tx.emit(PowerTargetChanged(node.farm_id, node.id, call.power_target))
 
 

@@ -23,7 +23,6 @@ from sc4it.kernel.events import (
 from sc4it.kernel.fixed import U32_MAX, U32F32
 from sc4it.kernel.origins import ensure_council, ensure_oracle
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import TftPrice
 
 
 def average_price(history: Sequence[int]) -> int:
@@ -53,7 +52,7 @@ def handle_set_prices(tx: Tx, call: c.SetPrices) -> None:
     old = tx.tft_price
     history = pushed(old.history, call.price, tx.config.tft_price_history_length)  # TFT-02
     average = average_price(history)  # TFT-03
-    tx.tft_price = TftPrice(call.price, average, old.min, old.max, call.block_number, history)  # TFT-04
+    tx.tft_price = old.with_price(call.price, average, call.block_number, history)  # TFT-04
     tx.emit(PriceStored(call.price))  # TFT-05
     tx.emit(AveragePriceStored(average))
     if average < old.min:
@@ -70,7 +69,7 @@ def handle_set_min_tft_price(tx: Tx, call: c.SetMinTftPrice) -> None:
         fail(Error.MinTftPriceIsZero)
     if not call.price < old.max:  # TFT-10
         fail(Error.MinPriceAboveMaxPriceError)
-    tx.tft_price = TftPrice(old.price, old.average, call.price, old.max, old.last_block_set, old.history)
+    tx.tft_price = old.with_bounds(call.price, old.max)
     tx.emit(MinPriceStored(call.price))  # TFT-11 (extension EXT-REG-2)
 
 
@@ -80,7 +79,7 @@ def handle_set_max_tft_price(tx: Tx, call: c.SetMaxTftPrice) -> None:
     old = tx.tft_price
     if not call.price > old.min:  # TFT-12
         fail(Error.MaxPriceBelowMinPriceError)
-    tx.tft_price = TftPrice(old.price, old.average, old.min, call.price, old.last_block_set, old.history)
+    tx.tft_price = old.with_bounds(old.min, call.price)
     tx.emit(MaxPriceStored(call.price))  # TFT-13 (extension EXT-REG-2)
 
 

@@ -7,14 +7,14 @@ Billing always reads policy 1 (TFChain's behaviour); a farm's own policy is used
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import PricingPolicyStored
 from sc4it.kernel.origins import ensure_council
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import PricingPolicy
+from sc4it.kernel.types import Policy, PricingPolicy
 
 PRICING_POLICY_VERSION = 2
 """PRC-03: TFChain's `TFGRID_PRICING_POLICY_VERSION`."""
@@ -22,9 +22,58 @@ MAX_PRICING_POLICY_NAME_LENGTH = 64
 """PRC-02: the stored name's bound (TFChain's name is an unbounded `Vec<u8>`)."""
 
 
+class PolicyFields(Protocol):
+    """The fields a pricing policy is built from: a create or update call, or a genesis record."""
+
+    @property
+    def name(self) -> bytes: ...
+    @property
+    def su(self) -> Policy: ...
+    @property
+    def cu(self) -> Policy: ...
+    @property
+    def nu(self) -> Policy: ...
+    @property
+    def ipu(self) -> Policy: ...
+    @property
+    def unique_name(self) -> Policy: ...
+    @property
+    def domain_name(self) -> Policy: ...
+    @property
+    def foundation_account(self) -> bytes: ...
+    @property
+    def certified_sales_account(self) -> bytes: ...
+    @property
+    def discount_for_dedication_nodes(self) -> int: ...
+
+
+def pricing_policy_from(fields: PolicyFields, version: int, policy_id: int) -> PricingPolicy:
+    """PRC-03/PRC-12, GEN-02: the stored policy `policy_id` at `version` with the given fields."""
+    return PricingPolicy(
+        version,
+        policy_id,
+        fields.name,
+        fields.su,
+        fields.cu,
+        fields.nu,
+        fields.ipu,
+        fields.unique_name,
+        fields.domain_name,
+        fields.foundation_account,
+        fields.certified_sales_account,
+        fields.discount_for_dedication_nodes,
+    )
+
+
+def name_error(name: bytes) -> Error | None:
+    """PRC-02 (and GEN-14): the one bound on a policy name, its stored length."""
+    return Error.PricingPolicyNameTooLong if len(name) > MAX_PRICING_POLICY_NAME_LENGTH else None
+
+
 def _check_name(name: bytes) -> None:
-    if len(name) > MAX_PRICING_POLICY_NAME_LENGTH:  # PRC-02
-        fail(Error.PricingPolicyNameTooLong)
+    error = name_error(name)
+    if error is not None:  # PRC-02
+        fail(error)
 
 
 def handle_create_pricing_policy(tx: Tx, call: c.CreatePricingPolicy) -> None:
@@ -34,20 +83,7 @@ def handle_create_pricing_policy(tx: Tx, call: c.CreatePricingPolicy) -> None:
     if call.name in tx.pricing_policy_id_by_name:  # PRC-02
         fail(Error.PricingPolicyExists)
     policy_id = tx.pricing_policy_id + 1  # PRC-03
-    policy = PricingPolicy(
-        PRICING_POLICY_VERSION,
-        policy_id,
-        call.name,
-        call.su,
-        call.cu,
-        call.nu,
-        call.ipu,
-        call.unique_name,
-        call.domain_name,
-        call.foundation_account,
-        call.certified_sales_account,
-        call.discount_for_dedication_nodes,
-    )
+    policy = pricing_policy_from(call, PRICING_POLICY_VERSION, policy_id)
     tx.pricing_policies[policy_id] = policy
     tx.pricing_policy_id_by_name[call.name] = policy_id
     tx.pricing_policy_id = policy_id
@@ -66,20 +102,7 @@ def handle_update_pricing_policy(tx: Tx, call: c.UpdatePricingPolicy) -> None:
         fail(Error.PricingPolicyWithDifferentIdExists)
     if call.name != old.name:  # PRC-12
         tx.pricing_policy_id_by_name.pop(old.name)
-    policy = PricingPolicy(
-        old.version,
-        old.id,
-        call.name,
-        call.su,
-        call.cu,
-        call.nu,
-        call.ipu,
-        call.unique_name,
-        call.domain_name,
-        call.foundation_account,
-        call.certified_sales_account,
-        call.discount_for_dedication_nodes,
-    )
+    policy = pricing_policy_from(call, old.version, old.id)
     tx.pricing_policies[old.id] = policy
     tx.pricing_policy_id_by_name[call.name] = old.id
     # PRC-13: TFChain also sets the id counter to the updated id here; sc4it does not (DEV-REG-3).

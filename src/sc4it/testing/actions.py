@@ -24,7 +24,7 @@ from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError, Error
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import Signature, SignedCall
-from sc4it.kernel.state import State
+from sc4it.kernel.state import Config, State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.kernel.types import (
     ContractResources,
@@ -49,7 +49,7 @@ from sc4it.testing.strategies import (
     resources,
     used_resources,
 )
-from sc4it.testing.world import BLOCK_MS, World, users
+from sc4it.testing.world import BLOCK_MS, TEST_CONFIG, World, users
 
 MISSING = 15
 """A reference of this value names an id that does not exist."""
@@ -1211,3 +1211,15 @@ __all__ = [
     "tfchain_2_12_actions",
     "time_actions",
 ]
+
+
+@st.composite
+def worlds(draw: st.DrawFn, config: Config | None = TEST_CONFIG, max_actions: int = 20) -> World:
+    """A valid world: the default genesis (with `config`) after up to `max_actions` random actions
+    (calls of every kind, blocks, time jumps; `sc4it.testing.actions`) of which the failing calls are
+    simply dropped. Every state reached is a state `apply`/`on_block` produced, so it satisfies every
+    invariant."""
+    world = World.default(config)
+    for action in draw(st.lists(any_action(), max_size=max_actions)):
+        run_action(world, action)
+    return world

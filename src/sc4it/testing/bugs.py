@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import ContractPaymentState, NodeContract, PublicIP
+from sc4it.kernel.types import NodeContract, PublicIP
 
 
 @attrs.frozen(slots=True)
@@ -81,30 +81,23 @@ def _no_reservation(original: Any) -> Any:
 
 
 def _bill_twice(original: Any) -> Any:
-    def bill_contract(tx: Tx, contract_id: int) -> None:
-        original(tx, contract_id)
+    def bill_contract(tx: Tx, contract_id: int, pricing: Any) -> None:
+        original(tx, contract_id, pricing)
         if contract_id in tx.contracts:
-            original(tx, contract_id)
+            original(tx, contract_id, pricing)
 
     return bill_contract
 
 
 def _rebill_same_period(original: Any) -> Any:
-    def bill_contract(tx: Tx, contract_id: int) -> None:
+    def bill_contract(tx: Tx, contract_id: int, pricing: Any) -> None:
         ps = tx.contract_payment_state.get(contract_id)
-        original(tx, contract_id)
+        original(tx, contract_id, pricing)
         again = tx.contract_payment_state.get(contract_id)
         if ps is not None and again is not None:
             # the second bill does not see the first one's clock update: the same period is charged twice
-            tx.contract_payment_state[contract_id] = ContractPaymentState(
-                again.standard_reserve,
-                again.additional_reserve,
-                again.standard_overdraft,
-                again.additional_overdraft,
-                ps.last_updated_seconds,
-                again.cycles,
-            )
-            original(tx, contract_id)
+            tx.contract_payment_state[contract_id] = again.with_clock(ps.last_updated_seconds)
+            original(tx, contract_id, pricing)
 
     return bill_contract
 
@@ -112,7 +105,7 @@ def _rebill_same_period(original: Any) -> Any:
 DROP_IP_RELEASE = PlantedBug(
     "drop-ip-release",
     "remove_contract forgets to free the contract's public IPs (free_ip is skipped)",
-    "sc4it.contracts.lifecycle",
+    "sc4it.contracts.billing.settlement",
     "free_ip",
     _no_ip_release,
     ("INV-04",),

@@ -7,8 +7,7 @@ Two families:
   record and tagged union sc4it encodes.
 - **Domain**, valid by construction: keys, twins, farms and public IPs, nodes and resources, pricing and
   distribution policies, calls (`calls()` any call, with plausible parameters), signed calls (honest or
-  hostile), and whole worlds built from the default genesis by applying random actions
-  (`worlds()`; see `sc4it.testing.actions`).
+  hostile); whole worlds built from the default genesis by random actions are `actions.worlds()`.
 
 Requires Hypothesis (the `test` extra). Nothing in the core imports this module.
 """
@@ -34,7 +33,7 @@ from sc4it.kernel.schema import Len, UInt, Variant
 from sc4it.kernel.signing import Keypair, SignedCall, ss58_prefix_ok
 from sc4it.kernel.state import AT_LEAST_ONE, CEILINGS, Config, State
 from sc4it.kernel.tx import BlockEnv
-from sc4it.testing.world import TEST_CONFIG, World
+from sc4it.testing.world import World
 
 __all__ = [
     "GIB",
@@ -60,7 +59,6 @@ __all__ = [
     "strategy_for",
     "twins",
     "used_resources",
-    "worlds",
 ]
 
 TFT = 10_000_000
@@ -483,17 +481,3 @@ def signed_calls(
     payload = honest.payload()
     sig = honest.signatures[0].__class__(honest.signatures[0].public_key, forger.sign(payload))
     return attrs.evolve(honest, signatures=(sig, *honest.signatures[1:]))
-
-
-@st.composite
-def worlds(draw: st.DrawFn, config: Config | None = TEST_CONFIG, max_actions: int = 20) -> World:
-    """A valid world: the default genesis (with `config`) after up to `max_actions` random actions
-    (calls of every kind, blocks, time jumps; `sc4it.testing.actions`) of which the failing calls are
-    simply dropped. Every state reached is a state `apply`/`on_block` produced, so it satisfies every
-    invariant."""
-    from sc4it.testing.actions import any_action, run_action
-
-    world = World.default(config)
-    for action in draw(st.lists(any_action(), max_size=max_actions)):
-        run_action(world, action)
-    return world

@@ -584,7 +584,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
 def _cmd_replay(args: argparse.Namespace) -> int:
     from sc4it.host.chain import Chain
     from sc4it.host.trace import ProblemKind, TraceError, read_trace, truncate_trace
-    from sc4it.tools.demo import Names, describe_call, describe_event, jsonable
+    from sc4it.tools.demo import Names, block_json, describe_call, describe_event
 
     try:
         contents = read_trace(args.trace)
@@ -605,26 +605,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         before = chain.state
         result = chain.apply_recorded(rec)
         if args.json and not args.quiet and result.eventful:
-            print(
-                json.dumps(
-                    {
-                        "type": "block",
-                        "block": rec.number,
-                        "timestamp": rec.timestamp,
-                        "hook_events": [jsonable(e) for e in result.hook_events],
-                        "calls": [
-                            {
-                                "signer": names.account(c.signed.signer),
-                                "call": jsonable(c.signed.call),
-                                "error": None if c.error is None else c.error.name,
-                                "events": [jsonable(e) for e in c.events],
-                            }
-                            for c in result.calls
-                        ],
-                        "root": result.root.hex(),
-                    }
-                )
-            )
+            print(json.dumps(block_json(result, names)))
         elif out is not None and not args.quiet and result.eventful:
             for c in result.calls:
                 status = "" if c.error is None else f"  [failed: {c.error.name}]"

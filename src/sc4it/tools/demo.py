@@ -520,29 +520,33 @@ def print_rich(run: DemoRun) -> None:
     console.print(f"{run.blocks} blocks; state root [bold]{run.state_root.hex()}[/bold]")
 
 
+def block_json(result: BlockResult, names: Names) -> dict[str, Any]:
+    """The JSON form of one executed block (`demo --json` and `replay --json` print it, docs/trace.md)."""
+    return {
+        "type": "block",
+        "block": result.number,
+        "timestamp": result.timestamp,
+        "hook_events": [jsonable(e) for e in result.hook_events],
+        "calls": [
+            {
+                "signer": names.account(c.signed.signer),
+                "call": jsonable(c.signed.call),
+                "error": None if c.error is None else c.error.name,
+                "events": [jsonable(e) for e in c.events],
+            }
+            for c in result.calls
+        ],
+        "root": result.root.hex(),
+    }
+
+
 def print_json(run: DemoRun) -> None:
     """JSON lines: one `block` object per block with calls or events, one `chapter` object per step,
     and a final `end` object with the state root."""
     names = run.names
     for ch in run.chapters:
         for r in ch.blocks:
-            rec = {
-                "type": "block",
-                "block": r.number,
-                "timestamp": r.timestamp,
-                "hook_events": [jsonable(e) for e in r.hook_events],
-                "calls": [
-                    {
-                        "signer": names.account(c.signed.signer),
-                        "call": jsonable(c.signed.call),
-                        "error": None if c.error is None else c.error.name,
-                        "events": [jsonable(e) for e in c.events],
-                    }
-                    for c in r.calls
-                ],
-                "root": r.root.hex(),
-            }
-            print(json.dumps(rec))
+            print(json.dumps(block_json(r, names)))
         print(
             json.dumps(
                 {

@@ -32,6 +32,7 @@ from sc4it.contracts.billing.payment import (
     contract_cost_tft,
     contract_cost_units_usd,
     extra_fee_tft,
+    pricing_of,
 )
 from sc4it.fileio import MAX_JSON_BYTES, read_regular
 from sc4it.kernel.state import State
@@ -168,10 +169,10 @@ def quote(state: State, workload: Workload, *, balance: int = 0, secs: int = HOU
     if secs <= 0:
         raise QuoteError("the billed period must be at least one second")
     tx = Tx(state, BlockEnv(0, 0))
-    policy = tx.pricing_policies.get(BILLING_POLICY_ID)
-    if policy is None:
+    pricing = pricing_of(tx)
+    if pricing.rates is None:
         raise QuoteError("the state has no pricing policy 1, which billing always uses")
-    price = tx.tft_price.billing_price()
+    rates, price = pricing.rates, pricing.price_musd
     if price <= 0:
         raise QuoteError("the TFT price is 0: billing cannot convert USD to TFT")
     node = tx.nodes.get(workload.node_id)
@@ -190,9 +191,9 @@ def quote(state: State, workload: Workload, *, balance: int = 0, secs: int = HOU
     next_id = tx.contract_id + 1
 
     def line(kind: str, label: str, contract: Contract) -> None:
-        units = contract_cost_units_usd(tx, contract, policy, node, secs)
+        units = contract_cost_units_usd(tx, contract, rates, node, secs)
         before = cost.units_usd_to_tft(units, price)
-        billed, level = contract_cost_tft(tx, contract, policy, node, usable, secs, cert)
+        billed, level = contract_cost_tft(tx, contract, pricing, node, usable, secs, cert)
         lines.append(QuoteLine(kind, label, units, before, level, billed))
 
     if workload.rent:
@@ -200,7 +201,7 @@ def quote(state: State, workload: Workload, *, balance: int = 0, secs: int = HOU
         next_id += 1
         tx.active_rent_contract_for_node[workload.node_id] = rent.contract_id
         line("rent", f"rent contract for node {workload.node_id} (whole node)", rent)
-        fee = extra_fee_tft(tx, workload.node_id, secs)
+        fee = extra_fee_tft(tx, workload.node_id, secs, pricing)
         if fee:
             units = cost.extra_fee_units_usd(
                 tx.dedicated_nodes_extra_fee.get(workload.node_id) or 0, secs, state.config.secs_per_month

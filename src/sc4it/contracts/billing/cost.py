@@ -69,20 +69,49 @@ def _to_u64(bits: int) -> int:
 
 
 def calculate_su(hru: int, sru: int) -> int:
-    """BIL-30: SU = H / 1200 + S / 200 (U64F64 bits in, bits out; each division truncates)."""
-    return fx_add(fx_div_int(hru, 1200), fx_div_int(sru, 200))
+    """BIL-30: SU = H / 1200 + S / 200 (U64F64 bits in, bits out; each division by a positive constant
+    truncates, so it is `//` on the bits, FX-05)."""
+    return fx_add(hru // 1200, sru // 200)
 
 
 def calculate_cu(cru: int, mru: int) -> int:
-    """BIL-31: CU = min(max(M/4, C/2), max(M/8, C), max(M/2, C/4)) on U64F64 bits."""
-    cu1 = max(fx_div_int(mru, 4), fx_div_int(cru, 2))
-    cu2 = max(fx_div_int(mru, 8), cru)
-    cu3 = max(fx_div_int(mru, 2), fx_div_int(cru, 4))
-    return min(cu1, cu2, cu3)
+    """BIL-31: CU = min(max(M/4, C/2), max(M/8, C), max(M/2, C/4)) on U64F64 bits (`//`, FX-05)."""
+    return min(max(mru // 4, cru // 2), max(mru // 8, cru), max(mru // 2, cru // 4))
+
+
+@attrs.frozen(slots=True)
+class PolicyRates:
+    """A pricing policy as BIL-30..BIL-34 use it: the unit factors and the U64F64 bits of each per-second
+    rate `FX(value) ⊘ FX(period)` (BIL-30's contract-independent sub-terms), plus the dedicated-node share.
+    Built once per block or call by `policy_rates`; every cost formula reads it."""
+
+    su_factor: int
+    cu_factor: int
+    su_rate: int
+    cu_rate: int
+    ipu_rate: int
+    unique_name_rate: int
+    dedication_percent: int
+
+
+def policy_rates(policy: PricingPolicy, period: int) -> PolicyRates:
+    """BIL-30: the `PolicyRates` of `policy` over a reference period of `period` >= 1 seconds (GEN-10).
+    Cannot overflow: every policy value is a u64, so `FX(value) ⊘ FX(period)` fits a U64F64."""
+    assert period >= 1, "the reference period is validated by Config (GEN-10)"
+    fperiod = fx_from_int(period)
+    return PolicyRates(
+        su_factor=policy.su.unit.factor_base_1024(),
+        cu_factor=policy.cu.unit.factor_base_1024(),
+        su_rate=fx_div(fx_from_int(policy.su.value), fperiod),
+        cu_rate=fx_div(fx_from_int(policy.cu.value), fperiod),
+        ipu_rate=fx_div(fx_from_int(policy.ipu.value), fperiod),
+        unique_name_rate=fx_div(fx_from_int(policy.unique_name.value), fperiod),
+        dedication_percent=min(policy.discount_for_dedication_nodes, 100),
+    )
 
 
 def resources_cost_units_usd(
-    policy: PricingPolicy, resources: Resources, ips: int, secs: int, bill_resources: bool, period: int
+    rates: PolicyRates, resources: Resources, ips: int, secs: int, bill_resources: bool
 ) -> int:
     """BIL-30: the cost in units USD of `resources` and `ips` public IPs over `secs` seconds.
 
@@ -93,78 +122,19 @@ def resources_cost_units_usd(
     ip_cost = (FX(ips) ⊗ (FX(ipu.value) ⊘ FX(period))) ⊗ FX(secs)
     cost    = round_u64([su_cost + cu_cost if bill_resources] + [ip_cost if ips > 0])
     ```
-    The billing loop uses `resources_cost_with_rates`, the same operations with the contract-independent
-    `⊘ FX(period)` terms computed once per block (`PolicyRates`)."""
-    try:
-        total = 0
-        fsecs = fx_from_int(secs)
-        fperiod = fx_from_int(period)
-        if bill_resources:
-            su_factor = policy.su.unit.factor_base_1024()
-            h = fx_div_int(fx_from_int(resources.hru), su_factor)
-            s = fx_div_int(fx_from_int(resources.sru), su_factor)
-            m = fx_div_int(fx_from_int(resources.mru), policy.cu.unit.factor_base_1024())
-            c = fx_from_int(resources.cru)
-            su = calculate_su(h, s)
-            su_cost = fx_mul(fx_mul(fx_div(fx_from_int(policy.su.value), fperiod), fsecs), su)
-            cu = calculate_cu(c, m)
-            cu_cost = fx_mul(fx_mul(fx_div(fx_from_int(policy.cu.value), fperiod), fsecs), cu)
-            total = fx_add(su_cost, cu_cost)
-        if ips > 0:
-            ip_cost = fx_mul(fx_mul(fx_from_int(ips), fx_div(fx_from_int(policy.ipu.value), fperiod)), fsecs)
-            total = fx_add(total, ip_cost)
-        return _to_u64(total)
-    except OverflowError:
-        return U64_MAX
-
-
-@attrs.frozen(slots=True)
-class PolicyRates:
-    """The contract-independent factors of BIL-30 for one pricing policy and reference period: the unit
-    factors and the U64F64 bits of each `FX(value) ⊘ FX(period)`. Computed once per block by the billing
-    loop (`sc4it.contracts.billing.payment.BillingContext`)."""
-
-    su_factor: int
-    cu_factor: int
-    su_rate: int
-    cu_rate: int
-    ipu_rate: int
-
-
-def policy_rates(policy: PricingPolicy, period: int) -> PolicyRates:
-    """The `PolicyRates` of `policy` over `period` seconds: `ZeroDivisionError` if `period` is 0,
-    `OverflowError` past a u64 (the billing loop then keeps to `resources_cost_units_usd`)."""
-    fperiod = fx_from_int(period)
-    return PolicyRates(
-        policy.su.unit.factor_base_1024(),
-        policy.cu.unit.factor_base_1024(),
-        fx_div(fx_from_int(policy.su.value), fperiod),
-        fx_div(fx_from_int(policy.cu.value), fperiod),
-        fx_div(fx_from_int(policy.ipu.value), fperiod),
-    )
-
-
-def resources_cost_with_rates(
-    rates: PolicyRates, resources: Resources, ips: int, secs: int, bill_resources: bool
-) -> int:
-    """BIL-30 given the policy's `PolicyRates` (for a period ≥ 1): the very operations of
-    `resources_cost_units_usd`, in the same order, so the result is bit-identical, and `U64_MAX` where
-    that function saturates (tests/billing/test_hot_path.py checks they agree).
-
-    Each `fx_div_int(x, k)` by a positive constant is written `x // k`, which is what it computes (FX-05),
-    and `calculate_su` / `calculate_cu` are spelled out on the spot."""
+    The `⊘ FX(period)` terms are `rates`' (`policy_rates`). Each `÷` by a positive integer is `//` on the
+    bits (FX-05)."""
     try:
         total = 0
         fsecs = fx_from_int(secs)
         if bill_resources:
-            su_factor = rates.su_factor
-            h = fx_from_int(resources.hru) // su_factor
-            s = fx_from_int(resources.sru) // su_factor
+            h = fx_from_int(resources.hru) // rates.su_factor
+            s = fx_from_int(resources.sru) // rates.su_factor
             m = fx_from_int(resources.mru) // rates.cu_factor
             c = fx_from_int(resources.cru)
-            su = fx_add(h // 1200, s // 200)  # calculate_su (BIL-30)
-            cu = min(max(m // 4, c // 2), max(m // 8, c), max(m // 2, c // 4))  # calculate_cu (BIL-31)
-            total = fx_add(fx_mul(fx_mul(rates.su_rate, fsecs), su), fx_mul(fx_mul(rates.cu_rate, fsecs), cu))
+            su_cost = fx_mul(fx_mul(rates.su_rate, fsecs), calculate_su(h, s))
+            cu_cost = fx_mul(fx_mul(rates.cu_rate, fsecs), calculate_cu(c, m))
+            total = fx_add(su_cost, cu_cost)
         if ips > 0:
             total = fx_add(total, fx_mul(fx_mul(fx_from_int(ips), rates.ipu_rate), fsecs))
         return _to_u64(total)
@@ -172,42 +142,42 @@ def resources_cost_with_rates(
         return U64_MAX
 
 
-def rent_cost_units_usd(policy: PricingPolicy, node_resources: Resources, secs: int, period: int) -> int:
+def rent_cost_units_usd(rates: PolicyRates, node_resources: Resources, secs: int) -> int:
     """BIL-33: `Percent(discount_for_dedication_nodes) · resources_cost(node, 0 IPs)`; the percentage is
     the share of the full price that is *paid* (50 = half price; `from_percent` saturates at 100);
     Percent × integer rounds to nearest with ties down (FX-11)."""
-    full = resources_cost_units_usd(policy, node_resources, 0, secs, True, period)
-    return percent_mul(min(policy.discount_for_dedication_nodes, 100), full)
+    full = resources_cost_units_usd(rates, node_resources, 0, secs, True)
+    return percent_mul(rates.dedication_percent, full)
 
 
-def name_cost_units_usd(policy: PricingPolicy, secs: int, period: int) -> int:
+def name_cost_units_usd(rates: PolicyRates, secs: int) -> int:
     """BIL-34: `round_u64((FX(unique_name.value) ⊘ FX(period)) ⊗ FX(secs))`."""
     try:
-        return _to_u64(
-            fx_mul(fx_div(fx_from_int(policy.unique_name.value), fx_from_int(period)), fx_from_int(secs))
-        )
+        return _to_u64(fx_mul(rates.unique_name_rate, fx_from_int(secs)))
     except OverflowError:
         return U64_MAX
 
 
 def node_cost_units_usd(
-    policy: PricingPolicy,
-    used: Resources,
-    ips: int,
-    secs: int,
-    bill_resources: bool,
-    amount_unbilled: int,
-    period: int,
-    rates: PolicyRates | None = None,
+    rates: PolicyRates, used: Resources, ips: int, secs: int, bill_resources: bool, amount_unbilled: int
 ) -> int:
     """BIL-32: resources and IPs over `secs` plus the NU cost accumulated from reports (a u64 sum,
-    saturated, BIL-40). `bill_resources` is false on a rented node (only IPs and NU are paid there).
-    `rates`, if given, must be `policy_rates(policy, period)` (the same result, computed faster)."""
-    if rates is None:
-        resources_cost = resources_cost_units_usd(policy, used, ips, secs, bill_resources, period)
-    else:
-        resources_cost = resources_cost_with_rates(rates, used, ips, secs, bill_resources)
-    return min(resources_cost + amount_unbilled, U64_MAX)
+    saturated, BIL-40). `bill_resources` is false on a rented node (only IPs and NU are paid there)."""
+    return min(resources_cost_units_usd(rates, used, ips, secs, bill_resources) + amount_unbilled, U64_MAX)
+
+
+def nu_cost_units_usd(policy: PricingPolicy, nru: int, window: int, period: int) -> int:
+    """NR-10: the cost in units USD of `nru` bytes of traffic over `window` seconds, priced with the farm's
+    policy (P-E) over the reference period (GEN-10), bit-exact with TFChain (U64F64, each step truncating):
+
+    ```
+    used = FX(nru) ÷ factor_base_1000(nu.unit)
+    cost = round_u64((used ⊗ (FX(nu.value) ⊘ FX(period))) ⊗ FX(window))
+    ```
+    Raises `OverflowError` where TFChain's release build would wrap (the report then fails, DEV-REP-2)."""
+    used = fx_div_int(fx_from_int(nru), policy.nu.unit.factor_base_1000())
+    price = fx_div(fx_from_int(policy.nu.value), fx_from_int(period))
+    return _to_u64(fx_mul(fx_mul(used, price), fx_from_int(window)))
 
 
 def extra_fee_units_usd(fee_musd_per_month: int, secs: int, secs_per_month: int) -> int:

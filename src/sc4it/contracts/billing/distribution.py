@@ -58,13 +58,14 @@ def split_rule_problem(rule: SplitRule, *, has_farmer: bool) -> str | None:
     return None
 
 
+def distribution_rules(policy: DistributionPolicy) -> tuple[tuple[str, SplitRule, bool], ...]:
+    """DST-12: each split rule of `policy` with its name and whether its contracts have a farmer."""
+    return (("node", policy.node, True), ("name", policy.name, False), ("extra_fee", policy.extra_fee, True))
+
+
 def policy_problem(policy: DistributionPolicy) -> str | None:
-    """Why `policy` is invalid, or None (DST-12). Genesis validation can use this too."""
-    for name, rule, has_farmer in (
-        ("node", policy.node, True),
-        ("name", policy.name, False),
-        ("extra_fee", policy.extra_fee, True),
-    ):
+    """Why `policy` is invalid, or None (DST-12); genesis runs the same check per rule (GEN-18)."""
+    for name, rule, has_farmer in distribution_rules(policy):
         problem = split_rule_problem(rule, has_farmer=has_farmer)
         if problem is not None:
             return f"{name}: {problem}"
@@ -212,14 +213,7 @@ def remit_funds(
     cycles = ps.cycles + 1 if ps.cycles < _U16_MAX else _U16_MAX
     due = cycles >= tx.config.distribution_frequency or isinstance(contract.state, Deleted)
     if not (due and ps.has_reserve()):
-        return ContractPaymentState(
-            ps.standard_reserve,
-            ps.additional_reserve,
-            ps.standard_overdraft,
-            ps.additional_overdraft,
-            ps.last_updated_seconds,
-            cycles,
-        )
+        return ps.with_cycles(cycles)
     dp = tx.distribution_policy
     standard = ps.standard_reserve
     additional = ps.additional_reserve
@@ -227,6 +221,4 @@ def remit_funds(
     rule = dp.name if isinstance(contract.contract_type, NameContract) else dp.node
     split(tx, rule, standard, contract, src, farmer, policy)
     tx.emit(RewardDistributed(contract.contract_id, standard, additional))
-    return ContractPaymentState(
-        0, 0, ps.standard_overdraft, ps.additional_overdraft, ps.last_updated_seconds, 0
-    )
+    return ps.distributed()

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sc4it.contracts.billing.payment import bill_contract
+from sc4it.contracts.billing.payment import bill_contract, pricing_of
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, Fail, fail
 from sc4it.kernel.events import BillingFrequencyChanged, Event
 from sc4it.kernel.origins import ensure_council
-from sc4it.kernel.pmap import PSet
+from sc4it.kernel.pmap import PSet, index_add, index_discard
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Tx
 from sc4it.kernel.types import (
@@ -76,14 +76,15 @@ def bill_shard(tx: Tx) -> None:
     contract exists and passes `should_bill`, run `bill_contract` as one atomic step: a step that fails
     leaves no trace (and no event; it is rolled back to a savepoint) and the loop goes on with the next
     id. What every bill of the block reads alike (pricing policy 1, its rates, the price) is read once
-    (`payment.BillingContext`, memoized on the transaction)."""
+    (`payment.pricing_of`)."""
+    pricing = pricing_of(tx)
     for contract_id in contracts_to_bill(tx, tx.block):
         contract = tx.contracts.get(contract_id)
         if contract is None or not should_bill(tx, contract):
             continue
         mark = tx.savepoint()
         try:
-            bill_contract(tx, contract_id)
+            bill_contract(tx, contract_id, pricing)
         except Fail:
             tx.rollback(mark)
 
@@ -103,7 +104,7 @@ def bill_block(state: State, env: BlockEnv) -> tuple[State, list[Event]]:
 def handle_bill_contract_for_block(tx: Tx, call: c.BillContractForBlock) -> None:
     """BIL-05: any signed account may bill any contract now (no `should_bill` filter); the result and
     errors are `bill_contract`'s."""
-    bill_contract(tx, call.contract_id)
+    bill_contract(tx, call.contract_id, pricing_of(tx))
 
 
 def rebucket(tx: Tx, new: int) -> None:
@@ -116,15 +117,8 @@ def rebucket(tx: Tx, new: int) -> None:
             if target != index:
                 moves.append((index, target, cid))
     for index, target, cid in moves:
-        source = tx.contracts_to_bill_at.get(index)
-        if source is not None:
-            rest = source.discard(cid)
-            if len(rest):
-                tx.contracts_to_bill_at[index] = rest
-            else:
-                del tx.contracts_to_bill_at[index]
-        dest = tx.contracts_to_bill_at.get(target)
-        tx.contracts_to_bill_at[target] = (_EMPTY if dest is None else dest).add(cid)
+        index_discard(tx.contracts_to_bill_at, index, cid)
+        index_add(tx.contracts_to_bill_at, target, cid)
 
 
 def handle_change_billing_frequency(tx: Tx, call: c.ChangeBillingFrequency) -> None:
