@@ -138,7 +138,10 @@ def execute(world: World, step: Step) -> list[Transition]:
         return out
     hostile, why = False, ""
     if isinstance(step, CallStep):
-        signed = world.sign(step.who, step.call)
+        try:
+            signed = world.sign(step.who, step.call)
+        except DecodeError:  # SIG-15: a call the codec would refuse is refused at signing
+            return []
     elif isinstance(step, SignedStep):
         signed, hostile, why = step.signed, step.hostile, step.why
     else:
