@@ -39,6 +39,11 @@ APP_VERSION = 1
 """NET-05: the application protocol version reported in Info (bumped when execution changes)."""
 SNAPSHOT_FORMAT = 1
 """NET-17: snapshot format 1: the canonical CBOR of `State` (ENC), cut in `SNAPSHOT_CHUNK_BYTES` chunks."""
+SNAPSHOTS_KEPT = 10
+"""NET-17: the newest snapshots a node keeps and serves. A joining node lists snapshots, verifies the
+chosen height with the light client, then fetches its chunks: a snapshot pruned in between is served as an
+empty chunk and the sync fails, so a node keeps enough of them to outlast a join (with two and 300 ms
+blocks, the fault test's newcomer lost the race)."""
 SNAPSHOT_CHUNK_BYTES = 1 << 20
 RETAINED_HEIGHTS = 256
 """NET-15: how many recent committed states are kept to answer queries at a height and to diagnose a
@@ -430,7 +435,7 @@ class NetApp:
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(cbor2.dumps({"header": header, "state": data}, canonical=True))
         os.replace(tmp, path)
-        for old in sorted((self.home / "snapshots").glob("*.cbor"))[:-2]:
+        for old in sorted((self.home / "snapshots").glob("*.cbor"))[:-SNAPSHOTS_KEPT]:
             old.unlink()
 
     def _resume(self) -> None:
