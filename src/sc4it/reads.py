@@ -4,7 +4,7 @@ error TFChain returns when the record is missing. Rules call these instead of re
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.tx import Tx
@@ -25,9 +25,9 @@ class _Reads(Protocol):
     def node_power(self) -> _PowerMap: ...
 
 
-def node_power(reads: _Reads | Any, node_id: int) -> NodePower:
+def node_power(reads: _Reads, node_id: int) -> NodePower:
     """The power record of `node_id` (Up/Up when absent)."""
-    power: NodePower | None = reads.node_power.get(node_id)
+    power = reads.node_power.get(node_id)
     return POWER_UP if power is None else power
 
 
@@ -48,8 +48,3 @@ def node_and_farm(tx: Tx, node_id: int) -> tuple[Node, Farm]:
     if farm is None:
         fail(Error.FarmNotExists)
     return node, farm
-
-
-def is_farmer_of(tx: Tx, farm: Farm, twin_id: int) -> bool:
-    """Whether `twin_id` is the twin that owns `farm`."""
-    return farm.twin_id == twin_id
