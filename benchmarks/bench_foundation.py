@@ -51,7 +51,7 @@ def world(n: int) -> State:
     twins = PMap[int, Twin]().update_many((i + 1, Twin(i + 1, a)) for i, a in enumerate(ids))
     by_account = PMap[bytes, int]().update_many((a, i + 1) for i, a in enumerate(ids))
     total = FUNDS * (n + 1)
-    roles = Roles(bytes(32), bytes(32), bytes(32), bytes(32))
+    roles = Roles(bytes(32), bytes(32), bytes(32))
     empty = State.empty(Config(), roles, chain_id=CHAIN_ID)
     changes: dict[str, Any] = {
         "accounts": accounts,

@@ -206,7 +206,7 @@ def test_state_root_commits_to_every_field() -> None:
         with_fields(state, config=Config.tfchain_test_mock()),
         with_fields(state, burned=1, minted=state.minted + 1),
         with_fields(state, twin_id=1),
-        with_fields(state, roles=Roles(ACC, ACC, ACC, ACC)),
+        with_fields(state, roles=Roles(ACC, ACC, ACC)),
     ]
     roots = {state_root(v) for v in variants}
     assert root not in roots and len(roots) == len(variants)

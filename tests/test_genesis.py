@@ -23,7 +23,7 @@ from sc4it.genesis import (
     GenesisTwin,
     RoleMultisigs,
 )
-from sc4it.kernel.calls import Mint, Transfer
+from sc4it.kernel.calls import ProposeOrVoteMintTransaction, Transfer
 from sc4it.kernel.codec import blake2b_256, decode, encode
 from sc4it.kernel.root import state_root
 from sc4it.kernel.signing import MultisigSpec, ss58_encode
@@ -70,13 +70,12 @@ def test_dev_keypair_deterministic() -> None:
 
 
 def test_named_accounts() -> None:
-    """GEN-30, GEN-40: named accounts cover every dev name plus the three role accounts."""
+    """GEN-30, GEN-40: named accounts cover every dev name plus the two role accounts."""
     names = gen.named_accounts()
     assert set(gen.DEV_NAMES) <= set(names)
     roles = gen.default().roles
     assert names["council-multisig"] == roles.council
     assert names["oracle-multisig"] == roles.oracle
-    assert names["bridge-multisig"] == roles.bridge
     assert names["staking-pool"] == roles.staking_pool
 
 
@@ -170,19 +169,20 @@ def test_default_balances() -> None:
     # role and signatory keys hold nothing (GEN-05)
     for name in gen.COUNCIL_NAMES + gen.ORACLE_NAMES + gen.BRIDGE_NAMES:
         assert acc(name) not in s.accounts
-    for role in (s.roles.council, s.roles.oracle, s.roles.bridge):
+    for role in (s.roles.council, s.roles.oracle):
         assert role not in s.accounts
 
 
 def test_default_roles_are_multisigs() -> None:
-    """GEN-05, GEN-40: council 2-of-3, oracle 1-of-1, bridge 2-of-3; staking pool is a dev key."""
+    """GEN-05, GEN-40 ROL-01: council 2-of-3 (its members' multisig at ceil(3·3/5) = 2), oracle 1-of-1,
+    bridge validators bridge-1..3 (a mint needs 2 votes); staking pool is a dev key."""
     g = gen.default_genesis()
     assert g.multisigs.council == gen.council_multisig() and gen.council_multisig().threshold == 2
     assert gen.oracle_multisig().threshold == 1 and len(gen.oracle_multisig().signatories) == 1
-    assert gen.bridge_multisig().threshold == 2 and len(gen.bridge_multisig().signatories) == 3
+    assert g.roles.bridge_validators == tuple(sorted(k.account_id for k in gen.bridge_keys()))
+    assert g.roles.council_members == gen.council_multisig().signatories
     assert g.roles.council == gen.council_multisig().account_id()
     assert g.roles.oracle == gen.oracle_multisig().account_id()
-    assert g.roles.bridge == gen.bridge_multisig().account_id()
     assert g.roles.staking_pool == acc("staking-pool")
     assert {k.account_id for k in gen.council_keys()} == set(gen.council_multisig().signatories)
 
@@ -222,23 +222,24 @@ def test_genesis_error_is_value_error() -> None:
 # signing through the roles
 
 
-def test_bridge_multisig_mint_through_apply() -> None:
-    """GEN-05: the bridge multisig (2-of-3) signs a Mint that apply accepts."""
+def test_bridge_validators_mint_through_apply() -> None:
+    """GEN-40 BRG-20 BRG-22: two of the three default bridge validators vote for a deposit of 5 TFT; alice
+    gets 5 TFT less the 1 TFT deposit fee, the fee account 1 TFT; the council is no validator."""
     s = gen.default()
     alice = acc("alice")
     keys = gen.bridge_keys()
-    signed = sign(Mint(alice, 5 * gen.TFT), keys[:2], 0, s.chain_id, multisig=gen.bridge_multisig())
-    out = apply(s, signed, BlockEnv(1, 6000))
+    deposit = ProposeOrVoteMintTransaction(b"stellar-deposit-1", alice, 5 * gen.TFT)
+    first = apply(s, sign(deposit, keys[0], 0, s.chain_id), BlockEnv(1, 6000))
+    assert first.ok, first.error
+    assert first.state.accounts[alice] == s.accounts[alice]
+    out = apply(first.state, sign(deposit, keys[1], 0, s.chain_id), BlockEnv(1, 6000))
     assert out.ok, out.error
-    assert out.state.accounts[alice].free == s.accounts[alice].free + 5 * gen.TFT
+    assert out.state.accounts[alice].free == s.accounts[alice].free + 4 * gen.TFT
+    assert out.state.accounts[acc(gen.BRIDGE_FEE_NAME)].free == gen.TFT
     assert out.state.minted == s.minted + 5 * gen.TFT == out.state.total_issuance
-    assert out.state.accounts[s.roles.bridge].nonce == 1
-    # one signature is not enough
-    one = sign(Mint(alice, 1), keys[:1], 0, s.chain_id, multisig=gen.bridge_multisig())
-    assert apply(s, one, BlockEnv(1, 6000)).error == Error.NotEnoughSignatures
-    # the council is not the bridge
-    council = sign(Mint(alice, 1), gen.council_keys()[:2], 0, s.chain_id, multisig=gen.council_multisig())
-    assert apply(s, council, BlockEnv(1, 6000)).error == Error.BadOrigin
+    assert out.state.accounts[keys[1].account_id].nonce == 1
+    council = sign(deposit, gen.council_keys()[:2], 0, s.chain_id, multisig=gen.council_multisig())
+    assert apply(s, council, BlockEnv(1, 6000)).error == Error.ValidatorNotExists
 
 
 def test_dev_accounts_sign_and_chain_id_binds() -> None:
@@ -385,7 +386,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("GEN-22", _set("twins[0].pk", "abcd"), "twins[0].pk", "0x-prefixed hex"),
     ("GEN-22", _set("twins[0].pk", "0xzz"), "twins[0].pk", "bad hex"),
     ("GEN-22", _set("twins[0].pk", "0x" + "00" * 129), "twins[0].pk", "at most 128"),
-    ("GEN-22", _set("roles.node_certifiers", [OTHER] * 65), "roles.node_certifiers", "at most 64"),
+    ("GEN-22", _set("roles.node_certifiers", [OTHER] * 101), "roles.node_certifiers", "at most 100"),
     ("GEN-24", _set("farms[0].certification", "Platinum"), "farms[0].certification", "FarmCertification"),
     ("GEN-24", _set("nodes[1].certification", 1), "nodes[1].certification", "NodeCertification"),
     ("GEN-24", _set("pricing_policies[0].su.unit", "Gigs"), "pricing_policies[0].su.unit", "Terrabytes"),
@@ -406,11 +407,11 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "GEN-20",
         _apply(
-            lambda d: d["multisigs"]["bridge"]["signatories"].append(
-                d["multisigs"]["bridge"]["signatories"][0]
+            lambda d: d["multisigs"]["council"]["signatories"].append(
+                d["multisigs"]["council"]["signatories"][0]
             )
         ),
-        "multisigs.bridge.signatories",
+        "multisigs.council.signatories",
         "duplicate",
     ),
     # semantic (GEN-10..GEN-18)
@@ -422,10 +423,23 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("GEN-11", _set("multisigs.oracle.threshold", 0), "multisigs.oracle", "threshold"),
     (
         "GEN-11",
-        _apply(lambda d: d["multisigs"].__setitem__("bridge", d["multisigs"]["council"])),
-        "multisigs.bridge",
-        "roles.bridge",
+        _apply(lambda d: d["multisigs"].__setitem__("oracle", d["multisigs"]["council"])),
+        "multisigs.oracle",
+        "roles.oracle",
     ),
+    (
+        "GEN-19",
+        _apply(lambda d: d["roles"]["bridge_validators"].reverse()),
+        "roles",
+        "sorted and distinct",
+    ),
+    (
+        "GEN-19",
+        _apply(lambda d: d["roles"]["council_members"].pop()),
+        "roles",
+        "ceil(3n/5)",
+    ),
+    ("GEN-22", _set("bridge.withdraw_fee", -1), "bridge.withdraw_fee", "out of range for u64"),
     ("GEN-12", _set("accounts[2].free", 499), "accounts[2].free", "existential deposit 500"),
     (
         "GEN-12",

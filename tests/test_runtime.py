@@ -91,10 +91,11 @@ def test_config_defaults_are_tfchain_production() -> None:
 
 
 def test_roles_are_configured_accounts() -> None:
-    """STATE-04: the council, oracle and bridge roles are (multisig) accounts held in the state."""
+    """STATE-04: the council and oracle roles are (multisig) accounts held in the state, and so are the
+    bridge validators."""
     state = foundation_world()
     assert state.roles == roles()
-    assert state.roles.council == COUNCIL.account_id and state.roles.bridge == BRIDGE.account_id
+    assert state.roles.council == COUNCIL.account_id and BRIDGE.account_id in state.roles.bridge_validators
     assert state.roles.oracle == ORACLE.account_id
 
 
@@ -282,7 +283,7 @@ def _signers(state: State) -> list[Keypair | Multi]:
         known = [dev(n) for n in ("alice", "bob", "farmer-1", "node-1", "node-3")]
         known += [
             Multi(genesis.council_multisig(), genesis.council_keys()[:2]),
-            Multi(genesis.bridge_multisig(), genesis.bridge_keys()[:2]),
+            genesis.dev_keypair("bridge-1"),
             Multi(genesis.oracle_multisig(), genesis.oracle_keys()),
         ]
     return [*known, key("stranger"), multi(1, ["lonely"])]

@@ -15,7 +15,7 @@ from scalecodec.utils.ss58 import ss58_encode as oracle_encode
 
 from sc4it import calls, encode
 from sc4it.kernel.errors import Error, Fail
-from sc4it.kernel.origins import ensure_bridge, ensure_council, ensure_oracle
+from sc4it.kernel.origins import ensure_bridge_validator, ensure_council, ensure_oracle
 from sc4it.kernel.signing import (
     DOMAIN_TAG,
     MULTISIG_TAG,
@@ -305,7 +305,7 @@ def test_role_accounts_are_known_without_an_account() -> None:
     creates its entry (zero balance) with nonce 1."""
     state = foundation_world()
     assert BRIDGE.account_id not in state.accounts
-    out = run(state, BRIDGE, calls.Mint(ALICE.account_id, 700))
+    out = run(state, BRIDGE, calls.ProposeOrVoteMintTransaction(b"stellar-tx", ALICE.account_id, 700))
     assert out.error is None
     assert out.state.accounts[BRIDGE.account_id] == AccountInfo(1, 0, 0, 0)
     assert check_validity(state, signed(state, COUNCIL, TRANSFER)) is None
@@ -431,12 +431,13 @@ def test_council_only_call_from_a_user_is_bad_origin() -> None:
     assert out.error is None and out.state.billing_frequency == state.billing_frequency + 100
 
 
-def test_bridge_only_calls_from_others_are_bad_origin() -> None:
-    """SIG-13: Mint and Burn only from the bridge account."""
+def test_bridge_validator_calls_from_others_are_refused() -> None:
+    """SIG-13 BRG-04: the validators' calls from anyone else fail with ValidatorNotExists."""
     state = foundation_world()
     for who in (ALICE, COUNCIL, ORACLE):
-        assert_rejected(state, run(state, who, calls.Mint(ALICE.account_id, 1_000)), Error.BadOrigin)
-        assert_rejected(state, run(state, who, calls.Burn(ALICE.account_id, 1_000)), Error.BadOrigin)
+        vote = calls.ProposeOrVoteMintTransaction(b"stellar-tx", ALICE.account_id, 1_000)
+        assert_rejected(state, run(state, who, vote), Error.ValidatorNotExists)
+        assert_rejected(state, run(state, who, calls.SetBurnTransactionExecuted(1)), Error.ValidatorNotExists)
 
 
 COUNCIL_CALLS = [
@@ -451,6 +452,19 @@ COUNCIL_CALLS = [
     calls.SetFarmPricingPolicy,
     calls.ApproveSolutionProvider,
     calls.CancelContractCollective,
+    calls.AddBridgeValidator,
+    calls.RemoveBridgeValidator,
+    calls.SetFeeAccount,
+    calls.SetWithdrawFee,
+    calls.SetDepositFee,
+    calls.AddMember,
+    calls.RemoveMember,
+    calls.SwapMember,
+    calls.ResetMembers,
+    calls.AddValidator,
+    calls.RemoveValidator,
+    calls.AddNodeCertifier,
+    calls.RemoveNodeCertifier,
 ]
 
 
@@ -465,17 +479,22 @@ def test_restricted_calls_check_the_origin_first(call_cls: type, data: st.DataOb
     assert_rejected(state, run(state, BRIDGE, call), Error.BadOrigin)
     price = data.draw(strategy_for(calls.SetPrices))
     assert_rejected(state, run(state, COUNCIL, price), Error.AccountUnauthorizedToSetPrice)
-    for bridge_call in (calls.Mint, calls.Burn):
-        assert_rejected(state, run(state, COUNCIL, data.draw(strategy_for(bridge_call))), Error.BadOrigin)
+    for bridge_call in (
+        calls.ProposeOrVoteMintTransaction,
+        calls.ProposeBurnTransactionOrAddSig,
+        calls.SetBurnTransactionExecuted,
+    ):
+        bad = data.draw(strategy_for(bridge_call))
+        assert_rejected(state, run(state, COUNCIL, bad), Error.ValidatorNotExists)
 
 
 def test_origin_guards_on_a_tx() -> None:
-    """SIG-13: ensure_council / ensure_bridge fail with BadOrigin, ensure_oracle with
-    AccountUnauthorizedToSetPrice, for any other caller."""
+    """SIG-13: ensure_council fails with BadOrigin, ensure_oracle with AccountUnauthorizedToSetPrice,
+    ensure_bridge_validator with ValidatorNotExists, for any other caller."""
     state = foundation_world()
     for guard, role, error in (
         (ensure_council, COUNCIL, Error.BadOrigin),
-        (ensure_bridge, BRIDGE, Error.BadOrigin),
+        (ensure_bridge_validator, BRIDGE, Error.ValidatorNotExists),
         (ensure_oracle, ORACLE, Error.AccountUnauthorizedToSetPrice),
     ):
         guard(Tx(state, env(), role.account_id))

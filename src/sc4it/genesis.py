@@ -33,10 +33,11 @@ from sc4it.fileio import MAX_JSON_BYTES, read_regular
 from sc4it.kernel.codec import blake2b_256, encode
 from sc4it.kernel.errors import Fail
 from sc4it.kernel.pmap import PMap, PSet
-from sc4it.kernel.schema import U8, U32, U128, U128_MAX, AccountId, Len, UInt
+from sc4it.kernel.schema import U8, U32, U64, U128, U128_MAX, AccountId, Len, UInt
 from sc4it.kernel.signing import MAX_SIGNATORIES, Keypair, MultisigSpec, ss58_decode, ss58_encode
 from sc4it.kernel.state import Config, ConfigError, State, config_problem
 from sc4it.kernel.types import (
+    MAX_ROLE_MEMBERS,
     AccountInfo,
     DistributionPolicy,
     Farm,
@@ -171,12 +172,20 @@ class GenesisTftPrice:
 
 @attrs.frozen(slots=True)
 class RoleMultisigs:
-    """The multisig specs behind the council / oracle / bridge role accounts (None: a single key or
-    unknown). When given, the spec's account id must be the role's account id (GEN-05)."""
+    """The multisig specs behind the council / oracle role accounts (None: a single key or unknown).
+    When given, the spec's account id must be the role's account id (GEN-05)."""
 
     council: MultisigSpec | None = None
     oracle: MultisigSpec | None = None
-    bridge: MultisigSpec | None = None
+
+
+@attrs.frozen(slots=True)
+class GenesisBridge:
+    """pallet-tft-bridge's genesis: the fee account and fees (the validators are in `Roles`)."""
+
+    fee_account: AccountId | None = None
+    withdraw_fee: U64 = 0
+    deposit_fee: U64 = 0
 
 
 @attrs.frozen(slots=True)
@@ -191,6 +200,7 @@ class Genesis:
     nodes: Annotated[tuple[GenesisNode, ...], Len(MAX_GENESIS_ITEMS)]
     tft_price: GenesisTftPrice
     distribution_policy: DistributionPolicy
+    bridge: GenesisBridge = GenesisBridge()
 
 
 def chain_id_of(genesis: Genesis) -> bytes:
@@ -216,6 +226,8 @@ NODE_NAMES: tuple[str, ...] = ("node-1", "node-2", "node-3", "node-4")
 COUNCIL_NAMES: tuple[str, ...] = ("council-1", "council-2", "council-3")
 ORACLE_NAMES: tuple[str, ...] = ("oracle",)
 BRIDGE_NAMES: tuple[str, ...] = ("bridge-1", "bridge-2", "bridge-3")
+BRIDGE_FEE_NAME = "bridge-fees"
+"""The bridge's fee account (pallet-tft-bridge's `FeeAccount`)."""
 TWIN_NAMES: tuple[str, ...] = USER_NAMES + FARMER_NAMES + NODE_NAMES
 """Names owning the default twins, in twin id order (alice = twin 1 ... node-4 = twin 10)."""
 
@@ -229,6 +241,7 @@ DEV_NAMES: tuple[str, ...] = (
     *COUNCIL_NAMES,
     *ORACLE_NAMES,
     *BRIDGE_NAMES,
+    BRIDGE_FEE_NAME,
 )
 """Every dev key name the default genesis uses."""
 
@@ -247,9 +260,9 @@ def oracle_multisig() -> MultisigSpec:
     return MultisigSpec.of(1, [_acc(n) for n in ORACLE_NAMES])
 
 
-def bridge_multisig() -> MultisigSpec:
-    """The default bridge: 2-of-3 of bridge-1..3."""
-    return MultisigSpec.of(2, [_acc(n) for n in BRIDGE_NAMES])
+def bridge_validators() -> tuple[bytes, ...]:
+    """The default bridge validators bridge-1..3, sorted (a mint needs 3 // 2 + 1 = 2 votes)."""
+    return tuple(sorted(_acc(n) for n in BRIDGE_NAMES))
 
 
 def council_keys() -> tuple[Keypair, ...]:
@@ -265,12 +278,11 @@ def bridge_keys() -> tuple[Keypair, ...]:
 
 
 def named_accounts() -> dict[str, bytes]:
-    """Every named account of the default genesis: the dev keys plus the three role (multisig)
-    accounts `council-multisig`, `oracle-multisig`, `bridge-multisig`."""
+    """Every named account of the default genesis: the dev keys plus the two role (multisig) accounts
+    `council-multisig` and `oracle-multisig`."""
     out = {n: _acc(n) for n in DEV_NAMES}
     out["council-multisig"] = council_multisig().account_id()
     out["oracle-multisig"] = oracle_multisig().account_id()
-    out["bridge-multisig"] = bridge_multisig().account_id()
     return out
 
 
@@ -293,17 +305,19 @@ def default_genesis() -> Genesis:
     ]
     ips1 = tuple(GenesisPublicIP(f"185.206.122.{i}/24".encode(), b"185.206.122.1") for i in range(33, 37))
     ips2 = tuple(GenesisPublicIP(f"185.206.123.{i}/24".encode(), b"185.206.123.1") for i in (10, 11))
-    council, oracle, bridge = council_multisig(), oracle_multisig(), bridge_multisig()
+    council, oracle = council_multisig(), oracle_multisig()
     return Genesis(
         config=Config(),
         roles=Roles(
             council=council.account_id(),
             oracle=oracle.account_id(),
-            bridge=bridge.account_id(),
             staking_pool=_acc("staking-pool"),
             node_certifiers=(),
+            council_members=council.signatories,
+            validators=(),
+            bridge_validators=bridge_validators(),
         ),
-        multisigs=RoleMultisigs(council, oracle, bridge),
+        multisigs=RoleMultisigs(council, oracle),
         accounts=tuple(GenesisAccount(_acc(n), free) for n, free in balances),
         twins=tuple(GenesisTwin(_acc(n)) for n in TWIN_NAMES),
         pricing_policies=(
@@ -334,6 +348,7 @@ def default_genesis() -> Genesis:
         ),
         tft_price=GenesisTftPrice(price=50, min=10, max=1000),
         distribution_policy=DistributionPolicy.tfchain(),
+        bridge=GenesisBridge(fee_account=_acc(BRIDGE_FEE_NAME), withdraw_fee=TFT, deposit_fee=TFT),
     )
 
 
@@ -397,7 +412,7 @@ def validate(genesis: Genesis) -> None:
     if problem is not None:
         raise GenesisError(f"config.{problem[0]}", problem[1])
     # GEN-11 role multisigs
-    for role in ("council", "oracle", "bridge"):
+    for role in ("council", "oracle"):
         spec: MultisigSpec | None = getattr(g.multisigs, role)
         if spec is None:
             continue
@@ -408,6 +423,12 @@ def validate(genesis: Genesis) -> None:
             )
         if spec.account_id() != getattr(g.roles, role):
             raise GenesisError(f"multisigs.{role}", f"its account id is not roles.{role}")
+    # GEN-19 role lists (ROL-01)
+    from sc4it.roles import roles_problem
+
+    problem = roles_problem(g.roles)
+    if problem is not None:
+        raise GenesisError("roles", problem)
     # GEN-12 accounts
     seen_accounts: set[bytes] = set()
     total = 0
@@ -572,6 +593,9 @@ def build(genesis: Genesis) -> State:
     base = State.empty(g.config, g.roles, chain_id_of(g))
     return attrs.evolve(
         base,
+        fee_account=g.bridge.fee_account,
+        withdraw_fee=g.bridge.withdraw_fee,
+        deposit_fee=g.bridge.deposit_fee,
         accounts=accounts,
         total_issuance=total,
         minted=total,
@@ -759,13 +783,29 @@ class _Reader:
         return _account(x, path, self.prefix)
 
     def roles(self, x: Any, path: str) -> Roles:
-        d = _obj(x, path, ("council", "oracle", "bridge", "staking_pool"), ("node_certifiers",))
+        lists = ("node_certifiers", "council_members", "validators", "bridge_validators")
+        d = _obj(x, path, ("council", "oracle", "staking_pool"), lists)
+
+        def accounts(name: str) -> tuple[bytes, ...]:
+            return tuple(_items(d.get(name, []), f"{path}.{name}", self.account, MAX_ROLE_MEMBERS))
+
         return Roles(
             council=self.account(d["council"], f"{path}.council"),
             oracle=self.account(d["oracle"], f"{path}.oracle"),
-            bridge=self.account(d["bridge"], f"{path}.bridge"),
             staking_pool=self.account(d["staking_pool"], f"{path}.staking_pool"),
-            node_certifiers=_items(d.get("node_certifiers", []), f"{path}.node_certifiers", self.account, 64),
+            node_certifiers=accounts("node_certifiers"),
+            council_members=accounts("council_members"),
+            validators=accounts("validators"),
+            bridge_validators=accounts("bridge_validators"),
+        )
+
+    def bridge(self, x: Any, path: str) -> GenesisBridge:
+        d = _obj(x, path, ("withdraw_fee", "deposit_fee"), ("fee_account",))
+        fee = d.get("fee_account")
+        return GenesisBridge(
+            fee_account=None if fee is None else self.account(fee, f"{path}.fee_account"),
+            withdraw_fee=_uint(d["withdraw_fee"], f"{path}.withdraw_fee", 64),
+            deposit_fee=_uint(d["deposit_fee"], f"{path}.deposit_fee", 64),
         )
 
     def multisig(self, x: Any, path: str) -> MultisigSpec | None:
@@ -782,11 +822,10 @@ class _Reader:
         return MultisigSpec.of(threshold, sigs)
 
     def multisigs(self, x: Any, path: str) -> RoleMultisigs:
-        d = _obj(x, path, (), ("council", "oracle", "bridge"))
+        d = _obj(x, path, (), ("council", "oracle"))
         return RoleMultisigs(
             council=self.multisig(d.get("council"), f"{path}.council"),
             oracle=self.multisig(d.get("oracle"), f"{path}.oracle"),
-            bridge=self.multisig(d.get("bridge"), f"{path}.bridge"),
         )
 
     def acc(self, x: Any, path: str) -> GenesisAccount:
@@ -917,7 +956,7 @@ _TOP_FIELDS = (
     "tft_price",
     "distribution_policy",
 )
-_OPTIONAL_TOP_FIELDS = ("names",)
+_OPTIONAL_TOP_FIELDS = ("names", "bridge")
 
 
 def from_json_obj(doc: Any) -> Genesis:
@@ -948,6 +987,7 @@ def from_json_obj(doc: Any) -> Genesis:
         nodes=_items(d["nodes"], "nodes", r.node),
         tft_price=r.tft_price(d["tft_price"], "tft_price"),
         distribution_policy=r.distribution(d["distribution_policy"], "distribution_policy"),
+        bridge=r.bridge(d["bridge"], "bridge") if "bridge" in d else GenesisBridge(),
     )
     validate(genesis)
     return genesis
@@ -991,14 +1031,20 @@ def to_json_obj(genesis: Genesis, names: dict[str, bytes] | None = None) -> dict
         "roles": {
             "council": a(g.roles.council),
             "oracle": a(g.roles.oracle),
-            "bridge": a(g.roles.bridge),
             "staking_pool": a(g.roles.staking_pool),
             "node_certifiers": [a(x) for x in g.roles.node_certifiers],
+            "council_members": [a(x) for x in g.roles.council_members],
+            "validators": [a(x) for x in g.roles.validators],
+            "bridge_validators": [a(x) for x in g.roles.bridge_validators],
         },
         "multisigs": {
             "council": ms(g.multisigs.council),
             "oracle": ms(g.multisigs.oracle),
-            "bridge": ms(g.multisigs.bridge),
+        },
+        "bridge": {
+            "fee_account": None if g.bridge.fee_account is None else a(g.bridge.fee_account),
+            "withdraw_fee": g.bridge.withdraw_fee,
+            "deposit_fee": g.bridge.deposit_fee,
         },
         "accounts": [{"account_id": a(x.account_id), "free": x.free} for x in g.accounts],
         "twins": [

@@ -12,8 +12,7 @@ from typing import Any
 
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
-from sc4it.kernel.events import Burned, Endowed, Minted, Transfer
-from sc4it.kernel.origins import ensure_bridge
+from sc4it.kernel.events import Endowed, Transfer
 from sc4it.kernel.schema import U128_MAX
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import AccountInfo
@@ -203,33 +202,6 @@ def handle_transfer(tx: Tx, call: c.Transfer) -> None:
     transfer(tx, tx.who, call.dest, call.amount)
 
 
-def handle_mint(tx: Tx, call: c.Mint) -> None:
-    """LED-14: bridge origin; TFT arriving from Stellar is minted to `dest`."""
-    ensure_bridge(tx)
-    if call.dest not in tx.accounts and call.amount < tx.config.existential_deposit:
-        fail(Error.BelowMinimum)
-    if tx.minted + call.amount > U128_MAX:
-        fail(Error.Overflow)
-    created = call.dest not in tx.accounts
-    deposit(tx, call.dest, call.amount)
-    tx.minted = tx.minted + call.amount
-    tx.total_issuance = tx.total_issuance + call.amount
-    if created:
-        tx.emit(Endowed(call.dest, call.amount))
-    tx.emit(Minted(call.dest, call.amount))
-
-
-def handle_burn(tx: Tx, call: c.Burn) -> None:
-    """LED-15: bridge origin; TFT leaving to Stellar is burned from `source` (keep-alive)."""
-    ensure_bridge(tx)
-    withdraw_keep_alive(tx, call.source, call.amount)
-    tx.burned = tx.burned + call.amount
-    tx.total_issuance = tx.total_issuance - call.amount
-    tx.emit(Burned(call.source, call.amount))
-
-
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {
     c.Transfer: handle_transfer,
-    c.Mint: handle_mint,
-    c.Burn: handle_burn,
 }

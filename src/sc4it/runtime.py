@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import attrs
 
-from sc4it import contracts, ledger, registry
+from sc4it import bridge, contracts, ledger, registry, roles
 from sc4it.contracts import billing, service
 from sc4it.kernel.errors import DecodeError, Error, Fail
 from sc4it.kernel.events import Event
@@ -42,7 +42,13 @@ class Outcome:
 
 
 HANDLERS: dict[type, Handler] = merge_handlers(
-    ledger.HANDLERS, registry.HANDLERS, contracts.HANDLERS, billing.HANDLERS, service.HANDLERS
+    ledger.HANDLERS,
+    registry.HANDLERS,
+    contracts.HANDLERS,
+    billing.HANDLERS,
+    service.HANDLERS,
+    bridge.HANDLERS,
+    roles.HANDLERS,
 )
 """The one dispatch table {call class: handler} (SIG-14)."""
 BLOCK_HOOKS: tuple[BlockHook, ...] = tuple(billing.BLOCK_HOOKS)
@@ -77,8 +83,7 @@ def current_nonce(state: State, signed: SignedCall) -> int | Error:
     info = state.accounts.get(signed.signer)
     if info is not None:
         return info.nonce
-    roles = state.roles
-    if signed.signer not in (roles.council, roles.oracle, roles.bridge):
+    if not state.roles.may_sign_unfunded(signed.signer):
         return Error.UnknownSigner
     return 0
 

@@ -12,7 +12,7 @@ from sc4it.kernel.errors import Error
 from sc4it.kernel.signing import Keypair
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Tx
-from sc4it.kernel.types import Policy, Resources, Roles, Unit
+from sc4it.kernel.types import Policy, Resources, Unit
 
 GIB = 1 << 30
 BLOCK = 100
@@ -83,7 +83,7 @@ def edit(state: State, **writes: Any) -> State:
 
 def with_certifiers(state: State, *names: str) -> State:
     r = state.roles
-    roles = Roles(r.council, r.oracle, r.bridge, r.staking_pool, tuple(account(n) for n in names))
+    roles = attrs.evolve(r, node_certifiers=tuple(sorted(account(n) for n in names)))
     return edit(state, roles=roles)
 
 

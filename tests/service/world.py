@@ -62,7 +62,6 @@ def build_state(
     roles = Roles(
         council=account("council"),
         oracle=account("oracle"),
-        bridge=account("bridge"),
         staking_pool=account("staking-pool"),
     )
     base = State.empty(config or Config(), roles)

@@ -55,7 +55,7 @@ from sc4it.genesis import (
     GenesisTftPrice,
     GenesisTwin,
     RoleMultisigs,
-    bridge_multisig,
+    bridge_validators,
     build,
     council_keys,
     council_multisig,
@@ -163,16 +163,17 @@ def timestamp_secs(block: int) -> int:
 def mock_genesis() -> Genesis:
     """The world of `new_test_ext()` + `prepare_twins()` + `prepare_farm(alice, false)` + the node of
     `prepare_farm_and_node()` (the dedicated flag is set by a council call, as the Rust mock does)."""
-    council, oracle, bridge = council_multisig(), oracle_multisig(), bridge_multisig()
+    council, oracle = council_multisig(), oracle_multisig()
     return Genesis(
         config=Config.tfchain_test_mock(),
         roles=Roles(
             council=council.account_id(),
             oracle=oracle.account_id(),
-            bridge=bridge.account_id(),
             staking_pool=STAKING_POOL,
+            council_members=council.signatories,
+            bridge_validators=bridge_validators(),
         ),
-        multisigs=RoleMultisigs(council, oracle, bridge),
+        multisigs=RoleMultisigs(council, oracle),
         accounts=tuple(GenesisAccount(account(n), free) for n, free in BALANCES.items()),
         twins=tuple(GenesisTwin(account(n), RELAY, PK) for n in TWIN_NAMES),
         pricing_policies=(POLICY_1,),

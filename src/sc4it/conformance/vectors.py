@@ -903,7 +903,7 @@ def decode_cases() -> list[DecodeCase]:
     msigned = sign(transfer, [key, other], 0, chain, multisig=multi)
     empty = State.empty(
         state.Config(),
-        types.Roles(bytes([1]) * 32, bytes([2]) * 32, bytes([3]) * 32, bytes([4]) * 32),
+        types.Roles(bytes([1]) * 32, bytes([2]) * 32, bytes([4]) * 32),
         chain,
     )
     two = attrs.evolve(
@@ -1619,7 +1619,7 @@ def function_cases() -> list[FunctionCase]:
             "empty-state-root",
             ("STATE-05", "STATE-04", "ENC-12"),
             "state.empty",
-            (encode(state.Config()), encode(types.Roles(pk, alice, bytes(32), bytes([1]) * 32)), chain),
+            (encode(state.Config()), encode(types.Roles(pk, alice, bytes([1]) * 32)), chain),
         ),
     ]
     from sc4it.genesis import Genesis

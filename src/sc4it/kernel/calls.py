@@ -23,6 +23,9 @@ from sc4it.kernel.types import (
     Power,
     Provider,
     Resources,
+    StellarAddress,
+    StellarBytes,
+    StellarTxId,
 )
 
 Name = Annotated[bytes, Len(128)]
@@ -30,7 +33,7 @@ IpBytes = Annotated[bytes, Len(64)]
 Blob = Annotated[bytes, Len(65536)]
 Text = Annotated[bytes, Len(4096)]
 
-# --- ledger (pallet-balances / bridge) ---------------------------------------------------------
+# --- ledger (pallet-balances) -------------------------------------------------------------------
 
 
 @attrs.frozen(slots=True)
@@ -40,27 +43,6 @@ class Transfer(Variant):
     TAG: ClassVar[int] = 0
     dest: AccountId
     amount: U128
-
-
-@attrs.frozen(slots=True)
-class Mint(Variant):
-    """Bridge origin: TFT arrived from Stellar; credit `dest`."""
-
-    TAG: ClassVar[int] = 1
-    dest: AccountId
-    amount: U128
-
-
-@attrs.frozen(slots=True)
-class Burn(Variant):
-    """Bridge origin: TFT leaves to Stellar; debit `source`'s free balance."""
-
-    TAG: ClassVar[int] = 2
-    source: AccountId
-    amount: U128
-
-
-# --- registry (pallet-tfgrid subset) -----------------------------------------------------------
 
 
 @attrs.frozen(slots=True)
@@ -469,10 +451,167 @@ class SetDistributionPolicy(Variant):
     policy: DistributionPolicy
 
 
+# --- tft bridge (pallet-tft-bridge, spec/bridge.md) --------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class AddBridgeValidator(Variant):
+    """Council: `target` becomes a bridge validator (BRG-01)."""
+
+    TAG: ClassVar[int] = 120
+    target: AccountId
+
+
+@attrs.frozen(slots=True)
+class RemoveBridgeValidator(Variant):
+    """Council: `target` is no longer a bridge validator (BRG-02)."""
+
+    TAG: ClassVar[int] = 121
+    target: AccountId
+
+
+@attrs.frozen(slots=True)
+class SetFeeAccount(Variant):
+    """Council: the account that receives the bridge's fees (BRG-03)."""
+
+    TAG: ClassVar[int] = 122
+    target: AccountId
+
+
+@attrs.frozen(slots=True)
+class SetWithdrawFee(Variant):
+    """Council: the fee of a withdrawal to Stellar, in TFT units (BRG-03)."""
+
+    TAG: ClassVar[int] = 123
+    amount: U64
+
+
+@attrs.frozen(slots=True)
+class SetDepositFee(Variant):
+    """Council: the fee of a deposit from Stellar, in TFT units (BRG-03)."""
+
+    TAG: ClassVar[int] = 124
+    amount: U64
+
+
+@attrs.frozen(slots=True)
+class SwapToStellar(Variant):
+    """Any account: burn `amount` of its own TFT to receive `amount - withdraw fee` on Stellar (BRG-10)."""
+
+    TAG: ClassVar[int] = 125
+    target_stellar_address: StellarAddress
+    amount: U128
+
+
+@attrs.frozen(slots=True)
+class ProposeOrVoteMintTransaction(Variant):
+    """A bridge validator: propose or vote for minting the Stellar deposit `transaction` (BRG-20)."""
+
+    TAG: ClassVar[int] = 126
+    transaction: StellarTxId
+    target: AccountId
+    amount: U64
+
+
+@attrs.frozen(slots=True)
+class ProposeBurnTransactionOrAddSig(Variant):
+    """A bridge validator: add its Stellar signature to withdrawal `transaction_id` (BRG-30)."""
+
+    TAG: ClassVar[int] = 127
+    transaction_id: U64
+    target: StellarAddress
+    amount: U64
+    signature: StellarBytes
+    stellar_pub_key: StellarBytes
+    sequence_number: U64
+
+
+@attrs.frozen(slots=True)
+class SetBurnTransactionExecuted(Variant):
+    """A bridge validator: withdrawal `transaction_id` was paid out on Stellar (BRG-33)."""
+
+    TAG: ClassVar[int] = 128
+    transaction_id: U64
+
+
+# --- roles: council membership, validator set, node certifiers (spec/roles.md) ------------------
+
+
+@attrs.frozen(slots=True)
+class AddMember(Variant):
+    """Council: `who` joins the council (pallet-membership, ROL-03)."""
+
+    TAG: ClassVar[int] = 130
+    who: AccountId
+
+
+@attrs.frozen(slots=True)
+class RemoveMember(Variant):
+    """Council: `who` leaves the council (ROL-04)."""
+
+    TAG: ClassVar[int] = 131
+    who: AccountId
+
+
+@attrs.frozen(slots=True)
+class SwapMember(Variant):
+    """Council: `remove` is replaced by `add` (ROL-05)."""
+
+    TAG: ClassVar[int] = 132
+    remove: AccountId
+    add: AccountId
+
+
+@attrs.frozen(slots=True)
+class ResetMembers(Variant):
+    """Council: the council becomes exactly `members` (ROL-06)."""
+
+    TAG: ClassVar[int] = 133
+    members: Annotated[tuple[AccountId, ...], Len(100)]
+
+
+@attrs.frozen(slots=True)
+class ChangeKey(Variant):
+    """A council member: replace its own account by `new` (ROL-07)."""
+
+    TAG: ClassVar[int] = 134
+    new: AccountId
+
+
+@attrs.frozen(slots=True)
+class AddValidator(Variant):
+    """Council: `validator_id` joins the validator set, who may set the TFT price (ROL-11)."""
+
+    TAG: ClassVar[int] = 136
+    validator_id: AccountId
+
+
+@attrs.frozen(slots=True)
+class RemoveValidator(Variant):
+    """Council: `validator_id` leaves the validator set (ROL-12)."""
+
+    TAG: ClassVar[int] = 137
+    validator_id: AccountId
+
+
+@attrs.frozen(slots=True)
+class AddNodeCertifier(Variant):
+    """Council: `certifier` may set node certifications (pallet-tfgrid, ROL-21)."""
+
+    TAG: ClassVar[int] = 138
+    certifier: AccountId
+
+
+@attrs.frozen(slots=True)
+class RemoveNodeCertifier(Variant):
+    """Council: `certifier` may no longer set node certifications (ROL-22)."""
+
+    TAG: ClassVar[int] = 139
+    certifier: AccountId
+
+
 Call = (
     Transfer
-    | Mint
-    | Burn
     | CreateTwin
     | BondTwinAccount
     | CreateFarm
@@ -524,6 +663,24 @@ Call = (
     | ConfirmDeployment
     | RejectDeployment
     | SetDistributionPolicy
+    | AddBridgeValidator
+    | RemoveBridgeValidator
+    | SetFeeAccount
+    | SetWithdrawFee
+    | SetDepositFee
+    | SwapToStellar
+    | ProposeOrVoteMintTransaction
+    | ProposeBurnTransactionOrAddSig
+    | SetBurnTransactionExecuted
+    | AddMember
+    | RemoveMember
+    | SwapMember
+    | ResetMembers
+    | ChangeKey
+    | AddValidator
+    | RemoveValidator
+    | AddNodeCertifier
+    | RemoveNodeCertifier
 )
 
 ALL_CALLS: tuple[type[Variant], ...] = typing.get_args(Call)

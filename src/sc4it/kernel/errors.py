@@ -22,6 +22,9 @@ class Module(Enum):
     TftPrice = "tft_price"
     SmartContract = "smart_contract"
     Extension = "extension"  # sc4it extensions beyond TFChain
+    Bridge = "tft_bridge"
+    Membership = "membership"  # pallet-membership (the council's members)
+    ValidatorSet = "validator_set"  # substrate-validator-set (the session validators)
 
 
 _V, _B, _G, _P, _S, _X = (
@@ -32,6 +35,7 @@ _V, _B, _G, _P, _S, _X = (
     Module.SmartContract,
     Module.Extension,
 )
+_BR, _M, _VS = Module.Bridge, Module.Membership, Module.ValidatorSet
 
 
 class Error(Enum):
@@ -168,6 +172,31 @@ class Error(Enum):
     NodeIsOptedOutOfV3Billing = (_S, 57)
     ContractNotInCreatedState = (_S, 58)
 
+    AlreadyCertifier = (_G, 60)
+    NotCertifier = (_G, 61)
+
+    # --- pallet-tft-bridge (index = position in TFChain's `Error` enum) ---------------------------
+    ValidatorExists = (_BR, 0)
+    ValidatorNotExists = (_BR, 1)
+    TransactionValidatorExists = (_BR, 2)  # sc4it raises it for a repeated vote (DEV-BRG-1)
+    MintTransactionAlreadyExecuted = (_BR, 5)
+    BurnTransactionNotExists = (_BR, 8)
+    BurnSignatureExists = (_BR, 9)
+    EnoughBurnSignaturesPresent = (_BR, 10)
+    BurnTransactionAlreadyExecuted = (_BR, 12)
+    NotEnoughBalanceToSwap = (_BR, 16)
+    AmountIsLessThanWithdrawFee = (_BR, 17)
+    AmountIsLessThanDepositFee = (_BR, 18)
+    WrongParametersProvided = (_BR, 19)
+    InvalidStellarPublicKey = (_BR, 20)
+
+    # --- pallet-membership / validator set ----------------------------------------------------
+    AlreadyMember = (_M, 0)
+    NotMember = (_M, 1)
+    TooManyMembers = (_M, 2)
+    TooLowValidatorCount = (_VS, 0)
+    Duplicate = (_VS, 1)
+
     # --- sc4it extensions -----------------------------------------------------------------------
     DeploymentDataTooLong = (_X, 0)
     SolutionProviderDescriptionTooLong = (_X, 2)
@@ -178,6 +207,7 @@ class Error(Enum):
     RejectReasonTooLong = (_X, 7)
     InvalidDistributionPolicy = (_X, 8)
     TooManyReports = (_X, 10)
+    CouncilWouldBeEmpty = (_X, 20)  # sc4it has no root origin: the council keeps a member (DEV-ROL-1)
 
     def __repr__(self) -> str:
         return f"Error.{self.name}"

@@ -10,12 +10,14 @@ import attrs
 
 from sc4it.kernel.schema import U32, U64, U128, AccountId, Len, Variant
 from sc4it.kernel.types import (
+    BurnTransaction,
     Cause,
     Contract,
     ContractBill,
     ContractResources,
     Farm,
     FarmCertification,
+    MintTransaction,
     Node,
     NodeCertification,
     NruConsumption,
@@ -26,6 +28,9 @@ from sc4it.kernel.types import (
     ServiceContract,
     ServiceContractBill,
     SolutionProvider,
+    StellarAddress,
+    StellarSignature,
+    StellarTxId,
     Twin,
 )
 from sc4it.kernel.types import DistributionPolicy as _DistributionPolicy
@@ -488,6 +493,110 @@ class DistributionPolicySet(Variant):
     policy: _DistributionPolicy
 
 
+# --- tft bridge (pallet-tft-bridge) ----------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class MintTransactionProposed(Variant):
+    TAG: ClassVar[int] = 150
+    transaction: StellarTxId
+    target: AccountId
+    amount: U64
+
+
+@attrs.frozen(slots=True)
+class MintTransactionVoted(Variant):
+    TAG: ClassVar[int] = 151
+    transaction: StellarTxId
+
+
+@attrs.frozen(slots=True)
+class MintCompleted(Variant):
+    TAG: ClassVar[int] = 152
+    mint_transaction: MintTransaction
+    transaction: StellarTxId
+
+
+@attrs.frozen(slots=True)
+class BurnTransactionCreated(Variant):
+    TAG: ClassVar[int] = 153
+    burn_transaction_id: U64
+    source: AccountId
+    target: StellarAddress
+    amount: U64
+
+
+@attrs.frozen(slots=True)
+class BurnTransactionSignatureAdded(Variant):
+    TAG: ClassVar[int] = 155
+    burn_transaction_id: U64
+    signature: StellarSignature
+
+
+@attrs.frozen(slots=True)
+class BurnTransactionReady(Variant):
+    TAG: ClassVar[int] = 156
+    burn_transaction_id: U64
+
+
+@attrs.frozen(slots=True)
+class BurnTransactionProcessed(Variant):
+    TAG: ClassVar[int] = 157
+    burn_transaction: BurnTransaction
+
+
+# --- roles (pallet-membership, validator set, pallet-tfgrid certifiers) -----------------------
+
+
+@attrs.frozen(slots=True)
+class MemberAdded(Variant):
+    TAG: ClassVar[int] = 160
+
+
+@attrs.frozen(slots=True)
+class MemberRemoved(Variant):
+    TAG: ClassVar[int] = 161
+
+
+@attrs.frozen(slots=True)
+class MembersSwapped(Variant):
+    TAG: ClassVar[int] = 162
+
+
+@attrs.frozen(slots=True)
+class MembersReset(Variant):
+    TAG: ClassVar[int] = 163
+
+
+@attrs.frozen(slots=True)
+class KeyChanged(Variant):
+    TAG: ClassVar[int] = 164
+
+
+@attrs.frozen(slots=True)
+class ValidatorAdditionInitiated(Variant):
+    TAG: ClassVar[int] = 165
+    validator_id: AccountId
+
+
+@attrs.frozen(slots=True)
+class ValidatorRemovalInitiated(Variant):
+    TAG: ClassVar[int] = 166
+    validator_id: AccountId
+
+
+@attrs.frozen(slots=True)
+class NodeCertifierAdded(Variant):
+    TAG: ClassVar[int] = 167
+    certifier: AccountId
+
+
+@attrs.frozen(slots=True)
+class NodeCertifierRemoved(Variant):
+    TAG: ClassVar[int] = 168
+    certifier: AccountId
+
+
 Event = (
     Transfer
     | Endowed
@@ -551,6 +660,22 @@ Event = (
     | RewardDistributed
     | DeploymentRejected
     | DistributionPolicySet
+    | MintTransactionProposed
+    | MintTransactionVoted
+    | MintCompleted
+    | BurnTransactionCreated
+    | BurnTransactionSignatureAdded
+    | BurnTransactionReady
+    | BurnTransactionProcessed
+    | MemberAdded
+    | MemberRemoved
+    | MembersSwapped
+    | MembersReset
+    | KeyChanged
+    | ValidatorAdditionInitiated
+    | ValidatorRemovalInitiated
+    | NodeCertifierAdded
+    | NodeCertifierRemoved
 )
 
 ALL_EVENTS: tuple[type[Variant], ...] = typing.get_args(Event)

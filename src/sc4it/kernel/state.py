@@ -17,18 +17,21 @@ from sc4it.kernel.schema import U16, U32, U64, U128, AccountId, Hash32, Len, UIn
 from sc4it.kernel.signing import ss58_prefix_ok
 from sc4it.kernel.types import (
     AccountInfo,
+    BurnTransaction,
     Contract,
     ContractBillingInformation,
     ContractPaymentState,
     ContractResources,
     DistributionPolicy,
     Farm,
+    MintTransaction,
     Node,
     NodePower,
     PricingPolicy,
     Roles,
     ServiceContract,
     SolutionProvider,
+    StellarTxId,
     TftPrice,
     Twin,
     TwinTransferRequest,
@@ -208,6 +211,16 @@ class State:
     deployed_contracts: PMap[U64, U64]
     """Extension: contract id -> block at which its node confirmed the deployment."""
 
+    # tft bridge (pallet-tft-bridge; the validators are in `roles`)
+    fee_account: AccountId | None
+    withdraw_fee: U64
+    deposit_fee: U64
+    mint_transactions: PMap[StellarTxId, MintTransaction]
+    executed_mint_transactions: PMap[StellarTxId, MintTransaction]
+    burn_transactions: PMap[U64, BurnTransaction]
+    executed_burn_transactions: PMap[U64, BurnTransaction]
+    burn_transaction_id: U64
+
     @staticmethod
     def empty(config: Config, roles: Roles, chain_id: bytes = bytes(32)) -> State:
         return State(
@@ -258,6 +271,14 @@ class State:
             dedicated_nodes_extra_fee=PMap(),
             distribution_policy=DistributionPolicy.tfchain(),
             deployed_contracts=PMap(),
+            fee_account=None,
+            withdraw_fee=0,
+            deposit_fee=0,
+            mint_transactions=PMap(),
+            executed_mint_transactions=PMap(),
+            burn_transactions=PMap(),
+            executed_burn_transactions=PMap(),
+            burn_transaction_id=0,
         )
 
 

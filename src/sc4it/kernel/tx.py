@@ -19,15 +19,18 @@ from sc4it.kernel.schema import U64
 from sc4it.kernel.state import Config, State, evolve_state
 from sc4it.kernel.types import (
     AccountInfo,
+    BurnTransaction,
     Contract,
     ContractBillingInformation,
     ContractPaymentState,
     ContractResources,
     DistributionPolicy,
     Farm,
+    MintTransaction,
     Node,
     NodePower,
     PricingPolicy,
+    Roles,
     ServiceContract,
     SolutionProvider,
     TftPrice,
@@ -255,6 +258,10 @@ class Tx:
     pending_transfer_by_twin: _MapField[int, int] = _MapField()
     node_v3_billing_opt_out: _MapField[int, int] = _MapField()
     node_v3_opt_out_metadata: _MapField[int, bytes] = _MapField()
+    mint_transactions: _MapField[bytes, MintTransaction] = _MapField()
+    executed_mint_transactions: _MapField[bytes, MintTransaction] = _MapField()
+    burn_transactions: _MapField[int, BurnTransaction] = _MapField()
+    executed_burn_transactions: _MapField[int, BurnTransaction] = _MapField()
 
     # the scalars
     total_issuance: _ScalarField[int] = _ScalarField()
@@ -272,6 +279,11 @@ class Tx:
     distribution_policy: _ScalarField[DistributionPolicy] = _ScalarField()
     twin_transfer_request_id: _ScalarField[int] = _ScalarField()
     allowed_twin_admins: _ScalarField[PSet[bytes]] = _ScalarField()
+    roles: _ScalarField[Roles] = _ScalarField()
+    fee_account: _ScalarField[bytes | None] = _ScalarField()
+    withdraw_fee: _ScalarField[int] = _ScalarField()
+    deposit_fee: _ScalarField[int] = _ScalarField()
+    burn_transaction_id: _ScalarField[int] = _ScalarField()
 
     __slots__ = (
         "__dict__",

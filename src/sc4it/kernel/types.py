@@ -236,6 +236,9 @@ class TftPrice:
         return TftPrice(self.price, self.average, min_musd, max_musd, self.last_block_set, self.history)
 
 
+MAX_ROLE_MEMBERS = 100
+"""Bound of every role list (TFChain's `CouncilMaxMembers` is 100)."""
+
 # --------------------------------------------------------------------------------------------------
 # Origins
 
@@ -250,9 +253,28 @@ class Roles:
 
     council: AccountId
     oracle: AccountId
-    bridge: AccountId
     staking_pool: AccountId
-    node_certifiers: Annotated[tuple[AccountId, ...], Len(64)] = ()
+    node_certifiers: Annotated[tuple[AccountId, ...], Len(MAX_ROLE_MEMBERS)] = ()
+    """TFChain's `AllowedNodeCertifiers` (pallet-tfgrid), changed by the council (ROL-20..ROL-23)."""
+    council_members: Annotated[tuple[AccountId, ...], Len(MAX_ROLE_MEMBERS)] = ()
+    """TFChain's `CouncilMembership::Members`, sorted. Empty: `council` is a fixed account (a key or a
+    multisig chosen at genesis). Otherwise `council` is the multisig of these members with TFChain's
+    approval threshold (ROL-01), and membership calls change both (ROL-02..ROL-08)."""
+    validators: Annotated[tuple[AccountId, ...], Len(MAX_ROLE_MEMBERS)] = ()
+    """The session validators (TFChain's validator set), who may set the TFT price besides `oracle`
+    (ROL-10..ROL-13)."""
+    bridge_validators: Annotated[tuple[AccountId, ...], Len(MAX_ROLE_MEMBERS)] = ()
+    """pallet-tft-bridge's `Validators`, sorted: they vote on mints (BRG rules)."""
+
+    def may_sign_unfunded(self, who: bytes) -> bool:
+        """SIG-07: role accounts may sign before they hold any funds."""
+        return (
+            who == self.council
+            or who == self.oracle
+            or who in self.validators
+            or who in self.bridge_validators
+            or who in self.council_members
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -608,3 +630,42 @@ class DistributionPolicy:
             ),
             extra_fee=SplitRule((), Recipient.Farmer),
         )
+
+
+# --------------------------------------------------------------------------------------------------
+# The TFT bridge (pallet-tft-bridge)
+
+StellarTxId = Annotated[bytes, Len(128, 1)]
+"""A Stellar deposit's transaction id as the bridge reports it (TFChain: an unbounded `Vec<u8>`)."""
+StellarAddress = Annotated[bytes, Len(64)]
+StellarBytes = Annotated[bytes, Len(256)]
+
+
+@attrs.frozen(slots=True)
+class MintTransaction:
+    """A deposit on Stellar being voted on (or minted): TFChain's `MintTransaction` plus the voters
+    (sc4it counts each validator once, DEV-BRG-1)."""
+
+    amount: U64
+    target: AccountId
+    block: U64
+    votes: U32
+    voters: Annotated[tuple[AccountId, ...], Len(MAX_ROLE_MEMBERS)] = ()
+
+
+@attrs.frozen(slots=True)
+class StellarSignature:
+    signature: StellarBytes
+    stellar_pub_key: StellarBytes
+
+
+@attrs.frozen(slots=True)
+class BurnTransaction:
+    """A withdrawal to Stellar (TFChain's `BurnTransaction`): `amount` is what leaves, the fee deducted."""
+
+    block: U64
+    amount: U64
+    source: AccountId | None
+    target: StellarAddress
+    signatures: Annotated[tuple[StellarSignature, ...], Len(MAX_ROLE_MEMBERS)]
+    sequence_number: U64

@@ -161,7 +161,7 @@ def handle_update_node(tx: Tx, call: c.UpdateNode) -> None:
 
 def handle_set_node_certification(tx: Tx, call: c.SetNodeCertification) -> None:
     """NOD-20..22: the council or an account in `roles.node_certifiers`."""
-    if tx.who != tx.base.roles.council and tx.who not in tx.base.roles.node_certifiers:  # NOD-20
+    if tx.who != tx.roles.council and tx.who not in tx.roles.node_certifiers:  # NOD-20
         fail(Error.NotAllowedToCertifyNode)
     node = tx.nodes.get(call.node_id)
     if node is None:  # NOD-21

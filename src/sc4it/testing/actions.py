@@ -37,6 +37,7 @@ from sc4it.kernel.types import (
     Resources,
 )
 from sc4it.runtime import Outcome, apply, on_block
+from sc4it.testing.bridge import STELLAR_TARGET, deposit_calls
 from sc4it.testing.strategies import (
     GIB,
     TFT,
@@ -65,6 +66,12 @@ class CallStep:
 
     who: str
     call: c.Call
+
+
+def _deposit(world: World, dest: bytes, amount: int) -> list[Step]:
+    """A bridge deposit of `amount` to `dest`: the votes of a majority of the bridge validators."""
+    names = {name: signer.account_id for name, signer in world.signers.items()}
+    return [CallStep(who, call) for who, call in deposit_calls(world.state, names, dest, amount)]
 
 
 @attrs.frozen(slots=True)
@@ -499,7 +506,7 @@ class Distribution:
 
 @attrs.frozen(slots=True)
 class NewUser:
-    """A new key gets funds from the bridge (Mint) and creates its twin; `stash`: it then bonds itself
+    """A new key gets funds from the bridge (a deposit) and creates its twin; `stash`: it then bonds itself
     as the stash of the `user`-th user's twin (TWN-10)."""
 
     key: int
@@ -511,7 +518,7 @@ class NewUser:
         name = f"user-{self.key}"
         signer = world.signers.get(name) or world.add_key(name)
         amount = max(self.amount, TFT)
-        steps: list[Step] = [CallStep("bridge", c.Mint(signer.account_id, amount))]
+        steps: list[Step] = _deposit(world, signer.account_id, amount)
         if self.stash:
             twin = world.twin_id(_user(world, self.user)) or 1
             steps.append(CallStep(name, c.BondTwinAccount(twin)))
@@ -586,7 +593,7 @@ class NewNode:
         name = f"node-x{self.key}"
         signer = world.signers.get(name) or world.add_key(name)
         return [
-            CallStep("bridge", c.Mint(signer.account_id, 10 * TFT)),
+            *_deposit(world, signer.account_id, 10 * TFT),
             CallStep(name, c.CreateTwin(None, None)),
             CallStep(name, c.CreateNode(_farm(world, self.farm), self.resources)),
         ]
@@ -793,8 +800,9 @@ class ZeroPrice:
 
 @attrs.frozen(slots=True)
 class Money:
-    """kind: transfer (from `user` to `dest`), top-up (bridge mints to `user`), withdraw (bridge burns),
-    drain (bridge burns all but `amount` units of what `user` can spend: pushes its contracts into grace)."""
+    """kind: transfer (from `user` to `dest`), top-up (a bridge deposit to `user`), withdraw (`user` swaps
+    to Stellar), drain (`user` swaps all but `amount` units of what it can spend to Stellar: pushes its
+    contracts into grace)."""
 
     kind: str
     user: int
@@ -807,13 +815,13 @@ class Money:
             dest = world.account(_anyone(world, self.dest))
             return [CallStep(who, c.Transfer(dest, self.amount))]
         if self.kind == "top-up":
-            return [CallStep("bridge", c.Mint(world.account(who), self.amount))]
+            return _deposit(world, world.account(who), self.amount)
         if self.kind == "drain":
             info = world.state.accounts.get(world.account(who))
             keep = max(world.state.config.existential_deposit, 0 if info is None else info.frozen)
             spendable = 0 if info is None else max(info.free - keep, 0)
-            return [CallStep("bridge", c.Burn(world.account(who), max(spendable - self.amount % 100_000, 0)))]
-        return [CallStep("bridge", c.Burn(world.account(who), self.amount))]
+            return [CallStep(who, c.SwapToStellar(STELLAR_TARGET, max(spendable - self.amount % 100_000, 0)))]
+        return [CallStep(who, c.SwapToStellar(STELLAR_TARGET, self.amount))]
 
 
 @attrs.frozen(slots=True)
@@ -909,7 +917,7 @@ class AnyCall:
 
     def resolve(self, world: World) -> list[Step]:
         names = sorted(n for n, s in world.signers.items() if s.account_id in world.state.accounts)
-        names += ["council", "oracle", "bridge"]
+        names += ["council", "oracle", "bridge-1"]
         return [CallStep(names[self.who % len(names)], self.call)]
 
 

@@ -455,7 +455,7 @@ def signed_calls(
     `hostile`, the signed call is broken in one way (wrong signature, stale or future nonce, foreign
     chain) so that `apply` must reject it."""
     roles = world.state.roles
-    known = {roles.council, roles.oracle, roles.bridge}
+    known = {roles.council, roles.oracle, *roles.bridge_validators}
     names = sorted(
         n
         for n, sg in world.signers.items()

@@ -1,7 +1,7 @@
 """`World`: a small mutable handle on a chain under test, for properties and state machines.
 
 It holds the current `State`, the number and timestamp of the block being built, and named signers
-(the dev keys of the default genesis, the council / oracle / bridge multisigs, and any key added later).
+(the dev keys of the default genesis, the council / oracle multisigs, and any key added later).
 Calls are applied in the current block; `advance` moves to the next block and runs its hooks (billing)
 first, as a host does (`sc4it.host.chain.Chain`); `jump` skips blocks without running their hooks (a host that
 was down, or a long gap); time only moves forward.
@@ -52,12 +52,11 @@ class Signer:
 
 
 def default_signers() -> dict[str, Signer]:
-    """The default genesis' signers: every dev key by name, plus `council` (2 of 3 signing), `oracle`
-    and `bridge` (2 of 3 signing)."""
+    """The default genesis' signers: every dev key by name (the bridge validators are `bridge-1..3`),
+    plus `council` (2 of 3 signing) and `oracle`."""
     out = {name: Signer(name, (gen.dev_keypair(name),)) for name in gen.DEV_NAMES}
     out["council"] = Signer("council", gen.council_keys()[:2], gen.council_multisig())
     out["oracle"] = Signer("oracle", gen.oracle_keys(), gen.oracle_multisig())
-    out["bridge"] = Signer("bridge", gen.bridge_keys()[:2], gen.bridge_multisig())
     return out
 
 

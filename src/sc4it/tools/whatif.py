@@ -25,6 +25,7 @@ from collections.abc import Callable
 import attrs
 
 from sc4it import genesis
+from sc4it.bridge import deposit_calls
 from sc4it.contracts.billing.payment import BILLING_POLICY_ID
 from sc4it.host.chain import BLOCK_TIME_MS, BlockResult, Chain, execute_block
 from sc4it.host.trace import read_trace
@@ -124,8 +125,6 @@ def generate_population(users: int, seed: int, days: float, state: State | None 
     chain = Chain(genesis.default() if state is None else state)
     base = chain.state
     keys = [_user_key(seed, i) for i in range(users)]
-    bridge = genesis.bridge_multisig()
-    bridge_keys = genesis.bridge_keys()[: bridge.threshold]
 
     # The plan: per user a workload; funding from the current policy's quote.
     free_ips = 4
@@ -159,8 +158,11 @@ def generate_population(users: int, seed: int, days: float, state: State | None 
 
     # Block 1: the bridge mints each user's funds. Block 2: twins. Block 3: contracts.
     results: list[BlockResult] = []
-    for key, _, _, funds in plans:
-        chain.submit_call(calls.Mint(key.account_id, funds), bridge_keys, multisig=bridge)
+    validators = {name: genesis.dev_keypair(name) for name in genesis.BRIDGE_NAMES}
+    names = {name: key.account_id for name, key in validators.items()}
+    for i, (key, _, _, funds) in enumerate(plans):
+        for voter, call in deposit_calls(chain.state, names, key.account_id, funds, b"whatif/%d" % i):
+            chain.submit_call(call, validators[voter])
     results.append(chain.produce_block())
     for key, *_ in plans:
         chain.submit_call(calls.CreateTwin(), key)

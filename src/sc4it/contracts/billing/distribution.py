@@ -187,7 +187,7 @@ def _account_of(tx: Tx, recipient: Recipient, farmer: bytes | None, policy: Pric
     farmer = the farm twin's account (a contract without farmer pays the foundation instead; validation
     forbids such a policy); sales = policy 1's `certified_sales_account`."""
     if recipient == Recipient.StakingPool:
-        return tx.base.roles.staking_pool
+        return tx.roles.staking_pool
     if recipient == Recipient.Farmer and farmer is not None:
         return farmer
     if recipient == Recipient.Sales:
