@@ -28,6 +28,7 @@ from sc4it import calls
 from sc4it.kernel.errors import Error
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.root import state_root
+from sc4it.kernel.schema import Trailing
 from sc4it.kernel.signing import Keypair, MultisigSpec, SignedCall, sign
 from sc4it.kernel.state import Config, State
 from sc4it.kernel.tx import BlockEnv
@@ -272,7 +273,12 @@ def notation(t: Any, unions: Mapping[int, str] | None = None) -> str:
 
 def _fields_notation(cls: type, names: Mapping[int, str]) -> list[str]:
     hints = typing.get_type_hints(cls, include_extras=True)
-    return [f"{f.name}: {notation(hints[f.name], names)}" for f in attrs.fields(cls)]
+
+    def trailing(t: Any) -> str:  # ENC-05: left out of the array while null
+        extras = get_args(t)[1:] if get_origin(t) is Annotated else ()
+        return " (trailing: left out while null)" if any(isinstance(m, Trailing) for m in extras) else ""
+
+    return [f"{f.name}: {notation(hints[f.name], names)}{trailing(hints[f.name])}" for f in attrs.fields(cls)]
 
 
 def encoding_tables() -> str:

@@ -14,15 +14,18 @@ from scalecodec.utils.ss58 import ss58_decode as oracle_decode
 from scalecodec.utils.ss58 import ss58_encode as oracle_encode
 
 from sc4it import calls, encode
-from sc4it.kernel.errors import Error, Fail
+from sc4it.kernel.codec import decode
+from sc4it.kernel.errors import DecodeError, Error, Fail
 from sc4it.kernel.origins import ensure_bridge_validator, ensure_council, ensure_oracle
 from sc4it.kernel.signing import (
     DOMAIN_TAG,
     MULTISIG_TAG,
     Keypair,
+    Mortality,
     MultisigSpec,
     Signature,
     SignedCall,
+    dev_account,
     multisig_account_id,
     sign,
     signing_payload,
@@ -507,3 +510,91 @@ def test_oracle_call_from_a_user() -> None:
     """SIG-13: SetPrices from anyone but the oracle is AccountUnauthorizedToSetPrice."""
     state = foundation_world()
     assert_rejected(state, run(state, ALICE, calls.SetPrices(50, 1)), Error.AccountUnauthorizedToSetPrice)
+
+
+# ------------------------------------------------------------------------------------------------
+# sr25519 (SIG-17) and mortal calls (SIG-16)
+
+ALICE_SR_TRANSFER_SIGNATURE = bytes.fromhex(
+    "0cfb6bcd92e244bfea74142b052c167e8800e1e8c79a7ed4c465b562602db43d"
+    "692f3556b93ac82d94e76f7da93d7f8a2d90b189cf72150aad9141c6605d568f"
+)
+"""A fixed sr25519 signature by //Alice of Transfer(key("bob"), 1000), nonce 0, on TEST_CHAIN_ID (SIG-17:
+sr25519 signatures are randomized, so the vector stores this one and verifies it)."""
+
+
+def test_sr25519_fixed_signature_applies() -> None:
+    """SIG-17 SIG-18 SIG-09: //Alice's sr25519 account (5Grwva…) with funds transfers with a stored
+    signature; one flipped bit is `BadSignature`."""
+    alice = dev_account("Alice")
+    assert alice.ss58() == "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+    state = foundation_world(accounts={alice.account_id: AccountInfo(0, 10**9, 0, 0)}, chain_id=TEST_CHAIN_ID)
+    call = calls.Transfer(key("bob").account_id, 1000)
+    sig = Signature(alice.account_id, ALICE_SR_TRANSFER_SIGNATURE)
+    out = apply(state, SignedCall(state.chain_id, alice.account_id, 0, call, (sig,)), env())
+    assert out.error is None and out.state.accounts[alice.account_id].free == 10**9 - 1000
+    flipped = Signature(
+        alice.account_id, bytes([ALICE_SR_TRANSFER_SIGNATURE[0] ^ 1]) + ALICE_SR_TRANSFER_SIGNATURE[1:]
+    )
+    bad = SignedCall(state.chain_id, alice.account_id, 0, call, (flipped,))
+    assert_rejected(state, apply(state, bad, env()), Error.BadSignature)
+
+
+def test_immortal_encoding_is_unchanged() -> None:
+    """SIG-16 ENC-05 ENC-11: an immortal call encodes as the 6-item array it always had and signs the
+    5-item payload; a mortal one adds `[birth, period]` to both; an explicit trailing null does not
+    decode (not canonical)."""
+    k = key("alice")
+    call = calls.Transfer(key("bob").account_id, 5)
+    immortal = sign(call, k, 3, TEST_CHAIN_ID)
+    items = cbor2.loads(encode(immortal))
+    assert len(items) == 6 and items[5] is None
+    assert cbor2.loads(signing_payload(TEST_CHAIN_ID, k.account_id, 3, call)).__len__() == 5
+    mortal = sign(call, k, 3, TEST_CHAIN_ID, mortality=Mortality(100, 64))
+    items = cbor2.loads(encode(mortal))
+    assert len(items) == 7 and items[6] == [100, 64]
+    assert cbor2.loads(mortal.payload())[5] == [100, 64]
+    assert decode(encode(mortal), SignedCall) == mortal
+    assert decode(encode(immortal), SignedCall) == immortal
+    padded = cbor2.dumps([*cbor2.loads(encode(immortal)), None], canonical=True)
+    with pytest.raises(DecodeError):
+        decode(padded, SignedCall)
+
+
+def test_mortal_call_window() -> None:
+    """SIG-16: a call born at block 10 with period 4 is valid in blocks 10..13 only: block 9
+    `FutureBirthBlock`, block 14 `AncientBirthBlock`; changing its era breaks the signature."""
+    state = foundation_world()
+    k = key("alice")
+    call = calls.Transfer(key("bob").account_id, 1000)
+    signed = sign(call, k, 0, state.chain_id, mortality=Mortality(10, 4))
+    for block in (10, 13):
+        assert apply(state, signed, env(block)).error is None
+    assert_rejected(state, apply(state, signed, env(9)), Error.FutureBirthBlock)
+    assert_rejected(state, apply(state, signed, env(14)), Error.AncientBirthBlock)
+    moved = SignedCall(
+        signed.chain_id, signed.signer, signed.nonce, signed.call, signed.signatures, None, Mortality(11, 4)
+    )
+    assert_rejected(state, apply(state, moved, env(12)), Error.BadSignature)
+    immortal = SignedCall(signed.chain_id, signed.signer, signed.nonce, signed.call, signed.signatures)
+    assert_rejected(state, apply(state, immortal, env(12)), Error.BadSignature)
+
+
+@pytest.mark.parametrize("period", [0, 1, 2, 3, 5, 6, 100, 65535, 131072])
+def test_era_errors(period: int) -> None:
+    """SIG-16 SIG-11: a period that is not a power of two in 4..65536 is `InvalidEra`, checked right after
+    the chain id, before the signer is looked up (an unknown multisig with a bad era gets `InvalidEra`)."""
+    state = foundation_world()
+    stranger = multi(1, ["lonely"])
+    call = calls.Transfer(key("bob").account_id, 1)
+    signed = sign(
+        call, list(stranger.keys), 0, state.chain_id, multisig=stranger.spec, mortality=Mortality(1, period)
+    )
+    assert check_validity(state, signed, 1) == Error.InvalidEra
+    assert check_validity(state, signed) == Error.InvalidEra
+    good = sign(
+        call, list(stranger.keys), 0, state.chain_id, multisig=stranger.spec, mortality=Mortality(1, 4)
+    )
+    assert check_validity(state, good, 1) == Error.UnknownSigner
+    assert check_validity(state, good, 5) == Error.AncientBirthBlock
+    assert check_validity(state, good) == Error.UnknownSigner  # without a block only the period is checked

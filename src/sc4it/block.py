@@ -56,9 +56,12 @@ NOT_VALID = frozenset(
         Error.BadSignature,
         Error.NotEnoughSignatures,
         Error.MalformedCall,
+        Error.InvalidEra,
+        Error.FutureBirthBlock,
+        Error.AncientBirthBlock,
     }
 )
-"""The errors of `runtime.check_validity` (SIG-05..SIG-11): a call failing with one of them is not
+"""The errors of `runtime.check_validity` (SIG-05..SIG-11, SIG-15, SIG-16): a call failing with one of them is not
 valid and never part of a block (BLK-22); no handler raises them."""
 
 

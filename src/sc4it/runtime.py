@@ -15,7 +15,7 @@ from sc4it import bridge, contracts, ledger, registry, roles
 from sc4it.contracts import billing, service
 from sc4it.kernel.errors import DecodeError, Error, Fail
 from sc4it.kernel.events import Event
-from sc4it.kernel.signing import SignedCall, call_data, payload_of, verify
+from sc4it.kernel.signing import Mortality, SignedCall, call_data, payload_of, verify
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import NOTHING_TOUCHED, BlockEnv, Handler, Touched, Tx, merge_handlers
 from sc4it.kernel.types import AccountInfo
@@ -60,9 +60,11 @@ def handlers() -> dict[type, Handler]:
     return HANDLERS
 
 
-def check_validity(state: State, signed: SignedCall) -> Error | None:
-    """SIG-05..SIG-11: everything about a signed call that does not depend on what it does."""
-    nonce = current_nonce(state, signed)
+def check_validity(state: State, signed: SignedCall, block: int | None = None) -> Error | None:
+    """SIG-05..SIG-11, SIG-16: everything about a signed call that does not depend on what it does. The
+    era of a mortal call is checked against `block` (`apply` passes its block; without one only its
+    period is)."""
+    nonce = current_nonce(state, signed, block)
     if isinstance(nonce, Error):
         return nonce
     if signed.nonce < nonce:
@@ -72,11 +74,17 @@ def check_validity(state: State, signed: SignedCall) -> Error | None:
     return check_signatures(signed)
 
 
-def current_nonce(state: State, signed: SignedCall) -> int | Error:
-    """SIG-05..SIG-07: the chain id, the multisig spec and the signer of `signed`; the signer's current
-    nonce, or the first error. (A mempool checks the nonce against it in its own way, MEM-03.)"""
+def current_nonce(state: State, signed: SignedCall, block: int | None = None) -> int | Error:
+    """SIG-05..SIG-07, SIG-16: the chain id, a mortal call's era (against `block` if given), the multisig
+    spec and the signer of `signed`; the signer's current nonce, or the first error. (A mempool checks the
+    nonce against it in its own way, MEM-03.)"""
     if signed.chain_id != state.chain_id:
         return Error.WrongChainId
+    era = signed.mortality
+    if era is not None:
+        error = era_error(era, block)
+        if error is not None:
+            return error
     spec = signed.multisig
     if spec is not None and (not spec.is_well_formed() or spec.account_id() != signed.signer):
         return Error.InvalidMultisig
@@ -95,7 +103,7 @@ def check_signatures(signed: SignedCall) -> Error | None:
         call_obj = call_data(signed.call)
     except DecodeError:
         return Error.MalformedCall  # SIG-15
-    payload = payload_of(signed.chain_id, signed.signer, signed.nonce, call_obj)
+    payload = payload_of(signed.chain_id, signed.signer, signed.nonce, call_obj, signed.mortality)
     spec = signed.multisig
     if spec is None:
         if len(signed.signatures) != 1:
@@ -118,9 +126,23 @@ def check_signatures(signed: SignedCall) -> Error | None:
     return None
 
 
+def era_error(era: Mortality, block: int | None) -> Error | None:
+    """SIG-16: `InvalidEra`, `FutureBirthBlock` or `AncientBirthBlock`, or None if `block` is in the era (or
+    no block is given: only the period is checked then)."""
+    if not era.is_well_formed():
+        return Error.InvalidEra
+    if block is None:
+        return None
+    if block < era.birth:
+        return Error.FutureBirthBlock
+    if block >= era.birth + era.period:
+        return Error.AncientBirthBlock
+    return None
+
+
 def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
     """Apply one signed call at block `env`. Never raises for a decodable `signed`."""
-    error = check_validity(state, signed)
+    error = check_validity(state, signed, env.number)
     if error is not None:
         return Outcome(state, (), error)
     handler = HANDLERS.get(type(signed.call))

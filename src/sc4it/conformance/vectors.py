@@ -68,6 +68,8 @@ DEFAULT_SELECTION: tuple[str, ...] = (
     "tests/test_ledger.py",
     "tests/test_runtime.py",
     "tests/test_signing.py",
+    "tests/test_bridge.py",
+    "tests/test_roles.py",
     "tests/test_vectors.py",
 )
 """The tests whose calls become vectors (Hypothesis tests and tests that monkeypatch are skipped)."""

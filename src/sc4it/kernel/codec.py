@@ -36,7 +36,7 @@ from sc4it.kernel.cbor_check import Step
 from sc4it.kernel.cbor_check import check as check_structure
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
-from sc4it.kernel.schema import Len, UInt, Variant
+from sc4it.kernel.schema import Len, Trailing, UInt, Variant
 
 T = TypeVar("T")
 
@@ -224,6 +224,21 @@ def _attributes_encoder(names: list[str]) -> Callable[[Any], list[Any]]:
     return lambda v: list(get_all(v))
 
 
+def _trailing_count(fields: list[tuple[str, Any]]) -> int:
+    """How many of the last fields are marked `Trailing` (ENC-05); a marked field before an unmarked one is
+    a schema error."""
+    marked = [
+        get_origin(t) is Annotated and any(isinstance(m, Trailing) for m in get_args(t)[1:])
+        for _, t in fields
+    ]
+    k = 0
+    while k < len(marked) and marked[len(marked) - 1 - k]:
+        k += 1
+    if any(marked[: len(marked) - k]):
+        raise TypeError("Trailing fields must come last")
+    return k
+
+
 def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, int], Any]]:
     """Encoder producing the field list, decoder taking the field list from `start`."""
     fields = _fields(cls)
@@ -232,16 +247,28 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
     pairs = list(zip(names, codecs, strict=True))
     n = len(fields)
     qual = cls.__name__
+    trailing = _trailing_count(fields)
 
     def enc_fields(v: Any) -> list[Any]:
         return [c.enc(getattr(v, name)) for name, c in pairs]
 
+    def enc_trailing(v: Any) -> list[Any]:
+        out = enc_fields(v)
+        for _ in range(trailing):  # ENC-05: trailing fields still None are left out
+            if out[-1] is not None:
+                break
+            out.pop()
+        return out
+
     identity = n > 0 and all(c.enc is _identity for c in codecs)
-    enc = _attributes_encoder(names) if identity else enc_fields
+    enc = enc_trailing if trailing else _attributes_encoder(names) if identity else enc_fields
 
     def dec(seq: Any, path: str, start: int) -> Any:
-        if len(seq) - start != n:
-            raise _err(path, f"{qual} expects {n} fields, got {len(seq) - start}")
+        given = len(seq) - start
+        if trailing and n - trailing <= given < n:
+            seq = [*seq, *([None] * (n - given))]
+        elif given != n:
+            raise _err(path, f"{qual} expects {n} fields, got {given}")
         args = [
             c.dec(seq[start + i], f"{path}.{name}" if path else name) for i, (name, c) in enumerate(pairs)
         ]

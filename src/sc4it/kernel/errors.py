@@ -61,6 +61,9 @@ class Error(Enum):
     NotEnoughSignatures = (_V, 7)
     CallNotAllowed = (_V, 8)
     MalformedCall = (_V, 9)  # SIG-15: a field outside its declared bounds (a call built in memory)
+    InvalidEra = (_V, 10)  # SIG-16: a period that is not a power of two in 4..65536
+    FutureBirthBlock = (_V, 11)  # SIG-16: the block is before the call's birth block
+    AncientBirthBlock = (_V, 12)  # SIG-16 (Substrate's name): the call's era has ended
 
     # --- pallet-balances ------------------------------------------------------------------------
     # pallet-balances' fungible impl (polkadot-v1.0.0) reports these as TokenError / ArithmeticError:

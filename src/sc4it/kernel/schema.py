@@ -30,6 +30,11 @@ class Ss58:
     the value as an SS58 address instead of hex."""
 
 
+class Trailing:
+    """Marks a record's last field(s), `None` by default, that the encoding omits while they are `None`
+    (ENC-05): a record can gain an optional field without changing the bytes of its existing values."""
+
+
 @attrs.frozen(slots=True)
 class Len:
     """Length bounds (inclusive) of a byte string or a sequence."""

@@ -4,7 +4,8 @@ A signed call binds a domain tag, the chain id, the signer account, that account
 
     payload = canonical CBOR of [b"sc4it/call/v1", chain_id, signer, nonce, call]
 
-Each signature is an ed25519 signature of `payload` by one key. A single-key account's id is its public
+A mortal call also carries its era `[birth, period]`, appended to the payload (SIG-16). Each signature is an
+ed25519 or sr25519 signature of `payload` by one key (SIG-01, SIG-17). A single-key account's id is its public
 key. A multisig account is `threshold`-of-n keys; its id is
 
     blake2b-256(b"sc4it/multisig/v1" || canonical CBOR of [threshold, sorted signatories])
@@ -26,11 +27,12 @@ import nacl.bindings
 import nacl.exceptions
 import nacl.public
 import nacl.signing
+import sr25519
 
 from sc4it.kernel.calls import Call
 from sc4it.kernel.codec import blake2b_256, codec_for, encode
 from sc4it.kernel.errors import DecodeError
-from sc4it.kernel.schema import U16, U64, U64_MAX, AccountId, Hash32, Len, Signature64
+from sc4it.kernel.schema import U16, U64, U64_MAX, AccountId, Hash32, Len, Signature64, Trailing
 
 DOMAIN_TAG = b"sc4it/call/v1"
 MULTISIG_TAG = b"sc4it/multisig/v1"
@@ -155,11 +157,59 @@ class Keypair:
         return f"Keypair({self.ss58()})"
 
 
+class Sr25519Keypair(Keypair):
+    """An sr25519 keypair (schnorrkel, through py-sr25519-bindings, the binding py-substrate-interface
+    uses): the polkadot.js default. `account_id` is the 32-byte public key; signatures are randomized
+    (SIG-17), so only verification is reproducible."""
+
+    __slots__ = ("_public", "_secret")
+
+    def __init__(self, public: bytes, secret: bytes) -> None:
+        self._public = public
+        self._secret = secret
+        self.account_id = public
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> Sr25519Keypair:
+        """SIG-17: the keypair of a 32-byte mini secret (schnorrkel's `ExpandMode::Ed25519`)."""
+        if len(seed) != 32:
+            raise ValueError("an sr25519 mini secret is 32 bytes")
+        public, secret = sr25519.pair_from_seed(seed)
+        return cls(bytes(public), bytes(secret))
+
+    @property
+    def seed(self) -> bytes:
+        raise ValueError("an sr25519 keypair keeps its expanded secret, not the mini secret")
+
+    def sign(self, message: bytes) -> bytes:
+        return bytes(sr25519.sign((self._public, self._secret), message))
+
+    def hard_derive(self, chain_code: bytes) -> Sr25519Keypair:
+        """SIG-18: schnorrkel's hard derivation (`//junction`)."""
+        _, public, secret = sr25519.hard_derive_keypair((chain_code, self._public, self._secret), b"")
+        return Sr25519Keypair(bytes(public), bytes(secret))
+
+    def soft_derive(self, chain_code: bytes) -> Sr25519Keypair:
+        """SIG-18: schnorrkel's soft derivation (`/junction`)."""
+        _, public, secret = sr25519.derive_keypair((chain_code, self._public, self._secret), b"")
+        return Sr25519Keypair(bytes(public), bytes(secret))
+
+    def curve25519_private_key(self) -> nacl.public.PrivateKey:
+        raise ValueError("sealed boxes need an ed25519 key")
+
+    def __repr__(self) -> str:
+        return f"Sr25519Keypair({self.ss58()})"
+
+
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """Bare ed25519 verification: libsodium's `crypto_sign_open`, which pynacl's `VerifyKey.verify`
-    calls, without building a key object on every call (the hot path of `apply`); never raises."""
+    """SIG-17: a 64-byte signature whose last byte has its top bit set is sr25519 (schnorrkel marks every
+    signature so, and an ed25519 signature never has it: its scalar is below 2^253); any other is ed25519:
+    libsodium's `crypto_sign_open`, which pynacl's `VerifyKey.verify` calls, without building a key object
+    on every call (the hot path of `apply`). Never raises."""
     if len(signature) != 64:  # as VerifyKey.verify, which refuses other lengths
         return False
+    if signature[63] & 0x80:
+        return _verify_sr25519(public_key, message, signature)
     try:
         nacl.bindings.crypto_sign_open(signature + message, public_key)
         return True
@@ -167,8 +217,119 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
         return False
 
 
+def _verify_sr25519(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    if len(public_key) != 32:
+        return False
+    try:
+        return bool(sr25519.verify(signature, message, public_key))
+    except (ValueError, TypeError):  # not a Ristretto point, malformed signature
+        return False
+
+
+# ------------------------------------------------------------------------------------------------
+# Development accounts and secret URIs, as Substrate derives them (SIG-18)
+
+DEV_PHRASE = "bottom drive obey lake curtain smoke basket hold race lonely fit walk"
+"""Substrate's development phrase (`sp_core::crypto::DEV_PHRASE`): `//Alice` is this phrase, hard-derived."""
+
+
+def mini_secret_from_phrase(phrase: str, password: str = "") -> bytes:
+    """SIG-18: Substrate's `mini_secret_from_entropy`: PBKDF2-HMAC-SHA512 of the phrase's BIP39 entropy
+    (not of the phrase text) with salt `"mnemonic" + password`, 2048 rounds, first 32 bytes."""
+    from mnemonic import Mnemonic
+
+    try:
+        entropy = bytes(Mnemonic("english").to_entropy(phrase))
+    except (ValueError, LookupError) as e:
+        raise ValueError(f"not a BIP39 English phrase: {e}") from None
+    return hashlib.pbkdf2_hmac("sha512", entropy, b"mnemonic" + password.encode(), 2048)[:32]
+
+
+def chain_code(junction: str) -> bytes:
+    """SIG-18: a junction's 32-byte chain code: a decimal number as u64 little-endian, anything else as its
+    SCALE encoding (compact length + UTF-8); hashed with blake2b-256 if longer than 32 bytes, else
+    zero-padded."""
+    if junction.isdigit() and int(junction) < 1 << 64:
+        raw = int(junction).to_bytes(8, "little")
+    else:
+        raw = _scale_bytes(junction.encode())
+    if len(raw) > 32:
+        raw = hashlib.blake2b(raw, digest_size=32).digest()
+    return raw.ljust(32, b"\0")
+
+
+def _scale_bytes(data: bytes) -> bytes:
+    n = len(data)
+    if n < 1 << 6:
+        head = bytes([n << 2])
+    elif n < 1 << 14:
+        head = ((n << 2) | 1).to_bytes(2, "little")
+    elif n < 1 << 30:
+        head = ((n << 2) | 2).to_bytes(4, "little")
+    else:  # pragma: no cover - a junction is never a gigabyte
+        raise ValueError("junction too long")
+    return head + data
+
+
+_ED25519_HDKD = _scale_bytes(b"Ed25519HDKD")
+
+
+def keypair_from_uri(uri: str, scheme: str = "sr25519") -> Keypair:
+    """SIG-18: the key of a Substrate secret URI `[phrase][//hard|/soft ...][///password]` (`//Alice` is
+    the development phrase hard-derived with `Alice`), for `scheme` "sr25519" (default, as polkadot.js) or
+    "ed25519" (hard junctions only)."""
+    phrase, _, password = uri.partition("///")
+    start = phrase.find("/")
+    words, path = (phrase, "") if start < 0 else (phrase[:start], phrase[start:])
+    words = words.strip() or DEV_PHRASE
+    mini = mini_secret_from_phrase(words, password)
+    junctions: list[tuple[bool, str]] = []
+    rest = path
+    while rest:
+        hard = rest.startswith("//")
+        rest = rest[2:] if hard else rest[1:]
+        end = rest.find("/")
+        name, rest = (rest, "") if end < 0 else (rest[:end], rest[end:])
+        if not name:
+            raise ValueError(f"empty junction in {uri!r}")
+        junctions.append((hard, name))
+    if scheme == "sr25519":
+        key = Sr25519Keypair.from_seed(mini)
+        for hard, name in junctions:
+            key = key.hard_derive(chain_code(name)) if hard else key.soft_derive(chain_code(name))
+        return key
+    if scheme == "ed25519":
+        seed = mini
+        for hard, name in junctions:
+            if not hard:
+                raise ValueError("ed25519 has no soft derivation")
+            seed = blake2b_256(_ED25519_HDKD + seed + chain_code(name))
+        return Keypair.from_seed(seed)
+    raise ValueError(f"unknown scheme {scheme!r} (sr25519 or ed25519)")
+
+
+def dev_account(name: str, scheme: str = "sr25519") -> Keypair:
+    """SIG-18: Substrate's development account `//Name` (`dev_account("Alice")`)."""
+    return keypair_from_uri("//" + name, scheme)
+
+
 # ------------------------------------------------------------------------------------------------
 # Signed calls
+
+MIN_ERA_PERIOD, MAX_ERA_PERIOD = 4, 65536
+"""SIG-16: Substrate's bounds of a mortal era's period (a power of two)."""
+
+
+@attrs.frozen(slots=True)
+class Mortality:
+    """SIG-16: a mortal call is valid in blocks `birth .. birth + period - 1`."""
+
+    birth: U64
+    period: U64
+
+    def is_well_formed(self) -> bool:
+        p = self.period
+        return MIN_ERA_PERIOD <= p <= MAX_ERA_PERIOD and p & (p - 1) == 0
 
 
 @attrs.frozen(slots=True)
@@ -212,19 +373,28 @@ class SignedCall:
     call: Call
     signatures: Annotated[tuple[Signature, ...], Len(MAX_SIGNATORIES)]
     multisig: MultisigSpec | None = None
+    mortality: Annotated[Mortality | None, Trailing()] = None
+    """SIG-16: None for an immortal call, whose encoding (and payload) is exactly as before eras existed."""
 
     def payload(self) -> bytes:
-        return signing_payload(self.chain_id, self.signer, self.nonce, self.call)
+        return signing_payload(self.chain_id, self.signer, self.nonce, self.call, self.mortality)
 
 
-def signing_payload(chain_id: bytes, signer: bytes, nonce: int, call: Call) -> bytes:
-    """The exact bytes every signature of a signed call covers (SIG-04)."""
-    return payload_of(chain_id, signer, nonce, _call_encoder()(call))
+def signing_payload(
+    chain_id: bytes, signer: bytes, nonce: int, call: Call, mortality: Mortality | None = None
+) -> bytes:
+    """The exact bytes every signature of a signed call covers (SIG-04, SIG-16)."""
+    return payload_of(chain_id, signer, nonce, _call_encoder()(call), mortality)
 
 
-def payload_of(chain_id: bytes, signer: bytes, nonce: int, call_obj: Any) -> bytes:
-    """`signing_payload` from the call's CBOR data model (`call_data`)."""
-    return cbor2.dumps([DOMAIN_TAG, chain_id, signer, nonce, call_obj], canonical=True)
+def payload_of(
+    chain_id: bytes, signer: bytes, nonce: int, call_obj: Any, mortality: Mortality | None = None
+) -> bytes:
+    """`signing_payload` from the call's CBOR data model (`call_data`); a mortal call appends its era."""
+    items = [DOMAIN_TAG, chain_id, signer, nonce, call_obj]
+    if mortality is not None:
+        items.append([mortality.birth, mortality.period])
+    return cbor2.dumps(items, canonical=True)
 
 
 def call_data(call: Call) -> Any:
@@ -256,8 +426,10 @@ def sign(
     chain_id: bytes,
     *,
     multisig: MultisigSpec | None = None,
+    mortality: Mortality | None = None,
 ) -> SignedCall:
-    """Sign `call` as a single key (one `Keypair`) or as the multisig account `multisig`."""
+    """Sign `call` as a single key (one `Keypair`) or as the multisig account `multisig`; `mortality`
+    makes it valid only in that block range (SIG-16)."""
     keys = [signers] if isinstance(signers, Keypair) else list(signers)
     if multisig is None:
         if len(keys) != 1:
@@ -269,6 +441,6 @@ def sign(
         raise DecodeError(
             "nonce", f"a u64 nonce and a 32-byte chain id, got {nonce!r}, {len(chain_id)} bytes"
         )
-    payload = payload_of(chain_id, signer, nonce, call_data(call))  # SIG-15
+    payload = payload_of(chain_id, signer, nonce, call_data(call), mortality)  # SIG-15
     sigs = tuple(Signature(k.account_id, k.sign(payload)) for k in keys)
-    return SignedCall(chain_id, signer, nonce, call, sigs, multisig)
+    return SignedCall(chain_id, signer, nonce, call, sigs, multisig, mortality)

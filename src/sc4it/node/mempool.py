@@ -233,4 +233,8 @@ _WHY = {
     Error.UnknownSigner: "the signer has no account on this chain",
     Error.BadSignature: "a signature does not verify (or is not by the signer / a signatory)",
     Error.NotEnoughSignatures: "fewer distinct signatories than the multisig threshold",
+    Error.MalformedCall: "a field of the call is outside the bounds its type declares",
+    Error.InvalidEra: "the era's period is not a power of two in 4..65536",
+    Error.FutureBirthBlock: "the call's era has not begun",
+    Error.AncientBirthBlock: "the call's era has ended",
 }
