@@ -691,7 +691,7 @@ class TwinTransfer:
                 name = f"heir-{self.target % 4}"
                 heir = world.signers.get(name) or world.add_key(name)
                 if heir.account_id not in world.state.accounts:
-                    steps.append(CallStep("bridge", c.Mint(heir.account_id, TFT)))
+                    steps += _deposit(world, heir.account_id, TFT)
                 account = heir.account_id
             else:
                 account = world.signers[_anyone(world, self.target)].account_id
