@@ -31,6 +31,7 @@ from sc4it.kernel.types import (
     DistributionPolicy,
     FarmCertification,
     NodeCertification,
+    NodeContract,
     NruConsumption,
     Power,
     Provider,
@@ -709,8 +710,9 @@ class TwinTransfer:
 
 @attrs.frozen(slots=True)
 class Migrate:
-    """Node contract migration (spec/migration.md): the council moves the `contract`-th contract to the
-    `node`-th other node of its farm (any node when `same_farm` is false), with a new hash or not."""
+    """Node contract migration (spec/migration.md): the council moves the `contract`-th node contract
+    (any contract when there is none) to the `node`-th other node of its farm (any node when `same_farm`
+    is false), with a new hash or not."""
 
     contract: int
     node: int
@@ -718,7 +720,10 @@ class Migrate:
     new_hash: int | None = None
 
     def resolve(self, world: World) -> list[Step]:
-        cid = _contract(world, self.contract)
+        contracts = world.state.contracts
+        node_contracts = sorted(i for i, k in contracts.items() if isinstance(k.contract_type, NodeContract))
+        found = pick(node_contracts, self.contract)
+        cid = _contract(world, self.contract) if found is None else found
         src = _node_of_contract(world, cid)
         node = world.state.nodes.get(src)
         if self.same_farm and node is not None:
