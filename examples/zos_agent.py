@@ -36,7 +36,7 @@ def one_contract_state(contract: Contract) -> State:
     """`verify_deployment` reads the contract from a state: a state holding just this one (the agent
     fetched it with `sc4it_contract` at the head)."""
     nobody = bytes(32)
-    empty = State.empty(Config(), Roles(nobody, nobody, nobody, nobody))
+    empty = State.empty(Config(), Roles(nobody, nobody, nobody))
     return attrs.evolve(empty, contracts=PMap([(contract.contract_id, contract)]))
 
 

@@ -61,8 +61,8 @@ NOT_VALID = frozenset(
         Error.AncientBirthBlock,
     }
 )
-"""The errors of `runtime.check_validity` (SIG-05..SIG-11, SIG-15, SIG-16): a call failing with one of them is not
-valid and never part of a block (BLK-22); no handler raises them."""
+"""The errors of `runtime.check_validity` (SIG-05..SIG-11, SIG-15, SIG-16): a call failing with one of
+them is not valid and never part of a block (BLK-22); no handler raises them."""
 
 
 # --------------------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from sc4it.registry import farms as reg_farms
 from sc4it.registry import nodes as reg_nodes
 from sc4it.registry import pricing as reg_pricing
 from sc4it.registry import twins as reg_twins
+from sc4it.roles import roles_problem
 
 T = TypeVar("T")
 
@@ -402,7 +403,7 @@ def _registry_check(path: str, check: Callable[[T], object], value: T, expected:
 
 
 def validate(genesis: Genesis) -> None:
-    """Check every semantic and referential rule (GEN-10..GEN-18); raise `GenesisError` on the first
+    """Check every semantic and referential rule (GEN-10..GEN-19); raise `GenesisError` on the first
     violation, in the order of spec/genesis.md."""
     g = genesis
     cfg = g.config
@@ -424,11 +425,9 @@ def validate(genesis: Genesis) -> None:
         if spec.account_id() != getattr(g.roles, role):
             raise GenesisError(f"multisigs.{role}", f"its account id is not roles.{role}")
     # GEN-19 role lists (ROL-01)
-    from sc4it.roles import roles_problem
-
-    problem = roles_problem(g.roles)
-    if problem is not None:
-        raise GenesisError("roles", problem)
+    roles_fault = roles_problem(g.roles)
+    if roles_fault is not None:
+        raise GenesisError("roles", roles_fault)
     # GEN-12 accounts
     seen_accounts: set[bytes] = set()
     total = 0
