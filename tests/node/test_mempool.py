@@ -10,7 +10,7 @@ from sc4it.genesis import dev_keypair
 from sc4it.kernel import calls
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
-from sc4it.kernel.signing import MultisigSpec, sign
+from sc4it.kernel.signing import Mortality, MultisigSpec, sign
 from sc4it.node.mempool import MAX_FUTURE, Mempool, MempoolError, MempoolReason
 
 from .helpers import ALICE, BOB, CHARLIE, PRODUCER, SPEC, tip0, transfer, world
@@ -55,6 +55,20 @@ def test_invalid_calls_are_refused_with_their_error() -> None:
         multisig=MultisigSpec(3, spec.signatories),
     )
     assert _refused(pool, broken).error is Error.InvalidMultisig
+
+
+def test_malformed_calls_and_bad_eras_are_refused_with_their_error() -> None:
+    """MEM-02 MEM-07 SIG-15 SIG-16: a call outside its declared bounds and a mortal call with a period
+    that is not a power of two are refused with their sc4it error and a message (not an exception)."""
+    w = world()
+    pool = Mempool(w)
+    good = sign(calls.Transfer(BOB.account_id, 1), ALICE, 0, w.chain_id)
+    malformed = attrs.evolve(good, call=calls.Transfer(BOB.account_id, -1))
+    e = _refused(pool, malformed)
+    assert e.error is Error.MalformedCall and "bounds" in e.message
+    odd_era = sign(calls.Transfer(BOB.account_id, 1), ALICE, 0, w.chain_id, mortality=Mortality(0, 6))
+    e = _refused(pool, odd_era)
+    assert e.error is Error.InvalidEra and "power of two" in e.message
 
 
 def test_nonces_stale_and_future() -> None:

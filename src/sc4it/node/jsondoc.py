@@ -20,7 +20,7 @@ from sc4it.kernel import events as ev
 from sc4it.kernel import types as t
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import Len, Ss58, UInt, Variant
-from sc4it.kernel.signing import MultisigSpec, Signature, SignedCall
+from sc4it.kernel.signing import Mortality, MultisigSpec, Signature, SignedCall
 from sc4it.kernel.state import Config
 
 from .jsoncodec import json_name
@@ -81,6 +81,8 @@ class _Describer:
                 return "SS58 account"
             if base is bytes:
                 return _bytes(ln)
+            if get_origin(base) is not tuple:
+                return self(base)  # e.g. Trailing (ENC-05): the JSON member is always present
             inner = get_args(base)[0]
             return f"array of {self(inner)}{_count(ln)}"
         if tp is bool:
@@ -181,7 +183,7 @@ def reference() -> str:
         "`author_submitExtrinsic` takes the canonical CBOR of a signed call as hex;",
     ]
     out += ["blocks list their calls in this JSON form.", ""]
-    signing_records: tuple[type, ...] = (SignedCall, Signature, MultisigSpec)
+    signing_records: tuple[type, ...] = (SignedCall, Signature, MultisigSpec, Mortality)
     for cls in signing_records:
         out += _section(cls, describe, cls.__name__)
     out += [
@@ -214,6 +216,7 @@ def reference() -> str:
         SignedCall,
         Signature,
         MultisigSpec,
+        Mortality,
         *_members(c.Call),
         *_members(ev.Event),
         *done,
