@@ -165,6 +165,19 @@ def test_sign_refuses_a_call_out_of_bounds() -> None:
         sign(calls.Transfer(ALICE.account_id, 1), ALICE, 2**64, state.chain_id)
 
 
+def test_a_call_that_reads_back_otherwise_is_refused() -> None:
+    """SIG-15: `b""` where a tuple of reports is declared encodes like `()` and would decode as `()`: the
+    in-memory call is not the call its bytes carry, so `sign` refuses it and `apply` fails it with
+    MalformedCall, changing nothing (found by the edge-call property)."""
+    state = genesis.default()
+    odd = calls.AddNruReports(b"")  # type: ignore[arg-type]
+    with pytest.raises(DecodeError):
+        sign(odd, ALICE, 0, state.chain_id)
+    out = apply(state, hand_signed(state, odd), BlockEnv(1, 10**12))
+    assert out.error is Error.MalformedCall and out.state is state
+    assert sign(calls.AddNruReports(()), ALICE, 0, state.chain_id).call == calls.AddNruReports(())
+
+
 def hand_signed(state: State, call: Any) -> SignedCall:
     """A signed call built without `sign` (which would refuse it): what a buggy client could send. A call
     too broken to encode at all gets a signature over nothing (SIG-15 is checked before signatures)."""

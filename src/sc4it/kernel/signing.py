@@ -399,12 +399,15 @@ def payload_of(
 
 def call_data(call: Call) -> Any:
     """SIG-15: the CBOR data model of `call`, or `DecodeError` naming the field if a field is outside
-    the bounds its type declares (a call that `decode` would refuse, built in memory)."""
+    the bounds its type declares (a call that `decode` would refuse, built in memory), or if the data
+    reads back as another value (a field of the wrong type that encodes like a valid one, e.g. `b""` for
+    an empty tuple)."""
     try:
         obj = _call_encoder()(call)
     except Exception as e:
         raise DecodeError("call", f"not a call: {e!r}") from None
-    _call_decoder()(obj, "call")
+    if _call_decoder()(obj, "call") != call:
+        raise DecodeError("call", "a field's value is not of its declared type (it reads back otherwise)")
     return obj
 
 
