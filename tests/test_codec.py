@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sc4it import calls, decode, encode, events, state_root
+from sc4it import calls, decode, encode, encoding_digest, events, state_root
 from sc4it.kernel.calls import Call
 from sc4it.kernel.codec import blake2b_256
 from sc4it.kernel.errors import DecodeError
@@ -184,10 +184,10 @@ def test_fixed_tuple_keys() -> None:
     assert err.path == "[0].key"
 
 
-def test_state_root_is_blake2b_256_of_the_encoding() -> None:
-    """ENC-12: state_root = blake2b-256(encode(state)), 32 bytes."""
+def test_encoding_digest_is_blake2b_256_of_the_encoding() -> None:
+    """ENC-12: encoding_digest = blake2b-256(encode(state)), 32 bytes."""
     state = foundation_world()
-    root = state_root(state)
+    root = encoding_digest(state)
     assert len(root) == 32
     assert (
         root == hashlib.blake2b(encode(state, State), digest_size=32).digest() == blake2b_256(encode(state))
@@ -196,7 +196,8 @@ def test_state_root_is_blake2b_256_of_the_encoding() -> None:
 
 
 def test_state_root_commits_to_every_field() -> None:
-    """ENC-12: changing any part of the state changes the root; equal states have equal roots."""
+    """ENC-12 CMT-01: changing any part of the state changes the state root and the encoding digest;
+    equal states have equal roots."""
     state = foundation_world()
     root = state_root(state)
     assert state_root(foundation_world()) == root
@@ -210,6 +211,8 @@ def test_state_root_commits_to_every_field() -> None:
     ]
     roots = {state_root(v) for v in variants}
     assert root not in roots and len(roots) == len(variants)
+    digests = {encoding_digest(v) for v in [state, *variants]}
+    assert len(digests) == len(variants) + 1
 
 
 # ------------------------------------------------------------------------------------------------

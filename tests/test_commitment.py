@@ -1,13 +1,15 @@
-"""The incremental commitment (spec/commitment.md) and the streamed plain root (ENC-12).
+"""The state root (spec/commitment.md) and the streamed encoding digest (ENC-12).
 
-- the definition, re-implemented here independently from the text of CMT-02..CMT-07, gives the value
-  `commitment_root` computes;
+- the definition, re-implemented here independently from the text of CMT-02, CMT-13..CMT-17, gives the
+  value `commitment_root` computes;
 - incremental maintenance (`Commitment.update` with `Outcome.touched`) equals the from-scratch value
   after random histories (Hypothesis, every call kind, blocks, time jumps, hostile input) and after
   seeded billing runs on a production-shaped population;
 - `Tx.touched` lists every key that changed, including across rolled-back steps (CMT-08);
-- an update computes a number of entry elements that depends on the entries changed, not on the size
-  of the state (counted, not timed).
+- an update hashes a number of values that depends on the entries changed, not on the size of the
+  state (counted, not timed);
+- every entry of every map, and absent keys, prove against the root with the typed verifier; wrong
+  claims and tampered proofs fail (CMT-20..CMT-24; the byte-level tests are in tests/test_smt.py).
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from hypothesis import strategies as st
 from sc4it import calls
 from sc4it.conformance.invariants import check
 from sc4it.genesis import default, dev_keypair
-from sc4it.kernel import commitment
+from sc4it.kernel import commitment, smt
 from sc4it.kernel.codec import blake2b_256, codec_for, encode
-from sc4it.kernel.commitment import ELEMENT_BITS, Commitment, commitment_root
+from sc4it.kernel.commitment import Commitment, commitment_root
 from sc4it.kernel.pmap import PMap, PSet
-from sc4it.kernel.root import cbor_head, state_root
+from sc4it.kernel.root import cbor_head, encoding_digest, state_root
 from sc4it.kernel.signing import sign
 from sc4it.kernel.state import STATE_FIELDS, State
 from sc4it.kernel.tx import BlockEnv, Touched, Tx
@@ -43,41 +45,56 @@ from sc4it.testing.actions import Advance, Scene, Transition, any_action, run_ac
 
 
 def _independent_root(state: State) -> bytes:
-    """CMT-02..CMT-07 written out from the spec text, sharing no code with sc4it.kernel.commitment."""
+    """CMT-02 CMT-13 CMT-14 and the tree of CMT-15..CMT-17 written out from the spec text, sharing no code
+    with sc4it.kernel.commitment or sc4it.kernel.smt."""
     import typing
     from typing import get_args, get_origin
 
     hints = typing.get_type_hints(State, include_extras=True)
-    version = b"sc4it/commitment/v1"
-    modulus = 1 << 4096
 
     def dumps(obj: Any) -> bytes:
         return cbor2.dumps(obj, canonical=True)
 
-    digests = []
+    def h(person: bytes, data: bytes) -> bytes:
+        return hashlib.blake2b(data, digest_size=32, person=person).digest()
+
+    leaves: dict[int, bytes] = {}
+
+    def add(map_name: str, key: Any, value: Any) -> None:
+        path = int.from_bytes(h(b"sc4it/smt/key", dumps([map_name, key])), "big")
+        assert path not in leaves
+        leaves[path] = h(b"sc4it/smt/value", dumps(value))
+
     for name in STATE_FIELDS:
         value = getattr(state, name)
         tp = hints[name]
-        tag = name.encode()
         if get_origin(tp) is PMap:
             ktype, vtype = get_args(tp)
             kenc = codec_for(ktype).enc
             if get_origin(vtype) is PSet:
                 ienc = codec_for(get_args(vtype)[0]).enc
-                entries = [(kenc(k), ienc(i)) for k, items in value.items() for i in items]
+                for k, items in value.items():
+                    for i in items:
+                        add(name, [kenc(k), ienc(i)], True)
             else:
                 venc = codec_for(vtype).enc
-                entries = [(kenc(k), venc(v)) for k, v in value.items()]
-            acc = 0
-            for k, v in entries:
-                msg = version + b"/entry" + dumps([tag, k, v])
-                acc += int.from_bytes(hashlib.shake_256(msg).digest(512), "little")
-            acc %= modulus
-            body = version + b"/map" + dumps([tag, len(value)]) + acc.to_bytes(512, "little")
+                for k, v in value.items():
+                    add(name, kenc(k), venc(v))
         else:
-            body = version + b"/field" + dumps([tag, codec_for(tp).enc(value)])
-        digests.append(hashlib.blake2b(body, digest_size=32).digest())
-    return hashlib.blake2b(version + b"/root" + b"".join(digests), digest_size=32).digest()
+            add("state", name, codec_for(tp).enc(value))
+
+    def root(group: dict[int, bytes], depth: int) -> bytes:
+        if not group:
+            return bytes(32)
+        if len(group) == 1:
+            ((path, vh),) = group.items()
+            return h(b"sc4it/smt/leaf", path.to_bytes(32, "big") + vh)
+        parts: list[dict[int, bytes]] = [{}, {}, {}, {}]
+        for path, vh in group.items():
+            parts[(path >> (254 - 2 * depth)) & 3][path] = vh
+        return h(b"sc4it/smt/node", b"".join(root(g, depth + 1) for g in parts))
+
+    return root(leaves, 0)
 
 
 def _changed_keys(before: State, after: State) -> Iterator[tuple[str, Any]]:
@@ -115,14 +132,14 @@ def _follow(c: Commitment, transitions: list[Transition]) -> Commitment:
 # The plain root (ENC-12) and the definition
 
 
-def test_streamed_plain_root_hashes_exactly_the_encoding() -> None:
-    """ENC-12 CMT-12: `state_root` streams `encode(state)` into blake2b-256 without building it: same
-    bytes, same root (the default genesis and a populated world)."""
+def test_streamed_encoding_digest_hashes_exactly_the_encoding() -> None:
+    """ENC-12 CMT-12: `encoding_digest` streams `encode(state)` into blake2b-256 without building it: same
+    bytes, same digest (the default genesis, a populated world, a population)."""
     world = World.default()
     run_action(world, Scene())
     run_action(world, Advance(12))
     for state in (default(), world.state, build_population(300).state):
-        assert state_root(state) == blake2b_256(encode(state, State))
+        assert encoding_digest(state) == blake2b_256(encode(state, State))
 
 
 def test_cbor_heads_are_the_shortest_form() -> None:
@@ -137,15 +154,24 @@ def test_cbor_heads_are_the_shortest_form() -> None:
 
 
 def test_definition_matches_an_independent_implementation() -> None:
-    """CMT-01 CMT-02 CMT-03 CMT-04 CMT-05 CMT-06 CMT-07: the spec's formulas written out independently give
-    the value `commitment_root` computes (default genesis, a populated world, a production-shaped
-    population with every kind of map entry, sets included)."""
+    """CMT-01 CMT-02 CMT-07 CMT-13 CMT-14 CMT-15 CMT-16 CMT-17: the spec's definition written out
+    independently gives the value `commitment_root` (= `state_root`) computes (default genesis, a populated
+    world, a production-shaped population with every kind of map entry, sets included)."""
     world = World.default()
     run_action(world, Scene())
     run_action(world, Advance(30))
     for state in (default(), world.state, build_population(200).state):
-        assert commitment_root(state) == _independent_root(state)
-    assert ELEMENT_BITS == 4096
+        assert commitment_root(state) == _independent_root(state) == state_root(state)
+
+
+def test_multiset_rules_are_retired() -> None:
+    """CMT-03 CMT-04 CMT-05 CMT-06: the multiset commitment is gone: no element size, accumulator or field
+    digest is left in the module, and the root is the tree's (a state whose only difference is one entry
+    differs in one leaf)."""
+    for name in ("ELEMENT_BITS", "entry_element", "map_sum", "map_digest", "field_digest"):
+        assert not hasattr(commitment, name)
+    c = Commitment.of(default())
+    assert c.root == smt.root_of(c.tree) == state_root(default())
 
 
 def test_commitment_is_a_function_of_the_state_only() -> None:
@@ -267,15 +293,15 @@ def test_incremental_equals_from_scratch_after_random_histories(actions: list[An
 @given(st.lists(any_action(), min_size=5, max_size=20))
 @settings(max_examples=20)
 def test_incremental_commitment_and_plain_root_agree(actions: list[Any]) -> None:
-    """CMT-10 CMT-12 ENC-12: the incremental commitment and the plain audit root agree: over a random
-    history (failed calls and empty blocks included, so states repeat), two states have the same
-    commitment exactly when they have the same plain root, which is exactly when they are equal."""
+    """CMT-10 CMT-12 ENC-12: the state root and the encoding digest agree: over a random history (failed
+    calls and empty blocks included, so states repeat), two states have the same root exactly when they
+    have the same encoding digest, which is exactly when they are equal."""
     world = World.default()
     c = Commitment.of(world.state)
-    seen: list[tuple[State, bytes, bytes]] = [(world.state, c.root, state_root(world.state))]
+    seen: list[tuple[State, bytes, bytes]] = [(world.state, c.root, encoding_digest(world.state))]
     for action in [Scene(), *actions]:
         c = _follow(c, run_action(world, action))
-        seen.append((world.state, c.root, state_root(world.state)))
+        seen.append((world.state, c.root, encoding_digest(world.state)))
     equal_pairs = 0
     for i, (s1, c1, r1) in enumerate(seen):
         for s2, c2, r2 in seen[i + 1 :]:
@@ -319,7 +345,7 @@ def test_incremental_equals_from_scratch_on_seeded_billing_runs() -> None:
 
 
 def test_update_without_touched_recomputes_changed_maps() -> None:
-    """CMT-11: `update(state)` without `touched` re-sums each map whose object changed: the same value."""
+    """CMT-11: `update(state)` without `touched` compares each map whose object changed: the same value."""
     world = World.default()
     run_action(world, Scene())
     c = Commitment.of(default())
@@ -331,34 +357,35 @@ def test_update_without_touched_recomputes_changed_maps() -> None:
 # O(changes) (counted)
 
 
-def _count_elements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def _count_value_hashes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counter = [0]
-    original = commitment._element
+    original = smt.value_hash
 
-    def counting(message: bytes) -> int:
+    def counting(encoding: bytes) -> bytes:
         counter[0] += 1
-        return original(message)
+        return original(encoding)
 
-    monkeypatch.setattr(commitment, "_element", counting)
+    monkeypatch.setattr(smt, "value_hash", counting)
     return counter
 
 
 @pytest.mark.parametrize("n", [300, 6_000])
 def test_update_hashes_only_changed_entries(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
-    """CMT-09: an update computes two elements (old and new value) per changed entry, whatever the size
-    of the state: a transfer between two existing accounts costs 4 elements at 300 and at 6000 node
-    contracts; a billing block costs 2 per entry it changed (payment states and accounts; its billing
-    information records written back unchanged cost nothing), never anything per entry left alone."""
+    """CMT-09 CMT-18: an update hashes one value per changed entry, whatever the size of the state: a
+    transfer between two existing accounts hashes 2 values at 300 and at 6000 node contracts; a billing
+    block one per entry it changed (payment states and accounts; billing information records written
+    back unchanged cost nothing), never anything per entry left alone. The new tree shares all but
+    O(changes × depth) nodes with the old one."""
     pop = build_population(n)
     state = pop.state
     c = Commitment.of(state)
-    counter = _count_elements(monkeypatch)
+    counter = _count_value_hashes(monkeypatch)
     alice = dev_keypair("alice")
     dest = dev_keypair("bob").account_id
     out = apply(state, sign(calls.Transfer(dest, 10**7), alice, 0, state.chain_id), pop.env)
     assert out.ok
     c2 = c.update(out.state, out.touched)
-    assert counter[0] == 4
+    assert counter[0] == 2
     counter[0] = 0
     block = on_block(state, pop.env)
     changed = list(_changed_keys(state, block.state))
@@ -369,6 +396,130 @@ def test_update_hashes_only_changed_entries(monkeypatch: pytest.MonkeyPatch, n: 
     }
     assert len(changed) >= 2 * sum(1 for e in block.events if type(e).__name__ == "ContractBilled") > 0
     c3 = c.update(block.state, block.touched)
-    assert counter[0] == 2 * len(changed)
+    assert counter[0] == len(changed)
     monkeypatch.undo()
     assert c2.root == commitment_root(out.state) and c3.root == commitment_root(block.state)
+    new_nodes = _count_new_nodes(c3.tree, c.tree)
+    assert new_nodes <= len(changed) * 20
+
+
+def _count_new_nodes(new: smt.Node, old: smt.Node) -> int:
+    """The nodes of `new` that are not shared with `old` (by identity)."""
+    seen: set[int] = set()
+    stack = [old]
+    while stack:
+        node = stack.pop()
+        seen.add(id(node))
+        if len(node) == 5:
+            stack.extend(node[1:])
+    count = 0
+    stack = [new]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        count += 1
+        if len(node) == 5:
+            stack.extend(node[1:])
+    return count
+
+
+# ------------------------------------------------------------------------------------------------
+# Proofs of typed entries (CMT-20..CMT-24)
+
+
+def _sample_entries(state: State, per_map: int) -> list[tuple[str, Any, Any]]:
+    """Up to `per_map` entries of every map (set items as (key, item) -> True) and every plain field."""
+    out: list[tuple[str, Any, Any]] = []
+    for field in commitment.FIELDS:
+        value = getattr(state, field.name)
+        if not field.is_map:
+            out.append(("state", field.name, value))
+        elif field.set_valued:
+            items = [((k, i), True) for k, s in value.items() for i in s]
+            out.extend((field.name, k, v) for k, v in items[:per_map])
+        else:
+            out.extend((field.name, k, v) for k, v in list(value.items())[:per_map])
+    return out
+
+
+def test_every_map_proves_its_entries() -> None:
+    """CMT-20 CMT-23: in a production-shaped population, entries of every map and every plain field
+    prove present with their value against the root alone; the same proof fails for another value or
+    as absent; one multi-key proof covers them all."""
+    pop = build_population(400)
+    c = Commitment.of(pop.state)
+    entries = _sample_entries(pop.state, 3)
+    maps = {m for m, _, _ in entries}
+    assert {f.name for f in commitment.FIELDS if f.is_map and len(getattr(pop.state, f.name))} <= maps
+    for map_name, key, value in entries:
+        proof = c.prove([(map_name, key)])
+        assert commitment.verify(c.root, map_name, key, value, proof), (map_name, key)
+        assert c.value(map_name, key) == value
+        assert not commitment.verify(c.root, map_name, key, None, proof)
+    proof = c.prove([(m, k) for m, k, _ in entries])
+    assert commitment.verify_many(c.root, entries, proof)
+    wrong = [*entries[:-1], (entries[-1][0], entries[-1][1], None)]
+    assert not commitment.verify_many(c.root, wrong, proof)
+
+
+def test_absent_entries_and_wrong_claims() -> None:
+    """CMT-23 CMT-24: absent keys prove absent; a present value claimed for them fails; claims of an
+    unknown map, a key or value of the wrong type, a wrong value, another root are False from `verify`
+    and a typed ProofError from `check`; nothing else is raised."""
+    pop = build_population(200)
+    c = Commitment.of(pop.state)
+    cid = pop.billed_contract()
+    contract = pop.state.contracts[cid]
+    missing = pop.state.contract_id + 100
+    proof = c.prove([("contracts", cid), ("contracts", missing), ("active_node_contracts", (1, missing))])
+    assert commitment.verify(c.root, "contracts", missing, None, proof)
+    assert commitment.verify(c.root, "active_node_contracts", (1, missing), None, proof)
+    assert not commitment.verify(c.root, "contracts", missing, contract, proof)
+    assert commitment.verify(c.root, "contracts", cid, contract, proof)
+    other = attrs_evolve(contract, twin_id=contract.twin_id + 1)
+    bad_claims: list[tuple[str, Any, Any]] = [
+        ("contracts", cid, other),  # wrong value
+        ("no_such_map", cid, contract),  # unknown map
+        ("contracts", "seven", contract),  # key of the wrong type
+        ("contracts", cid, 12),  # value of the wrong type
+        ("state", "no_such_field", 1),
+        ("state", "contracts", 1),  # a map is not a plain field
+        ("active_node_contracts", (1, cid), 5),  # set items are claimed with True
+        ("contract_billing_information_by_id", cid, contract),  # not covered by the proof
+    ]
+    for claim in bad_claims:
+        assert commitment.verify(c.root, *claim, proof) is False, claim
+    with pytest.raises(commitment.ProofError):
+        commitment.check(c.root, [("no_such_map", cid, contract)], proof)
+    assert commitment.verify(bytes(32), "contracts", cid, contract, proof) is False
+    for i in range(0, len(proof), 7):
+        bad = proof[:i] + bytes([proof[i] ^ 0x40]) + proof[i + 1 :]
+        assert commitment.verify(c.root, "contracts", cid, contract, bad) is False
+
+
+def attrs_evolve(record: Any, **changes: Any) -> Any:
+    import attrs
+
+    return attrs.evolve(record, **changes)
+
+
+@given(st.lists(any_action(), min_size=3, max_size=15))
+@settings(max_examples=15)
+def test_proofs_follow_random_histories(actions: list[Any]) -> None:
+    """CMT-19 CMT-23: along a random history, every kept version of the commitment proves its own
+    state's entries (old versions stay valid after later updates), and a proof from one state does not
+    verify a changed entry against the next state's root."""
+    world = World.default()
+    versions = [Commitment.of(world.state)]
+    for action in [Scene(), *actions]:
+        versions.append(_follow(versions[-1], run_action(world, action)))
+    for c in versions[:: max(1, len(versions) // 4)]:
+        entries = _sample_entries(c.state, 2)
+        proof = c.prove([(m, k) for m, k, _ in entries])
+        assert commitment.verify_many(c.root, entries, proof)
+    first, last = versions[0], versions[-1]
+    if first.root != last.root:
+        entries = _sample_entries(first.state, 2)
+        proof = first.prove([(m, k) for m, k, _ in entries])
+        assert not commitment.verify_many(last.root, entries, proof)

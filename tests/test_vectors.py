@@ -19,7 +19,7 @@ from sc4it import calls, events, genesis, sign
 from sc4it.conformance import speccov, vectors
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
-from sc4it.kernel.root import state_root
+from sc4it.kernel.root import encoding_digest, state_root
 from sc4it.kernel.signing import Signature, SignedCall
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
@@ -140,7 +140,7 @@ def _tiny_suite(directory: Path) -> vectors.Case:
             vectors.Expected(None, tuple(encode(e) for e in out2.events), state_root(out2.state)),
         ),
     )
-    case = vectors.Case("tests/test_vectors.py::tiny#0", ("NM-06",), state_root(s0), steps)
+    case = vectors.Case("tests/test_vectors.py::tiny#0", ("NM-06",), encoding_digest(s0), steps)
     data = encode(s0)
     vectors.write_suite(directory, [case], {case.pre_state: data}, decode_vectors=[], function_vectors=[])
     return case

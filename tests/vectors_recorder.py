@@ -37,7 +37,7 @@ from sc4it import runtime
 from sc4it.conformance import speccov, vectors
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError
-from sc4it.kernel.root import state_root
+from sc4it.kernel.root import encoding_digest, state_root
 from sc4it.kernel.signing import SignedCall
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
@@ -73,6 +73,7 @@ class Recorder:
         self.states: dict[bytes, bytes] = {}
         self.not_recorded: list[tuple[str, str]] = []
         self.roots: dict[int, tuple[State, bytes]] = {}
+        self.digests: dict[int, tuple[State, bytes]] = {}
         self.defined = set(speccov.load_spec(ROOT / "spec").defined)
 
     # --- the wrappers -------------------------------------------------------------------------
@@ -130,6 +131,7 @@ class Recorder:
         self.item = item
         self.raw = []
         self.roots = {}
+        self.digests = {}
         self.failed = False
         self.recording = self.skip_reason(item) is None
 
@@ -163,6 +165,7 @@ class Recorder:
         for n, (pre, steps) in enumerate(segments):
             self.cases.append(vectors.Case(f"{item.nodeid}#{n}", covers, pre, tuple(steps)))
         self.roots = {}
+        self.digests = {}
 
     def covers(self, item: pytest.Item) -> tuple[str, ...]:
         fn = getattr(item, "function", None)
@@ -179,20 +182,25 @@ class Recorder:
         return r
 
     def pre_state(self, state: State) -> bytes | None:
+        """The pre-state's content address: blake2b-256 of its encoding (ENC-12), its file's name."""
+        hit = self.digests.get(id(state))
+        if hit is not None and hit[0] is state:
+            return hit[1]
         try:
-            root = self.root(state)
+            digest = encoding_digest(state)
         except Exception:  # a state holding values that do not encode
             return None
-        if root not in self.states:
+        if digest not in self.states:
             try:
                 data = encode(state)
                 decode(data, State, max_bytes=None)
             except (DecodeError, Exception):
                 return None
-            if hashlib.blake2b(data, digest_size=32).digest() != root:  # pragma: no cover - ENC-12
+            if hashlib.blake2b(data, digest_size=32).digest() != digest:  # pragma: no cover - ENC-12
                 return None
-            self.states[root] = data
-        return root
+            self.states[digest] = data
+        self.digests[id(state)] = (state, digest)
+        return digest
 
     def step(self, kind: int, payload: Any, env: Any, out: Outcome) -> vectors.Step | None:
         try:

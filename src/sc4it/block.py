@@ -8,9 +8,9 @@ the state after it) is derived by executing it, and the header commits to it: `c
 `BlockError` whose `fault` names the first mismatch (BLK-30..BLK-41). Both run the one block transition
 `run_block` (BLK-20..BLK-24), which the reference host (`sc4it.host.Chain`) uses too.
 
-The state commitment in a header is whatever `StateCommitment` the tip carries: today the incremental
-multiset commitment of spec/commitment.md (`sc4it.kernel.commitment.Commitment`), updated in O(entries
-changed) per block from the merged `Outcome.touched`; never the O(state) `state_root`.
+The state commitment in a header is whatever `StateCommitment` the tip carries: the state root, the root
+of the state tree of spec/commitment.md (`sc4it.kernel.commitment.Commitment`), updated in O(entries
+changed) per block from the merged `Outcome.touched`, never rebuilt from scratch per block.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.commitment import commitment_root
 from sc4it.kernel.errors import Error
 from sc4it.kernel.events import NameContractCanceled
-from sc4it.kernel.root import state_root
+from sc4it.kernel.root import encoding_digest, state_root
 from sc4it.kernel.signing import sign
 from sc4it.kernel.tx import BlockEnv
 
@@ -82,8 +82,8 @@ def test_header_fields_and_hashes() -> None:
     assert h.parent_hash == header_hash(t0.header) == t0.hash
     assert h.timestamp == SPEC.genesis_timestamp_ms + 1 * SPEC.block_time_ms
     assert h.calls_hash == calls_hash(b1.calls)
-    assert h.state_commitment == commitment_root(t1.state)  # BLK-08: the CMT commitment, O(changes)
-    assert h.state_commitment != state_root(t1.state)
+    assert h.state_commitment == commitment_root(t1.state) == state_root(t1.state)  # BLK-08: the state root
+    assert h.state_commitment != encoding_digest(t1.state)
     assert h.producer == PRODUCER.account_id
     run = run_block(t0.state, BlockEnv(1, h.timestamp), b1.calls)
     assert h.results_hash == results_hash(run.results)

@@ -43,7 +43,7 @@ from sc4it.block import (
     genesis_tip,
     seal_message,
 )
-from sc4it.kernel import calls, events, signing, state, types
+from sc4it.kernel import calls, events, signing, smt, state, types
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
@@ -131,7 +131,7 @@ class Case:
     name: str
     covers: tuple[str, ...]
     pre_state: bytes
-    """The root of the state the first step applies to: the file `states/<hex>.cbor`."""
+    """The encoding digest (ENC-12) of the state the first step applies to: the file `states/<hex>.cbor`."""
     steps: tuple[Step, ...]
 
 
@@ -458,7 +458,7 @@ def _json_doc(kind: str, area: str, records: Sequence[Record]) -> dict[str, Any]
 
 
 class _States:
-    """Pre-states by root, loaded from `states/` on first use and checked against their name."""
+    """Pre-states by encoding digest, loaded from `states/` on first use and checked against their name."""
 
     def __init__(self, directory: Path, preloaded: dict[bytes, bytes] | None = None) -> None:
         self.directory = directory
@@ -472,7 +472,9 @@ class _States:
         name = f"states/{root.hex()}.cbor"
 
         def bad(got: str) -> Mismatch:
-            return Mismatch(file, case, None, "pre_state", f"{name} decoding to a State with that root", got)
+            return Mismatch(
+                file, case, None, "pre_state", f"{name} decoding to a State with that digest", got
+            )
 
         result: State | Mismatch
         data = self.preloaded.get(root)
@@ -488,8 +490,8 @@ class _States:
                 result = bad(f"a file whose blake2b-256 is {digest.hex()}")
             else:
                 try:
-                    # decode accepts only the canonical encoding, so the root of the decoded state is the
-                    # hash of these very bytes (ENC-09, ENC-12)
+                    # decode accepts only the canonical encoding, so the encoding digest of the decoded
+                    # state is the hash of these very bytes (ENC-09, ENC-12)
                     result = decode(data, State, max_bytes=None)
                 except DecodeError as e:
                     result = bad(f"DecodeError at {e.path}: {e.message}")
@@ -1218,6 +1220,35 @@ def _state_empty(config: bytes, roles: bytes, chain_id: bytes) -> bytes:
     return state_root(State.empty(decode(config, state.Config), decode(roles, types.Roles), chain_id))
 
 
+def _smt_key_hash(map_name: str, key: Any) -> bytes:
+    return smt.key_hash(_dumps_canonical([map_name, key]))
+
+
+def _smt_tree(leaves: list[list[bytes]]) -> smt.Node:
+    if any(len(leaf) != 2 or len(leaf[0]) != 32 or len(leaf[1]) != 32 for leaf in leaves):
+        raise ValueError("a leaf is [path: 32 bytes, value hash: 32 bytes]")
+    paths = [smt.path_of(p) for p, _ in leaves]
+    if len(set(paths)) != len(paths):
+        raise ValueError("duplicate paths")
+    return smt.build(zip(paths, (v for _, v in leaves), strict=True))
+
+
+def _smt_root(leaves: list[list[bytes]]) -> bytes:
+    return smt.root_of(_smt_tree(leaves))
+
+
+def _smt_prove(leaves: list[list[bytes]], paths: list[bytes]) -> bytes:
+    return smt.prove(_smt_tree(leaves), [smt.path_of(p) for p in paths])
+
+
+def _smt_verify(root: bytes, claims: list[list[Any]], proof: bytes) -> bool:
+    return smt.verify(root, [(smt.path_of(p), v) for p, v in claims], proof)
+
+
+def _dumps_canonical(obj: Any) -> bytes:
+    return cbor2.dumps(obj, canonical=True)
+
+
 def _config_default(which: str) -> bytes:
     cfg = state.Config.tfchain_test_mock() if which == "tfchain_test_mock" else state.Config()
     return encode(cfg)
@@ -1271,6 +1302,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "config.default": _config_default,
     # blocks (spec/blocks.md)
     "block.execute": _block_execute,
+    # the state tree (spec/commitment.md)
+    "smt.key_hash": _smt_key_hash,
+    "smt.value_hash": lambda encoding: smt.value_hash(encoding),
+    "smt.root": _smt_root,
+    "smt.prove": _smt_prove,
+    "smt.verify": _smt_verify,
 }
 """The functions a function case may name, each on CBOR data-model arguments (spec/vectors/README.md)."""
 
@@ -1619,7 +1656,7 @@ def function_cases() -> list[FunctionCase]:
         ("config-tfchain-test-mock", ("STATE-03",), "config.default", ("tfchain_test_mock",)),
         (
             "empty-state-root",
-            ("STATE-05", "STATE-04", "ENC-12"),
+            ("STATE-05", "STATE-04", "CMT-07"),
             "state.empty",
             (encode(state.Config()), encode(types.Roles(pk, alice, bytes([1]) * 32)), chain),
         ),
@@ -1635,8 +1672,77 @@ def function_cases() -> list[FunctionCase]:
         raw.append((f"json-{name}", covers, "genesis.loads", (text,)))
     for name, covers, args in _block_variants():
         raw.append((f"block-{name}", covers, "block.execute", args))
+    raw.extend(_smt_cases())
     out: list[FunctionCase] = []
     for name, covers, function, args in raw:
         ok, result = call_function(function, args)
         out.append(FunctionCase(name, covers, function, args, ok, result))
+    return out
+
+
+def _smt_cases() -> list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]]:
+    """Function vectors of the state tree: key and value hashes, roots of small trees (one leaf, a deep
+    pair, 40 leaves), proofs of present, absent and several paths, and verifications of good and bad
+    proofs (CMT-13..CMT-24)."""
+
+    def h(label: str, i: int) -> bytes:
+        return hashlib.blake2b(f"sc4it/vectors/smt/{label}/{i}".encode(), digest_size=32).digest()
+
+    many = [[h("path", i), h("value", i)] for i in range(40)]
+    first = many[0][0]
+    twin = bytearray(first)  # shares the first 7 digits (14 bits) of `first`'s path, then differs
+    twin[1] ^= 0x02
+    deep = [[first, h("value", 0)], [bytes(twin), h("value", 1)]]
+    absent = h("absent", 0)
+    near = first[:-1] + bytes([first[-1] ^ 1])  # shares 127 digits with `first`: the walk ends at its leaf
+    root40 = _smt_root(many)
+    proof = _smt_prove(many, [first])
+    multi = _smt_prove(many, [first, many[7][0], absent])
+    flipped = proof[:-1] + bytes([proof[-1] ^ 1])
+    tree = ("CMT-15", "CMT-16", "CMT-17")
+    out: list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]] = [
+        ("smt-key-hash-contract", ("CMT-13", "CMT-02"), "smt.key_hash", ("contracts", 7)),
+        ("smt-key-hash-set-item", ("CMT-13", "CMT-02"), "smt.key_hash", ("active_node_contracts", [3, 7])),
+        ("smt-key-hash-plain-field", ("CMT-13", "CMT-02"), "smt.key_hash", ("state", "tft_price")),
+        ("smt-value-hash-true", ("CMT-14",), "smt.value_hash", (b"\xf5",)),
+        ("smt-root-empty", tree, "smt.root", ([],)),
+        ("smt-root-one-leaf", tree, "smt.root", (many[:1],)),
+        ("smt-root-deep-pair", tree, "smt.root", (deep,)),
+        ("smt-root-40", tree, "smt.root", (many,)),
+        ("smt-root-duplicate-path", tree, "smt.root", ([many[0], many[0]],)),
+        ("smt-prove-present", ("CMT-20", "CMT-21"), "smt.prove", (many, [first])),
+        ("smt-prove-absent", ("CMT-20", "CMT-21"), "smt.prove", (many, [absent])),
+        ("smt-prove-absent-at-leaf", ("CMT-20", "CMT-21"), "smt.prove", (many, [near])),
+        ("smt-prove-deep-pair", ("CMT-20", "CMT-21"), "smt.prove", (deep, [first])),
+        ("smt-prove-multi", ("CMT-20", "CMT-21"), "smt.prove", (many, [first, many[7][0], absent])),
+        ("smt-verify-present", ("CMT-23",), "smt.verify", (root40, [[first, many[0][1]]], proof)),
+        (
+            "smt-verify-multi",
+            ("CMT-23",),
+            "smt.verify",
+            (root40, [[first, many[0][1]], [many[7][0], many[7][1]], [absent, None]], multi),
+        ),
+        ("smt-verify-absence-of-present", ("CMT-24",), "smt.verify", (root40, [[first, None]], proof)),
+        ("smt-verify-wrong-value", ("CMT-24",), "smt.verify", (root40, [[first, many[1][1]]], proof)),
+        (
+            "smt-verify-other-root",
+            ("CMT-24",),
+            "smt.verify",
+            (_smt_root(many[1:]), [[first, many[0][1]]], proof),
+        ),
+        ("smt-verify-flipped-byte", ("CMT-24",), "smt.verify", (root40, [[first, many[0][1]]], flipped)),
+        (
+            "smt-verify-truncated",
+            ("CMT-22", "CMT-24"),
+            "smt.verify",
+            (root40, [[first, many[0][1]]], proof[:-1]),
+        ),
+        (
+            "smt-verify-trailing",
+            ("CMT-22", "CMT-24"),
+            "smt.verify",
+            (root40, [[first, many[0][1]]], proof + b"\x00"),
+        ),
+        ("smt-verify-not-covered", ("CMT-23",), "smt.verify", (root40, [[many[9][0], many[9][1]]], proof)),
+    ]
     return out

@@ -40,9 +40,9 @@ from sc4it.host.trace import (
     write_snapshot,
 )
 from sc4it.kernel.calls import Call
+from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.errors import Error
 from sc4it.kernel.events import Event
-from sc4it.kernel.root import state_root
 from sc4it.kernel.schema import U64_MAX
 from sc4it.kernel.signing import Keypair, MultisigSpec, SignedCall, sign
 from sc4it.kernel.state import State
@@ -124,8 +124,8 @@ class Chain:
         self.pending: list[SignedCall] = []
         self.recovered: TraceProblem | None = None
         """Set by `resume` when the trace had a torn or corrupt tail that was cut off."""
-        self._root_of: State | None = None
-        self._root = b""
+        self._commitment: Commitment | None = None
+        """The state tree of the last state whose root was asked for (CMT-09, CMT-11)."""
 
     # ---------------------------------------------------------------------------------------------
     # Construction
@@ -219,7 +219,6 @@ class Chain:
         """A chain restored from `save_snapshot` (checksum and state root verified)."""
         snap = read_snapshot(path)
         chain = cls(snap.state, block=snap.block, timestamp=snap.timestamp, block_time=snap.block_time)
-        chain._root_of, chain._root = snap.state, snap.root
         return chain
 
     def save_snapshot(self, path: str | os.PathLike[str]) -> None:
@@ -244,11 +243,15 @@ class Chain:
 
     @property
     def root(self) -> bytes:
-        """The state root of the current state (cached while the state object is unchanged)."""
-        if self._root_of is not self.state:
-            self._root = state_root(self.state)
-            self._root_of = self.state
-        return self._root
+        """The state root of the current state (CMT-07): the state tree is kept and updated with the maps
+        that changed since the root was last asked for (CMT-11), so a block costs O(changed maps)."""
+        c = self._commitment
+        if c is None:
+            c = Commitment.of(self.state)
+        elif c.state is not self.state:
+            c = c.update(self.state)
+        self._commitment = c
+        return c.root
 
     def nonce_of(self, account: bytes) -> int:
         """The nonce the next call of `account` must carry: its committed nonce plus its pending calls."""

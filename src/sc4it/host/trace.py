@@ -41,7 +41,8 @@ from sc4it.kernel.state import State, config_problem
 
 TRACE_MAGIC = b"sc4itTRC"
 SNAPSHOT_MAGIC = b"sc4itSNP"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: roots are the state tree's (spec/commitment.md, CMT-07); 1 recorded the encoding digest (ENC-12)."""
 CHECKSUM_BYTES = 32
 LENGTH_BYTES = 4
 MAX_RECORD_BYTES = 1 << 28

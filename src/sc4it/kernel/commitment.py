@@ -1,29 +1,19 @@
-"""The incremental state commitment (spec/commitment.md, rules CMT-01..CMT-12).
+"""The state root: one authenticated commitment over every storage entry (spec/commitment.md, CMT rules).
 
-`state_root` (ENC-12) hashes the whole encoding: O(state) per root, minutes at a million contracts. A
-host that wants a commitment after every block uses this one instead: a different, documented
-commitment whose value is a function of the state alone, maintained in O(entries changed).
+Every entry of the state is a leaf of one sparse Merkle tree (`sc4it.smt`): an entry of a storage map is
+keyed by the map's name and the entry's key, a set-valued map has one entry per (key, item), and each
+field that is not a map is an entry of the pseudo-map `state` keyed by its name (CMT-02). The root of
+that tree is the state root (CMT-07).
 
-Definition (computed from scratch by `commitment_root`, CMT-02..CMT-07):
-
-- every entry of every storage map is hashed to a 4096-bit element with SHAKE256 (for a map of sets,
-  every (key, item) pair is an entry); a map's accumulator is the sum of its elements mod 2^4096 (an
-  additive multiset hash, so the order of the entries does not matter and an entry can be added or
-  removed by one addition or subtraction);
-- each field of the state gets a 32-byte digest: a map's digests its name, its number of keys and its
-  accumulator, any other field digests its name and canonical encoding;
-- the root is blake2b-256 over the field digests in the order of `State`'s fields.
-
-`Commitment` keeps the accumulators and digests of one state; `update(new_state, touched)` re-hashes only
-the entries listed in `touched` (`Outcome.touched`, i.e. `Tx.touched`) whose value differs, and the
-fields whose value is not the very same object (CMT-08..CMT-10). Nothing is stored per entry: the old
-value of a changed entry is read from the previous state, so the commitment costs O(1) memory beyond the
-states themselves.
+`Commitment` holds a state with its tree. `Commitment.of(state)` builds it from scratch (O(state));
+`c.update(new_state, touched)` folds in the keys a block wrote (`Outcome.touched`) in O(changes × depth)
+and shares every other subtree with `c`, so a host keeps the commitment of each recent state cheaply
+(CMT-08..CMT-11). `c.prove(entries)` makes a proof of entries present or absent, and `verify` checks one
+against nothing but a root (CMT-20..CMT-23).
 """
 
 from __future__ import annotations
 
-import hashlib
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, get_args, get_origin
@@ -31,55 +21,47 @@ from typing import Any, get_args, get_origin
 import attrs
 import cbor2
 
+from sc4it.kernel import smt
 from sc4it.kernel.codec import codec_for
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.state import STATE_FIELDS, State
 from sc4it.kernel.tx import Touched
 
-VERSION = b"sc4it/commitment/v1"
-ELEMENT_BITS = 4096
-"""CMT-03: the accumulator modulus is 2^ELEMENT_BITS."""
-_ELEMENT_BYTES = ELEMENT_BITS // 8
-_MASK = (1 << ELEMENT_BITS) - 1
-_ENTRY = VERSION + b"/entry"
-_FIELD = VERSION + b"/field"
-_MAP = VERSION + b"/map"
-_ROOT = VERSION + b"/root"
+PSEUDO_MAP = "state"
+"""CMT-02: the map name under which each field that is not a map is an entry, keyed by its name."""
+SET_ITEM_VALUE = cbor2.dumps(True)
+"""CMT-14: the value encoding of an entry of a set-valued map (the item is part of its key)."""
+_SET_ITEM_HASH = smt.value_hash(SET_ITEM_VALUE)
+
+ProofError = smt.ProofError
 
 
 def _dumps(obj: Any) -> bytes:
     return cbor2.dumps(obj, canonical=True)
 
 
-def _element(message: bytes) -> int:
-    """CMT-03: SHAKE256(`_ENTRY` ‖ message), 512 bytes, read as a little-endian integer."""
-    return int.from_bytes(hashlib.shake_256(_ENTRY + message).digest(_ELEMENT_BYTES), "little")
-
-
 @attrs.frozen(slots=True)
 class _Field:
-    """How one field of `State` is committed: a plain field (`enc` of its value), a map (`kenc`, `venc`)
-    or a map of sets (`kenc`, `venc` encodes one item)."""
+    """How one field of `State` is committed: a plain field (`venc` encodes its value), a map (`kenc`,
+    `venc`) or a map of sets (`kenc` the key, `ienc` one item)."""
 
     name: str
-    tag: bytes
     is_map: bool
     set_valued: bool
-    enc: Callable[[Any], Any]
     kenc: Callable[[Any], Any]
     venc: Callable[[Any], Any]
+    ienc: Callable[[Any], Any]
 
 
 def _describe(name: str, annotation: Any) -> _Field:
-    tag = name.encode()
     if get_origin(annotation) is PMap:
         key_type, value_type = get_args(annotation)
         kenc = codec_for(key_type).enc
         if get_origin(value_type) is PSet:
             (item_type,) = get_args(value_type)
-            return _Field(name, tag, True, True, _no_enc, kenc, codec_for(item_type).enc)
-        return _Field(name, tag, True, False, _no_enc, kenc, codec_for(value_type).enc)
-    return _Field(name, tag, False, False, codec_for(annotation).enc, _no_enc, _no_enc)
+            return _Field(name, True, True, kenc, _no_enc, codec_for(item_type).enc)
+        return _Field(name, True, False, kenc, codec_for(value_type).enc, _no_enc)
+    return _Field(name, False, False, _no_enc, codec_for(annotation).enc, _no_enc)
 
 
 def _no_enc(value: Any) -> Any:  # pragma: no cover - never called
@@ -88,55 +70,59 @@ def _no_enc(value: Any) -> Any:  # pragma: no cover - never called
 
 _HINTS = typing.get_type_hints(State, include_extras=True)
 FIELDS: tuple[_Field, ...] = tuple(_describe(name, _HINTS[name]) for name in STATE_FIELDS)
-_BY_NAME = {f.name: (i, f) for i, f in enumerate(FIELDS)}
+_BY_NAME = {f.name: f for f in FIELDS}
+assert PSEUDO_MAP not in _BY_NAME
 
 
 # --------------------------------------------------------------------------------------------------
-# Elements and digests (CMT-02..CMT-06)
+# Entries: key paths and value hashes (CMT-02, CMT-13, CMT-14)
 
 
-def entry_element(field: _Field, key: Any, value: Any) -> int:
-    """CMT-03: the element of map entry `key -> value` (for a map of sets, `value` is one item)."""
-    return _element(_dumps([field.tag, field.kenc(key), field.venc(value)]))
+def _path(preimage: Any) -> int:
+    return smt.path_of(smt.key_hash(_dumps(preimage)))
 
 
-def _entries(field: _Field, m: PMap[Any, Any]) -> Iterator[tuple[Any, Any]]:
-    """CMT-02: the entries of a map: its (key, value) pairs, or (key, item) for a map of sets."""
-    if field.set_valued:
-        for key, items in m.items():
+def map_entry_path(field: _Field, key: Any) -> int:
+    """CMT-13: the path of key `key` of map field `field`: key hash of C([name, k̂])."""
+    return _path([field.name, field.kenc(key)])
+
+
+def set_entry_path(field: _Field, key: Any, item: Any) -> int:
+    """CMT-13: the path of item `item` of the set at `key` of a set-valued map: C([name, [k̂, î]])."""
+    return _path([field.name, [field.kenc(key), field.ienc(item)]])
+
+
+def field_entry_path(field: _Field) -> int:
+    """CMT-13: the path of a field that is not a map: C(["state", name])."""
+    return _path([PSEUDO_MAP, field.name])
+
+
+def _value_hash(field: _Field, value: Any) -> bytes:
+    """CMT-14: the value hash of a map entry or of a plain field's value."""
+    return smt.value_hash(_dumps(field.venc(value)))
+
+
+def _field_leaves(field: _Field, value: Any) -> Iterator[tuple[int, bytes]]:
+    """CMT-02: the leaves (path, value hash) of one field of the state."""
+    if not field.is_map:
+        yield field_entry_path(field), _value_hash(field, value)
+    elif field.set_valued:
+        for key, items in value.items():
             for item in items:
-                yield key, item
+                yield set_entry_path(field, key, item), _SET_ITEM_HASH
     else:
-        yield from m.items()
+        for key, v in value.items():
+            yield map_entry_path(field, key), _value_hash(field, v)
 
 
-def map_sum(field: _Field, m: PMap[Any, Any]) -> int:
-    """CMT-04: the accumulator of a map, from scratch: Σ elements mod 2^4096."""
-    total = 0
-    for key, value in _entries(field, m):
-        total += entry_element(field, key, value)
-    return total & _MASK
-
-
-def map_digest(field: _Field, m: PMap[Any, Any], total: int) -> bytes:
-    """CMT-05: blake2b-256(`…/map` ‖ cbor([name, number of keys]) ‖ accumulator, 512 bytes LE)."""
-    head = _dumps([field.tag, len(m)])
-    return hashlib.blake2b(_MAP + head + total.to_bytes(_ELEMENT_BYTES, "little"), digest_size=32).digest()
-
-
-def field_digest(field: _Field, value: Any) -> bytes:
-    """CMT-06: blake2b-256(`…/field` ‖ cbor([name, canonical value])) for a field that is not a map."""
-    return hashlib.blake2b(_FIELD + _dumps([field.tag, field.enc(value)]), digest_size=32).digest()
-
-
-def _root(digests: Iterable[bytes]) -> bytes:
-    """CMT-07: blake2b-256(`…/root` ‖ the field digests in `State` field order)."""
-    return hashlib.blake2b(_ROOT + b"".join(digests), digest_size=32).digest()
+def state_leaves(state: State) -> Iterator[tuple[int, bytes]]:
+    """CMT-02: every leaf of the state's tree, field by field (the tree does not depend on this order)."""
+    for field in FIELDS:
+        yield from _field_leaves(field, getattr(state, field.name))
 
 
 def commitment_root(state: State) -> bytes:
-    """CMT-01..CMT-07: the commitment of `state`, computed from scratch (O(state)); the definition
-    `Commitment` maintains incrementally."""
+    """CMT-01..CMT-07: the state root, computed from scratch (O(state))."""
     return Commitment.of(state).root
 
 
@@ -146,71 +132,74 @@ def commitment_root(state: State) -> bytes:
 
 @attrs.frozen(slots=True, eq=False)
 class Commitment:
-    """The commitment of `state` with what it takes to update it cheaply: the accumulator of every map
-    field (0 for the other fields) and every field's digest. Immutable: `update` returns a new one."""
+    """A state with its tree (`tree`, an `sc4it.smt` node) and root. Immutable: `update` returns a new
+    one that shares every unchanged subtree with this one."""
 
     state: State
-    sums: tuple[int, ...]
-    digests: tuple[bytes, ...]
-    root: bytes
+    tree: smt.Node
+
+    @property
+    def root(self) -> bytes:
+        """CMT-07: the state root."""
+        return smt.root_of(self.tree)
 
     @staticmethod
     def of(state: State) -> Commitment:
         """From scratch, O(state) (CMT-01..CMT-07)."""
-        sums: list[int] = []
-        digests: list[bytes] = []
-        for field in FIELDS:
-            value = getattr(state, field.name)
-            if field.is_map:
-                total = map_sum(field, value)
-                sums.append(total)
-                digests.append(map_digest(field, value, total))
-            else:
-                sums.append(0)
-                digests.append(field_digest(field, value))
-        return Commitment(state, tuple(sums), tuple(digests), _root(digests))
+        return Commitment(state, smt.build(state_leaves(state)))
 
     def update(self, state: State, touched: Touched | None = None) -> Commitment:
-        """The commitment of `state`, a successor of `self.state` (CMT-08..CMT-10).
+        """The commitment of `state`, a successor of `self.state` (CMT-09).
 
-        `touched` must list every map key whose value differs between `self.state` and `state` (the
-        merged `Outcome.touched` of the transactions in between does). Cost: O(1) per field, plus two
-        element hashes per listed key whose value changed, plus, for a changed set, a comparison of its
-        old and new items. A map that changed but has no `touched` entry (or `touched` None) is summed
-        again from scratch (CMT-11), which is always correct but O(map)."""
+        `touched` must list every map key and plain field whose value differs between `self.state` and
+        `state` (the merged `Outcome.touched` of the transactions in between does). A map that changed
+        but has no `touched` entry (or `touched` None) is compared in full (CMT-11): always correct, but
+        O(size of the map)."""
         old = self.state
         if state is old:
             return self
-        sums = list(self.sums)
-        digests = list(self.digests)
-        changed = False
-        for i, field in enumerate(FIELDS):
+        changes: list[smt.Change] = []
+        for field in FIELDS:
             before = getattr(old, field.name)
             after = getattr(state, field.name)
             if after is before:
                 continue
             if not field.is_map:
                 if after != before:
-                    digests[i] = field_digest(field, after)
-                    changed = True
+                    changes.append((field_entry_path(field), _value_hash(field, after)))
                 continue
             keys = None if touched is None else touched.maps.get(field.name)
             if keys is None:  # CMT-11
-                total = map_sum(field, after)
-            else:  # CMT-09
-                total = (sums[i] + _delta(field, before, after, keys)) & _MASK
-            if total != sums[i] or len(after) != len(before):
-                sums[i] = total
-                digests[i] = map_digest(field, after, total)
-                changed = True
-        if not changed:
-            return Commitment(state, self.sums, self.digests, self.root)
-        return Commitment(state, tuple(sums), tuple(digests), _root(digests))
+                keys = set(before) | set(after)
+            _map_changes(field, before, after, keys, changes)
+        return Commitment(state, smt.update(self.tree, changes))
+
+    def prove(self, entries: Iterable[tuple[str, Any]]) -> bytes:
+        """CMT-20, CMT-21: one proof for `entries`, each (map name, key) as `verify` takes them (present
+        or absent in `self.state`)."""
+        return smt.prove(self.tree, [entry_path(name, key) for name, key in entries])
+
+    def value(self, map_name: str, key: Any) -> Any:
+        """The value `verify` expects for (`map_name`, `key`) in `self.state`: the entry's value, True for
+        an item of a set-valued map, None if absent."""
+        if map_name == PSEUDO_MAP:
+            field = _BY_NAME.get(key)
+            if field is None or field.is_map:
+                raise ProofError(f"no plain state field {key!r}")
+            return getattr(self.state, key)
+        field = _map_field(map_name)
+        m = getattr(self.state, map_name)
+        if field.set_valued:
+            k, item = key
+            items = m.get(k)
+            return True if items is not None and item in items else None
+        return m.get(key)
 
 
-def _delta(field: _Field, before: PMap[Any, Any], after: PMap[Any, Any], keys: Iterable[Any]) -> int:
-    """CMT-09: Σ elements added − Σ elements removed, over the entries of `keys`."""
-    delta = 0
+def _map_changes(
+    field: _Field, before: PMap[Any, Any], after: PMap[Any, Any], keys: Iterable[Any], out: list[smt.Change]
+) -> None:
+    """CMT-09: the leaf changes of the listed keys of one map whose value differs."""
     old_get, new_get = before.get, after.get
     for key in keys:
         old = old_get(key)
@@ -222,20 +211,85 @@ def _delta(field: _Field, before: PMap[Any, Any], after: PMap[Any, Any], keys: I
             new_items: PSet[Any] = PSet() if new is None else new
             for item in old_items:
                 if item not in new_items:
-                    delta -= entry_element(field, key, item)
+                    out.append((set_entry_path(field, key, item), None))
             for item in new_items:
                 if item not in old_items:
-                    delta += entry_element(field, key, item)
-            continue
-        if old == new:
-            continue
-        if old is not None:
-            delta -= entry_element(field, key, old)
-        if new is not None:
-            delta += entry_element(field, key, new)
-    return delta
+                    out.append((set_entry_path(field, key, item), _SET_ITEM_HASH))
+        elif old != new:
+            vhash = None if new is None else _value_hash(field, new)
+            out.append((map_entry_path(field, key), vhash))
 
 
-def field_index(name: str) -> int:
-    """The position of field `name` in `FIELDS` (and in `Commitment.sums` / `digests`)."""
-    return _BY_NAME[name][0]
+# --------------------------------------------------------------------------------------------------
+# Proofs of typed entries (CMT-20..CMT-23)
+
+
+def _map_field(map_name: str) -> _Field:
+    field = _BY_NAME.get(map_name) if isinstance(map_name, str) else None
+    if field is None or not field.is_map:
+        raise ProofError(f"no storage map {map_name!r}")
+    return field
+
+
+_BAD_CLAIM = (TypeError, ValueError, AttributeError, KeyError, OverflowError)
+"""What encoding a claim of the wrong shape or type can raise (reported as ProofError)."""
+
+
+def entry_path(map_name: str, key: Any) -> int:
+    """CMT-13: the path of entry `key` of storage map `map_name` (for a set-valued map, `key` is the
+    pair (key, item)); of the pseudo-map `state`, `key` is a plain field's name. ProofError if there is
+    no such map or the key does not have the map's key type."""
+    try:
+        if map_name == PSEUDO_MAP:
+            field = _BY_NAME.get(key) if isinstance(key, str) else None
+            if field is None or field.is_map:
+                raise ProofError(f"no plain state field {key!r}")
+            return field_entry_path(field)
+        field = _map_field(map_name)
+        if field.set_valued:
+            k, item = key
+            return set_entry_path(field, k, item)
+        return map_entry_path(field, key)
+    except _BAD_CLAIM as e:
+        raise ProofError(f"key {key!r} does not fit map {map_name!r}: {e}") from e
+
+
+def entry_value_hash(map_name: str, key: Any, value: Any) -> bytes | None:
+    """CMT-14: the value hash a proof must show for (`map_name`, `key`) holding `value` (None: absent;
+    True for an item of a set-valued map). ProofError if `value` does not have the map's value type."""
+    if value is None:
+        return None
+    try:
+        if map_name == PSEUDO_MAP:
+            entry_path(map_name, key)
+            return _value_hash(_BY_NAME[key], value)
+        field = _map_field(map_name)
+        if field.set_valued:
+            if value is not True:
+                raise ProofError("an item of a set-valued map is claimed with True (present) or None")
+            return _SET_ITEM_HASH
+        return _value_hash(field, value)
+    except _BAD_CLAIM as e:
+        raise ProofError(f"value does not fit map {map_name!r}: {e}") from e
+
+
+def verify(root: bytes, map_name: str, key: Any, value: Any, proof: bytes) -> bool:
+    """CMT-23: True iff `proof` shows that, in the state whose root is `root`, entry `key` of
+    `map_name` holds `value` (None: the entry is absent). Needs nothing but the root; never raises:
+    a malformed proof, or a claim that does not fit the map, is False."""
+    return verify_many(root, [(map_name, key, value)], proof)
+
+
+def verify_many(root: bytes, claims: Iterable[tuple[str, Any, Any]], proof: bytes) -> bool:
+    """CMT-23: `verify` for several (map name, key, value or None) claims against one proof."""
+    try:
+        return check(root, claims, proof)
+    except ProofError:
+        return False
+
+
+def check(root: bytes, claims: Iterable[tuple[str, Any, Any]], proof: bytes) -> bool:
+    """As `verify_many`, but a malformed proof, a proof that does not cover a claimed key, or a claim
+    that does not fit its map raises ProofError saying why."""
+    leaf_claims = [(entry_path(m, k), entry_value_hash(m, k, v)) for m, k, v in claims]
+    return smt.check(root, leaf_claims, proof)

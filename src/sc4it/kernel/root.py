@@ -1,12 +1,13 @@
-"""State commitments.
+"""State roots.
 
-- `state_root(state)`: the plain root, blake2b-256 of the canonical encoding of the whole state (ENC-12).
-  It costs O(state) and is the one audits, traces and conformance vectors use. It is computed by
-  streaming the encoding into the hash, field by field and map entry by map entry, so it never builds
-  the whole encoding (nor its object tree) in memory; the bytes hashed are exactly `encode(state)`
-  (tests/test_commitment.py checks it).
-- `sc4it.kernel.commitment`: the incremental commitment (spec/commitment.md, CMT rules) for hosts that want a
-  commitment every block: O(entries changed) per update instead of O(state).
+- `state_root(state)`: the state root, the root of the authenticated state tree (spec/commitment.md,
+  CMT-07), computed from scratch. Blocks, traces, snapshots, replicas and conformance vectors use it; a
+  host that wants it every block keeps a `sc4it.kernel.commitment.Commitment` and updates it with each
+  outcome's `touched` keys instead (O(changes)).
+- `encoding_digest(state)`: blake2b-256 of the canonical encoding of the whole state (ENC-12, CMT-12), an
+  audit value. It costs O(state) and is computed by streaming the encoding into the hash, field by
+  field and map entry by map entry, so it never builds the whole encoding (nor its object tree) in
+  memory; the bytes hashed are exactly `encode(state)` (tests/test_commitment.py checks it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, get_args, get_origin
 import cbor2
 
 from sc4it.kernel.codec import codec_for
+from sc4it.kernel.commitment import commitment_root
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.state import STATE_FIELDS, State
 
@@ -65,7 +67,12 @@ def _stream_field(update: Any, value: Any, annotation: Any) -> None:
 
 
 def state_root(state: State) -> bytes:
-    """ENC-12: blake2b-256 of `encode(state)` (streamed, see the module docstring)."""
+    """CMT-07: the state root, from scratch (O(state))."""
+    return commitment_root(state)
+
+
+def encoding_digest(state: State) -> bytes:
+    """ENC-12 CMT-12: blake2b-256 of `encode(state)` (streamed, see the module docstring)."""
     h = hashlib.blake2b(digest_size=32)
     update = h.update
     update(cbor_head(_ARRAY, len(STATE_FIELDS)))  # ENC-05: a record is the array of its fields

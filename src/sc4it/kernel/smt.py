@@ -2,7 +2,7 @@
 
 This module knows nothing of `State`: it commits to a set of *leaves*, each a 256-bit *path* (the hash of
 an entry's map and key, CMT-13) with a 32-byte *value hash* (CMT-14), and proves paths present or absent.
-The state root does not use it yet (spec/commitment.md, "The state tree").
+`sc4it.kernel.commitment` maps a state to its leaves.
 
 A tree is a persistent value: `update` returns a new tree that shares every untouched subtree with the
 old one, so a host keeps the tree of every recent state for the cost of the nodes each block changed.

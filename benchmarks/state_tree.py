@@ -1,0 +1,127 @@
+"""The state tree (spec/commitment.md) side by side with the multiset commitment it replaced.
+
+A script, not a benchmark test: one process builds the production-shaped population (benchmarks/population.py)
+for each size, then measures, in one run, for both commitments: the from-scratch build, the update after
+the production billing block (`on_block` of shard BLOCK % 600, with the block's `touched`), and the same
+block's `on_block` time; for the tree also the proof of one contract (size, generation, verification).
+The machine is shared: compare the ratios of one run, not absolute figures across runs.
+
+    PYTHONPATH=src .venv/bin/python -m benchmarks.state_tree 100000 1000000
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sc4it.kernel import commitment
+from sc4it.kernel.commitment import Commitment
+from sc4it.runtime import on_block
+
+from . import multiset
+from .population import build_population
+
+
+def _median_s(fn: Callable[[], Any], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    t = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t
+
+
+def _tree_nodes(node: Any) -> int:
+    count, stack = 0, [node]
+    while stack:
+        n = stack.pop()
+        count += 1
+        if len(n) == 5:
+            stack.extend(n[1:])
+    return count
+
+
+def run(n: int, rounds: int) -> dict[str, Any]:
+    gc.collect()
+    pop = build_population(n)
+    state = pop.state
+    gc.freeze()  # the population is long-lived: keep the collector from walking it (as a node would)
+    tree, tree_s = _timed(lambda: Commitment.of(state))
+    ms, ms_s = _timed(lambda: multiset.Commitment.of(state))
+    gc.freeze()
+    out = on_block(state, pop.env)
+    touched = out.touched
+    changed = []
+    tree.update(out.state, touched)  # warm both once
+    ms.update(out.state, touched)
+    block_s = _median_s(lambda: on_block(state, pop.env), rounds)
+    tree_up = _median_s(lambda: tree.update(out.state, touched), rounds)
+    ms_up = _median_s(lambda: ms.update(out.state, touched), rounds)
+    after = tree.update(out.state, touched)
+    if n <= 200_000:
+        assert after.root == Commitment.of(out.state).root
+    for f in commitment.FIELDS:
+        if f.is_map and not f.set_valued:
+            before_m, after_m = getattr(state, f.name), getattr(out.state, f.name)
+            for k in touched.maps.get(f.name, ()):
+                if before_m.get(k) != after_m.get(k):
+                    changed.append((f.name, k))
+    cid = pop.billed_contract()
+    contract = state.contracts[cid]
+    proof = tree.prove([("contracts", cid)])
+    prove_s = _median_s(lambda: tree.prove([("contracts", cid)]), 200)
+    verify_s = _median_s(lambda: commitment.verify(tree.root, "contracts", cid, contract, proof), 200)
+    assert commitment.verify(tree.root, "contracts", cid, contract, proof)
+    leaves = sum(1 for _ in commitment.state_leaves(state))
+    return {
+        "n": n,
+        "leaves": leaves,
+        "nodes": _tree_nodes(tree.tree),
+        "touched": len(touched),
+        "changed": len(changed),
+        "bills": sum(1 for e in out.events if type(e).__name__ == "ContractBilled"),
+        "scratch_tree_s": tree_s,
+        "scratch_multiset_s": ms_s,
+        "on_block_ms": block_s * 1e3,
+        "update_tree_ms": tree_up * 1e3,
+        "update_multiset_ms": ms_up * 1e3,
+        "proof_bytes": len(proof),
+        "prove_us": prove_s * 1e6,
+        "verify_us": verify_s * 1e6,
+    }
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [100_000]
+    for n in sizes:
+        r = run(n, rounds=5 if n >= 1_000_000 else 15)
+        per_key_tree = r["update_tree_ms"] * 1e3 / max(r["touched"], 1)
+        per_key_ms = r["update_multiset_ms"] * 1e3 / max(r["touched"], 1)
+        print(
+            f"n={n}: {r['leaves']} leaves, {r['nodes']} tree nodes; block: {r['bills']} bills, "
+            f"{r['touched']} keys touched, {r['changed']} map entries changed\n"
+            f"  from scratch: tree {r['scratch_tree_s']:.1f} s, multiset {r['scratch_multiset_s']:.1f} s "
+            f"(ratio {r['scratch_tree_s'] / r['scratch_multiset_s']:.2f})\n"
+            f"  on_block {r['on_block_ms']:.1f} ms; update: tree {r['update_tree_ms']:.1f} ms "
+            f"({per_key_tree:.1f} µs/touched key, {r['update_tree_ms'] / r['on_block_ms']:.0%} of on_block), "
+            f"multiset {r['update_multiset_ms']:.1f} ms ({per_key_ms:.1f} µs/key, "
+            f"{r['update_multiset_ms'] / r['on_block_ms']:.0%}); tree/multiset "
+            f"{r['update_tree_ms'] / r['update_multiset_ms']:.2f}\n"
+            f"  proof of one contract: {r['proof_bytes']} bytes, prove {r['prove_us']:.0f} µs, "
+            f"verify {r['verify_us']:.0f} µs",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
