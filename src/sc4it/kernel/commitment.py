@@ -23,6 +23,7 @@ import cbor2
 
 from sc4it.kernel import smt
 from sc4it.kernel.codec import codec_for
+from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.state import STATE_FIELDS, State
 from sc4it.kernel.tx import Touched
@@ -51,6 +52,9 @@ class _Field:
     kenc: Callable[[Any], Any]
     venc: Callable[[Any], Any]
     ienc: Callable[[Any], Any]
+    ktype: Any = None
+    vtype: Any = None
+    """The declared key and value (or item) types, to check a claim's key and value (`entry_path`)."""
 
 
 def _describe(name: str, annotation: Any) -> _Field:
@@ -59,9 +63,9 @@ def _describe(name: str, annotation: Any) -> _Field:
         kenc = codec_for(key_type).enc
         if get_origin(value_type) is PSet:
             (item_type,) = get_args(value_type)
-            return _Field(name, True, True, kenc, _no_enc, codec_for(item_type).enc)
-        return _Field(name, True, False, kenc, codec_for(value_type).enc, _no_enc)
-    return _Field(name, False, False, _no_enc, codec_for(annotation).enc, _no_enc)
+            return _Field(name, True, True, kenc, _no_enc, codec_for(item_type).enc, key_type, item_type)
+        return _Field(name, True, False, kenc, codec_for(value_type).enc, _no_enc, key_type, value_type)
+    return _Field(name, False, False, _no_enc, codec_for(annotation).enc, _no_enc, None, annotation)
 
 
 def _no_enc(value: Any) -> Any:  # pragma: no cover - never called
@@ -231,8 +235,16 @@ def _map_field(map_name: str) -> _Field:
     return field
 
 
-_BAD_CLAIM = (TypeError, ValueError, AttributeError, KeyError, OverflowError)
+_BAD_CLAIM = (TypeError, ValueError, AttributeError, KeyError, OverflowError, IndexError, DecodeError)
 """What encoding a claim of the wrong shape or type can raise (reported as ProofError)."""
+
+
+def _typed(t: Any, value: Any, what: str) -> None:
+    """A claim's key or value must be a value of the declared type `t`: its data model decodes back
+    to an equal value (strict decoding checks every width and bound, ENC-09)."""
+    codec = codec_for(t)
+    if codec.dec(codec.enc(value), what) != value:
+        raise ProofError(f"{what} is not a value of its declared type")
 
 
 def entry_path(map_name: str, key: Any) -> int:
@@ -248,7 +260,10 @@ def entry_path(map_name: str, key: Any) -> int:
         field = _map_field(map_name)
         if field.set_valued:
             k, item = key
+            _typed(field.ktype, k, "key")
+            _typed(field.vtype, item, "item")
             return set_entry_path(field, k, item)
+        _typed(field.ktype, key, "key")
         return map_entry_path(field, key)
     except _BAD_CLAIM as e:
         raise ProofError(f"key {key!r} does not fit map {map_name!r}: {e}") from e
@@ -262,12 +277,14 @@ def entry_value_hash(map_name: str, key: Any, value: Any) -> bytes | None:
     try:
         if map_name == PSEUDO_MAP:
             entry_path(map_name, key)
-            return _value_hash(_BY_NAME[key], value)
-        field = _map_field(map_name)
+            field = _BY_NAME[key]
+        else:
+            field = _map_field(map_name)
         if field.set_valued:
             if value is not True:
                 raise ProofError("an item of a set-valued map is claimed with True (present) or None")
             return _SET_ITEM_HASH
+        _typed(field.vtype, value, "value")
         return _value_hash(field, value)
     except _BAD_CLAIM as e:
         raise ProofError(f"value does not fit map {map_name!r}: {e}") from e

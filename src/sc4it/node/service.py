@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -27,11 +28,13 @@ from sc4it.block import (
     CommitmentFactory,
     Executed,
     Header,
+    Tip,
     build_block,
     call_hash,
     execute_block,
 )
 from sc4it.kernel.codec import decode
+from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import Keypair, SignedCall
@@ -89,8 +92,9 @@ class Node:
         self._lock = threading.RLock()
         self._observers: list[Observer] = []
         self._keep = keep_states
-        self._states: collections.OrderedDict[int, State] = collections.OrderedDict()
-        self._states[store.tip.number] = store.tip.state
+        self._tips: collections.OrderedDict[int, Tip] = collections.OrderedDict()
+        """The last `keep_states` tips: each state with its tree, for `state_at` and `read_proof`."""
+        self._tips[store.tip.number] = store.tip
 
     @classmethod
     def open(
@@ -202,13 +206,25 @@ class Node:
     def state_at(self, ref: BlockRef) -> State:
         """NODE-10: the state after block `ref`, for the last `keep_states` blocks; `StateUnavailable`
         for older (or unknown) blocks."""
+        return self._tip_at(ref).state
+
+    def _tip_at(self, ref: BlockRef) -> Tip:
         with self._lock:
             n = self.number_of(ref)
-            state = None if n is None else self._states.get(n)
-            if state is None:
-                oldest = next(iter(self._states))
+            tip = None if n is None else self._tips.get(n)
+            if tip is None:
+                oldest = next(iter(self._tips))
                 raise StateUnavailable(-1 if n is None else n, oldest, self._store.tip.number)
-            return state
+            return tip
+
+    def read_proof(self, ref: BlockRef, entries: list[tuple[str, Any]]) -> tuple[Header, bytes]:
+        """LGT-09: the header of block `ref` and one proof of `entries` ((map, key) pairs, present or
+        absent) in the state after it (CMT-20), for the kept blocks (`StateUnavailable` otherwise);
+        `ProofError` for an entry of no map or a key of the wrong type."""
+        tip = self._tip_at(ref)
+        tree = tip.commitment
+        assert isinstance(tree, Commitment), "read proofs need the state tree (the default commitment)"
+        return tip.header, tree.prove(entries)
 
     def account_next_index(self, account: bytes) -> int:
         """MEM-10: the nonce the account's next call should carry (its nonce plus its ready calls)."""
@@ -271,7 +287,7 @@ class Node:
         block = executed.block
         self._mempool.remove([call_hash(s) for s in taken])  # included or left out: either way done
         self._mempool.update(executed.tip.state)
-        self._remember(block.header.number, executed.tip.state)
+        self._remember(block.header.number, executed.tip)
         return CommittedBlock(block, block.hash, executed.results)
 
     def _tell(self, observers: list[Observer], committed: CommittedBlock) -> None:
@@ -286,10 +302,10 @@ class Node:
         with self._lock:
             return self._store.inclusion(call)
 
-    def _remember(self, number: int, state: State) -> None:
-        self._states[number] = state
-        while len(self._states) > self._keep:
-            self._states.popitem(last=False)
+    def _remember(self, number: int, tip: Tip) -> None:
+        self._tips[number] = tip
+        while len(self._tips) > self._keep:
+            self._tips.popitem(last=False)
 
     def subscribe(self, observer: Observer) -> Callable[[], None]:
         """Call `observer` with every block committed from now on; returns a function that stops it."""
