@@ -1,5 +1,5 @@
 """A light client: trust a header only once it is final, then trust state entries only with proofs against it
-(spec/light.md, rules LGT-01..LGT-08).
+(spec/light.md, rules LGT-01..LGT-09).
 
 A light client keeps no state and executes no block. It holds what it trusts from the start (the chain id
 and the producers of a single-node chain, `ProducerSeal`; or, on the network, what the consensus engine's
