@@ -523,3 +523,16 @@ def test_proofs_follow_random_histories(actions: list[Any]) -> None:
         entries = _sample_entries(first.state, 2)
         proof = first.prove([(m, k) for m, k, _ in entries])
         assert not commitment.verify_many(last.root, entries, proof)
+
+
+def test_field_digests_tell_which_field_differs() -> None:
+    """CMT-02: `Commitment.digests` (diagnosis for replicas, not part of the root) has one digest per field;
+    changing one entry of one map changes that field's digest only."""
+    state = build_population(50).state
+    c = Commitment.of(state)
+    who, info = next(iter(state.accounts.items()))
+    other = Commitment.of(
+        _replace(state, accounts=state.accounts.set(who, AccountInfo(info.nonce + 1, 0, 0, 0)))
+    )
+    differ = [f.name for f, a, b in zip(commitment.FIELDS, c.digests, other.digests, strict=True) if a != b]
+    assert differ == ["accounts"] and len(c.digests) == len(STATE_FIELDS)

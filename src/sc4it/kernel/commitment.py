@@ -14,6 +14,7 @@ against nothing but a root (CMT-20..CMT-23).
 
 from __future__ import annotations
 
+import hashlib
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, get_args, get_origin
@@ -177,6 +178,19 @@ class Commitment:
                 keys = set(before) | set(after)
             _map_changes(field, before, after, keys, changes)
         return Commitment(state, smt.update(self.tree, changes))
+
+    @property
+    def digests(self) -> tuple[bytes, ...]:
+        """For diagnosis only (a replica telling which fields differ from a peer's, NET-19): per field of
+        `State`, in `FIELDS` order, BLAKE2b-256 of the field's leaves (32-byte path ‖ value hash) in path
+        order. O(state) on every call; not part of the root."""
+        out = []
+        for field in FIELDS:
+            h = hashlib.blake2b(digest_size=32)
+            for path, vhash in sorted(_field_leaves(field, getattr(self.state, field.name))):
+                h.update(path.to_bytes(32, "big") + vhash)
+            out.append(h.digest())
+        return tuple(out)
 
     def prove(self, entries: Iterable[tuple[str, Any]]) -> bytes:
         """CMT-20, CMT-21: one proof for `entries`, each (map name, key) as `verify` takes them (present
