@@ -7,7 +7,8 @@ from sc4it import calls as c
 from sc4it import events as ev
 from sc4it.contracts.billing.cost import calculate_cu, discount_tft
 from sc4it.kernel.errors import Error
-from sc4it.kernel.fixed import U64F64, Percent
+from sc4it.kernel.fixed import U64F64
+from sc4it.kernel.perthing import Percent
 from sc4it.kernel.types import AccountInfo, DiscountLevel, NodeCertification
 from sc4it.ledger import can_reserve, usable_balance
 

@@ -17,6 +17,7 @@ files are normative; each has a readable JSON twin.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import random
@@ -1081,10 +1082,19 @@ def iter_cases(directory: Path) -> Iterator[tuple[str, Case]]:
 
 
 def _fx(name: str) -> Callable[..., int]:
-    from sc4it.kernel import fixed
+    """A U64F64 rule of `kernel/fixed.py` (or an FX-15 helper) on exactly its operands: the width
+    parameters (`frac_nbits`, `bits_max`) keep their U64F64 defaults."""
+    from sc4it.kernel import fixed, saturating
 
-    fn: Callable[..., int] = getattr(fixed, name)
-    return fn
+    fn: Callable[..., int] = getattr(fixed, name, None) or getattr(saturating, name)
+    arity = sum(1 for p in inspect.signature(fn).parameters.values() if p.default is p.empty)
+
+    def run(*args: int) -> int:
+        if len(args) != arity:
+            raise TypeError(f"{name} takes {arity} operands, not {len(args)}")
+        return fn(*args)
+
+    return run
 
 
 def _u32f32(op: str) -> Callable[..., int]:
@@ -1102,7 +1112,7 @@ def _u32f32(op: str) -> Callable[..., int]:
 
 
 def _perthing(kind: str, op: str) -> Callable[..., int]:
-    from sc4it.kernel.fixed import Perbill, Percent
+    from sc4it.kernel.perthing import Perbill, Percent
 
     cls = Perbill if kind == "perbill" else Percent
 

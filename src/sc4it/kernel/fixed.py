@@ -1,10 +1,8 @@
-"""Bit-exact integer models of the fixed-point and per-thing arithmetic that TFChain billing uses.
-
-Sources reproduced (rule ids refer to ``spec/fixed.md``):
-
-* ``substrate-fixed`` 0.5.6 (encointer fork, rev ``b33d186``): ``U64F64`` (``FixedU128<U64>``) and
-  ``U32F32`` (``FixedU64<U32>``). A value is modelled by its raw integer ``bits``; value = bits / 2**F.
-* ``sp-arithmetic`` 16.0.0 (``polkadot-v1.0.0``): ``Perbill`` and ``Percent`` (``per_things.rs``).
+"""Bit-exact integer model of the fixed-point arithmetic that TFChain billing uses (FX-01..FX-10 of
+``spec/fixed.md``): ``substrate-fixed`` 0.5.6 (encointer fork, rev ``b33d186``), ``U64F64``
+(``FixedU128<U64>``) and ``U32F32`` (``FixedU64<U32>``). A value is modelled by its raw integer ``bits``;
+value = bits / 2**F. The per-things live in ``sc4it.kernel.perthing``, the saturating integer helpers in
+``sc4it.kernel.saturating``.
 
 Everything is integer arithmetic; there is no float anywhere. The f64 literals TFChain passes to
 ``from_num`` are given as named constants, and :func:`bits_from_f64_literal` derives them from the
@@ -17,16 +15,16 @@ unnoticed. Callers that need release behaviour can use the ``wrapping_*`` varian
 and the ``checked_*`` variants return ``None``. Division by zero raises ``ZeroDivisionError``, as Rust
 panics in every build.
 
-Hot path: the ``fx_*`` functions work on raw U64F64 bits (plain ``int``) and skip the object
-overhead. Their operands are assumed to be valid bits (``0 <= bits <= U128_MAX``); only results are
-range-checked.
+One function per rule: each FX rule is one ``fx_*`` function on raw bits (plain ``int``), U64F64 by
+default (the billing hot path, no object overhead) and any width through ``frac_nbits``/``bits_max``;
+the ``U64F64``/``U32F32`` operators call them. Operands are assumed to be valid bits
+(``0 <= bits <= bits_max``); only results are range-checked.
 """
 
 from __future__ import annotations
 
-import enum
 from fractions import Fraction
-from typing import TYPE_CHECKING, ClassVar, Final, Self, overload
+from typing import TYPE_CHECKING, ClassVar, Final, Self
 
 __all__ = [
     "FX_0_4",
@@ -53,21 +51,7 @@ __all__ = [
     "U64F64",
     "U64_MAX",
     "U128_MAX",
-    "Perbill",
-    "Percent",
-    "Rounding",
     "bits_from_f64_literal",
-    "checked_add",
-    "checked_add_u16",
-    "checked_add_u32",
-    "checked_add_u64",
-    "checked_add_u128",
-    "checked_mul",
-    "checked_sub",
-    "checked_sub_u16",
-    "checked_sub_u32",
-    "checked_sub_u64",
-    "checked_sub_u128",
     "f64_from_decimal",
     "f64_round",
     "fx_add",
@@ -88,23 +72,8 @@ __all__ = [
     "fx_wrapping_mul_int",
     "fx_wrapping_round",
     "fx_wrapping_sub",
-    "overflow_prune_mul",
-    "perbill_mul",
-    "percent_mul",
-    "rational_mul_correction",
+    "overflow_error",
     "round_half_even",
-    "saturated",
-    "saturating_add",
-    "saturating_add_u16",
-    "saturating_add_u32",
-    "saturating_add_u64",
-    "saturating_add_u128",
-    "saturating_mul",
-    "saturating_sub",
-    "saturating_sub_u16",
-    "saturating_sub_u32",
-    "saturating_sub_u64",
-    "saturating_sub_u128",
 ]
 
 # ---------------------------------------------------------------------------------------------------
@@ -118,7 +87,8 @@ U64_MAX: Final = (1 << 64) - 1
 U128_MAX: Final = (1 << 128) - 1
 
 
-def _overflow(what: str) -> OverflowError:
+def overflow_error(what: str) -> OverflowError:
+    """The error of a result that leaves its type's range (FX-09)."""
     return OverflowError(f"{what} overflows (Rust would panic in debug / wrap in release)")
 
 
@@ -192,173 +162,178 @@ def bits_from_f64_literal(literal: str, frac_nbits: int = 64, nbits: int = 128) 
     """
     v = f64_from_decimal(literal)
     if v < 0:
-        raise _overflow("negative literal for an unsigned fixed-point type")
+        raise overflow_error("negative literal for an unsigned fixed-point type")
     bits = round_half_even(v.numerator << frac_nbits, v.denominator)
     if bits >> nbits:
-        raise _overflow("f64 literal conversion")
+        raise overflow_error("f64 literal conversion")
     return bits
 
 
 # ---------------------------------------------------------------------------------------------------
-# U64F64 on raw bits: hot-path functions
+# The FX rules on raw bits: one function each. The defaults are U64F64 (F = 64, N = 128), the billing
+# hot path; U32F32 passes F = 32 and bits_max = U64_MAX (FX-10). The classes below call these.
 # ---------------------------------------------------------------------------------------------------
 
 FX_FRAC_NBITS: Final = 64
 FX_ONE_BITS: Final = 1 << 64
 FX_HALF: Final = 1 << 63
-_FX_INT_MASK: Final = U128_MAX ^ U64_MAX
 
 
-def fx_from_int(n: int) -> int:
-    """``U64F64::from_num(n)`` for an unsigned integer: ``n << 64``, exact (FX-01).
+def _fx_overflow(what: str, frac_nbits: int, bits_max: int) -> OverflowError:
+    return overflow_error(f"U{bits_max.bit_length() - frac_nbits}F{frac_nbits} {what}")
 
-    ``n`` must be in ``[0, U64_MAX]``; otherwise ``OverflowError`` (Rust: panic in debug, wrap in
+
+def fx_from_int(n: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """``from_num(n)`` for an unsigned integer: ``n << F``, exact (FX-01).
+
+    ``n`` must fit the integer part; otherwise ``OverflowError`` (Rust: panic in debug, wrap in
     release; see :func:`fx_wrapping_from_int`).
     """
-    if not 0 <= n <= U64_MAX:
-        raise _overflow("U64F64::from_num")
-    return n << 64
+    r = n << frac_nbits
+    if not 0 <= r <= bits_max:
+        raise _fx_overflow("from_num", frac_nbits, bits_max)
+    return r
 
 
-def fx_wrapping_from_int(n: int) -> int:
-    """Release-build ``U64F64::from_num(n)`` for ``0 <= n <= U128_MAX``: ``(n << 64) mod 2**128``."""
+def fx_wrapping_from_int(n: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Release-build ``from_num(n)`` for ``n >= 0``: ``(n << F) mod 2**N`` (FX-09)."""
     if n < 0:
         raise ValueError("unsigned operand expected")
-    return (n << 64) & U128_MAX
+    return (n << frac_nbits) & bits_max
 
 
-def fx_mul(a: int, b: int) -> int:
-    """Fixed × fixed (FX-03): ``floor(a*b / 2**64)``, so the product truncates toward zero.
+def fx_mul(a: int, b: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Fixed × fixed (FX-03): ``floor(a*b / 2**F)``, so the product truncates toward zero.
 
-    substrate-fixed computes the full 256-bit product and keeps bits 64..191; the discarded low 64
-    bits are the truncation. A result of ``2**128`` or more raises ``OverflowError``.
+    substrate-fixed computes the full double-width product and keeps its middle bits; the discarded
+    low F bits are the truncation. A result past ``bits_max`` raises ``OverflowError``.
     """
-    r = (a * b) >> 64
-    if r > U128_MAX:
-        raise _overflow("U64F64 mul")
+    r = (a * b) >> frac_nbits
+    if r > bits_max:
+        raise _fx_overflow("mul", frac_nbits, bits_max)
     return r
 
 
-def fx_wrapping_mul(a: int, b: int) -> int:
-    """Release-build fixed × fixed: ``floor(a*b / 2**64) mod 2**128``."""
-    return ((a * b) >> 64) & U128_MAX
+def fx_wrapping_mul(a: int, b: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Release-build fixed × fixed: ``floor(a*b / 2**F) mod 2**N`` (FX-09)."""
+    return ((a * b) >> frac_nbits) & bits_max
 
 
-def fx_div(a: int, b: int) -> int:
-    """Fixed ÷ fixed (FX-04): ``floor(a * 2**64 / b)``, so the quotient truncates toward zero.
+def fx_div(a: int, b: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Fixed ÷ fixed (FX-04): ``floor(a * 2**F / b)``, so the quotient truncates toward zero.
 
-    ``b == 0`` raises ``ZeroDivisionError``. A quotient of ``2**128`` or more (possible when ``b < 2**64``,
-    i.e. divisor < 1) raises ``OverflowError``.
+    ``b == 0`` raises ``ZeroDivisionError``. A quotient past ``bits_max`` (possible when the divisor
+    is below 1) raises ``OverflowError``.
     """
     if not b:
-        raise ZeroDivisionError("U64F64 division by zero")
-    r = (a << 64) // b
-    if r > U128_MAX:
-        raise _overflow("U64F64 div")
+        raise ZeroDivisionError("fixed-point division by zero")
+    r = (a << frac_nbits) // b
+    if r > bits_max:
+        raise _fx_overflow("div", frac_nbits, bits_max)
     return r
 
 
-def fx_wrapping_div(a: int, b: int) -> int:
-    """Release-build fixed ÷ fixed: ``floor(a * 2**64 / b) mod 2**128``. ``b == 0`` still raises."""
+def fx_wrapping_div(a: int, b: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Release-build fixed ÷ fixed: ``floor(a * 2**F / b) mod 2**N`` (FX-09). ``b == 0`` still raises."""
     if not b:
-        raise ZeroDivisionError("U64F64 division by zero")
-    return ((a << 64) // b) & U128_MAX
+        raise ZeroDivisionError("fixed-point division by zero")
+    return ((a << frac_nbits) // b) & bits_max
 
 
-def fx_mul_int(a: int, k: int) -> int:
-    """``U64F64 * u128`` (FX-05): ``a * k``, exact; ``OverflowError`` past ``U128_MAX``."""
+def fx_mul_int(a: int, k: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Fixed × unsigned integer (FX-05): ``a * k``, exact; ``OverflowError`` past ``bits_max``."""
     if k < 0:
         raise ValueError("unsigned operand expected")
     r = a * k
-    if r > U128_MAX:
-        raise _overflow("U64F64 mul by integer")
+    if r > bits_max:
+        raise _fx_overflow("mul by integer", frac_nbits, bits_max)
     return r
 
 
-def fx_wrapping_mul_int(a: int, k: int) -> int:
-    """Release-build ``U64F64 * u128``: ``(a * k) mod 2**128``."""
+def fx_wrapping_mul_int(a: int, k: int, bits_max: int = U128_MAX) -> int:
+    """Release-build fixed × unsigned integer: ``(a * k) mod 2**N`` (FX-09)."""
     if k < 0:
         raise ValueError("unsigned operand expected")
-    return (a * k) & U128_MAX
+    return (a * k) & bits_max
 
 
 def fx_div_int(a: int, k: int) -> int:
-    """``U64F64 / u128`` (FX-05): ``floor(a / k)``, which truncates; ``k == 0`` raises ``ZeroDivisionError``.
+    """Fixed ÷ unsigned integer (FX-05): ``floor(a / k)``, truncating; ``k == 0`` raises ZeroDivisionError.
 
-    This never overflows. It gives the same result as ``fx_div(a, fx_from_int(k))``, because
-    ``floor(a * 2**64 / (k * 2**64)) == floor(a / k)``.
+    This never overflows, whatever the width. It gives the same result as ``fx_div(a, fx_from_int(k))``,
+    because ``floor(a * 2**F / (k * 2**F)) == floor(a / k)``.
     """
     if k <= 0:
         if k == 0:
-            raise ZeroDivisionError("U64F64 division by zero")
+            raise ZeroDivisionError("fixed-point division by zero")
         raise ValueError("unsigned operand expected")
     return a // k
 
 
-def fx_add(a: int, b: int) -> int:
-    """Fixed + fixed (FX-06), exact; ``OverflowError`` past ``U128_MAX``."""
+def fx_add(a: int, b: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Fixed + fixed (FX-06), exact; ``OverflowError`` past ``bits_max``."""
     r = a + b
-    if r > U128_MAX:
-        raise _overflow("U64F64 add")
+    if r > bits_max:
+        raise _fx_overflow("add", frac_nbits, bits_max)
     return r
 
 
-def fx_wrapping_add(a: int, b: int) -> int:
-    """Release-build fixed + fixed: ``(a + b) mod 2**128``."""
-    return (a + b) & U128_MAX
+def fx_wrapping_add(a: int, b: int, bits_max: int = U128_MAX) -> int:
+    """Release-build fixed + fixed: ``(a + b) mod 2**N`` (FX-09)."""
+    return (a + b) & bits_max
 
 
 def fx_sub(a: int, b: int) -> int:
     """Fixed - fixed (FX-06), exact; ``OverflowError`` if the result would be negative."""
     r = a - b
     if r < 0:
-        raise _overflow("U64F64 sub")
+        raise overflow_error("fixed-point sub")
     return r
 
 
-def fx_wrapping_sub(a: int, b: int) -> int:
-    """Release-build fixed - fixed: ``(a - b) mod 2**128``."""
-    return (a - b) & U128_MAX
+def fx_wrapping_sub(a: int, b: int, bits_max: int = U128_MAX) -> int:
+    """Release-build fixed - fixed: ``(a - b) mod 2**N`` (FX-09)."""
+    return (a - b) & bits_max
 
 
-def fx_round(a: int) -> int:
-    """``U64F64::round()`` (FX-07): nearest integer with ties away from zero (up, since the type is unsigned).
+def fx_round(a: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """``round()`` (FX-07): nearest integer with ties away from zero (up, since the type is unsigned).
 
-    substrate-fixed keeps the integer part and adds one if fraction bit 63 (the "half" bit) is set.
-    That equals ``((a + 2**63) >> 64) << 64``. The result is still U64F64 bits (an integer value).
-    ``OverflowError`` if the integer part is ``U64_MAX`` and the fraction is at least one half.
+    substrate-fixed keeps the integer part and adds one if the highest fraction bit (the "half" bit)
+    is set: ``((a + 2**(F-1)) >> F) << F``. The result is still fixed-point bits (an integer value);
+    ``OverflowError`` if it does not fit.
     """
-    r = ((a + FX_HALF) >> 64) << 64
-    if r > U128_MAX:
-        raise _overflow("U64F64 round")
+    r = ((a + (1 << (frac_nbits - 1))) >> frac_nbits) << frac_nbits
+    if r > bits_max:
+        raise _fx_overflow("round", frac_nbits, bits_max)
     return r
 
 
-def fx_wrapping_round(a: int) -> int:
-    """Release-build ``round()``: ``(((a + 2**63) >> 64) << 64) mod 2**128``."""
-    return (((a + FX_HALF) >> 64) << 64) & U128_MAX
+def fx_wrapping_round(a: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """Release-build ``round()``: ``(((a + 2**(F-1)) >> F) << F) mod 2**N`` (FX-09)."""
+    return (((a + (1 << (frac_nbits - 1))) >> frac_nbits) << frac_nbits) & bits_max
 
 
-def fx_floor(a: int) -> int:
-    """``floor()`` (= ``int()`` for unsigned types, FX-08): clear the 64 fraction bits."""
-    return a & _FX_INT_MASK
+def fx_floor(a: int, frac_nbits: int = FX_FRAC_NBITS) -> int:
+    """``floor()`` (= ``int()`` for unsigned types, FX-08): clear the F fraction bits."""
+    return (a >> frac_nbits) << frac_nbits
 
 
-def fx_ceil(a: int) -> int:
-    """``ceil()`` (FX-08): the next integer toward +infinity; ``OverflowError`` past ``U128_MAX``."""
-    r = ((a + U64_MAX) >> 64) << 64
-    if r > U128_MAX:
-        raise _overflow("U64F64 ceil")
+def fx_ceil(a: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """``ceil()`` (FX-08): the next integer toward +infinity; ``OverflowError`` past ``bits_max``."""
+    r = ((a + (1 << frac_nbits) - 1) >> frac_nbits) << frac_nbits
+    if r > bits_max:
+        raise _fx_overflow("ceil", frac_nbits, bits_max)
     return r
 
 
-def fx_to_int(a: int) -> int:
-    """``to_num::<u64>()`` (FX-08): drop the fraction (truncate). The result always fits in a u64."""
-    return a >> 64
+def fx_to_int(a: int, frac_nbits: int = FX_FRAC_NBITS) -> int:
+    """``to_num::<uN>()`` (FX-08): drop the fraction (truncate). The result always fits the integer part."""
+    return a >> frac_nbits
 
 
 # ---------------------------------------------------------------------------------------------------
-# Fixed-point value classes
+# Fixed-point value classes: the operators of substrate-fixed, each the fx_* function of its rule
 # ---------------------------------------------------------------------------------------------------
 
 
@@ -376,9 +351,7 @@ class _UFixed:
     BITS_MAX: ClassVar[int]
     INT_MAX: ClassVar[int]
     _ONE: ClassVar[int]
-    _HALF: ClassVar[int]
     _FRAC_MASK: ClassVar[int]
-    _INT_MASK: ClassVar[int]
 
     if TYPE_CHECKING:  # read-only for type checkers; a plain slot at runtime (cheap attribute access)
 
@@ -387,7 +360,7 @@ class _UFixed:
 
     def __init__(self, bits: int) -> None:
         if not 0 <= bits <= self.BITS_MAX:
-            raise _overflow(f"{type(self).__name__} bits")
+            raise overflow_error(f"{type(self).__name__} bits")
         object.__setattr__(self, "bits", bits)
 
     @classmethod
@@ -414,17 +387,13 @@ class _UFixed:
 
     @classmethod
     def from_int(cls, n: int) -> Self:
-        """``from_num(n)`` for an unsigned integer, exact (FX-01). Needs ``0 <= n <= INT_MAX``."""
-        if not 0 <= n <= cls.INT_MAX:
-            raise _overflow(f"{cls.__name__}::from_num")
-        return cls._raw(n << cls.FRAC_NBITS)
+        """``from_num(n)`` for an unsigned integer (FX-01)."""
+        return cls._raw(fx_from_int(n, cls.FRAC_NBITS, cls.BITS_MAX))
 
     @classmethod
     def wrapping_from_int(cls, n: int) -> Self:
-        """Release-build ``from_num(n)``: ``(n << F) mod 2**N`` for ``n >= 0``."""
-        if n < 0:
-            raise ValueError("unsigned operand expected")
-        return cls._raw((n << cls.FRAC_NBITS) & cls.BITS_MAX)
+        """Release-build ``from_num(n)`` (FX-09)."""
+        return cls._raw(fx_wrapping_from_int(n, cls.FRAC_NBITS, cls.BITS_MAX))
 
     @classmethod
     def from_f64_literal_text(cls, literal: str) -> Self:
@@ -434,58 +403,24 @@ class _UFixed:
     # --- arithmetic -------------------------------------------------------------------------------
 
     def __add__(self, other: Self) -> Self:
-        """Exact sum (FX-06); ``OverflowError`` past ``BITS_MAX``."""
+        """FX-06."""
         if not isinstance(other, type(self)):
             return NotImplemented
-        r = self.bits + other.bits
-        if r > self.BITS_MAX:
-            raise _overflow(f"{type(self).__name__} add")
-        return self._raw(r)
+        return self._raw(fx_add(self.bits, other.bits, self.FRAC_NBITS, self.BITS_MAX))
 
     def __sub__(self, other: Self) -> Self:
-        """Exact difference (FX-06); ``OverflowError`` when the result would be negative."""
+        """FX-06."""
         if not isinstance(other, type(self)):
             return NotImplemented
-        r = self.bits - other.bits
-        if r < 0:
-            raise _overflow(f"{type(self).__name__} sub")
-        return self._raw(r)
-
-    def _mul_unbounded(self, other: Self | int) -> int:
-        if isinstance(other, int):
-            if other < 0:
-                raise ValueError("unsigned operand expected")
-            return self.bits * other  # Mul<Inner>: exact integer product (FX-05)
-        if isinstance(other, type(self)):
-            return (self.bits * other.bits) >> self.FRAC_NBITS  # truncating (FX-03)
-        raise TypeError(f"cannot multiply {type(self).__name__} by {type(other).__name__}")
-
-    def _div_unbounded(self, other: Self | int) -> int:
-        if isinstance(other, int):
-            if other <= 0:
-                if other == 0:
-                    raise ZeroDivisionError(f"{type(self).__name__} division by zero")
-                raise ValueError("unsigned operand expected")
-            return self.bits // other  # Div<Inner>: truncating (FX-05)
-        if isinstance(other, type(self)):
-            if not other.bits:
-                raise ZeroDivisionError(f"{type(self).__name__} division by zero")
-            return (self.bits << self.FRAC_NBITS) // other.bits  # truncating (FX-04)
-        raise TypeError(f"cannot divide {type(self).__name__} by {type(other).__name__}")
+        return self._raw(fx_sub(self.bits, other.bits))
 
     def __mul__(self, other: Self | int) -> Self:
-        """Fixed × fixed truncates (FX-03); fixed × unsigned int is exact (FX-05). Raises on overflow."""
+        """Fixed × fixed (FX-03); fixed × unsigned int (FX-05)."""
         if isinstance(other, int):
-            if other < 0:
-                raise ValueError("unsigned operand expected")
-            r = self.bits * other
-        elif isinstance(other, type(self)):
-            r = (self.bits * other.bits) >> self.FRAC_NBITS
-        else:
-            return NotImplemented
-        if r > self.BITS_MAX:
-            raise _overflow(f"{type(self).__name__} mul")
-        return self._raw(r)
+            return self._raw(fx_mul_int(self.bits, other, self.FRAC_NBITS, self.BITS_MAX))
+        if isinstance(other, type(self)):
+            return self._raw(fx_mul(self.bits, other.bits, self.FRAC_NBITS, self.BITS_MAX))
+        return NotImplemented
 
     def __rmul__(self, other: int) -> Self:
         """``Inner * Fixed`` (Rust implements it as ``rhs * lhs``)."""
@@ -494,95 +429,88 @@ class _UFixed:
         return self.__mul__(other)
 
     def __truediv__(self, other: Self | int) -> Self:
-        """Fixed ÷ fixed truncates (FX-04); fixed ÷ unsigned int truncates (FX-05).
-
-        A zero divisor raises ``ZeroDivisionError``; a quotient past ``BITS_MAX`` raises ``OverflowError``.
-        """
+        """Fixed ÷ fixed (FX-04); fixed ÷ unsigned int (FX-05)."""
         if isinstance(other, int):
-            if other <= 0:
-                if other == 0:
-                    raise ZeroDivisionError(f"{type(self).__name__} division by zero")
-                raise ValueError("unsigned operand expected")
-            return self._raw(self.bits // other)
+            return self._raw(fx_div_int(self.bits, other))
         if isinstance(other, type(self)):
-            if not other.bits:
-                raise ZeroDivisionError(f"{type(self).__name__} division by zero")
-            r = (self.bits << self.FRAC_NBITS) // other.bits
-            if r > self.BITS_MAX:
-                raise _overflow(f"{type(self).__name__} div")
-            return self._raw(r)
+            return self._raw(fx_div(self.bits, other.bits, self.FRAC_NBITS, self.BITS_MAX))
         return NotImplemented
 
-    # checked: None instead of an exception (Rust checked_*)
+    # checked: None instead of an exception (Rust checked_*, FX-09)
 
     def checked_add(self, other: Self) -> Self | None:
-        r = self.bits + other.bits
-        return self._raw(r) if r <= self.BITS_MAX else None
+        try:
+            return self + other
+        except OverflowError:
+            return None
 
     def checked_sub(self, other: Self) -> Self | None:
-        r = self.bits - other.bits
-        return self._raw(r) if r >= 0 else None
+        try:
+            return self - other
+        except OverflowError:
+            return None
 
     def checked_mul(self, other: Self | int) -> Self | None:
-        r = self._mul_unbounded(other)
-        return self._raw(r) if r <= self.BITS_MAX else None
+        try:
+            return self * other
+        except OverflowError:
+            return None
 
     def checked_div(self, other: Self | int) -> Self | None:
         """``None`` on overflow *and* on a zero divisor, like Rust's ``checked_div``."""
         try:
-            r = self._div_unbounded(other)
-        except ZeroDivisionError:
+            return self / other
+        except (OverflowError, ZeroDivisionError):
             return None
-        return self._raw(r) if r <= self.BITS_MAX else None
 
-    # wrapping: what TFChain's release runtime actually computes (mod 2**N)
+    # wrapping: what TFChain's release runtime actually computes (mod 2**N, FX-09)
 
     def wrapping_add(self, other: Self) -> Self:
-        return self._raw((self.bits + other.bits) & self.BITS_MAX)
+        return self._raw(fx_wrapping_add(self.bits, other.bits, self.BITS_MAX))
 
     def wrapping_sub(self, other: Self) -> Self:
-        return self._raw((self.bits - other.bits) & self.BITS_MAX)
+        return self._raw(fx_wrapping_sub(self.bits, other.bits, self.BITS_MAX))
 
     def wrapping_mul(self, other: Self | int) -> Self:
-        return self._raw(self._mul_unbounded(other) & self.BITS_MAX)
+        if isinstance(other, int):
+            return self._raw(fx_wrapping_mul_int(self.bits, other, self.BITS_MAX))
+        if isinstance(other, type(self)):
+            return self._raw(fx_wrapping_mul(self.bits, other.bits, self.FRAC_NBITS, self.BITS_MAX))
+        raise TypeError(f"cannot multiply {type(self).__name__} by {type(other).__name__}")
 
     def wrapping_div(self, other: Self | int) -> Self:
         """Quotient mod 2**N; a zero divisor still raises ``ZeroDivisionError`` (Rust panics)."""
-        return self._raw(self._div_unbounded(other) & self.BITS_MAX)
+        if isinstance(other, int):
+            return self._raw(fx_div_int(self.bits, other))  # never overflows (FX-05)
+        if isinstance(other, type(self)):
+            return self._raw(fx_wrapping_div(self.bits, other.bits, self.FRAC_NBITS, self.BITS_MAX))
+        raise TypeError(f"cannot divide {type(self).__name__} by {type(other).__name__}")
 
     # --- rounding and conversion ------------------------------------------------------------------
 
     def round(self) -> Self:
-        """Nearest integer with ties away from zero, i.e. up (FX-07); ``OverflowError`` if it does not fit."""
-        f = self.FRAC_NBITS
-        r = ((self.bits + self._HALF) >> f) << f
-        if r > self.BITS_MAX:
-            raise _overflow(f"{type(self).__name__} round")
-        return self._raw(r)
+        """FX-07."""
+        return self._raw(fx_round(self.bits, self.FRAC_NBITS, self.BITS_MAX))
 
     def wrapping_round(self) -> Self:
-        f = self.FRAC_NBITS
-        return self._raw((((self.bits + self._HALF) >> f) << f) & self.BITS_MAX)
+        """FX-07, FX-09."""
+        return self._raw(fx_wrapping_round(self.bits, self.FRAC_NBITS, self.BITS_MAX))
 
     def floor(self) -> Self:
-        """Round toward -infinity (FX-08); for unsigned types Rust ``int()`` and ``round_to_zero()`` agree."""
-        return self._raw(self.bits & self._INT_MASK)
+        """FX-08; for unsigned types Rust ``int()`` and ``round_to_zero()`` agree."""
+        return self._raw(fx_floor(self.bits, self.FRAC_NBITS))
 
     def ceil(self) -> Self:
-        """Round toward +infinity (FX-08); ``OverflowError`` if it does not fit."""
-        f = self.FRAC_NBITS
-        r = ((self.bits + self._FRAC_MASK) >> f) << f
-        if r > self.BITS_MAX:
-            raise _overflow(f"{type(self).__name__} ceil")
-        return self._raw(r)
+        """FX-08."""
+        return self._raw(fx_ceil(self.bits, self.FRAC_NBITS, self.BITS_MAX))
 
     def frac(self) -> Self:
         """The fractional part (Rust ``frac()``)."""
         return self._raw(self.bits & self._FRAC_MASK)
 
     def to_int(self) -> int:
-        """``to_num::<u{N-F}>()`` (FX-08): the integer part; the fraction is truncated."""
-        return self.bits >> self.FRAC_NBITS
+        """``to_num::<u{N-F}>()`` (FX-08)."""
+        return fx_to_int(self.bits, self.FRAC_NBITS)
 
     def to_fraction(self) -> Fraction:
         """The exact rational value ``bits / 2**F`` (for diagnostics and oracles, not the hot path)."""
@@ -651,13 +579,11 @@ class U64F64(_UFixed):
     BITS_MAX: ClassVar[int] = U128_MAX
     INT_MAX: ClassVar[int] = U64_MAX
     _ONE: ClassVar[int] = 1 << 64
-    _HALF: ClassVar[int] = 1 << 63
     _FRAC_MASK: ClassVar[int] = U64_MAX
-    _INT_MASK: ClassVar[int] = U128_MAX ^ U64_MAX
 
     def to_u64(self) -> int:
         """``to_num::<u64>()``: the integer part, truncated. It always fits in a u64 (FX-08)."""
-        return self.bits >> 64
+        return fx_to_int(self.bits)
 
 
 class U32F32(_UFixed):
@@ -670,13 +596,11 @@ class U32F32(_UFixed):
     BITS_MAX: ClassVar[int] = U64_MAX
     INT_MAX: ClassVar[int] = U32_MAX
     _ONE: ClassVar[int] = 1 << 32
-    _HALF: ClassVar[int] = 1 << 31
     _FRAC_MASK: ClassVar[int] = U32_MAX
-    _INT_MASK: ClassVar[int] = U64_MAX ^ U32_MAX
 
     def to_u32(self) -> int:
         """``to_num::<u32>()``: the integer part, truncated. It always fits in a u32 (FX-08)."""
-        return self.bits >> 32
+        return fx_to_int(self.bits, 32)
 
 
 # Named f64-literal constants used by TFChain (FX-02). The tests derive every one of them from its
@@ -696,378 +620,3 @@ FX_0_7: Final = U64F64._raw(FX_0_7_BITS)
 FX_0_8: Final = U64F64._raw(FX_0_8_BITS)
 FX_1_25: Final = U64F64._raw(FX_1_25_BITS)
 FX_1_5: Final = U64F64._raw(FX_1_5_BITS)
-
-
-# ---------------------------------------------------------------------------------------------------
-# PerThing (sp-arithmetic per_things.rs)
-# ---------------------------------------------------------------------------------------------------
-
-
-class Rounding(enum.Enum):
-    """``sp_arithmetic::per_things::Rounding``."""
-
-    UP = "Up"  # toward +infinity
-    DOWN = "Down"  # toward zero
-    NEAREST_PREF_UP = "NearestPrefUp"  # nearest; an exact half goes up
-    NEAREST_PREF_DOWN = "NearestPrefDown"  # nearest; an exact half goes down
-
-
-def rational_mul_correction(x: int, numer: int, denom: int, rounding: Rounding) -> int:
-    """``rational_mul_correction``: the error that integer division leaves in ``x / denom * numer``.
-
-    ``rem = x % denom``. The correction is ``rem * numer / denom``, computed in the "upper" type and
-    then rounded:
-
-    * ``DOWN``: floor.
-    * ``UP``: +1 if the remainder ``(rem*numer) % denom`` is non-zero.
-    * ``NEAREST_PREF_DOWN``: +1 if the remainder ``> denom // 2``, so an exact half goes down.
-    * ``NEAREST_PREF_UP``: +1 if the remainder ``>= denom // 2 + denom % 2``.
-    """
-    rem_mul = (x % denom) * numer
-    q, r = divmod(rem_mul, denom)
-    if rounding is Rounding.DOWN:
-        return q
-    if rounding is Rounding.NEAREST_PREF_DOWN:
-        return q + 1 if r > denom // 2 else q
-    if rounding is Rounding.UP:
-        return q + 1 if r > 0 else q
-    return q + 1 if r >= denom // 2 + denom % 2 else q
-
-
-def overflow_prune_mul(x: int, part: int, accuracy: int, rounding: Rounding) -> int:
-    """``overflow_prune_mul``: ``(x / accuracy) * part + rational_mul_correction(x, part, accuracy)`` (FX-11).
-
-    The whole multiples of ``accuracy`` in ``x`` multiply exactly. Only the remainder is rounded, so
-    the result equals the exact ``x * part / accuracy`` rounded by ``rounding``, for every ``x``.
-    """
-    if x < 0:
-        raise ValueError("unsigned operand expected")
-    return (x // accuracy) * part + rational_mul_correction(x, part, accuracy, rounding)
-
-
-_PERBILL_ACC: Final = 1_000_000_000
-_PERBILL_HALF: Final = _PERBILL_ACC // 2
-_PERCENT_ACC: Final = 100
-_PERCENT_HALF: Final = _PERCENT_ACC // 2
-
-
-def perbill_mul(parts: int, n: int) -> int:
-    """Hot path for ``Perbill::from_parts(parts) * n``: nearest, ties down (FX-11).
-
-    Preconditions (not checked): ``0 <= parts <= 10**9``, ``n >= 0``.
-    """
-    q, r = divmod(n, _PERBILL_ACC)
-    c, r2 = divmod(r * parts, _PERBILL_ACC)
-    return q * parts + c + (r2 > _PERBILL_HALF)
-
-
-def percent_mul(parts: int, n: int) -> int:
-    """Hot path for ``Percent::from_parts(parts) * n``: nearest, ties down (FX-11).
-
-    Preconditions (not checked): ``0 <= parts <= 100``, ``n >= 0``.
-    """
-    q, r = divmod(n, _PERCENT_ACC)
-    c, r2 = divmod(r * parts, _PERCENT_ACC)
-    return q * parts + c + (r2 > _PERCENT_HALF)
-
-
-class _PerThing:
-    """Shared implementation of ``Perbill`` / ``Percent``: ``parts`` out of ``ACCURACY``.
-
-    ``ACCURACY`` is even for both types, so the ``denom // 2`` tie test inside the Rust code is exact.
-    """
-
-    __slots__ = ("parts",)
-
-    ACCURACY: ClassVar[int]
-    INNER_MAX: ClassVar[int]
-
-    if TYPE_CHECKING:  # read-only for type checkers; a plain slot at runtime
-
-        @property
-        def parts(self) -> int: ...
-
-    def __init__(self, parts: int) -> None:
-        """Strict constructor: needs ``0 <= parts <= ACCURACY`` (use :meth:`from_parts` to saturate)."""
-        if not 0 <= parts <= self.ACCURACY:
-            raise ValueError(f"{type(self).__name__} parts out of range: {parts}")
-        object.__setattr__(self, "parts", parts)
-
-    @classmethod
-    def _raw(cls, parts: int) -> Self:
-        obj = object.__new__(cls)
-        object.__setattr__(obj, "parts", parts)
-        return obj
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __reduce__(self) -> tuple[type[Self], tuple[int]]:
-        return (type(self), (self.parts,))
-
-    # --- construction -----------------------------------------------------------------------------
-
-    @classmethod
-    def zero(cls) -> Self:
-        return cls._raw(0)
-
-    @classmethod
-    def one(cls) -> Self:
-        return cls._raw(cls.ACCURACY)
-
-    @classmethod
-    def from_parts(cls, parts: int) -> Self:
-        """``from_parts``: saturates at ``ACCURACY`` (FX-12). ``parts`` must fit the inner type."""
-        if not 0 <= parts <= cls.INNER_MAX:
-            raise _overflow(f"{cls.__name__}::from_parts")
-        return cls._raw(min(parts, cls.ACCURACY))
-
-    @classmethod
-    def from_percent(cls, x: int) -> Self:
-        """``from_percent`` (FX-12): ``min(x, 100) * ACCURACY / 100``, exact because 100 divides ACCURACY."""
-        if not 0 <= x <= cls.INNER_MAX:
-            raise _overflow(f"{cls.__name__}::from_percent")
-        return cls._raw(min(x, 100) * cls.ACCURACY // 100)
-
-    @classmethod
-    def from_rational_with_rounding(cls, p: int, q: int, rounding: Rounding) -> Self | None:
-        """``from_rational_with_rounding`` (FX-13), following the Rust code step by step.
-
-        ``None`` (Rust ``Err(())``) if ``q == 0`` or ``p > q``. Otherwise:
-
-        1. ``factor = max(ceil(q / ACC), 1)``;
-        2. ``q' = div_rounded(q, factor)``, ``p' = div_rounded(p, factor)`` (using ``rounding``);
-        3. ``parts = div_rounded(p' * ACC, q')``.
-
-        Step 2 loses precision when ``q > ACC``, and that loss is part of the bit-exact result. The Rust
-        ``rem + rem > d`` test in ``N`` could overflow for huge ``q`` with the nearest modes; Python
-        integers do not overflow.
-        """
-        if p < 0 or q < 0:
-            raise ValueError("unsigned operands expected")
-        if q == 0 or p > q:
-            return None
-        acc = cls.ACCURACY
-
-        def div_rounded(n: int, d: int) -> int:
-            o, rem = divmod(n, d)
-            if rounding is Rounding.DOWN:
-                return o
-            if rounding is Rounding.UP:
-                return o + 1 if rem else o
-            if rounding is Rounding.NEAREST_PREF_DOWN:
-                return o + 1 if rem + rem > d else o
-            return o + 1 if rem + rem >= d else o
-
-        factor = max(-(-q // acc), 1)
-        q_reduce = div_rounded(q, factor)
-        p_reduce = div_rounded(p, factor)
-        return cls._raw(div_rounded(p_reduce * acc, q_reduce))
-
-    @classmethod
-    def from_rational(cls, p: int, q: int) -> Self:
-        """``from_rational(p, q)``: rounds down (FX-13); ``one()`` when ``q == 0`` or ``p > q``."""
-        r = cls.from_rational_with_rounding(p, q, Rounding.DOWN)
-        return cls.one() if r is None else r
-
-    # --- access -----------------------------------------------------------------------------------
-
-    def deconstruct(self) -> int:
-        return self.parts
-
-    def is_zero(self) -> bool:
-        return self.parts == 0
-
-    def is_one(self) -> bool:
-        return self.parts == self.ACCURACY
-
-    # --- multiplication ---------------------------------------------------------------------------
-
-    @overload
-    def __mul__(self, other: int) -> int: ...
-
-    @overload
-    def __mul__(self, other: Self) -> Self: ...
-
-    def __mul__(self, other: int | Self) -> int | Self:
-        """``self * n`` (unsigned int): nearest, ties down (FX-11). ``self * other``: truncates (FX-14)."""
-        if isinstance(other, int):
-            if other < 0:
-                raise ValueError("unsigned operand expected")
-            acc = self.ACCURACY
-            parts = self.parts
-            q, r = divmod(other, acc)
-            c, r2 = divmod(r * parts, acc)
-            return q * parts + c + (r2 > acc >> 1)
-        if isinstance(other, type(self)):
-            return self._raw(self.parts * other.parts // self.ACCURACY)
-        return NotImplemented
-
-    def mul_floor(self, n: int) -> int:
-        """``mul_floor``: ``floor(n * parts / ACC)`` via the FX-11 split (FX-14)."""
-        return overflow_prune_mul(n, self.parts, self.ACCURACY, Rounding.DOWN)
-
-    def mul_ceil(self, n: int) -> int:
-        """``mul_ceil``: ``ceil(n * parts / ACC)`` via the FX-11 split (FX-14)."""
-        return overflow_prune_mul(n, self.parts, self.ACCURACY, Rounding.UP)
-
-    def saturating_add(self, other: Self) -> Self:
-        return self._raw(min(self.parts + other.parts, self.ACCURACY))
-
-    def saturating_sub(self, other: Self) -> Self:
-        return self._raw(max(self.parts - other.parts, 0))
-
-    # --- comparison / display ---------------------------------------------------------------------
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, type(self)):
-            return self.parts == other.parts
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.ACCURACY, self.parts))
-
-    def __lt__(self, other: Self) -> bool:
-        if isinstance(other, type(self)):
-            return self.parts < other.parts
-        return NotImplemented
-
-    def __le__(self, other: Self) -> bool:
-        if isinstance(other, type(self)):
-            return self.parts <= other.parts
-        return NotImplemented
-
-    def __gt__(self, other: Self) -> bool:
-        if isinstance(other, type(self)):
-            return self.parts > other.parts
-        return NotImplemented
-
-    def __ge__(self, other: Self) -> bool:
-        if isinstance(other, type(self)):
-            return self.parts >= other.parts
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}.from_parts({self.parts})"
-
-
-class Perbill(_PerThing):
-    """``sp_arithmetic::Perbill``: parts per billion (inner u32, upper u64)."""
-
-    __slots__ = ()
-    ACCURACY: ClassVar[int] = _PERBILL_ACC
-    INNER_MAX: ClassVar[int] = U32_MAX
-
-
-class Percent(_PerThing):
-    """``sp_arithmetic::Percent``: parts per hundred (inner u8, upper u16)."""
-
-    __slots__ = ()
-    ACCURACY: ClassVar[int] = _PERCENT_ACC
-    INNER_MAX: ClassVar[int] = U8_MAX
-
-
-# ---------------------------------------------------------------------------------------------------
-# Saturating / checked unsigned integer helpers (FX-15)
-# ---------------------------------------------------------------------------------------------------
-# Preconditions (not re-checked, for speed): operands are already in [0, max_value].
-
-
-def saturating_add(a: int, b: int, max_value: int) -> int:
-    r = a + b
-    return r if r <= max_value else max_value
-
-
-def saturating_sub(a: int, b: int) -> int:
-    r = a - b
-    return r if r > 0 else 0
-
-
-def saturating_mul(a: int, b: int, max_value: int) -> int:
-    r = a * b
-    return r if r <= max_value else max_value
-
-
-def checked_add(a: int, b: int, max_value: int) -> int | None:
-    r = a + b
-    return r if r <= max_value else None
-
-
-def checked_sub(a: int, b: int) -> int | None:
-    r = a - b
-    return r if r >= 0 else None
-
-
-def checked_mul(a: int, b: int, max_value: int) -> int | None:
-    r = a * b
-    return r if r <= max_value else None
-
-
-def saturated(value: int, max_value: int) -> int:
-    """``SaturatedConversion::saturated_into``: clamp any integer into ``[0, max_value]``."""
-    if value < 0:
-        return 0
-    return value if value <= max_value else max_value
-
-
-def saturating_add_u16(a: int, b: int) -> int:
-    r = a + b
-    return r if r <= U16_MAX else U16_MAX
-
-
-def saturating_add_u32(a: int, b: int) -> int:
-    r = a + b
-    return r if r <= U32_MAX else U32_MAX
-
-
-def saturating_add_u64(a: int, b: int) -> int:
-    r = a + b
-    return r if r <= U64_MAX else U64_MAX
-
-
-def saturating_add_u128(a: int, b: int) -> int:
-    r = a + b
-    return r if r <= U128_MAX else U128_MAX
-
-
-def saturating_sub_u16(a: int, b: int) -> int:
-    r = a - b
-    return r if r > 0 else 0
-
-
-saturating_sub_u32 = saturating_sub_u16
-saturating_sub_u64 = saturating_sub_u16
-saturating_sub_u128 = saturating_sub_u16
-
-
-def checked_add_u16(a: int, b: int) -> int | None:
-    r = a + b
-    return r if r <= U16_MAX else None
-
-
-def checked_add_u32(a: int, b: int) -> int | None:
-    r = a + b
-    return r if r <= U32_MAX else None
-
-
-def checked_add_u64(a: int, b: int) -> int | None:
-    r = a + b
-    return r if r <= U64_MAX else None
-
-
-def checked_add_u128(a: int, b: int) -> int | None:
-    r = a + b
-    return r if r <= U128_MAX else None
-
-
-def checked_sub_u16(a: int, b: int) -> int | None:
-    r = a - b
-    return r if r >= 0 else None
-
-
-checked_sub_u32 = checked_sub_u16
-checked_sub_u64 = checked_sub_u16
-checked_sub_u128 = checked_sub_u16

@@ -22,7 +22,7 @@ from sc4it.kernel.events import (
     PowerStateChanged,
     PowerTargetChanged,
 )
-from sc4it.kernel.fixed import percent_mul
+from sc4it.kernel.perthing import percent_mul
 from sc4it.kernel.pmap import index_add, index_discard
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import (

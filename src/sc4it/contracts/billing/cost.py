@@ -21,7 +21,6 @@ from sc4it.kernel.fixed import (
     FX_0_8_BITS,
     FX_1_5_BITS,
     FX_1_25_BITS,
-    FX_HALF,
     FX_ONE_BITS,
     U64_MAX,
     fx_add,
@@ -30,8 +29,10 @@ from sc4it.kernel.fixed import (
     fx_from_int,
     fx_mul,
     fx_mul_int,
-    percent_mul,
+    fx_round,
+    fx_to_int,
 )
+from sc4it.kernel.perthing import percent_mul
 from sc4it.kernel.types import DiscountLevel, NodeCertification, PricingPolicy, Resources
 
 UNITS_PER_MUSD = 10_000
@@ -56,12 +57,8 @@ MULTIPLIER_BITS: dict[DiscountLevel, int] = {
 
 
 def _to_u64(bits: int) -> int:
-    """`round().to_num::<u64>()`: nearest, ties up (FX-07), then drop the fraction (FX-08); that is
-    `fx_to_int(fx_round(bits))` in one step, with `fx_round`'s overflow check."""
-    n = (bits + FX_HALF) >> 64
-    if n > U64_MAX:
-        raise OverflowError("U64F64 round")
-    return n
+    """`round().to_num::<u64>()`: nearest, ties up (FX-07), then drop the fraction (FX-08)."""
+    return fx_to_int(fx_round(bits))
 
 
 # --------------------------------------------------------------------------------------------------

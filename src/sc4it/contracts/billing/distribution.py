@@ -15,8 +15,8 @@ from sc4it import ledger
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import DistributionPolicySet, RewardDistributed
-from sc4it.kernel.fixed import perbill_mul
 from sc4it.kernel.origins import ensure_council
+from sc4it.kernel.perthing import perbill_mul
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import (
     PERBILL,
