@@ -131,9 +131,9 @@ def move_all_reserved(tx: Tx, src: bytes, dst: bytes) -> int:
     amount = info.reserved
     if amount == 0 or src == dst:
         return 0
-    tx.accounts[src] = AccountInfo(info.nonce, info.free, 0, info.frozen)
+    tx.accounts[src] = info.with_balances(info.free, 0)
     dinfo = account(tx, dst)
-    tx.accounts[dst] = AccountInfo(dinfo.nonce, dinfo.free, dinfo.reserved + amount, dinfo.frozen)
+    tx.accounts[dst] = dinfo.with_balances(dinfo.free, dinfo.reserved + amount)
     return amount
 
 

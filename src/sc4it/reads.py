@@ -8,7 +8,7 @@ from typing import Protocol
 
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Farm, Node, NodePower
+from sc4it.kernel.types import Farm, Node, NodePower, Twin
 
 POWER_UP = NodePower()
 """PWR rules: a node without a `NodePower` entry is Up with target Up (TFChain's `Default`)."""
@@ -39,6 +39,22 @@ def caller_twin_id(tx: Tx) -> int:
     return twin_id
 
 
+def twin_of(tx: Tx, twin_id: int) -> Twin:
+    """The twin `twin_id`; `TwinNotExists` if there is none."""
+    twin = tx.twins.get(twin_id)
+    if twin is None:
+        fail(Error.TwinNotExists)
+    return twin
+
+
+def farm_of(tx: Tx, farm_id: int) -> Farm:
+    """The farm `farm_id`; `FarmNotExists` if there is none."""
+    farm = tx.farms.get(farm_id)
+    if farm is None:
+        fail(Error.FarmNotExists)
+    return farm
+
+
 def node_and_farm(tx: Tx, node_id: int) -> tuple[Node, Farm]:
     """The node `node_id` (`NodeNotExists`) and its farm (`FarmNotExists`)."""
     node = tx.nodes.get(node_id)
@@ -48,3 +64,13 @@ def node_and_farm(tx: Tx, node_id: int) -> tuple[Node, Farm]:
     if farm is None:
         fail(Error.FarmNotExists)
     return node, farm
+
+
+def farmed_node(tx: Tx, node_id: int, unauthorized: Error) -> tuple[int, Node, Farm]:
+    """The caller's twin (`TwinNotExists`), the node (`NodeNotExists`) and its farm (`FarmNotExists`);
+    `unauthorized` unless the caller's twin owns that farm (the node's farmer)."""
+    twin_id = caller_twin_id(tx)
+    node, farm = node_and_farm(tx, node_id)
+    if farm.twin_id != twin_id:
+        fail(unauthorized)
+    return twin_id, node, farm

@@ -13,6 +13,7 @@ from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.origins import ensure_council
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import Cause, Contract, RentContract
+from sc4it.reads import twin_of
 
 
 def ensure_rent_contract_has_no_workloads(tx: Tx, contract: Contract) -> None:
@@ -30,10 +31,7 @@ def handle_cancel_contract(tx: Tx, call: c.CancelContract) -> None:
     contract = tx.contracts.get(call.contract_id)
     if contract is None:  # CC-01
         fail(Error.ContractNotExists)
-    twin = tx.twins.get(contract.twin_id)
-    if twin is None:  # CC-02
-        fail(Error.TwinNotExists)
-    if twin.account_id != tx.who:  # CC-03
+    if twin_of(tx, contract.twin_id).account_id != tx.who:  # CC-02, CC-03
         fail(Error.TwinNotAuthorizedToCancelContract)
     ensure_rent_contract_has_no_workloads(tx, contract)  # CC-05
     cancel_contract(tx, contract.contract_id, Cause.CanceledByUser)  # CC-06

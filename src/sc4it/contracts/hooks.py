@@ -22,27 +22,18 @@ def _cancel_step(contract_id: int) -> Callable[[Tx], None]:
 
 
 def node_deleted(tx: Tx, node_id: int) -> None:
-    """HK-01..HK-03: cancel every contract on the node before the node is removed (the node still
-    exists while this runs, so each contract can be billed).
-
-    HK-01 each node contract active on the node, in id order, then HK-02 the node's rent contract, is
-    cancelled with cause `CanceledByUser` (marked Deleted and settled by billing, CON-40). HK-03 each
-    cancellation is an atomic sub-step (CON-60): if it fails, its writes and events are dropped, the
-    contract stays as it was, and the others still run; the hook itself never fails (TFChain ignores
-    the error but keeps the failed bill's partial writes, reference P-I; DEV-CON-3)."""
+    """HK-01..HK-03, DEV-CON-3."""
     active = tx.active_node_contracts.get(node_id)
-    for contract_id in active.sorted() if active is not None else ():
+    for contract_id in active.sorted() if active is not None else ():  # HK-01
         if contract_id in tx.contracts:
-            run_atomically(tx, _cancel_step(contract_id))
+            run_atomically(tx, _cancel_step(contract_id))  # HK-03
     rent_id = tx.active_rent_contract_for_node.get(node_id)
-    if rent_id is not None and rent_id in tx.contracts:
-        run_atomically(tx, _cancel_step(rent_id))
+    if rent_id is not None and rent_id in tx.contracts:  # HK-02
+        run_atomically(tx, _cancel_step(rent_id))  # HK-03
 
 
 def node_power_state_changed(tx: Tx, node_id: int) -> None:
-    """HK-10: called after a node's power state changed. When the node is now up (not standby) and
-    rented, the rent contract's `last_updated_seconds` becomes `now`, so the standby time is never
-    billed (reference P-F). A missing payment state is left alone."""
+    """HK-10."""
     if node_power(tx, node_id).is_standby():
         return
     rent_id = tx.active_rent_contract_for_node.get(node_id)

@@ -58,23 +58,17 @@ _CREATED = Created()
 def create_contract(
     tx: Tx, twin_id: int, contract_type: ContractData, solution_provider_id: int | None
 ) -> Contract:
-    """CON-01..CON-08, TFChain's `create_contract`, common to node, name and rent contracts.
-
-    In order: the id is the counter + 1; a node contract reserves its public IPs (IPS-01..IPS-06); the
-    solution provider, if any, must exist and be approved (SP-20); the id joins its billing shard; the
-    contract is stored (version 4, Created); the counter moves; a payment state stamped `now` is stored.
-    The node-contract extras (billing information, node+hash index, active list) are the node-contract
-    handler's (NC-10..NC-12)."""
-    contract_id = tx.contract_id + 1
+    """CON-01..CON-08, TFChain's `create_contract` (common to node, name and rent contracts)."""
+    contract_id = tx.contract_id + 1  # CON-01
     if isinstance(contract_type, NodeContract):
-        contract_type = reserve_ip(tx, contract_id, contract_type)
-    validate_solution_provider(tx, solution_provider_id)
-    insert_contract_in_billing_loop(tx, contract_id)
+        contract_type = reserve_ip(tx, contract_id, contract_type)  # CON-02
+    validate_solution_provider(tx, solution_provider_id)  # CON-03
+    insert_contract_in_billing_loop(tx, contract_id)  # CON-04
     contract = Contract(CONTRACT_VERSION, _CREATED, contract_id, twin_id, contract_type, solution_provider_id)
-    tx.contracts[contract_id] = contract
-    tx.contract_id = contract_id
-    tx.contract_payment_state[contract_id] = ContractPaymentState(0, 0, 0, 0, tx.now, 0)
-    return contract
+    tx.contracts[contract_id] = contract  # CON-05
+    tx.contract_id = contract_id  # CON-06
+    tx.contract_payment_state[contract_id] = ContractPaymentState(0, 0, 0, 0, tx.now, 0)  # CON-07
+    return contract  # CON-08: no event here
 
 
 # --------------------------------------------------------------------------------------------------
@@ -82,11 +76,7 @@ def create_contract(
 
 
 def cancel_contract(tx: Tx, contract_id: int, cause: Cause) -> None:
-    """CON-40: mark the contract `Deleted(cause)` and settle it at once through billing, which bills the
-    elapsed time, distributes what is reserved and removes the contract (`remove_contract`).
-
-    Used by CancelContract, CancelContractCollective, RejectDeployment and the node-deleted hook; the
-    callers check who may cancel. Any failure of the settlement fails the caller."""
+    """CON-40 (the callers check who may cancel)."""
     contract = tx.contracts.get(contract_id)
     if contract is None:
         fail(Error.ContractNotExists)
@@ -99,9 +89,7 @@ def cancel_contract(tx: Tx, contract_id: int, cause: Cause) -> None:
 
 
 def run_atomically(tx: Tx, step: Callable[[Tx], None]) -> bool:
-    """CON-60 (DEV-CON-3): run `step` on a fork of `tx`; keep its writes and events if it succeeds and
-    drop them all if it fails. Returns whether it succeeded. (TFChain's node-deleted hook ignores a
-    failed bill but keeps whatever that bill wrote before failing, reference P-I.)"""
+    """CON-60, DEV-CON-3: whether `step` succeeded."""
     child = tx.fork()
     try:
         step(child)

@@ -15,12 +15,10 @@ from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import ContractUpdated
 from sc4it.kernel.origins import ensure_council
-from sc4it.kernel.pmap import PSet
+from sc4it.kernel.pmap import index_add
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Contract, ContractPaymentState, Created, NodeContract
+from sc4it.kernel.types import Contract, Created, NodeContract
 from sc4it.reads import node_power
-
-_EMPTY_IDS: PSet[int] = PSet()
 
 
 def _check_nodes(tx: Tx, src: int, dst: int) -> None:
@@ -56,22 +54,12 @@ def _move(tx: Tx, contract: Contract, nc: NodeContract, dst: int, new_hash: byte
         tx.contract_id_by_node_id_and_hash.pop(old_key)
     tx.contract_id_by_node_id_and_hash[(dst, new_hash)] = cid
     remove_active_node_contract(tx, nc.node_id, cid)  # MIG-23
-    tx.active_node_contracts[dst] = (tx.active_node_contracts.get(dst) or _EMPTY_IDS).add(cid)
-    moved = NodeContract(dst, new_hash, nc.deployment_data, nc.public_ips, nc.public_ips_list)
-    contract = Contract(
-        contract.version, contract.state, cid, contract.twin_id, moved, contract.solution_provider_id
-    )
+    index_add(tx.active_node_contracts, dst, cid)  # MIG-23
+    contract = contract.with_contract_type(nc.with_node(dst, new_hash))  # MIG-25
     tx.contracts[cid] = contract
     ps = tx.contract_payment_state.get(cid)
     assert ps is not None, "MIG-20 billed the contract, so its payment state exists"
-    tx.contract_payment_state[cid] = ContractPaymentState(  # MIG-24
-        ps.standard_reserve,
-        ps.additional_reserve,
-        ps.standard_overdraft,
-        ps.additional_overdraft,
-        tx.now,
-        ps.cycles,
-    )
+    tx.contract_payment_state[cid] = ps.with_clock(tx.now)  # MIG-24
     tx.deployed_contracts.pop(cid)  # MIG-26
     return contract
 

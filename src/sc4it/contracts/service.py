@@ -32,9 +32,9 @@ from sc4it.kernel.events import (
 )
 from sc4it.kernel.fixed import U64_MAX, fx_add, fx_div, fx_from_int, fx_mul, fx_round, fx_to_int
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Cause, ServiceContract, ServiceContractState, Twin
+from sc4it.kernel.types import Cause, ServiceContract, ServiceContractState
 from sc4it.kernel.types import ServiceContractBill as Bill
-from sc4it.reads import caller_twin_id
+from sc4it.reads import caller_twin_id, twin_of
 
 # --------------------------------------------------------------------------------------------------
 # Pure arithmetic (SVC-12, SVC-14)
@@ -84,13 +84,6 @@ def _service_contract(tx: Tx, service_contract_id: int) -> ServiceContract:
     return sc
 
 
-def _twin(tx: Tx, twin_id: int) -> Twin:
-    twin = tx.twins.get(twin_id)
-    if twin is None:
-        fail(Error.TwinNotExists)
-    return twin
-
-
 def _is_party(sc: ServiceContract, twin_id: int) -> bool:
     return twin_id == sc.service_twin_id or twin_id == sc.consumer_twin_id
 
@@ -112,16 +105,16 @@ def _ready_state(sc: ServiceContract, ready: bool) -> ServiceContractState:
 
 def handle_service_contract_create(tx: Tx, call: c.ServiceContractCreate) -> None:
     """SVC-02."""
-    caller_twin = caller_twin_id(tx)
+    caller_twin = caller_twin_id(tx)  # SVC-02
     service_twin_id = tx.twin_id_by_account_id.get(call.service_account)
-    if service_twin_id is None:
+    if service_twin_id is None:  # SVC-02
         fail(Error.TwinNotExists)
     consumer_twin_id = tx.twin_id_by_account_id.get(call.consumer_account)
-    if consumer_twin_id is None:
+    if consumer_twin_id is None:  # SVC-02
         fail(Error.TwinNotExists)
-    if caller_twin != service_twin_id and caller_twin != consumer_twin_id:
+    if caller_twin != service_twin_id and caller_twin != consumer_twin_id:  # SVC-02
         fail(Error.TwinNotAuthorized)
-    if service_twin_id == consumer_twin_id:
+    if service_twin_id == consumer_twin_id:  # SVC-02
         fail(Error.ServiceContractCreationNotAllowed)
     if tx.service_contract_id >= U64_MAX:  # pragma: no cover - 2^64 contracts
         fail(Error.NumOverflow)
@@ -145,20 +138,20 @@ def handle_service_contract_create(tx: Tx, call: c.ServiceContractCreate) -> Non
 
 def handle_service_contract_set_metadata(tx: Tx, call: c.ServiceContractSetMetadata) -> None:
     """SVC-03 (with SVC-05 and the readiness rule SVC-06, DEV-SVC-3)."""
-    twin_id = caller_twin_id(tx)
-    sc = _service_contract(tx, call.service_contract_id)
-    if not _is_party(sc, twin_id):
+    twin_id = caller_twin_id(tx)  # SVC-03
+    sc = _service_contract(tx, call.service_contract_id)  # SVC-03
+    if not _is_party(sc, twin_id):  # SVC-03
         fail(Error.TwinNotAuthorized)
-    _ensure_modifiable(sc)
-    if sc.metadata:  # DEV-SVC-1: metadata is set once
+    _ensure_modifiable(sc)  # SVC-05
+    if sc.metadata:  # SVC-03, DEV-SVC-1
         fail(Error.ServiceContractModificationNotAllowed)
-    if len(call.metadata) > tx.config.service_contract_metadata_length:
+    if len(call.metadata) > tx.config.service_contract_metadata_length:  # SVC-03
         fail(Error.ServiceContractMetadataTooLong)
     metadata = bytes(call.metadata)
     new = attrs.evolve(
         sc,
         metadata=metadata,
-        state=_ready_state(sc, sc.base_fee != 0 and len(metadata) > 0),
+        state=_ready_state(sc, sc.base_fee != 0 and len(metadata) > 0),  # SVC-06
     )
     tx.service_contracts[sc.service_contract_id] = new
     tx.emit(ServiceContractMetadataSet(new))
@@ -166,16 +159,16 @@ def handle_service_contract_set_metadata(tx: Tx, call: c.ServiceContractSetMetad
 
 def handle_service_contract_set_fees(tx: Tx, call: c.ServiceContractSetFees) -> None:
     """SVC-04 (with SVC-05 and the readiness rule SVC-06)."""
-    twin_id = caller_twin_id(tx)
-    sc = _service_contract(tx, call.service_contract_id)
-    if twin_id != sc.service_twin_id:
+    twin_id = caller_twin_id(tx)  # SVC-04
+    sc = _service_contract(tx, call.service_contract_id)  # SVC-04
+    if twin_id != sc.service_twin_id:  # SVC-04
         fail(Error.TwinNotAuthorized)
-    _ensure_modifiable(sc)
+    _ensure_modifiable(sc)  # SVC-05
     new = attrs.evolve(
         sc,
         base_fee=call.base_fee,
         variable_fee=call.variable_fee,
-        state=_ready_state(sc, len(sc.metadata) > 0),
+        state=_ready_state(sc, len(sc.metadata) > 0),  # SVC-06
     )
     tx.service_contracts[sc.service_contract_id] = new
     tx.emit(ServiceContractFeesSet(new))
@@ -183,16 +176,16 @@ def handle_service_contract_set_fees(tx: Tx, call: c.ServiceContractSetFees) -> 
 
 def handle_service_contract_approve(tx: Tx, call: c.ServiceContractApprove) -> None:
     """SVC-07."""
-    twin_id = caller_twin_id(tx)
-    sc = _service_contract(tx, call.service_contract_id)
-    if sc.state != ServiceContractState.AgreementReady:
+    twin_id = caller_twin_id(tx)  # SVC-07
+    sc = _service_contract(tx, call.service_contract_id)  # SVC-07
+    if sc.state != ServiceContractState.AgreementReady:  # SVC-07
         fail(Error.ServiceContractApprovalNotAllowed)
     by_service, by_consumer = sc.accepted_by_service, sc.accepted_by_consumer
     if twin_id == sc.service_twin_id:
         by_service = True
     elif twin_id == sc.consumer_twin_id:
         by_consumer = True
-    else:
+    else:  # SVC-07
         fail(Error.TwinNotAuthorized)
     both = by_service and by_consumer
     new = attrs.evolve(
@@ -206,79 +199,63 @@ def handle_service_contract_approve(tx: Tx, call: c.ServiceContractApprove) -> N
     tx.emit(ServiceContractApproved(new))
 
 
-def _cancel(tx: Tx, who: bytes, service_contract_id: int, cause: Cause) -> None:
+def _cancel(tx: Tx, service_contract_id: int, cause: Cause) -> None:
     """SVC-09: TFChain's `_service_contract_cancel` (also the second half of reject)."""
-    twin_id = tx.twin_id_by_account_id.get(who)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
-    sc = _service_contract(tx, service_contract_id)
-    if not _is_party(sc, twin_id):
+    twin_id = caller_twin_id(tx)  # SVC-09
+    sc = _service_contract(tx, service_contract_id)  # SVC-09
+    if not _is_party(sc, twin_id):  # SVC-09
         fail(Error.TwinNotAuthorized)
     del tx.service_contracts[service_contract_id]
     tx.emit(ServiceContractCanceled(service_contract_id, cause))
 
 
 def handle_service_contract_reject(tx: Tx, call: c.ServiceContractReject) -> None:
-    """SVC-08: existence and state are checked before the caller's twin (TFChain's order)."""
-    sc = _service_contract(tx, call.service_contract_id)
-    if sc.state != ServiceContractState.AgreementReady:
+    """SVC-08."""
+    sc = _service_contract(tx, call.service_contract_id)  # SVC-08
+    if sc.state != ServiceContractState.AgreementReady:  # SVC-08
         fail(Error.ServiceContractRejectionNotAllowed)
-    _cancel(tx, tx.who, call.service_contract_id, Cause.CanceledByUser)
+    _cancel(tx, call.service_contract_id, Cause.CanceledByUser)  # SVC-08
 
 
 def handle_service_contract_cancel(tx: Tx, call: c.ServiceContractCancel) -> None:
     """SVC-09."""
-    _cancel(tx, tx.who, call.service_contract_id, Cause.CanceledByUser)
+    _cancel(tx, call.service_contract_id, Cause.CanceledByUser)
 
 
 def handle_service_contract_bill(tx: Tx, call: c.ServiceContractBill) -> None:
     """SVC-10..SVC-17."""
-    twin_id = caller_twin_id(tx)
-    sc = _service_contract(tx, call.service_contract_id)
-    if twin_id != sc.service_twin_id:
+    twin_id = caller_twin_id(tx)  # SVC-10
+    sc = _service_contract(tx, call.service_contract_id)  # SVC-10
+    if twin_id != sc.service_twin_id:  # SVC-10
         fail(Error.TwinNotAuthorized)
-    if sc.state != ServiceContractState.ApprovedByBoth:
+    if sc.state != ServiceContractState.ApprovedByBoth:  # SVC-10
         fail(Error.ServiceContractBillingNotApprovedByBoth)
-
-    # SVC-11: the window; time beyond one reference period is never billed (DEV-SVC-6: saturating).
     now = tx.now
     ref = tx.config.billing_reference_period
-    window = min(now - sc.last_bill if now > sc.last_bill else 0, ref)
-
-    # SVC-12: the variable amount (DEV-SVC-4: floored cap).
-    if call.variable_amount > variable_amount_cap(sc.variable_fee, window, ref):
+    window = min(now - sc.last_bill if now > sc.last_bill else 0, ref)  # SVC-11, DEV-SVC-6
+    if call.variable_amount > variable_amount_cap(sc.variable_fee, window, ref):  # SVC-12, DEV-SVC-4
         fail(Error.ServiceContractBillingVariableAmountTooHigh)
-
-    # SVC-13: the bill metadata.
-    if len(call.metadata) > tx.config.service_bill_metadata_length:
+    if len(call.metadata) > tx.config.service_bill_metadata_length:  # SVC-13
         fail(Error.ServiceContractBillMetadataTooLong)
     bill = Bill(variable_amount=call.variable_amount, window=window, metadata=bytes(call.metadata))
-
-    # SVC-14, SVC-18: the cost in units USD.
     try:
-        units = service_bill_amount_units_usd(sc.base_fee, call.variable_amount, window, ref)
+        units = service_bill_amount_units_usd(sc.base_fee, call.variable_amount, window, ref)  # SVC-14
     except OverflowError:
-        fail(Error.NumOverflow)
-
-    # SVC-15: the amount in TFT; a zero cost needs no price.
+        fail(Error.NumOverflow)  # SVC-18
     amount = 0
-    if units != 0:
+    if units != 0:  # SVC-15
         price = tx.tft_price.billing_price()
-        if price == 0:  # TFChain divides by zero (a panic)
+        if price == 0:  # SVC-15
             fail(Error.TFTPriceValueError)
         amount = units_usd_to_tft(units, price)
-
-    # SVC-16: pay, or fail leaving no trace (TFChain's cancel-then-fail is rolled back).
-    service = _twin(tx, sc.service_twin_id)
-    consumer = _twin(tx, sc.consumer_twin_id)
+    service = twin_of(tx, sc.service_twin_id)
+    consumer = twin_of(tx, sc.consumer_twin_id)
     usable = ledger.usable_balance(ledger.account(tx, consumer.account_id), tx.config.existential_deposit)
-    if usable < amount:
+    if usable < amount:  # SVC-16
         fail(Error.ServiceContractNotEnoughFundsToPayBill)
-    if amount != 0:  # pallet-balances: a zero transfer is a no-op without events
+    if amount != 0:  # SVC-17
         ledger.transfer(tx, consumer.account_id, service.account_id, amount)
-
-    # SVC-17 (DEV-SVC-6: last_bill never moves back)
-    new = attrs.evolve(sc, last_bill=max(now, sc.last_bill))
+    new = attrs.evolve(sc, last_bill=max(now, sc.last_bill))  # SVC-17, DEV-SVC-6
     tx.service_contracts[sc.service_contract_id] = new
     tx.emit(ServiceContractBilled(new, bill, amount))
 

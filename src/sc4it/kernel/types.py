@@ -81,6 +81,9 @@ class Twin:
     relay: Annotated[bytes, Len(1024)] | None = None
     pk: Annotated[bytes, Len(128)] | None = None
 
+    def with_account(self, account_id: bytes) -> Twin:
+        return Twin(self.id, account_id, self.relay, self.pk)
+
 
 @attrs.frozen(slots=True)
 class TwinTransferRequest:
@@ -100,6 +103,9 @@ class PublicIP:
     ip: Annotated[bytes, Len(18)]
     gateway: Annotated[bytes, Len(15)]
     contract_id: U64 = 0
+
+    def with_contract_id(self, contract_id: int) -> PublicIP:
+        return PublicIP(self.ip, self.gateway, contract_id)
 
 
 @attrs.frozen(slots=True)
@@ -121,6 +127,39 @@ class Farm:
             self.pricing_policy_id,
             self.certification,
             public_ips,
+            self.dedicated_farm,
+        )
+
+    def with_dedicated(self, dedicated_farm: bool) -> Farm:
+        return Farm(
+            self.id,
+            self.name,
+            self.twin_id,
+            self.pricing_policy_id,
+            self.certification,
+            self.public_ips,
+            dedicated_farm,
+        )
+
+    def with_certification(self, certification: FarmCertification) -> Farm:
+        return Farm(
+            self.id,
+            self.name,
+            self.twin_id,
+            self.pricing_policy_id,
+            certification,
+            self.public_ips,
+            self.dedicated_farm,
+        )
+
+    def with_pricing_policy(self, pricing_policy_id: int) -> Farm:
+        return Farm(
+            self.id,
+            self.name,
+            self.twin_id,
+            pricing_policy_id,
+            self.certification,
+            self.public_ips,
             self.dedicated_farm,
         )
 
@@ -183,6 +222,9 @@ class NodePower:
 
     def with_target(self, target: Power) -> NodePower:
         return NodePower(self.state, target)
+
+    def with_state(self, state: PowerState) -> NodePower:
+        return NodePower(state, self.target)
 
     def is_standby_phase(self) -> bool:
         """Standby, or heading there (target Down)."""
@@ -321,9 +363,19 @@ class NodeContract(Variant):
             self.node_id, self.deployment_hash, self.deployment_data, self.public_ips, public_ips_list
         )
 
+    def with_ips(self, public_ips: int, public_ips_list: tuple[PublicIP, ...]) -> NodeContract:
+        return NodeContract(
+            self.node_id, self.deployment_hash, self.deployment_data, public_ips, public_ips_list
+        )
+
     def with_deployment(self, deployment_hash: bytes, deployment_data: bytes) -> NodeContract:
         return NodeContract(
             self.node_id, deployment_hash, deployment_data, self.public_ips, self.public_ips_list
+        )
+
+    def with_node(self, node_id: int, deployment_hash: bytes) -> NodeContract:
+        return NodeContract(
+            node_id, deployment_hash, self.deployment_data, self.public_ips, self.public_ips_list
         )
 
 
@@ -384,6 +436,9 @@ class ContractBillingInformation:
 
     def with_amount_unbilled(self, amount_unbilled: int) -> ContractBillingInformation:
         return ContractBillingInformation(self.previous_nu_reported, self.last_updated, amount_unbilled)
+
+    def with_nu_report(self, last_updated: int, amount_unbilled: int) -> ContractBillingInformation:
+        return ContractBillingInformation(self.previous_nu_reported, last_updated, amount_unbilled)
 
 
 @attrs.frozen(slots=True)

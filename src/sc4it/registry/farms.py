@@ -17,7 +17,7 @@ from sc4it.kernel.events import FarmCertificationSet, FarmStored, FarmUpdated
 from sc4it.kernel.origins import ensure_council
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import Farm, FarmCertification, PublicIP
-from sc4it.registry.twins import caller_twin_id
+from sc4it.reads import caller_twin_id, farm_of, twin_of
 
 MIN_FARM_NAME_LENGTH = 3
 """FRM-03: TFChain's `MIN_FARM_NAME_LENGTH`."""
@@ -141,19 +141,14 @@ def _farm_of_owner(tx: Tx, farm_id: int) -> Farm:
     farm = tx.farms.get(farm_id)
     if farm is None:
         fail(Error.FarmNotExists)
-    twin = tx.twins.get(farm.twin_id)
-    if twin is None:
-        fail(Error.TwinNotExists)
-    if twin.account_id != tx.who:
+    if twin_of(tx, farm.twin_id).account_id != tx.who:
         fail(Error.CannotUpdateFarmWrongTwin)
     return farm
 
 
 def handle_create_farm(tx: Tx, call: c.CreateFarm) -> None:
     """FRM-01..07."""
-    twin_id = caller_twin_id(tx)
-    if twin_id is None:  # FRM-01
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)  # FRM-01
     if call.name in tx.farm_id_by_name:  # FRM-02
         fail(Error.FarmExists)
     validate_farm_name(call.name)  # FRM-03
@@ -214,61 +209,29 @@ def handle_remove_farm_ip(tx: Tx, call: c.RemoveFarmIp) -> None:
 
 def handle_set_farm_dedicated(tx: Tx, call: c.SetFarmDedicated) -> None:
     """FRM-20..21 (council)."""
-    ensure_council(tx)
-    farm = tx.farms.get(call.farm_id)
-    if farm is None:
-        fail(Error.FarmNotExists)
-    farm = Farm(
-        farm.id,
-        farm.name,
-        farm.twin_id,
-        farm.pricing_policy_id,
-        farm.certification,
-        farm.public_ips,
-        call.dedicated,
-    )
+    ensure_council(tx)  # FRM-20
+    farm = farm_of(tx, call.farm_id).with_dedicated(call.dedicated)  # FRM-20, FRM-21
     tx.farms[farm.id] = farm
     tx.emit(FarmUpdated(farm))  # FRM-21: TFChain emits FarmUpdated, not FarmMarkedAsDedicated
 
 
 def handle_set_farm_certification(tx: Tx, call: c.SetFarmCertification) -> None:
     """FRM-22..23 (council)."""
-    ensure_council(tx)
-    farm = tx.farms.get(call.farm_id)
-    if farm is None:
-        fail(Error.FarmNotExists)
-    farm = Farm(
-        farm.id,
-        farm.name,
-        farm.twin_id,
-        farm.pricing_policy_id,
-        call.certification,
-        farm.public_ips,
-        farm.dedicated_farm,
-    )
+    ensure_council(tx)  # FRM-22
+    farm = farm_of(tx, call.farm_id).with_certification(call.certification)  # FRM-22, FRM-23
     tx.farms[farm.id] = farm
-    tx.emit(FarmCertificationSet(farm.id, call.certification))
+    tx.emit(FarmCertificationSet(farm.id, call.certification))  # FRM-23
 
 
 def handle_set_farm_pricing_policy(tx: Tx, call: c.SetFarmPricingPolicy) -> None:
     """FRM-24..25 (council; sc4it extension EXT-REG-1)."""
-    ensure_council(tx)
-    farm = tx.farms.get(call.farm_id)
-    if farm is None:
-        fail(Error.FarmNotExists)
-    if call.pricing_policy_id not in tx.pricing_policies:
+    ensure_council(tx)  # FRM-24
+    farm = farm_of(tx, call.farm_id)  # FRM-24
+    if call.pricing_policy_id not in tx.pricing_policies:  # FRM-24
         fail(Error.PricingPolicyNotExists)
-    farm = Farm(
-        farm.id,
-        farm.name,
-        farm.twin_id,
-        call.pricing_policy_id,
-        farm.certification,
-        farm.public_ips,
-        farm.dedicated_farm,
-    )
+    farm = farm.with_pricing_policy(call.pricing_policy_id)  # FRM-25
     tx.farms[farm.id] = farm
-    tx.emit(FarmUpdated(farm))
+    tx.emit(FarmUpdated(farm))  # FRM-25
 
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {

@@ -28,16 +28,14 @@ from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import (
     Node,
     NodeCertification,
-    NodePower,
     Power,
     PowerDown,
     PowerState,
     PowerUp,
     Resources,
 )
-from sc4it.reads import node_power
+from sc4it.reads import caller_twin_id, farmed_node, node_power
 from sc4it.registry.optout import forget_node
-from sc4it.registry.twins import caller_twin_id
 
 GIB = 1024**3
 MIN_STORAGE = 100 * GIB
@@ -115,9 +113,7 @@ def handle_create_node(tx: Tx, call: c.CreateNode) -> None:
     """NOD-01..07."""
     if call.farm_id not in tx.farms:  # NOD-01
         fail(Error.FarmNotExists)
-    twin_id = caller_twin_id(tx)
-    if twin_id is None:  # NOD-02
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)  # NOD-02
     if twin_id in tx.node_id_by_twin_id:  # NOD-03
         fail(Error.NodeWithTwinIdExists)
     validate_resources(call.resources)  # NOD-04
@@ -135,9 +131,7 @@ def handle_update_node(tx: Tx, call: c.UpdateNode) -> None:
     node = tx.nodes.get(call.node_id)
     if node is None:  # NOD-10
         fail(Error.NodeNotExists)
-    twin_id = caller_twin_id(tx)
-    if twin_id is None:
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)  # NOD-11
     if node.twin_id != twin_id:  # NOD-11
         fail(Error.NodeUpdateNotAuthorized)
     if call.farm_id not in tx.farms:  # NOD-12
@@ -174,17 +168,7 @@ def handle_set_node_certification(tx: Tx, call: c.SetNodeCertification) -> None:
 
 def handle_delete_node_farm(tx: Tx, call: c.DeleteNodeFarm) -> None:
     """NOD-30..34: the farmer removes a node of their farm; its contracts are cancelled first."""
-    twin_id = caller_twin_id(tx)
-    if twin_id is None:  # NOD-30
-        fail(Error.TwinNotExists)
-    node = tx.nodes.get(call.node_id)
-    if node is None:
-        fail(Error.NodeNotExists)
-    farm = tx.farms.get(node.farm_id)
-    if farm is None:
-        fail(Error.FarmNotExists)
-    if farm.twin_id != twin_id:  # NOD-31
-        fail(Error.FarmerNotAuthorized)
+    _, node, _ = farmed_node(tx, call.node_id, Error.FarmerNotAuthorized)  # NOD-30, NOD-31
     node_id = node.id
     _remove_from_farm(tx, node.farm_id, node_id)  # NOD-32 (TFChain order: farm index first)
     hooks.node_deleted(tx, node_id)  # NOD-33: the node still exists while its contracts are settled
@@ -198,9 +182,7 @@ def handle_delete_node_farm(tx: Tx, call: c.DeleteNodeFarm) -> None:
 
 def handle_change_power_state(tx: Tx, call: c.ChangePowerState) -> None:
     """PWR-01..04 (the node's own twin; TFChain: Pays::No)."""
-    twin_id = caller_twin_id(tx)
-    if twin_id is None:  # PWR-01
-        fail(Error.TwinNotExists)
+    twin_id = caller_twin_id(tx)  # PWR-01
     node_id = tx.node_id_by_twin_id.get(twin_id)
     node = None if node_id is None else tx.nodes.get(node_id)
     if node_id is None or node is None:  # PWR-01
@@ -209,24 +191,14 @@ def handle_change_power_state(tx: Tx, call: c.ChangePowerState) -> None:
     power = node_power(tx, node_id)
     if power.state == state:  # PWR-03: no change, no write, no hook, no event
         return
-    tx.node_power[node_id] = NodePower(state, power.target)  # PWR-04
+    tx.node_power[node_id] = power.with_state(state)  # PWR-04
     hooks.node_power_state_changed(tx, node_id)
     tx.emit(PowerStateChanged(node.farm_id, node_id, state))
 
 
 def handle_change_power_target(tx: Tx, call: c.ChangePowerTarget) -> None:
     """PWR-10..13 (the farmer twin)."""
-    twin_id = caller_twin_id(tx)
-    if twin_id is None:  # PWR-10
-        fail(Error.TwinNotExists)
-    node = tx.nodes.get(call.node_id)
-    if node is None:
-        fail(Error.NodeNotExists)
-    farm = tx.farms.get(node.farm_id)
-    if farm is None:
-        fail(Error.FarmNotExists)
-    if farm.twin_id != twin_id:  # PWR-11
-        fail(Error.UnauthorizedToChangePowerTarget)
+    _, node, _ = farmed_node(tx, call.node_id, Error.UnauthorizedToChangePowerTarget)  # PWR-10, PWR-11
     if call.power_target == Power.Down and not hooks.node_has_no_active_contracts(tx, node.id):  # PWR-12
         fail(Error.NodeHasActiveContracts)
     power = node_power(tx, node.id)

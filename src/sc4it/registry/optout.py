@@ -23,6 +23,7 @@ from sc4it.kernel.events import (
 from sc4it.kernel.origins import ensure_council
 from sc4it.kernel.state import MAX_TWIN_ADMINS
 from sc4it.kernel.tx import Tx
+from sc4it.reads import farmed_node
 
 MAX_OPT_OUT_METADATA_LENGTH = 256
 """OPT-23: TFChain's bound of `NodeV3OptOutMetadata` (bytes)."""
@@ -30,17 +31,7 @@ MAX_OPT_OUT_METADATA_LENGTH = 256
 
 def _ensure_farmer(tx: Tx, node_id: int) -> None:
     """OPT-10..OPT-12: the caller has a twin, the node and its farm exist, the caller farms it."""
-    twin_id = tx.twin_id_by_account_id.get(tx.who)
-    if twin_id is None:  # OPT-10
-        fail(Error.TwinNotExists)
-    node = tx.nodes.get(node_id)
-    if node is None:  # OPT-11
-        fail(Error.NodeNotExists)
-    farm = tx.farms.get(node.farm_id)
-    if farm is None:  # OPT-11
-        fail(Error.FarmNotExists)
-    if farm.twin_id != twin_id:  # OPT-12
-        fail(Error.NodeUpdateNotAuthorized)
+    farmed_node(tx, node_id, Error.NodeUpdateNotAuthorized)  # OPT-10, OPT-11, OPT-12
 
 
 def handle_opt_out_of_v3_billing(tx: Tx, call: c.OptOutOfV3Billing) -> None:

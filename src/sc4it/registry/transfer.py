@@ -21,7 +21,7 @@ from sc4it.kernel.events import (
     TwinUpdated,
 )
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import Twin, TwinTransferRequest
+from sc4it.kernel.types import TwinTransferRequest
 
 
 def _request(tx: Tx, request_id: int) -> TwinTransferRequest:
@@ -70,7 +70,7 @@ def handle_accept_twin_transfer(tx: Tx, call: c.AcceptTwinTransfer) -> None:
     if tx.who in tx.twin_id_by_account_id:  # TTR-23
         fail(Error.TwinTransferNewAccountHasTwin)
     ledger.move_all_reserved(tx, request.from_, tx.who)  # TTR-24
-    twin = Twin(twin.id, tx.who, twin.relay, twin.pk)  # TTR-25
+    twin = twin.with_account(tx.who)  # TTR-25
     tx.twins[twin.id] = twin
     tx.twin_id_by_account_id.pop(request.from_)
     tx.twin_id_by_account_id[tx.who] = twin.id

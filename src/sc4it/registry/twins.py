@@ -21,11 +21,6 @@ MAX_PK_LENGTH = 128
 """TWN-04: TFChain's `MAX_PK_LENGTH` (bytes)."""
 
 
-def caller_twin_id(tx: Tx) -> int | None:
-    """The id of the twin owned by the caller (`TwinIdByAccountID[tx.who]`), or None."""
-    return tx.twin_id_by_account_id.get(tx.who)
-
-
 def validate_relay_address(relay: bytes) -> bool:
     """TWN-05: TFChain's `validate_relay_address`, byte for byte.
 

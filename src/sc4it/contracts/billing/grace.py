@@ -25,11 +25,7 @@ from sc4it.kernel.types import (
 
 
 def synchronize_node_contracts(tx: Tx, rent: Contract, state: ContractState) -> None:
-    """GRC-06/GRC-07: a rent contract carries the node contracts active on its node into grace
-    (`GracePeriod(b)`) and back (`Created`, skipping any with an overdraft, such as unpaid IP rent).
-
-    P-M (DEV-BIL-7): a node contract whose state does not change (already in grace, so its start is
-    kept) gets no event; TFChain emits `ContractGracePeriodStarted` for it anyway."""
+    """GRC-06, GRC-07, DEV-BIL-7: the rent contract carries its node contracts into grace and back."""
     ct = rent.contract_type
     if not isinstance(ct, RentContract):
         return
