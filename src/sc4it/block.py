@@ -16,7 +16,7 @@ changed) per block from the merged `Outcome.touched`, never rebuilt from scratch
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from enum import Enum
 from typing import Annotated, Any, Protocol
 
@@ -212,7 +212,12 @@ def spec_hash(spec: ChainSpec) -> bytes:
 def call_hash(signed: SignedCall) -> bytes:
     """MEM-01: blake2b-256 of the canonical encoding of a signed call (no tag: the hash of the very
     bytes a client submits)."""
-    return hashlib.blake2b(encode(signed), digest_size=32).digest()
+    return call_hash_of(encode(signed))
+
+
+def call_hash_of(encoded: bytes) -> bytes:
+    """MEM-01: `call_hash` of a signed call given its canonical encoding."""
+    return hashlib.blake2b(encoded, digest_size=32).digest()
 
 
 def seal_message(header: Header) -> bytes:
@@ -312,10 +317,14 @@ class BlockRun:
         return BlockResults(self.hook_events, self.receipts)
 
 
-def run_block(state: State, env: BlockEnv, calls: Iterable[SignedCall]) -> BlockRun:
+def run_block(
+    state: State, env: BlockEnv, calls: Iterable[SignedCall], *, checked: Container[int] = ()
+) -> BlockRun:
     """BLK-20..BLK-24: `on_block` (billing) first, then each call with `apply` in order; a call that is
     not valid (`NOT_VALID`) is left out, a valid call that fails stays with its error (and, as every
-    failed call, changes nothing, STATE-07). Pure."""
+    failed call, changes nothing, STATE-07). Pure. BLK-25: `checked` holds the positions in `calls`
+    whose signatures the caller already checked (`check_signatures` was None); they are not checked
+    again, and the run is the same as without."""
     hooks = on_block(state, env)
     state = hooks.state
     maps: dict[str, set[Any]] = {}
@@ -325,7 +334,7 @@ def run_block(state: State, env: BlockEnv, calls: Iterable[SignedCall]) -> Block
     receipts: list[Receipt] = []
     excluded: list[tuple[int, SignedCall, Error]] = []
     for i, signed in enumerate(calls):
-        out = apply(state, signed, env)
+        out = apply(state, signed, env, signatures_checked=i in checked)
         if out.error in NOT_VALID:
             excluded.append((i, signed, out.error))
             continue

@@ -60,10 +60,13 @@ def handlers() -> dict[type, Handler]:
     return HANDLERS
 
 
-def check_validity(state: State, signed: SignedCall, block: int | None = None) -> Error | None:
+def check_validity(
+    state: State, signed: SignedCall, block: int | None = None, *, signatures_checked: bool = False
+) -> Error | None:
     """SIG-05..SIG-11, SIG-16: everything about a signed call that does not depend on what it does. The
     era of a mortal call is checked against `block` (`apply` passes its block; without one only its
-    period is)."""
+    period is). `signatures_checked`: the caller already found `check_signatures(signed)` to be None
+    (BLK-25)."""
     nonce = current_nonce(state, signed, block)
     if isinstance(nonce, Error):
         return nonce
@@ -71,7 +74,7 @@ def check_validity(state: State, signed: SignedCall, block: int | None = None) -
         return Error.StaleNonce
     if signed.nonce > nonce:
         return Error.FutureNonce
-    return check_signatures(signed)
+    return None if signatures_checked else check_signatures(signed)
 
 
 def current_nonce(state: State, signed: SignedCall, block: int | None = None) -> int | Error:
@@ -140,9 +143,11 @@ def era_error(era: Mortality, block: int | None) -> Error | None:
     return None
 
 
-def apply(state: State, signed: SignedCall, env: BlockEnv) -> Outcome:
-    """Apply one signed call at block `env`. Never raises for a decodable `signed`."""
-    error = check_validity(state, signed, env.number)
+def apply(state: State, signed: SignedCall, env: BlockEnv, *, signatures_checked: bool = False) -> Outcome:
+    """Apply one signed call at block `env`. Never raises for a decodable `signed`.
+    `signatures_checked`: the caller already found `check_signatures(signed)` to be None (a pure function
+    of the call: the outcome is the same, only the signature check is not repeated; BLK-25)."""
+    error = check_validity(state, signed, env.number, signatures_checked=signatures_checked)
     if error is not None:
         return Outcome(state, (), error)
     handler = HANDLERS.get(type(signed.call))

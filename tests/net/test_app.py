@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from sc4it import genesis as gen
@@ -248,15 +249,102 @@ def test_no_vote_extensions(tmp_path: Path) -> None:
     assert res.status == t.ResponseVerifyVoteExtension.ACCEPT
 
 
-def test_restart_resumes_from_the_newest_snapshot(tmp_path: Path) -> None:
-    """NET-05 NET-29: an application restarted on its home starts from its newest snapshot (CometBFT's
-    handshake replays the blocks after it); without one it starts empty (replay from genesis)."""
+def test_restart_resumes_from_the_store(tmp_path: Path) -> None:
+    """NET-05 NET-29 NET-34: an application restarted on its home reloads the last committed state from
+    its SQLite store (no replay: Info answers that height and app hash) and goes on from it; the store
+    holds exactly the committed state (a block finalized but not committed is not in it); a home whose
+    store is empty starts from its newest snapshot, without one it starts empty (replay from genesis)."""
     t, app = started(tmp_path, snapshot_interval=2)
     for h in range(1, 4):
         res = block(t, app, h, [transfer(h - 1)])
-    again = NetApp(home=tmp_path)
+    req = t.RequestFinalizeBlock(height=4, txs=[transfer(3)])
+    req.time.seconds = T0 + 4
+    app.handle("finalize_block", req)  # not committed: a crash here loses block 4, CometBFT replays it
+    app.close()
+    again = NetApp(home=tmp_path, snapshot_interval=2)
     info = again.handle("info", t.RequestInfo())
-    assert info.last_block_height == 2 and info.last_block_app_hash == app.at(2).app_hash
-    assert block(t, again, 3, [transfer(2)]).app_hash == res.app_hash
+    assert info.last_block_height == 3 and info.last_block_app_hash == res.app_hash
+    assert again.at(0).state == app.at(3).state
+    res4 = block(t, again, 4, [transfer(3)])
+    again.close()
+    (tmp_path / "store" / "store.sqlite").unlink()
+    for extra in ("-wal", "-shm"):
+        (tmp_path / "store" / f"store.sqlite{extra}").unlink(missing_ok=True)
+    from_snapshot = NetApp(home=tmp_path)
+    info = from_snapshot.handle("info", t.RequestInfo())
+    assert info.last_block_height == 4 and info.last_block_app_hash == res4.app_hash
+    from_snapshot.close()
+    assert NetApp(home=tmp_path).handle("info", t.RequestInfo()).last_block_height == 4  # kept in the store
     empty = NetApp(home=tmp_path / "other").handle("info", t.RequestInfo())
     assert empty.last_block_height == 0
+
+
+def test_a_damaged_store_is_refused(tmp_path: Path) -> None:
+    """NET-34: a store whose rows do not give the stored app hash is refused with a typed error."""
+    import sqlite3
+
+    from sc4it.node.store import StoreError
+
+    t, app = started(tmp_path)
+    block(t, app, 1, [transfer(0)])
+    app.close()
+    db = sqlite3.connect(tmp_path / "store" / "store.sqlite")
+    field, key = db.execute("SELECT field, key FROM entries WHERE key != x'' LIMIT 1").fetchone()
+    db.execute("DELETE FROM entries WHERE field = ? AND key = ?", (field, key))
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match=r"does not match|does not decode"):
+        NetApp(home=tmp_path)
+
+
+def test_admitted_calls_are_checked_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NET-32 BLK-25: a call CheckTx admitted is neither decoded nor signature-checked again by the
+    proposal and the block that carry it; a call it never saw is (a forged one fails there); the
+    proposer's FinalizeBlock of its own proposal reuses the proposal's run, another block runs anew;
+    a block's calls are forgotten."""
+    import sc4it.block as block_module
+    import sc4it.net.app as app_module
+    import sc4it.runtime as runtime
+
+    t, app = started(tmp_path)
+    admitted = [transfer(0), transfer(1)]
+    for tx in admitted:
+        assert app.handle("check_tx", t.RequestCheckTx(tx=tx, type=t.NEW)).code == 0
+    checks: list[object] = []
+    runs: list[object] = []
+    real_check, real_run = runtime.check_signatures, block_module.run_block
+
+    def check(signed: Any) -> Any:
+        checks.append(signed)
+        return real_check(signed)
+
+    def run(*args: Any, **kw: Any) -> Any:
+        runs.append(args)
+        return real_run(*args, **kw)
+
+    monkeypatch.setattr(runtime, "check_signatures", check)
+    monkeypatch.setattr(app_module, "run_block", run)
+    req = t.RequestPrepareProposal(height=1, max_tx_bytes=10_000, txs=admitted)
+    req.time.seconds = T0 + 1
+    assert list(app.handle("prepare_proposal", req).txs) == admitted
+    assert checks == [] and len(runs) == 1
+    res = block(t, app, 1, admitted)  # the same height, time and transactions: the same run
+    assert [r.code for r in res.tx_results] == [0, 0] and len(runs) == 1 and checks == []
+    assert app.known == {}
+    forged = sign(Transfer(ALICE.account_id, 1), gen.dev_keypair("dave"), 0, CHAIN)
+    forged_tx = encode(attrs.evolve(forged, call=Transfer(ALICE.account_id, 2)))
+    res = block(t, app, 2, [transfer(2), forged_tx])
+    assert [r.code for r in res.tx_results] == [0, error_code(Error.BadSignature)]
+    assert len(checks) == 2 and len(runs) == 2
+
+
+def test_known_calls_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NET-32: at most KNOWN_TXS admitted calls are remembered, the oldest forgotten first."""
+    import sc4it.net.app as app_module
+
+    monkeypatch.setattr(app_module, "KNOWN_TXS", 3)
+    t, app = started(tmp_path)
+    txs = [transfer(n) for n in range(5)]
+    for tx in txs:
+        assert app.handle("check_tx", t.RequestCheckTx(tx=tx, type=t.NEW)).code == 0
+    assert list(app.known) == txs[2:]

@@ -238,3 +238,36 @@ def test_seal_and_results_records() -> None:
     assert b.calls == () and b.number == 1 and b.hash == header_hash(h)
     r = BlockResults((), (Receipt.of(Error.StaleNonce, ()),))
     assert r.receipts[0].error is Error.StaleNonce and r.events == ()
+
+
+def test_checked_signatures_are_not_verified_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BLK-25: positions the host already checked skip `check_signatures`; the run is the same as
+    without, and every other validity check (here a stale nonce) still applies to them."""
+    import sc4it.runtime as runtime
+
+    t0 = tip0()
+    good = [transfer(t0.state), transfer(t0.state, BOB, ALICE, at=0), transfer(t0.state, at=0)]
+    env = BlockEnv(1, SPEC.timestamp_of(1))
+    plain = run_block(t0.state, env, good)
+    seen: list[object] = []
+    real = runtime.check_signatures
+
+    def check(signed: object) -> object:
+        seen.append(signed)
+        return real(signed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runtime, "check_signatures", check)
+    fast = run_block(t0.state, env, good, checked={0, 2})
+    assert seen == [good[1]]
+    assert commitment_root(fast.state) == commitment_root(plain.state)
+    assert (fast.included, fast.receipts, fast.excluded, fast.touched) == (
+        plain.included,
+        plain.receipts,
+        plain.excluded,
+        plain.touched,
+    )
+    assert [i for i, _, e in fast.excluded] == [2] and fast.excluded[0][2] is Error.StaleNonce
+    forged = attrs.evolve(
+        good[1], call=calls.Transfer(ALICE.account_id, 2 * TFT)
+    )  # a bad signature is refused where it is not said checked
+    assert run_block(t0.state, env, [good[0], forged], checked={0}).excluded[0][2] is Error.BadSignature

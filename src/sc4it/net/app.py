@@ -31,6 +31,7 @@ from sc4it.kernel.signing import SignedCall, ss58_decode
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Touched
 from sc4it.net.engine import abci_types
+from sc4it.net.store import NetStore, Stored
 from sc4it.node.mempool import MAX_PER_ACCOUNT, Mempool, MempoolError, MempoolReason
 
 log = logging.getLogger("sc4it.net.app")
@@ -45,6 +46,10 @@ chosen height with the light client, then fetches its chunks: a snapshot pruned 
 empty chunk and the sync fails, so a node keeps enough of them to outlast a join (with two and 300 ms
 blocks, the fault test's newcomer lost the race)."""
 SNAPSHOT_CHUNK_BYTES = 1 << 20
+KNOWN_TXS = 20_000
+"""NET-32: how many admitted transactions a replica remembers (decoded, signatures checked) for the
+proposals and blocks that carry them; the oldest are forgotten first (they are then decoded and checked
+again, never trusted unchecked)."""
 RETAINED_HEIGHTS = 256
 """NET-15: how many recent committed states are kept to answer queries at a height and to diagnose a
 divergence."""
@@ -103,6 +108,28 @@ class Finalized:
 
     committed: Committed
     txs: tuple[bytes, ...]
+    touched: Touched = attrs.field(factory=lambda: Touched({}))
+    """The entries the block wrote (what Commit writes to the store, NET-34)."""
+
+
+@attrs.frozen(slots=True)
+class Known:
+    """NET-32: an admitted transaction: its call, decoded from exactly these bytes, whose signatures
+    CheckTx checked (`check_signatures` is a pure function of the call, BLK-25), and its call hash."""
+
+    signed: SignedCall
+    hash: bytes
+
+
+@attrs.frozen(slots=True)
+class Prepared:
+    """NET-32: the proposer's own execution of the block it proposed, reused by FinalizeBlock when the
+    decided block is that very proposal (same height, time and transactions)."""
+
+    height: int
+    time_ms: int
+    txs: tuple[bytes, ...]
+    run: BlockRun
 
 
 @attrs.frozen(slots=True)
@@ -155,6 +182,10 @@ def entry_rows(state: State, name: str, limit: int) -> list[list[str]]:
     return sorted(rows)
 
 
+def _stored(c: Committed) -> Stored:
+    return Stored(c.height, c.time_ms, c.state, c.commitment)
+
+
 class NetApp:
     """The ABCI application (NET-04..NET-20). `handle(kind, request)` is what the socket server calls."""
 
@@ -175,8 +206,16 @@ class NetApp:
         self.mempool: Mempool | None = None
         self.finalized: Finalized | None = None
         self.restoring: tuple[Any, list[bytes]] | None = None
+        self.known: OrderedDict[bytes, Known] = OrderedDict()
+        self.prepared: Prepared | None = None
         (home / "snapshots").mkdir(parents=True, exist_ok=True)
+        self.store = NetStore.open(home / "store")
+        """NET-34: the committed state, durably (the node's SQLite store layer)."""
         self._resume()
+
+    def close(self) -> None:
+        """Release the store (the process's end does it too)."""
+        self.store.close()
 
     # ---------------------------------------------------------------------------------------------
     # Dispatch
@@ -210,6 +249,7 @@ class NetApp:
         state = gen.default() if raw in (b"", b"null", b"{}", b'""') else gen.build(gen.loads(raw))
         height = max(int(req.initial_height), 1) - 1
         committed = Committed(height, bft_time_ms(req.time), state, Commitment.of(state))
+        self.store.replace(_stored(committed))
         self._set_committed(committed)
         log.info("InitChain %s: app hash %s", req.chain_id, committed.app_hash.hex())
         return t.ResponseInitChain(app_hash=committed.app_hash)
@@ -231,6 +271,8 @@ class NetApp:
         fin = self.finalized
         assert fin is not None, "Commit without FinalizeBlock"
         self.finalized = None
+        assert self.last is not None
+        self.store.commit(self.last.state, _stored(fin.committed), fin.touched)  # NET-34
         self._set_committed(fin.committed)
         if self.snapshot_interval and fin.committed.height % self.snapshot_interval == 0:
             self._take_snapshot(fin.committed)
@@ -248,19 +290,49 @@ class NetApp:
         pool shadows CometBFT's; a recheck after Commit keeps the calls it still holds and checks the
         others again."""
         t = abci_types()
-        try:
-            signed = decode_call(bytes(req.tx))
-        except DecodeError as e:
-            return t.ResponseCheckTx(code=DECODE_ERROR_CODE, codespace=CODESPACE, log=f"DecodeError: {e}")
+        tx = bytes(req.tx)
         pool = self.mempool
         assert pool is not None
-        if int(req.type) == t.RECHECK and call_hash(signed) in pool:
+        known = self.known.get(tx)
+        if known is not None and known.hash in pool and int(req.type) == t.RECHECK:
             return t.ResponseCheckTx(code=0, gas_wanted=1)
         try:
-            pool.add(signed)
+            signed = decode_call(tx) if known is None else known.signed
+        except DecodeError as e:
+            return t.ResponseCheckTx(code=DECODE_ERROR_CODE, codespace=CODESPACE, log=f"DecodeError: {e}")
+        try:
+            h = pool.add(signed, signatures_checked=known is not None)
         except MempoolError as e:
             return t.ResponseCheckTx(code=mempool_code(e), codespace=CODESPACE, log=f"{e.name}: {e.message}")
+        self._remember(tx, Known(signed, h))
         return t.ResponseCheckTx(code=0, gas_wanted=1)
+
+    def _remember(self, tx: bytes, known: Known) -> None:
+        """NET-32: keep an admitted transaction, forgetting the oldest beyond `KNOWN_TXS`."""
+        self.known[tx] = known
+        self.known.move_to_end(tx)
+        while len(self.known) > KNOWN_TXS:
+            self.known.popitem(last=False)
+
+    def _calls(self, txs: Sequence[bytes]) -> tuple[list[SignedCall | None], set[int]]:
+        """NET-08, NET-32: each transaction's call (None if it does not decode) and the positions, among
+        the calls that decode, of those whose signatures CheckTx checked (`run_block`'s `checked`)."""
+        calls: list[SignedCall | None] = []
+        checked: set[int] = set()
+        position = 0
+        for tx in txs:
+            known = self.known.get(tx)
+            if known is not None:
+                calls.append(known.signed)
+                checked.add(position)
+            else:
+                try:
+                    calls.append(decode_call(tx))
+                except DecodeError:
+                    calls.append(None)
+                    continue
+            position += 1
+        return calls, checked
 
     def abci_prepare_proposal(self, req: Any) -> Any:
         """NET-12: the proposer orders the mempool's transactions as the node's mempool does (MEM-08:
@@ -271,32 +343,48 @@ class NetApp:
         assert last is not None
         pool = Mempool(last.state, max_calls=MAX_BLOCK_CALLS, max_per_account=MAX_PER_ACCOUNT * 64)
         raw_of: dict[bytes, bytes] = {}
-        for tx in req.txs:
-            try:
-                signed = decode_call(bytes(tx))
-                raw_of[pool.add(signed)] = bytes(tx)
-            except (DecodeError, MempoolError):
+        checked_hashes: set[bytes] = set()
+        txs = [bytes(tx) for tx in req.txs]
+        calls, checked = self._calls(txs)
+        position = -1
+        for tx, signed in zip(txs, calls, strict=True):
+            if signed is None:
                 continue
+            position += 1
+            pre = position in checked
+            try:
+                h = pool.add(signed, signatures_checked=pre)
+            except MempoolError:
+                continue
+            raw_of[h] = tx
+            if pre:
+                checked_hashes.add(h)
         ordered: list[SignedCall] = []
+        ordered_checked: set[int] = set()
         size = 0
         for signed in pool.ready(MAX_BLOCK_CALLS):
-            raw = raw_of[call_hash(signed)]
+            h = call_hash(signed)
+            raw = raw_of[h]
             if size + len(raw) > req.max_tx_bytes:
                 break
+            if h in checked_hashes:
+                ordered_checked.add(len(ordered))
             ordered.append(signed)
             size += len(raw)
-        run = run_block(last.state, BlockEnv(int(req.height), bft_time_ms(req.time)), ordered)
-        return t.ResponsePrepareProposal(txs=[raw_of[call_hash(c)] for c in run.included])
+        height, time_ms = int(req.height), bft_time_ms(req.time)
+        run = run_block(last.state, BlockEnv(height, time_ms), ordered, checked=ordered_checked)
+        proposed = tuple(raw_of[call_hash(c)] for c in run.included)
+        if not run.excluded:  # NET-32: FinalizeBlock of this very proposal reuses the run
+            self.prepared = Prepared(height, time_ms, proposed, run)
+        return t.ResponsePrepareProposal(txs=list(proposed))
 
     def abci_process_proposal(self, req: Any) -> Any:
         """NET-12: a proposal is accepted when every transaction decodes; validity failures are executed
         deterministically (as failed calls with no effect) rather than rejected."""
         t = abci_types()
-        for tx in req.txs:
-            try:
-                decode_call(bytes(tx))
-            except DecodeError:
-                return t.ResponseProcessProposal(status=t.ResponseProcessProposal.REJECT)
+        calls, _ = self._calls([bytes(tx) for tx in req.txs])
+        if any(c is None for c in calls):
+            return t.ResponseProcessProposal(status=t.ResponseProcessProposal.REJECT)
         return t.ResponseProcessProposal(status=t.ResponseProcessProposal.ACCEPT)
 
     # ---------------------------------------------------------------------------------------------
@@ -313,18 +401,24 @@ class NetApp:
         height = int(req.height)
         assert height == last.height + 1, f"FinalizeBlock {height} after {last.height}"
         time_ms = bft_time_ms(req.time)
-        calls: list[SignedCall | None] = []
-        for tx in req.txs:
-            try:
-                calls.append(decode_call(bytes(tx)))
-            except DecodeError:
-                calls.append(None)
+        txs = tuple(bytes(tx) for tx in req.txs)
+        calls, checked = self._calls(txs)
         decoded = [c for c in calls if c is not None]
-        run = run_block(last.state, BlockEnv(height, time_ms), decoded)
+        prepared, self.prepared = self.prepared, None
+        if prepared is not None and (prepared.height, prepared.time_ms, prepared.txs) == (
+            height,
+            time_ms,
+            txs,
+        ):
+            run = prepared.run  # NET-32: the same run_block over the same calls, already done
+        else:
+            run = run_block(last.state, BlockEnv(height, time_ms), decoded, checked=checked)
+        for tx in txs:  # NET-32: in a block, never checked again
+            self.known.pop(tx, None)
         state, touched = self._planted(run.state, run.touched, height)
         commitment = last.commitment.update(state, touched)
         committed = Committed(height, time_ms, state, commitment)
-        self.finalized = Finalized(committed, tuple(bytes(tx) for tx in req.txs))
+        self.finalized = Finalized(committed, txs, touched=touched)
         if self.mempool is not None:  # the block's calls leave the node's pool (CometBFT's drops them too)
             self.mempool.remove([call_hash(c) for c in decoded])
         return t.ResponseFinalizeBlock(
@@ -439,8 +533,14 @@ class NetApp:
             old.unlink()
 
     def _resume(self) -> None:
-        """NET-05, NET-29: start from the newest own snapshot, if any; CometBFT's handshake then replays
-        only the blocks after it (it keeps every block, NET-13)."""
+        """NET-05, NET-29, NET-34: start from the store's committed state; an empty store starts from the
+        newest own snapshot, if any (and keeps it). CometBFT's handshake then replays only the blocks after
+        it (it keeps every block, NET-13)."""
+        stored = self.store.load()
+        if stored is not None:
+            self._set_committed(Committed(stored.height, stored.time_ms, stored.state, stored.commitment))
+            log.info("resumed from the store at height %d", stored.height)
+            return
         paths = sorted((self.home / "snapshots").glob("*.cbor"))
         if not paths:
             return
@@ -450,7 +550,9 @@ class NetApp:
         header = doc["header"]
         commitment = Commitment.of(state)
         assert commitment.root == header["app_hash"], f"snapshot {paths[-1]} does not match its app hash"
-        self._set_committed(Committed(int(header["height"]), int(header["time_ms"]), state, commitment))
+        committed = Committed(int(header["height"]), int(header["time_ms"]), state, commitment)
+        self.store.replace(_stored(committed))
+        self._set_committed(committed)
         log.info("resumed from the snapshot at height %d", header["height"])
 
     def _snapshots(self) -> list[tuple[int, bytes]]:
@@ -516,7 +618,9 @@ class NetApp:
             log.error("snapshot at %d: commitment differs from the verified app hash", offer.snapshot.height)
             return r(result=r.REJECT_SNAPSHOT)
         header = doc["header"]
-        self._set_committed(Committed(int(offer.snapshot.height), int(header["time_ms"]), state, commitment))
+        committed = Committed(int(offer.snapshot.height), int(header["time_ms"]), state, commitment)
+        self.store.replace(_stored(committed))  # NET-34
+        self._set_committed(committed)
         self._snapshot_path(int(offer.snapshot.height)).write_bytes(blob)  # a restart resumes from it
         log.info("state sync: restored height %d", offer.snapshot.height)
         return r(result=r.ACCEPT)

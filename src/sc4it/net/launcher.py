@@ -11,13 +11,16 @@ directory), SIGTERM first, SIGKILL after a grace period.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import random
 import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -36,12 +39,110 @@ class NetError(RuntimeError):
     """A launcher failure a person can act on (the message says what to do)."""
 
 
-def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago (the OS picks it)."""
+PORT_LOCKS = Path(tempfile.gettempdir()) / f"sc4it-ports-{os.getuid()}"
+"""NET-33: one lock file per claimed port, shared by every launcher of this user on the machine."""
+
+
+def port_range() -> range:
+    """NET-33: where the launcher looks for ports: below the kernel's ephemeral range (ports the OS hands
+    to `bind(0)` and to outgoing connections never fall there), or above it if there is no room below."""
+    try:
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    if low - 1024 >= 4096:
+        return range(max(1024, low - 12_000), low)
+    return range(high + 1, 65536)
+
+
+def _bindable(host: str, port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class PortClaims:
+    """NET-33: ports claimed for a network's processes, never handed out twice. A port is claimed by an
+    exclusive lock on its file in `PORT_LOCKS` (other launchers skip it) after checking that it can be
+    bound now; the claim lasts until `release` or `close` (or this process ends), i.e. over the window
+    between choosing a port and the node's process listening on it, and across a node's restarts."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.fds: dict[int, int] = {}
+        self.random = random.Random()
+
+    def take(self, attempts: int = 500) -> int:
+        """A port claimed for the caller; `NetError` if none is found in `attempts` tries."""
+        PORT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        candidates = port_range()
+        for _ in range(attempts):
+            port = self.random.choice(candidates)
+            if port in self.fds:
+                continue
+            fd = os.open(PORT_LOCKS / str(port), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            if not _bindable(self.host, port):
+                os.close(fd)
+                continue
+            self.fds[port] = fd
+            return port
+        raise NetError(
+            f"no free port found in {min(candidates)}-{max(candidates)} after {attempts} tries: stop "
+            "networks you no longer need (`sc4it net down --dir DIR`)"
+        )
+
+    def release(self, port: int) -> None:
+        fd = self.fds.pop(port, None)
+        if fd is not None:
+            os.close(fd)
+
+    def close(self) -> None:
+        for port in list(self.fds):
+            self.release(port)
+
+
+def timeout_propose_ms(block_time_ms: int) -> int:
+    """NET-21: how long validators wait for a proposal before voting nil: one block time, at least 1 s.
+    A dead proposer costs this once per turn of its (about one block time, NET-27); shorter would turn
+    a proposer that is merely slow on a loaded machine into an empty round."""
+    return max(1000, block_time_ms)
+
+
+def _listening(host: str, port: int, netns: str) -> bool:
+    """True if something accepts connections on host:port (always True inside another namespace, which
+    this process cannot reach without its lab)."""
+    if netns:
+        return True
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def exit_reason(log: Path, node: NodeInfo) -> str:
+    """NET-33: why a node's process stopped at start, from its log's tail; a port taken by some other
+    process is named as such."""
+    try:
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+    except OSError:
+        tail = []
+    text = " | ".join(tail)
+    if "address already in use" in text.lower():
+        ports = f"p2p {node.p2p_port}, rpc {node.rpc_port}, abci {node.abci_port}"
+        return (
+            f"one of its ports ({ports}) was taken by another process after it was claimed; "
+            f"`sc4it net down` and start again (new ports are chosen): {text}"
+        )
+    return f"{text} (see {log})"
 
 
 def set_toml(text: str, section: str, key: str, value: str) -> str:
@@ -124,6 +225,8 @@ class Network:
         self.snapshot_interval = 0
         self.chain_id = ""
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
+        self.ports = PortClaims()
+        """NET-33: this process's claims on the nodes' ports (held until `down`)."""
 
     # ---------------------------------------------------------------------------------------------
     # The state file
@@ -166,7 +269,10 @@ class Network:
             text=True,
             timeout=60,
         ).stdout.strip()
-        return NodeInfo(f"node{index}", str(home), free_port(), free_port(), free_port(), node_id, validator)
+        ports = self.ports
+        return NodeInfo(
+            f"node{index}", str(home), ports.take(), ports.take(), ports.take(), node_id, validator
+        )
 
     def _write_config(self, node: NodeInfo, peers: list[NodeInfo], statesync: dict[str, str] | None) -> None:
         path = Path(node.home) / "config" / "config.toml"
@@ -178,6 +284,8 @@ class Network:
             ("", "log_level", _q("info")),
             ("rpc", "laddr", _q(f"tcp://{node.host}:{node.rpc_port}")),
             ("rpc", "max_subscription_clients", "1000"),
+            ("rpc", "max_request_batch_size", "1000"),  # clients submit in JSON-RPC batches
+            ("rpc", "max_body_bytes", "16000000"),
             ("p2p", "laddr", _q(f"tcp://{node.host}:{node.p2p_port}")),
             ("p2p", "persistent_peers", _q(",".join(p.p2p_address for p in peers if p is not node))),
             ("p2p", "addr_book_strict", "false"),
@@ -185,7 +293,7 @@ class Network:
             ("p2p", "pex", "false"),
             ("p2p", "persistent_peers_max_dial_period", _q("2s")),
             ("consensus", "timeout_commit", _q(commit)),
-            ("consensus", "timeout_propose", _q(f"{max(1000, 3 * self.block_time_ms)}ms")),
+            ("consensus", "timeout_propose", _q(f"{timeout_propose_ms(self.block_time_ms)}ms")),
             ("consensus", "timeout_prevote", _q("500ms")),
             ("consensus", "timeout_precommit", _q("500ms")),
             ("mempool", "size", "20000"),
@@ -204,7 +312,7 @@ class Network:
             text = set_toml(text, section, key, value)
         path.write_text(text)
 
-    def _write_genesis(self) -> None:
+    def _write_genesis(self, app_state: Any = None) -> None:
         validators = []
         for node in self.nodes:
             key = json.loads((Path(node.home) / "config" / "priv_validator_key.json").read_text())
@@ -215,7 +323,7 @@ class Network:
         first["chain_id"] = self.chain_id
         first["validators"] = validators
         first["initial_height"] = "1"
-        first["app_state"] = None  # NET-06: the embedded default sc4it genesis
+        first["app_state"] = app_state  # NET-06: an sc4it genesis JSON; None: the embedded default
         for node in self.nodes:
             (Path(node.home) / "config" / "genesis.json").write_text(json.dumps(first, indent=2) + "\n")
 
@@ -262,19 +370,21 @@ class Network:
         deadline = time.monotonic() + timeout
         while not (ready.is_file() and ready.read_text().strip() == str(node.app_pid)):
             if time.monotonic() > deadline or self._procs[node.app_pid].poll() is not None:
-                raise NetError(
-                    f"{node.name}'s application did not listen on {node.abci_port}; see {home / 'app.log'}"
-                )
+                why = exit_reason(home / "app.log", node)
+                raise NetError(f"{node.name}'s application did not listen on {node.abci_port}: {why}")
             time.sleep(0.05)
         node.cometbft_pid = self._spawn(
             [str(find_cometbft()), "start", "--home", str(home)], home / "cometbft.log", {}, node.netns
         )
         self.save()
-        time.sleep(0.3)
-        if self._procs[node.cometbft_pid].poll() is not None:
-            self._reap(node.cometbft_pid, block=True)
-            tail = (home / "cometbft.log").read_text(errors="replace").strip().splitlines()[-3:]
-            raise NetError(f"{node.name}'s CometBFT exited at start: {' | '.join(tail)}")
+        while not _listening(node.host, node.rpc_port, node.netns):  # NET-33: the port is its own now
+            if self._procs[node.cometbft_pid].poll() is not None:
+                self._reap(node.cometbft_pid, block=True)
+                why = exit_reason(home / "cometbft.log", node)
+                raise NetError(f"{node.name}'s CometBFT exited at start: {why}")
+            if time.monotonic() > deadline:
+                break  # a long handshake replay comes before the listeners: not an error
+            time.sleep(0.05)
 
     def stop_node(self, node: NodeInfo, sig: int = signal.SIGTERM, *, wait: float = 10.0) -> None:
         """Stop the node's two processes by their recorded ids (`sig`, then SIGKILL after `wait` s)."""
@@ -318,9 +428,10 @@ class Network:
         snapshot_interval: int = 0,
         env: dict[int, dict[str, str]] | None = None,
         lab: Lab | None = None,
+        genesis: str | None = None,
     ) -> None:
         """NET-21: create and start `validators` validators (each in its own namespace of `lab`, with
-        fixed ports, if given: NET-31)."""
+        fixed ports, if given: NET-31); `genesis` is the sc4it genesis JSON (default: the embedded one)."""
         if validators < 1:
             raise NetError("--validators must be at least 1")
         if (self.dir / STATE_FILE).exists():
@@ -337,7 +448,7 @@ class Network:
             if lab is not None:
                 node.host, node.netns = lab.host(i), lab.names[i]
                 node.p2p_port, node.rpc_port, node.abci_port = 26656, 26657, 26658
-        self._write_genesis()
+        self._write_genesis(None if genesis is None else json.loads(genesis))
         for node in self.nodes:
             self._write_config(node, self.nodes, None)
         self.save()
@@ -383,6 +494,7 @@ class Network:
         """NET-22: stop every process `up` started (by recorded id)."""
         for node in self.nodes:
             self.stop_node(node)
+        self.ports.close()
 
     def status(self) -> list[dict[str, Any]]:
         """NET-24: height, app hash and voting power per node (or why it is down)."""

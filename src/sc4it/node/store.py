@@ -454,9 +454,9 @@ def _lock(path: Path) -> int:
     return fd
 
 
-def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
+def _connect(path: Path, durability: Durability, file: str = DB_FILE) -> sqlite3.Connection:
     try:
-        db = sqlite3.connect(path / DB_FILE, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(path / file, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL").fetchone()
         db.execute(f"PRAGMA synchronous={durability.value}")
     except sqlite3.DatabaseError as e:
