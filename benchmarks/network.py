@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -347,6 +348,31 @@ def catch_up(directory: Path, behind: int, block_time_ms: int) -> dict[str, Any]
         net.down()
 
 
+def extra_config(spec: str) -> list[tuple[str, str, str]]:
+    """`section.key=value;...` (TOML values) as `Network.config` settings."""
+    out = []
+    for item in filter(None, spec.split(";")):
+        name, value = item.split("=", 1)
+        section, key = name.rsplit(".", 1) if "." in name else ("", name)
+        out.append((section, key, value))
+    return out
+
+
+def go_profile(net: Network, out: Path) -> None:
+    """Restart node1 with CometBFT's pprof server, wait for the load, take a 10 s CPU profile."""
+    node = net.nodes[1]
+    port = net.ports.take()
+    net.stop_node(node)
+    path = Path(node.home) / "config" / "config.toml"
+    from sc4it.net.launcher import set_toml
+
+    path.write_text(set_toml(path.read_text(), "rpc", "pprof_laddr", json.dumps(f"127.0.0.1:{port}")))
+    net.start_node(node)
+    time.sleep(12)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/debug/pprof/profile?seconds=10", timeout=30) as r:
+        out.write_bytes(r.read())
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
@@ -356,6 +382,8 @@ def main() -> int:
     p.add_argument("--behind", type=int, default=0, help="catch-up distance (default 10000, --quick 300)")
     p.add_argument("--catch-up-block-ms", type=int, default=10, help="block time while the node is away")
     p.add_argument("--only", default="throughput,kill,catch_up")
+    p.add_argument("--config", default="", help="extra CometBFT settings: section.key=value;...")
+    p.add_argument("--pprof", default="", help="write a 10 s CPU profile of node1's CometBFT here")
     args = p.parse_args()
     seconds = args.seconds or (10 if args.quick else 30)
     only = set(args.only.split(","))
@@ -364,9 +392,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if only & {"throughput", "kill"}:
             net = Network(Path(tmp) / "tp")
+            net.config = extra_config(args.config)
             try:
                 net.up(4, block_time_ms=1000, genesis=genesis)
                 wait_height(net, 3, 60)
+                if args.pprof:
+                    threading.Thread(target=go_profile, args=(net, Path(args.pprof)), daemon=True).start()
                 if "throughput" in only:
                     out["throughput"] = [
                         throughput(net, keys, chain_id, float(r), seconds) for r in args.rates.split(",")

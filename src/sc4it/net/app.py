@@ -301,7 +301,7 @@ class NetApp:
         except DecodeError as e:
             return t.ResponseCheckTx(code=DECODE_ERROR_CODE, codespace=CODESPACE, log=f"DecodeError: {e}")
         try:
-            h = pool.add(signed, signatures_checked=known is not None)
+            h = pool.add(signed, signatures_checked=known is not None, encoded=tx)  # NET-08: canonical
         except MempoolError as e:
             return t.ResponseCheckTx(code=mempool_code(e), codespace=CODESPACE, log=f"{e.name}: {e.message}")
         self._remember(tx, Known(signed, h))

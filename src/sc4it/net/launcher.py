@@ -227,6 +227,9 @@ class Network:
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
         self.ports = PortClaims()
         """NET-33: this process's claims on the nodes' ports (held until `down`)."""
+        self.config: list[tuple[str, str, str]] = []
+        """Extra (section, key, TOML value) settings written into every node's config.toml after the
+        launcher's own (benchmarks compare CometBFT settings with it)."""
 
     # ---------------------------------------------------------------------------------------------
     # The state file
@@ -308,7 +311,7 @@ class Network:
                 ("statesync", "trust_hash", _q(statesync["trust_hash"])),
                 ("statesync", "discovery_time", _q("6s")),
             ]
-        for section, key, value in settings:
+        for section, key, value in settings + self.config:
             text = set_toml(text, section, key, value)
         path.write_text(text)
 

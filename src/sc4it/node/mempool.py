@@ -131,10 +131,13 @@ class Mempool:
             nonce += 1
         return nonce
 
-    def add(self, signed: SignedCall, *, signatures_checked: bool = False) -> bytes:
+    def add(
+        self, signed: SignedCall, *, signatures_checked: bool = False, encoded: bytes | None = None
+    ) -> bytes:
         """MEM-02..MEM-07: admit `signed` (returns its call hash) or raise `MempoolError`.
-        `signatures_checked`: the caller already found `check_signatures(signed)` to be None (BLK-25)."""
-        data = encode(signed)
+        `signatures_checked`: the caller already found `check_signatures(signed)` to be None (BLK-25);
+        `encoded`: `encode(signed)`, if the caller has it (the bytes it decoded `signed` from)."""
+        data = encode(signed) if encoded is None else encoded
         if len(data) > self.max_call_bytes:  # MEM-05
             raise MempoolError(
                 f"the call's encoding is {len(data)} bytes; the pool takes at most {self.max_call_bytes}",
