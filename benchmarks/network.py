@@ -319,16 +319,20 @@ def kill_cost(net: Network, proposer: bool, blocks_after: int = 12) -> dict[str,
     }
 
 
-def catch_up(directory: Path, behind: int, block_time_ms: int) -> dict[str, Any]:
+def catch_up(directory: Path, behind: int, block_time_ms: int, validators: int) -> dict[str, Any]:
+    """A node stopped while the network produces `behind` blocks (fast blocks, so that the setup takes
+    minutes, not hours), then restarted: blocks it applied per second until it reached the height the
+    network had when it restarted. With `validators` = 1 the lagging node is a full node beside one
+    validator (the fastest way to produce the blocks); otherwise it is the last of the validators."""
     net = Network(directory)
     try:
-        net.up(4, block_time_ms=block_time_ms)
-        wait_height(net, 3, 60)
-        lagging = net.nodes[3]
+        net.up(validators, block_time_ms=block_time_ms)
+        lagging = net.add_node(state_sync=False) if validators == 1 else net.nodes[-1]
+        wait_height(net, 3, 120)
         net.stop_node(lagging)
         h = top(net)
         t_prod = time.monotonic()
-        wait_height(net, h + behind, 4 * 3600)
+        wait_height(net, h + behind, 4 * 3600, nodes=[n for n in net.nodes if n is not lagging])
         target = top(net)
         produced_s = time.monotonic() - t_prod
         t0 = time.monotonic()
@@ -337,6 +341,8 @@ def catch_up(directory: Path, behind: int, block_time_ms: int) -> dict[str, Any]
         seconds = time.monotonic() - t0
         applied = target - h
         return {
+            "validators": validators,
+            "lagging_node": "full node" if validators == 1 else "validator",
             "blocks_behind": applied,
             "production_blocks_per_s": round(applied / produced_s, 1),
             "catch_up_s": round(seconds, 1),
@@ -381,6 +387,7 @@ def main() -> int:
     p.add_argument("--accounts", type=int, default=200)
     p.add_argument("--behind", type=int, default=0, help="catch-up distance (default 10000, --quick 300)")
     p.add_argument("--catch-up-block-ms", type=int, default=10, help="block time while the node is away")
+    p.add_argument("--catch-up-validators", type=int, default=1, help="1: the lagging node is a full node")
     p.add_argument("--only", default="throughput,kill,catch_up")
     p.add_argument("--config", default="", help="extra CometBFT settings: section.key=value;...")
     p.add_argument("--pprof", default="", help="write a 10 s CPU profile of node1's CometBFT here")
@@ -411,7 +418,9 @@ def main() -> int:
                 net.down()
         if "catch_up" in only:
             behind = args.behind or (300 if args.quick else 10_000)
-            out["catch_up"] = catch_up(Path(tmp) / "cu", behind, args.catch_up_block_ms)
+            out["catch_up"] = catch_up(
+                Path(tmp) / "cu", behind, args.catch_up_block_ms, args.catch_up_validators
+            )
     json.dump(out, sys.stdout, indent=2)
     print()
     return 0
