@@ -2,11 +2,18 @@
 
 It subscribes to the events of its node's contracts; for each new node contract it takes the workload the
 user sent it off-chain (here: a file `<inbox>/<contract id>.json`, standing in for the RMB message),
-checks it with `sc4it.deployment.verify_deployment`, answers on chain with `ConfirmDeployment` or
-`RejectDeployment`, and then reports the resources the deployment uses (`ReportContractResources`) and
-its network use (`AddNruReports`). A cancelled contract is "undeployed".
+verifies the contract through the light client (spec/light.md, LGT-12: it exists, belongs to the twin
+that sent the workload and carries the workload's hash, proved against a header sealed by the chain's
+producer, so the chain node it asks need not be trusted), checks the rest with
+`sc4it.deployment.verify_deployment`, answers on chain with `ConfirmDeployment` or `RejectDeployment`,
+and then reports the resources the deployment uses (`ReportContractResources`) and its network use
+(`AddNruReports`). A cancelled contract is "undeployed". An answer that does not verify (a lying or
+broken node) deploys nothing and rejects nothing.
 
     python examples/zos_agent.py --url http://127.0.0.1:9944 --node-id 1 --key node-1 --inbox /tmp/inbox
+
+The light client trusts what it is given, never the node: `--chain-id` and `--producer` (defaults: the
+chain of the default genesis and the development producer key, what `sc4it node run` uses by default).
 
 `--count N` stops after N deployments (what the test does); otherwise it runs until interrupted.
 """
@@ -22,12 +29,14 @@ from pathlib import Path
 import attrs
 
 from sc4it import calls, genesis
-from sc4it.client import Client
-from sc4it.deployment import verify_deployment
+from sc4it.client import Client, Verified
+from sc4it.deployment import deployment_hash, verify_deployment
 from sc4it.kernel.events import ContractCreated, NodeContractCanceled
 from sc4it.kernel.pmap import PMap
+from sc4it.kernel.signing import Keypair
 from sc4it.kernel.state import Config, State
 from sc4it.kernel.types import Contract, ContractResources, NodeContract, NruConsumption, Resources, Roles
+from sc4it.light import LightClient, LightError, LightFault, ProducerSeal
 
 INBOX_WAIT_SECS = 30.0
 
@@ -50,27 +59,46 @@ async def read_inbox(inbox: Path, contract_id: int) -> tuple[int, bytes] | None:
     return int(msg["twin_id"]), bytes.fromhex(msg["workload"])
 
 
-async def handle_created(node: Client, args: argparse.Namespace, contract_id: int) -> bool:
+def light_client(chain_id: bytes, producer: bytes) -> LightClient:
+    """LGT-02: trust headers of `chain_id` sealed by `producer`, and nothing the node says."""
+    return LightClient(ProducerSeal(chain_id, frozenset({producer})))
+
+
+async def reject(node: Client, key: Keypair, contract_id: int, reason: str) -> bool:
+    await node.submit_and_wait(calls.RejectDeployment(contract_id, reason.encode()[:200]), key)
+    print(f"agent: contract {contract_id} rejected ({reason})", flush=True)
+    return False
+
+
+async def handle_created(
+    node: Client, verified: Verified, args: argparse.Namespace, contract_id: int
+) -> bool:
     """Verify and answer one new contract; True when it was confirmed."""
     key = genesis.dev_keypair(args.key)
     try:
         sent = await read_inbox(Path(args.inbox), contract_id)
     except TimeoutError:
         sent = None
-    contract = await node.contract(contract_id)
-    if sent is None or contract is None:
-        reason = b"no workload received" if sent is None else b"contract is gone"
-        await node.submit_and_wait(calls.RejectDeployment(contract_id, reason), key)
-        print(f"agent: contract {contract_id} rejected ({reason.decode()})", flush=True)
-        return False
+    if sent is None:
+        return await reject(node, key, contract_id, "no workload received")
     twin_id, workload = sent
+    try:  # LGT-12: proved, or nothing happens
+        header, contract = await verified.deployment(
+            contract_id, twin_id=twin_id, deployment_hash=deployment_hash(workload)
+        )
+    except LightError as e:
+        if e.fault is LightFault.Mismatch:  # the proof holds: the chain says no
+            return await reject(node, key, contract_id, e.message)
+        print(
+            f"agent: contract {contract_id} not deployed: the node's answer did not verify ({e})", flush=True
+        )
+        return False
+    print(f"agent: contract {contract_id} verified at block {header.number} (light client)", flush=True)
     verdict = verify_deployment(
         one_contract_state(contract), contract_id, twin_id, workload, node_id=args.node_id
     )
     if not verdict.ok:
-        await node.submit_and_wait(calls.RejectDeployment(contract_id, verdict.value.encode()), key)
-        print(f"agent: contract {contract_id} rejected ({verdict.value})", flush=True)
-        return False
+        return await reject(node, key, contract_id, verdict.value)
     confirmed = await node.submit_and_wait(calls.ConfirmDeployment(contract_id), key)
     print(
         f"agent: contract {contract_id} deployed (block {confirmed.block}, error {confirmed.error})",
@@ -92,7 +120,9 @@ async def handle_created(node: Client, args: argparse.Namespace, contract_id: in
 
 async def main(args: argparse.Namespace) -> int:
     handled = 0
+    light = light_client(args.chain_id, args.producer)
     async with Client(args.url) as node:
+        verified = node.verified(light)
         start = args.from_block if args.from_block is not None else (await node.head()).number + 1
         print(f"agent: node {args.node_id} watching from block {start}", flush=True)
         events = ["ContractCreated", "NodeContractCanceled"]
@@ -101,7 +131,7 @@ async def main(args: argparse.Namespace) -> int:
                 if isinstance(event, ContractCreated) and isinstance(
                     event.contract.contract_type, NodeContract
                 ):
-                    await handle_created(node, args, event.contract.contract_id)
+                    await handle_created(node, verified, args, event.contract.contract_id)
                     handled += 1
                 elif isinstance(event, NodeContractCanceled):
                     print(f"agent: contract {event.contract_id} cancelled: workload removed", flush=True)
@@ -118,7 +148,23 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--inbox", required=True, help="directory where users drop workloads (stands in for RMB)")
     p.add_argument("--from-block", type=int, help="replay from this block (default: from the next one)")
     p.add_argument("--count", type=int, help="stop after this many deployments")
-    return p.parse_args(argv)
+    p.add_argument("--chain-id", type=_hex32, help="the chain to trust (default: the default genesis)")
+    p.add_argument(
+        "--producer", type=_hex32, help="its producer's account, hex (default: dev key 'producer')"
+    )
+    args = p.parse_args(argv)
+    if args.chain_id is None:
+        args.chain_id = genesis.default().chain_id
+    if args.producer is None:
+        args.producer = genesis.dev_keypair("producer").account_id
+    return args
+
+
+def _hex32(text: str) -> bytes:
+    data = bytes.fromhex(text.removeprefix("0x"))
+    if len(data) != 32:
+        raise ValueError("expected 32 bytes of hex")
+    return data
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
@@ -30,7 +31,9 @@ from sc4it.kernel.events import Event
 from sc4it.kernel.schema import AccountId
 from sc4it.kernel.signing import Keypair, SignedCall, sign
 from sc4it.kernel.types import AccountInfo, Contract, Farm, Node, Twin
-from sc4it.node.jsoncodec import JsonCodec
+from sc4it.light import LightClient, LightError, LightFault
+from sc4it.node.jsoncodec import JsonCodec, JsonError
+from sc4it.node.readproof import entry_json, value_from_json
 
 T = TypeVar("T")
 
@@ -167,6 +170,35 @@ class Client:
     async def account(self, account: bytes | str, at: int | bytes | None = None) -> AccountInfo | None:
         return await self._record("sc4it_account", self._ss58(account), AccountInfo, at)
 
+    async def read_proof(
+        self, entries: Sequence[tuple[str, Any]], at: int | bytes | None = None
+    ) -> ReadProof:
+        """`state_getReadProof` (RPC-26): the values of `entries` ((map, key) pairs) after block `at`
+        (default the head) with one proof, as the node sent them: nothing is verified here (see
+        `Verified`)."""
+        keys = [entry_json(self.codec, m, k) for m, k in entries]
+        obj = await self.request("state_getReadProof", keys, None if at is None else _ref(at))
+        return ReadProof(
+            _hex(obj["at"]),
+            _hex(obj["proof"]),
+            tuple(
+                value_from_json(self.codec, m, k, v) for (m, k), v in zip(entries, obj["values"], strict=True)
+            ),
+        )
+
+    async def sealed_header(self, block: int | bytes) -> tuple[Header, bytes | None]:
+        """The header of `block` and its producer's signature (None for the genesis), unverified."""
+        obj = await self.request("chain_getBlock", _ref(block))
+        if obj is None:
+            raise RpcCallError(-32001, f"the node has no block {_ref(block)}")
+        header: Header = self.codec.from_json(obj["block"]["header"], Header)
+        sig = obj["block"]["signature"]
+        return header, None if sig is None else _hex(sig)
+
+    def verified(self, light: LightClient, *, max_age_ms: int | None = None) -> Verified:
+        """Reads through this node checked by `light` (LGT-10..LGT-12): see `Verified`."""
+        return Verified(self, light, max_age_ms=max_age_ms)
+
     async def quote(self, **workload: Any) -> dict[str, Any]:
         result: dict[str, Any] = await self.request("sc4it_quote", workload)
         return result
@@ -276,6 +308,152 @@ class Client:
             if failures > reconnect:
                 raise ConnectionError(f"{method}: the node closed the connection ({failures} attempts)")
             await asyncio.sleep(min(0.1 * 2**failures, 2.0))
+
+
+@attrs.frozen(slots=True)
+class ReadProof:
+    """A `state_getReadProof` answer: the block hash it is for, the proof (CMT-21) and each entry's
+    value (None: absent), unverified."""
+
+    at: bytes
+    proof: bytes
+    values: tuple[Any, ...]
+
+
+_MALFORMED = (JsonError, KeyError, TypeError, ValueError, IndexError)
+"""What decoding an answer of the wrong shape can raise (a lying or broken node): `LightError`."""
+
+
+class Verified:
+    """Storage reads through a node that is not trusted (spec/light.md, LGT-10..LGT-12).
+
+    Every value comes with a proof (`state_getReadProof`, or a typed query with `proof: true`) against
+    the state root of the block the node names; that block's header is fetched and accepted by `light`
+    (its finality checked: on a single node, the producer's seal, LGT-02..LGT-04) before the proof is
+    checked against it (LGT-05). A wrong value, a tampered proof, a header that is not final or not the
+    block asked for is `LightError`; so is an answer of the wrong shape. With `max_age_ms`, a header
+    older than that by the local clock is `LightError(Stale)` (a node cannot pass off an old state as
+    the head)."""
+
+    def __init__(
+        self,
+        client: Client,
+        light: LightClient,
+        *,
+        max_age_ms: int | None = None,
+        clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    ) -> None:
+        self.client = client
+        self.light = light
+        self.max_age_ms = max_age_ms
+        self.clock_ms = clock_ms
+        self._accepted: dict[bytes, Header] = {}
+
+    async def header(self, at: int | bytes | None = None) -> Header:
+        """LGT-10: the header of block `at` (default the head), accepted by the light client."""
+        if isinstance(at, bytes):
+            return await self._accept(at, at)
+        try:
+            block_hash = _hex(await self.client.request("chain_getBlockHash", at))
+        except (*_MALFORMED, RpcCallError) as e:
+            raise LightError(LightFault.NotFinal, f"no block hash for {at}: {e}") from None
+        return await self._accept(block_hash, at)
+
+    async def _accept(self, block_hash: bytes, asked: int | bytes | None) -> Header:
+        """LGT-10, LGT-11: the header whose hash is `block_hash`, final by `light`, the block `asked`
+        for (None: the head, fresh enough)."""
+        header = self._accepted.get(block_hash)
+        if header is None:
+            try:
+                header, signature = await self.client.sealed_header(block_hash)
+            except (*_MALFORMED, RpcCallError) as e:
+                raise LightError(
+                    LightFault.NotFinal, f"no header for block 0x{block_hash.hex()}: {e}"
+                ) from None
+            if header_hash(header) != block_hash:
+                raise LightError(LightFault.NotFinal, "the header sent is not the block named")
+            if signature is None:
+                raise LightError(LightFault.NotFinal, "the genesis has no seal: ask about a later block")
+            self.light.accept(header, signature)
+            self._accepted[block_hash] = header
+        if isinstance(asked, int) and header.number != asked:
+            raise LightError(LightFault.Mismatch, f"asked about block {asked}, answered at {header.number}")
+        if isinstance(asked, bytes) and asked != block_hash:
+            raise LightError(LightFault.Mismatch, "answered at another block than the one asked for")
+        if asked is None and self.max_age_ms is not None:
+            age = self.clock_ms() - header.timestamp
+            if age > self.max_age_ms:
+                raise LightError(LightFault.Stale, f"the head is {age} ms old (at most {self.max_age_ms})")
+        return header
+
+    async def entries(
+        self, entries: Sequence[tuple[str, Any]], at: int | bytes | None = None
+    ) -> tuple[Header, tuple[Any, ...]]:
+        """LGT-10: the values of `entries` ((map, key) pairs; None: absent) after block `at` (default the
+        head), proved with one proof against an accepted header."""
+        try:
+            answer = await self.client.read_proof(entries, at)
+        except _MALFORMED as e:
+            raise LightError(LightFault.BadProof, f"malformed answer: {e}") from None
+        header = await self._accept(answer.at, at)
+        claims = [(m, k, v) for (m, k), v in zip(entries, answer.values, strict=True)]
+        self.light.entries(header, claims, answer.proof)
+        return header, answer.values
+
+    async def _typed(
+        self, method: str, t: type[T], key: Any, at: int | bytes | None
+    ) -> tuple[Header, T | None, bytes]:
+        obj = await self.client.request(method, key, None if at is None else _ref(at), True)
+        try:
+            block_hash, proof = _hex(obj["at"]), _hex(obj["proof"])
+            value = None if obj["value"] is None else self.client.codec.from_json(obj["value"], t)
+        except _MALFORMED as e:
+            raise LightError(LightFault.BadProof, f"malformed answer: {e}") from None
+        return await self._accept(block_hash, at), value, proof
+
+    async def contract(self, contract_id: int, at: int | bytes | None = None) -> Contract | None:
+        """LGT-06, LGT-10: contract `contract_id` (None: proved absent)."""
+        header, value, proof = await self._typed("sc4it_contract", Contract, contract_id, at)
+        return self.light.contract(header, contract_id, value, proof)
+
+    async def account(self, account: bytes | str, at: int | bytes | None = None) -> AccountInfo | None:
+        """LGT-06, LGT-10: an account's balance record (None: proved absent)."""
+        key = self.client._ss58(account)
+        header, value, proof = await self._typed("sc4it_account", AccountInfo, key, at)
+        account_id: bytes = self.client.codec.from_json(key, AccountId)
+        return self.light.account(header, account_id, value, proof)
+
+    async def twin(self, twin_id: int, at: int | bytes | None = None) -> Twin | None:
+        """LGT-06, LGT-10: twin `twin_id` (None: proved absent)."""
+        header, value, proof = await self._typed("sc4it_twin", Twin, twin_id, at)
+        return self.light.twin(header, twin_id, value, proof)
+
+    async def node(self, node_id: int, at: int | bytes | None = None) -> Node | None:
+        """LGT-10: node `node_id` (None: proved absent)."""
+        header, value, proof = await self._typed("sc4it_node", Node, node_id, at)
+        return self.light.entry(header, "nodes", node_id, value, proof)  # type: ignore[no-any-return]
+
+    async def farm(self, farm_id: int, at: int | bytes | None = None) -> Farm | None:
+        """LGT-10: farm `farm_id` (None: proved absent)."""
+        header, value, proof = await self._typed("sc4it_farm", Farm, farm_id, at)
+        return self.light.entry(header, "farms", farm_id, value, proof)  # type: ignore[no-any-return]
+
+    async def deployment(
+        self, contract_id: int, *, twin_id: int, deployment_hash: bytes, at: int | bytes | None = None
+    ) -> tuple[Header, Contract]:
+        """LGT-07, LGT-12: what a ZOS node checks before deploying, through an untrusted node: contract
+        `contract_id` exists (proved), belongs to `twin_id` and carries `deployment_hash`."""
+        header, value, proof = await self._typed("sc4it_contract", Contract, contract_id, at)
+        contract = self.light.deployment(
+            header, contract_id, value, proof, twin_id=twin_id, deployment_hash=deployment_hash
+        )
+        return header, contract
+
+
+def _hex(x: Any) -> bytes:
+    if type(x) is not str or not x.startswith("0x"):
+        raise ValueError("expected 0x-prefixed hex")
+    return bytes.fromhex(x[2:])
 
 
 def _with_start(flt: dict[str, Any], start: int | None) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class LightFault(Enum):
     NotTrusted = "NotTrusted"
     BadProof = "BadProof"
     Mismatch = "Mismatch"
+    Stale = "Stale"
 
 
 class LightError(Exception):

@@ -25,8 +25,9 @@ import attrs
 from aiohttp import WSMsgType, web
 
 from sc4it import __version__
-from sc4it.block import BlockResults, header_hash
+from sc4it.block import BlockResults, Header, header_hash
 from sc4it.kernel.codec import encode
+from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.events import ContractCreated, Event
 from sc4it.kernel.schema import U32, U64, AccountId
 from sc4it.kernel.state import State
@@ -34,7 +35,8 @@ from sc4it.kernel.types import Node as NodeRecord
 from sc4it.kernel.types import Twin
 from sc4it.node.jsoncodec import MAX_SAFE_INTEGER, JsonCodec, JsonError
 from sc4it.node.mempool import MempoolError
-from sc4it.node.service import CommittedBlock, Node
+from sc4it.node.readproof import EntryProblem, parse_entry, value_to_json
+from sc4it.node.service import CommittedBlock, Node, StateUnavailable
 from sc4it.tools.quote import QuoteError, Workload, quote
 
 log = logging.getLogger("sc4it.rpc")
@@ -65,6 +67,8 @@ class Limits:
     """Open subscriptions per WebSocket connection (RPC-42)."""
     max_connections: int = 256
     """Open WebSocket connections (RPC-43)."""
+    max_proof_keys: int = 256
+    """Keys in one `state_getReadProof` (RPC-44)."""
 
 
 class RpcError(Exception):
@@ -477,11 +481,12 @@ class RpcServer:
             "chain_getFinalizedHead": Method(lambda: "0x" + self.node.head_hash.hex()),
             "sc4it_blockResults": Method(self.block_results, ("block",)),
             "sc4it_inclusion": Method(self.inclusion, ("hash",), 1),
-            "sc4it_contract": Method(self.record("contracts", U64), ("id", "at"), 1),
-            "sc4it_twin": Method(self.record("twins", U32), ("id", "at"), 1),
-            "sc4it_node": Method(self.record("nodes", U32), ("id", "at"), 1),
-            "sc4it_farm": Method(self.record("farms", U32), ("id", "at"), 1),
-            "sc4it_account": Method(self.record("accounts", AccountId), ("account", "at"), 1),
+            "sc4it_contract": Method(self.record("contracts", U64), ("id", "at", "proof"), 1),
+            "sc4it_twin": Method(self.record("twins", U32), ("id", "at", "proof"), 1),
+            "sc4it_node": Method(self.record("nodes", U32), ("id", "at", "proof"), 1),
+            "sc4it_farm": Method(self.record("farms", U32), ("id", "at", "proof"), 1),
+            "sc4it_account": Method(self.record("accounts", AccountId), ("account", "at", "proof"), 1),
+            "state_getReadProof": Method(self.read_proof, ("keys", "at"), 1),
             "sc4it_quote": Method(self.quote, ("workload", "at"), 1),
             "chain_subscribeNewHeads": Method(self.subscribe_heads, needs_conn=True),
             "chain_unsubscribeNewHeads": Method(self.unsubscribe, ("subscription",), 1, needs_conn=True),
@@ -591,15 +596,62 @@ class RpcServer:
             raise RpcError(UNKNOWN_BLOCK, str(e), {"block": n}) from None
 
     def record(self, field: str, key_type: Any) -> Handler:
-        """RPC-22: `sc4it_<record>(key, at?)`: the record in the state after block `at` (default the
-        head) in its JSON form, or null."""
+        """RPC-22, RPC-27: `sc4it_<record>(key, at?, proof?)`: the record in the state after block `at`
+        (default the head) in its JSON form, or null; with `proof: true`, `{"at", "value", "proof"}`."""
 
-        def get(key: Any, at: Any) -> Any:
+        def get(key: Any, at: Any, proof: Any) -> Any:
+            if proof is not None and type(proof) is not bool:
+                raise RpcError(INVALID_PARAMS, "proof: expected true or false", {"param": "proof"})
             k = _decode(self.codec, key, key_type, "id" if key_type is not AccountId else "account")
+            if proof:
+                header, tree = self._tree(at)
+                value = tree.value(field, k)
+                return {
+                    "at": "0x" + header_hash(header).hex(),
+                    "value": None if value is None else self.codec.to_json(value),
+                    "proof": "0x" + tree.prove([(field, k)]).hex(),
+                }
             value = getattr(self._state(at), field).get(k)
             return None if value is None else self.codec.to_json(value)
 
         return get
+
+    def read_proof(self, keys: Any, at: Any) -> Any:
+        """RPC-26: `state_getReadProof(keys, at?)`: one proof (CMT-20, CMT-21) of storage entries given
+        as `{"map", "key"}` in their JSON form, in the state after block `at` (default the head):
+        `{"at": block hash, "proof": hex, "values": [each entry's value or null]}`."""
+        entries = self._proof_keys(keys)
+        header, tree = self._tree(at)
+        values = [value_to_json(self.codec, m, k, tree.value(m, k)) for m, k in entries]
+        proof = tree.prove(entries)
+        return {"at": "0x" + header_hash(header).hex(), "proof": "0x" + proof.hex(), "values": values}
+
+    def _proof_keys(self, keys: Any) -> list[tuple[str, Any]]:
+        """RPC-26, RPC-44: 1 to `max_proof_keys` entries `{"map", "key"}`; the count is checked before
+        any key is decoded."""
+        if type(keys) is not list or not keys:
+            raise RpcError(
+                INVALID_PARAMS,
+                'keys: expected an array of {"map": ..., "key": ...} objects',
+                {"param": "keys"},
+            )
+        limit = self.limits.max_proof_keys
+        if len(keys) > limit:
+            raise RpcError(
+                LIMIT_EXCEEDED, f"keys: {len(keys)} keys exceed the limit of {limit}", {"limit": limit}
+            )
+        try:
+            return [parse_entry(self.codec, item, f"keys[{i}]") for i, item in enumerate(keys)]
+        except EntryProblem as e:
+            raise RpcError(INVALID_PARAMS, str(e), {"param": e.param}) from None
+
+    def _tree(self, at: Any) -> tuple[Header, Commitment]:
+        """LGT-09 through RPC-20's block reference: the header of `at` and the state tree after it."""
+        n = self._number(_block_ref(at))
+        try:
+            return self.node.tree_at(n)
+        except StateUnavailable as e:
+            raise RpcError(UNKNOWN_BLOCK, str(e), {"block": n}) from None
 
     def quote(self, workload: Any, at: Any) -> Any:
         """RPC-23: the price of a workload (see `sc4it.tools.quote`)."""

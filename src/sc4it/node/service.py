@@ -221,10 +221,16 @@ class Node:
         """LGT-09: the header of block `ref` and one proof of `entries` ((map, key) pairs, present or
         absent) in the state after it (CMT-20), for the kept blocks (`StateUnavailable` otherwise);
         `ProofError` for an entry of no map or a key of the wrong type."""
+        header, tree = self.tree_at(ref)
+        return header, tree.prove(entries)
+
+    def tree_at(self, ref: BlockRef) -> tuple[Header, Commitment]:
+        """LGT-09: the header of kept block `ref` and the state tree after it (its `state`, `root`,
+        `prove` and `value`); `StateUnavailable` for other blocks."""
         tip = self._tip_at(ref)
         tree = tip.commitment
         assert isinstance(tree, Commitment), "read proofs need the state tree (the default commitment)"
-        return tip.header, tree.prove(entries)
+        return tip.header, tree
 
     def account_next_index(self, account: bytes) -> int:
         """MEM-10: the nonce the account's next call should carry (its nonce plus its ready calls)."""
