@@ -44,8 +44,8 @@ from sc4it.block import (
     genesis_tip,
     seal_message,
 )
-from sc4it.kernel import calls, events, signing, smt, state, types
-from sc4it.kernel.codec import decode, encode
+from sc4it.kernel import calls, commitment, events, signing, smt, state, types
+from sc4it.kernel.codec import codec_for, decode, encode
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.root import state_root
@@ -1255,6 +1255,35 @@ def _smt_verify(root: bytes, claims: list[list[Any]], proof: bytes) -> bool:
     return smt.verify(root, [(smt.path_of(p), v) for p, v in claims], proof)
 
 
+def _state_claim(claim: list[Any]) -> tuple[str, Any, Any]:
+    """[map, key (CBOR data model), value encoding or null] -> a typed claim of `commitment.verify_many`;
+    `ValueError` for a claim that is not of that shape, of no map, or whose key or value does not decode
+    to the map's types (strictly, ENC-09)."""
+    if not isinstance(claim, list) or len(claim) != 3 or not isinstance(claim[0], str):
+        raise ValueError("a claim is [map, key, value encoding or null]")
+    map_name, key_dm, value = claim
+    try:
+        if map_name == commitment.PSEUDO_MAP:
+            field = commitment.FIELDS[[f.name for f in commitment.FIELDS].index(key_dm)]
+            return map_name, key_dm, None if value is None else decode(value, field.vtype)
+        field = next(f for f in commitment.FIELDS if f.name == map_name and f.is_map)
+        if field.set_valued:
+            key: Any = (
+                codec_for(field.ktype).dec(key_dm[0], "key"),
+                codec_for(field.vtype).dec(key_dm[1], "item"),
+            )
+            return map_name, key, None if value is None else cbor2.loads(value)
+        key = codec_for(field.ktype).dec(key_dm, "key")
+        return map_name, key, None if value is None else decode(value, field.vtype)
+    except (StopIteration, TypeError, IndexError, DecodeError, cbor2.CBORDecodeError) as e:
+        raise ValueError(f"not a claim of a storage map: {e}") from None
+
+
+def _state_verify(root: bytes, claims: list[list[Any]], proof: bytes) -> bool:
+    """CMT-23: `commitment.verify_many` on claims written as CBOR data."""
+    return commitment.verify_many(root, [_state_claim(c) for c in claims], proof)
+
+
 def _dumps_canonical(obj: Any) -> bytes:
     return cbor2.dumps(obj, canonical=True)
 
@@ -1318,6 +1347,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "smt.root": _smt_root,
     "smt.prove": _smt_prove,
     "smt.verify": _smt_verify,
+    "state.verify": _state_verify,
 }
 """The functions a function case may name, each on CBOR data-model arguments (spec/vectors/README.md)."""
 
@@ -1683,10 +1713,71 @@ def function_cases() -> list[FunctionCase]:
     for name, covers, args in _block_variants():
         raw.append((f"block-{name}", covers, "block.execute", args))
     raw.extend(_smt_cases())
+    raw.extend(_state_proof_cases())
     out: list[FunctionCase] = []
     for name, covers, function, args in raw:
         ok, result = call_function(function, args)
         out.append(FunctionCase(name, covers, function, args, ok, result))
+    return out
+
+
+def _state_proof_cases() -> list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]]:
+    """Function vectors of typed entries of a real state (the default genesis): proofs made by
+    `Commitment.prove`, checked by `state.verify` (CMT-02, CMT-13, CMT-14, CMT-20..CMT-24): an account,
+    a twin, a node, an item of a map of sets, a plain field, an absent contract, all in one proof; and the
+    same proofs with a wrong value, absence claimed for a present entry, a byte flipped, another root."""
+    from sc4it.genesis import default, dev_keypair
+
+    st = default()
+    c = commitment.Commitment.of(st)
+    alice = dev_keypair("alice").account_id
+    farm_id, node_ids = next(iter(st.nodes_by_farm_id.items()))
+    node_id = min(node_ids)
+    absent = st.contract_id + 1
+    twin_id = st.twin_id_by_account_id[alice]
+    entries: list[tuple[str, Any, Any, Any]] = [
+        ("accounts", alice, encode(st.accounts[alice]), alice),
+        ("twins", twin_id, encode(st.twins[twin_id]), twin_id),
+        ("nodes", node_id, encode(st.nodes[node_id]), node_id),
+        ("nodes_by_farm_id", (farm_id, node_id), cbor2.dumps(True), [farm_id, node_id]),
+        ("state", "tft_price", encode(st.tft_price), "tft_price"),
+        ("contracts", absent, None, absent),
+    ]
+    root = c.root
+    out: list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]] = []
+    covers = ("CMT-02", "CMT-13", "CMT-14", "CMT-20", "CMT-21", "CMT-23")
+    for map_name, key, value, key_dm in entries:
+        proof = c.prove([(map_name, key)])
+        label = map_name.replace("_", "-")
+        claim = [map_name, key_dm, value]
+        out.append((f"state-verify-{label}", covers, "state.verify", (root, [claim], proof)))
+        if value is not None:
+            out.append(
+                (
+                    f"state-verify-{label}-absent",
+                    ("CMT-24",),
+                    "state.verify",
+                    (root, [[map_name, key_dm, None]], proof),
+                )
+            )
+        flipped = proof[:-7] + bytes([proof[-7] ^ 0x10]) + proof[-6:]
+        out.append((f"state-verify-{label}-flipped", ("CMT-24",), "state.verify", (root, [claim], flipped)))
+    claims = [[m, k, v] for m, _, v, k in entries]
+    multi = c.prove([(m, k) for m, k, _, _ in entries])
+    out.append(("state-verify-multi", covers, "state.verify", (root, claims, multi)))
+    wrong_balance = encode(attrs.evolve(st.accounts[alice], free=st.accounts[alice].free + 1))
+    out.append(
+        (
+            "state-verify-wrong-value",
+            ("CMT-24",),
+            "state.verify",
+            (root, [["accounts", alice, wrong_balance]], multi),
+        )
+    )
+    out.append(("state-verify-other-root", ("CMT-24",), "state.verify", (bytes(32), claims, multi)))
+    out.append(
+        ("state-verify-no-such-map", ("CMT-23",), "state.verify", (root, [["no_such_map", 1, None]], multi))
+    )
     return out
 
 

@@ -24,6 +24,7 @@ from sc4it.kernel.signing import Mortality, MultisigSpec, Signature, SignedCall
 from sc4it.kernel.state import Config
 
 from .jsoncodec import json_name
+from .readproof import ENTRY_TYPES, PLAIN_FIELDS
 
 DOC_PATH = os.path.join("docs", "json.md")
 
@@ -166,6 +167,29 @@ def _records_of(module: types.ModuleType) -> Iterable[type]:
             yield v
 
 
+def _storage_maps(describe: _Describer) -> list[str]:
+    """RPC-26: the storage maps `state_getReadProof` proves, with the JSON form of keys and values."""
+    out = [
+        "## Storage maps",
+        "",
+        '`state_getReadProof` takes entries `{"map": name, "key": key}` (spec/rpc.md, RPC-26) and answers',
+        "their values in these forms (null when absent). A map of sets has one entry per item: its key is",
+        "`[key, item]` and its value `true`. The pseudo-map `state` holds the plain fields, keyed by name.",
+        "",
+        "| map | key | value |",
+        "| --- | --- | --- |",
+    ]
+    for name, types in ENTRY_TYPES.items():
+        if types.value is None:
+            key, item = get_args(types.key)
+            out.append(f"| `{name}` | [{describe(key)}, {describe(item)}] | `true` |")
+        else:
+            out.append(f"| `{name}` | {describe(types.key)} | {describe(types.value)} |")
+    for name, value_type in PLAIN_FIELDS.items():
+        out.append(f'| `state` | `"{name}"` | {describe(value_type)} |')
+    return [*out, ""]
+
+
 def reference() -> str:
     """The whole text of docs/json.md."""
     unions = {
@@ -212,6 +236,7 @@ def reference() -> str:
     records = [r for r in (*_records_of(t), *_records_of(c), Config) if r not in done]
     for cls in records:
         out += _section(cls, describe, cls.__name__)
+    out += _storage_maps(describe)
     documented = {
         SignedCall,
         Signature,
