@@ -179,12 +179,12 @@ def _storage_maps(describe: _Describer) -> list[str]:
         "| map | key | value |",
         "| --- | --- | --- |",
     ]
-    for name, types in ENTRY_TYPES.items():
-        if types.value is None:
-            key, item = get_args(types.key)
+    for name, entry in ENTRY_TYPES.items():
+        if entry.value is None:
+            key, item = get_args(entry.key)
             out.append(f"| `{name}` | [{describe(key)}, {describe(item)}] | `true` |")
         else:
-            out.append(f"| `{name}` | {describe(types.key)} | {describe(types.value)} |")
+            out.append(f"| `{name}` | {describe(entry.key)} | {describe(entry.value)} |")
     for name, value_type in PLAIN_FIELDS.items():
         out.append(f'| `state` | `"{name}"` | {describe(value_type)} |')
     return [*out, ""]
