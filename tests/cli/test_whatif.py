@@ -12,7 +12,7 @@ import pytest
 from sc4it import calls, genesis
 from sc4it.host.chain import Chain
 from sc4it.kernel.types import Policy
-from sc4it.tools import cli, whatif
+from sc4it.tools import cli_pricing, whatif
 from sc4it.tools.cli import EXIT_MISSING_EXTRA, EXIT_OK, EXIT_USAGE, main
 from sc4it.tools.quote import PolicyProposal, parse_policy, policy_to_json
 
@@ -192,7 +192,7 @@ def test_whatif_chart_needs_matplotlib(
     """Without the `plot` extra, `--chart` fails early with exit code 4 and says what to install."""
     policy = tmp_path / "p.json"
     policy.write_text("{}")
-    monkeypatch.setattr(cli, "_has_module", lambda name: False)
+    monkeypatch.setattr(cli_pricing, "has_module", lambda name: False)
     argv = [
         "whatif",
         "--policy",
