@@ -47,6 +47,7 @@ from sc4it.kernel.events import (
     Transfer,
     UpdatedUsedResources,
 )
+from sc4it.kernel.signing import Keypair
 from sc4it.kernel.state import State
 from sc4it.kernel.types import (
     AccountInfo,
@@ -355,73 +356,97 @@ def run_story(
     cancellation. With `trace`, the blocks are recorded there (`sc4it replay` reads it)."""
     s = _Story(trace, overwrite)
     chain = s.chain
-    cycle = chain.state.billing_frequency
-    charlie = genesis.dev_keypair("charlie")
-    twin = chain.state.twin_id_by_account_id[charlie.account_id]
     try:
-        # 1. What will it cost? Billing's own numbers, for a twin with (almost) nothing.
-        workload = Workload(node_id=1, cru=2, mru=4 * GIB, sru=50 * GIB, public_ips=1)
-        hourly = quote(chain.state, workload).total_tft
-        name_hourly = quote(chain.state, Workload(name=True)).total_tft
-        funding = HOURS_FUNDED * hourly
-        s.note(
-            f"quote: node 1, cru 2, mru 4 GiB, sru 50 GiB, 1 public IP = {tft(hourly)} per hour (no discount)"
-        )
-        s.block(("alice", calls.Transfer(charlie.account_id, funding)))
-        s.end_chapter(f"alice funds charlie for {HOURS_FUNDED} hours of his workload")
-
-        # 2. charlie creates the contract: the workload's hash, and where the node can fetch it.
-        create = calls.CreateNodeContract(1, deployment_hash(WORKLOAD), DEPLOYMENT_DATA, 1)
-        result = s.block(("charlie", create))
-        cid = next(e.contract.contract_id for e in result.events if isinstance(e, ContractCreated))
-        s.contract_ids[cid] = "node"
-        verdict = verify_deployment(chain.state, cid, twin, WORKLOAD, node_id=1)
-        s.note(f"node 1 checks the workload charlie sent it against contract {cid}: {verdict.value}")
-        s.block(("node-1", calls.ConfirmDeployment(cid)))
-        used = ContractResources(cid, workload.resources)
-        nru = NruConsumption(cid, chain.timestamp // 1000, 3600, 2 * GIB)
-        s.block(("node-1", calls.ReportContractResources((used,))), ("node-1", calls.AddNruReports((nru,))))
-        s.end_chapter("charlie deploys on node 1; the node verifies, confirms, reports")
-
-        # 3. Hourly billing until charlie cannot pay: grace period and overdraft.
-        if not s.advance(cycle * (HOURS_FUNDED + 4), until=ContractGracePeriodStarted):
-            raise RuntimeError("charlie never ran out of funds: the demo's funding is wrong")
-        s.end_chapter("hourly billing until charlie runs out: grace period")
-        s.advance(cycle * HOURS_IN_GRACE)
-        verdict = verify_deployment(chain.state, cid, twin, WORKLOAD, node_id=1)
-        s.note(f"node 1 re-checks contract {cid}: {verdict.value}, so the workload must not run")
-        s.end_chapter(f"{HOURS_IN_GRACE} hours in grace: each bill adds to the debt")
-
-        # 4. The top-up: two months of both contracts plus the debt, as billing prices them.
-        ps = chain.state.contract_payment_state[cid]
-        top_up = TOP_UP_MONTHS * HOURS_PER_MONTH * (hourly + name_hourly) + ps.get_overdraft()
-        s.block(("alice", calls.Transfer(charlie.account_id, top_up)))
-        s.note(
-            f"top-up = {TOP_UP_MONTHS} months of node + name contract "
-            f"+ the overdraft {tft(ps.get_overdraft())}"
-        )
-        if not s.advance(cycle + 1, until=ContractGracePeriodEnded):
-            raise RuntimeError("the top-up did not restore the contract")
-        verdict = verify_deployment(chain.state, cid, twin, WORKLOAD, node_id=1)
-        s.note(f"node 1 re-checks contract {cid}: {verdict.value}")
-        s.end_chapter("a top-up; the next bill settles the debt and restores")
-
-        # 5. A name contract, then days of billing (revenue is distributed every 24 cycles).
-        result = s.block(("charlie", calls.CreateNameContract(b"charlie-web")))
-        name_id = next(e.contract.contract_id for e in result.events if isinstance(e, ContractCreated))
-        s.contract_ids[name_id] = "name"
-        s.advance(cycle * cycles)
-        s.end_chapter(f"a name contract, then {cycles} hours of billing")
-
-        # 6. Cancel both: billed to the second, IP freed, the remaining reserve distributed.
-        s.block(("charlie", calls.CancelContract(cid)), ("charlie", calls.CancelContract(name_id)))
-        s.end_chapter("charlie cancels both: final bills, IP freed")
+        hourly, name_hourly, funding = _chapter_fund(s)
+        cid = _chapter_deploy(s)
+        _chapter_run_out(s, cid)
+        top_up = _chapter_top_up(s, cid, hourly + name_hourly)
+        _chapter_name_and_cancel(s, cid, cycles)
     finally:
         chain.close()
     origin = chain.timestamp - chain.block * chain.block_time
     return DemoRun(
         tuple(s.chapters), s.names, chain.root, chain.block, origin, s.genesis_balances, funding + top_up
     )
+
+
+def _charlie(s: _Story) -> tuple[Keypair, int]:
+    charlie = genesis.dev_keypair("charlie")
+    return charlie, s.chain.state.twin_id_by_account_id[charlie.account_id]
+
+
+def _chapter_fund(s: _Story) -> tuple[int, int, int]:
+    """1. What will it cost? Billing's own numbers, for a twin with (almost) nothing."""
+    charlie, _ = _charlie(s)
+    workload = Workload(node_id=1, cru=2, mru=4 * GIB, sru=50 * GIB, public_ips=1)
+    hourly = quote(s.chain.state, workload).total_tft
+    name_hourly = quote(s.chain.state, Workload(name=True)).total_tft
+    funding = HOURS_FUNDED * hourly
+    s.note(f"quote: node 1, cru 2, mru 4 GiB, sru 50 GiB, 1 public IP = {tft(hourly)} per hour (no discount)")
+    s.block(("alice", calls.Transfer(charlie.account_id, funding)))
+    s.end_chapter(f"alice funds charlie for {HOURS_FUNDED} hours of his workload")
+    return hourly, name_hourly, funding
+
+
+def _chapter_deploy(s: _Story) -> int:
+    """2. charlie creates the contract: the workload's hash, and where the node can fetch it."""
+    chain = s.chain
+    _, twin = _charlie(s)
+    workload = Workload(node_id=1, cru=2, mru=4 * GIB, sru=50 * GIB, public_ips=1)
+    create = calls.CreateNodeContract(1, deployment_hash(WORKLOAD), DEPLOYMENT_DATA, 1)
+    result = s.block(("charlie", create))
+    cid = next(e.contract.contract_id for e in result.events if isinstance(e, ContractCreated))
+    s.contract_ids[cid] = "node"
+    verdict = verify_deployment(chain.state, cid, twin, WORKLOAD, node_id=1)
+    s.note(f"node 1 checks the workload charlie sent it against contract {cid}: {verdict.value}")
+    s.block(("node-1", calls.ConfirmDeployment(cid)))
+    used = ContractResources(cid, workload.resources)
+    nru = NruConsumption(cid, chain.timestamp // 1000, 3600, 2 * GIB)
+    s.block(("node-1", calls.ReportContractResources((used,))), ("node-1", calls.AddNruReports((nru,))))
+    s.end_chapter("charlie deploys on node 1; the node verifies, confirms, reports")
+    return cid
+
+
+def _chapter_run_out(s: _Story, cid: int) -> None:
+    """3. Hourly billing until charlie cannot pay: grace period and overdraft."""
+    _, twin = _charlie(s)
+    cycle = s.chain.state.billing_frequency
+    if not s.advance(cycle * (HOURS_FUNDED + 4), until=ContractGracePeriodStarted):
+        raise RuntimeError("charlie never ran out of funds: the demo's funding is wrong")
+    s.end_chapter("hourly billing until charlie runs out: grace period")
+    s.advance(cycle * HOURS_IN_GRACE)
+    verdict = verify_deployment(s.chain.state, cid, twin, WORKLOAD, node_id=1)
+    s.note(f"node 1 re-checks contract {cid}: {verdict.value}, so the workload must not run")
+    s.end_chapter(f"{HOURS_IN_GRACE} hours in grace: each bill adds to the debt")
+
+
+def _chapter_top_up(s: _Story, cid: int, hourly_both: int) -> int:
+    """4. The top-up: two months of both contracts plus the debt, as billing prices them."""
+    charlie, twin = _charlie(s)
+    ps = s.chain.state.contract_payment_state[cid]
+    top_up = TOP_UP_MONTHS * HOURS_PER_MONTH * hourly_both + ps.get_overdraft()
+    s.block(("alice", calls.Transfer(charlie.account_id, top_up)))
+    s.note(
+        f"top-up = {TOP_UP_MONTHS} months of node + name contract + the overdraft {tft(ps.get_overdraft())}"
+    )
+    if not s.advance(s.chain.state.billing_frequency + 1, until=ContractGracePeriodEnded):
+        raise RuntimeError("the top-up did not restore the contract")
+    verdict = verify_deployment(s.chain.state, cid, twin, WORKLOAD, node_id=1)
+    s.note(f"node 1 re-checks contract {cid}: {verdict.value}")
+    s.end_chapter("a top-up; the next bill settles the debt and restores")
+    return top_up
+
+
+def _chapter_name_and_cancel(s: _Story, cid: int, cycles: int) -> None:
+    """5. A name contract, then days of billing (revenue is distributed every 24 cycles). 6. Cancel both:
+    billed to the second, IP freed, the remaining reserve distributed."""
+    result = s.block(("charlie", calls.CreateNameContract(b"charlie-web")))
+    name_id = next(e.contract.contract_id for e in result.events if isinstance(e, ContractCreated))
+    s.contract_ids[name_id] = "name"
+    s.advance(s.chain.state.billing_frequency * cycles)
+    s.end_chapter(f"a name contract, then {cycles} hours of billing")
+    s.block(("charlie", calls.CancelContract(cid)), ("charlie", calls.CancelContract(name_id)))
+    s.end_chapter("charlie cancels both: final bills, IP freed")
 
 
 # --------------------------------------------------------------------------------------------------
