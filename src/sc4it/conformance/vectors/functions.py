@@ -521,17 +521,36 @@ def _block_variants() -> list[tuple[str, tuple[str, ...], tuple[Any, ...]]]:
     return [(name, covers, (g, encode(spec), [encode(b1.block), data])) for name, covers, data in variants]
 
 
+_Raw = tuple[str, tuple[str, ...], str, tuple[Any, ...]]
+"""(name, covers, function, args) of a function case."""
+
+
 def function_cases() -> list[FunctionCase]:
     """The fixed list of function vectors; expected results are computed with sc4it's own functions."""
+    raw: list[_Raw] = [*_arithmetic_cases(), *_key_and_hash_cases()]
+    for name, covers, g in _genesis_variants():
+        data = encode(g, Genesis)
+        raw.append((f"genesis-{name}", covers, "genesis.build", (data,)))
+        if name in ("default", "no-farms-no-nodes"):
+            raw.append((f"chain-id-{name}", ("GEN-03", "ENC-11"), "genesis.chain_id", (data,)))
+    for name, covers, text in _json_variants():
+        raw.append((f"json-{name}", covers, "genesis.loads", (text,)))
+    for name, covers, args in _block_variants():
+        raw.append((f"block-{name}", covers, "block.execute", args))
+    raw.extend(_smt_cases())
+    raw.extend(_state_proof_cases())
+    out: list[FunctionCase] = []
+    for name, covers, function, args in raw:
+        ok, result = call_function(function, args)
+        out.append(FunctionCase(name, covers, function, args, ok, result))
+    return out
+
+
+def _arithmetic_cases() -> list[_Raw]:
+    """Fixed-point and per-thing arithmetic (FX-01..FX-15)."""
     one = 1 << 64
     u64_max = (1 << 64) - 1
-    seed = hashlib.blake2b(b"sc4it/vectors/seed", digest_size=32).digest()
-    pk = _ed25519_public_key(seed)
-    sig = _ed25519_sign(seed, b"message")
-    chain = hashlib.blake2b(b"sc4it/vectors/chain", digest_size=32).digest()
-    transfer = encode(calls.Transfer(bytes(range(32)), 500))
-    alice = _dev_account("alice")
-    raw: list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]] = [
+    return [
         ("from-int-3", ("FX-01",), "u64f64.from_int", (3,)),
         ("from-int-max", ("FX-01",), "u64f64.from_int", (u64_max,)),
         ("from-int-overflow", ("FX-01", "FX-09"), "u64f64.from_int", (1 << 64,)),
@@ -584,7 +603,18 @@ def function_cases() -> list[FunctionCase]:
         ("perbill-mul-ceil", ("FX-14",), "perbill.mul_ceil", (500_000_000, 15)),
         ("u64-saturating-add", ("FX-15",), "u64.saturating_add", (u64_max, 1)),
         ("u64-saturating-sub", ("FX-15",), "u64.saturating_sub", (1, 2)),
-        # keys, addresses, hashes
+    ]
+
+
+def _key_and_hash_cases() -> list[_Raw]:
+    """Keys, addresses, hashes, the dev accounts, the default genesis and config, the empty state."""
+    seed = hashlib.blake2b(b"sc4it/vectors/seed", digest_size=32).digest()
+    pk = _ed25519_public_key(seed)
+    sig = _ed25519_sign(seed, b"message")
+    chain = hashlib.blake2b(b"sc4it/vectors/chain", digest_size=32).digest()
+    transfer = encode(calls.Transfer(bytes(range(32)), 500))
+    alice = _dev_account("alice")
+    return [
         ("ed25519-public-key", ("SIG-01",), "ed25519.public_key", (seed,)),
         ("ed25519-seed-31-bytes", ("SIG-01",), "ed25519.public_key", (seed[:31],)),
         ("ed25519-sign", ("SIG-01",), "ed25519.sign", (seed, b"message")),
@@ -631,25 +661,9 @@ def function_cases() -> list[FunctionCase]:
             (encode(state.Config()), encode(types.Roles(pk, alice, bytes([1]) * 32)), chain),
         ),
     ]
-    for name, covers, g in _genesis_variants():
-        data = encode(g, Genesis)
-        raw.append((f"genesis-{name}", covers, "genesis.build", (data,)))
-        if name in ("default", "no-farms-no-nodes"):
-            raw.append((f"chain-id-{name}", ("GEN-03", "ENC-11"), "genesis.chain_id", (data,)))
-    for name, covers, text in _json_variants():
-        raw.append((f"json-{name}", covers, "genesis.loads", (text,)))
-    for name, covers, args in _block_variants():
-        raw.append((f"block-{name}", covers, "block.execute", args))
-    raw.extend(_smt_cases())
-    raw.extend(_state_proof_cases())
-    out: list[FunctionCase] = []
-    for name, covers, function, args in raw:
-        ok, result = call_function(function, args)
-        out.append(FunctionCase(name, covers, function, args, ok, result))
-    return out
 
 
-def _state_proof_cases() -> list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]]:
+def _state_proof_cases() -> list[_Raw]:
     """Function vectors of typed entries of a real state (the default genesis): proofs made by
     `Commitment.prove`, checked by `state.verify` (CMT-02, CMT-13, CMT-14, CMT-20..CMT-24): an account,
     a twin, a node, an item of a map of sets, a plain field, an absent contract, all in one proof; and the
@@ -670,7 +684,7 @@ def _state_proof_cases() -> list[tuple[str, tuple[str, ...], str, tuple[Any, ...
         ("contracts", absent, None, absent),
     ]
     root = c.root
-    out: list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]] = []
+    out: list[_Raw] = []
     covers = ("CMT-02", "CMT-13", "CMT-14", "CMT-20", "CMT-21", "CMT-23")
     for map_name, key, value, key_dm in entries:
         proof = c.prove([(map_name, key)])
@@ -707,7 +721,7 @@ def _state_proof_cases() -> list[tuple[str, tuple[str, ...], str, tuple[Any, ...
     return out
 
 
-def _smt_cases() -> list[tuple[str, tuple[str, ...], str, tuple[Any, ...]]]:
+def _smt_cases() -> list[_Raw]:
     """Function vectors of the state tree: key and value hashes, roots of small trees (one leaf, a deep
     pair, 40 leaves), proofs of present, absent and several paths, and verifications of good and bad
     proofs (CMT-13..CMT-24)."""
