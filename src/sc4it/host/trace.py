@@ -35,6 +35,7 @@ from sc4it.fileio import read_regular
 from sc4it.genesis import Genesis, GenesisError, validate
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.errors import DecodeError
+from sc4it.kernel.root import state_root
 from sc4it.kernel.schema import U16, U64, U64_MAX, Hash32, Len, Variant
 from sc4it.kernel.signing import SignedCall
 from sc4it.kernel.state import State, config_problem
@@ -437,8 +438,6 @@ def write_snapshot(path: str | os.PathLike[str], snapshot: Snapshot) -> None:
 
 def read_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     """Read and verify a snapshot (checksum, canonical encoding, state root); `TraceError` otherwise."""
-    from sc4it.kernel.root import state_root
-
     data = _read_bytes(path)
     name = str(path)
     if not data.startswith(SNAPSHOT_MAGIC):

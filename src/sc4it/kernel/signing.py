@@ -236,7 +236,7 @@ DEV_PHRASE = "bottom drive obey lake curtain smoke basket hold race lonely fit w
 def mini_secret_from_phrase(phrase: str, password: str = "") -> bytes:
     """SIG-18: Substrate's `mini_secret_from_entropy`: PBKDF2-HMAC-SHA512 of the phrase's BIP39 entropy
     (not of the phrase text) with salt `"mnemonic" + password`, 2048 rounds, first 32 bytes."""
-    from mnemonic import Mnemonic
+    from mnemonic import Mnemonic  # here, not at the top: only phrase keys need it (and its word lists)
 
     try:
         entropy = bytes(Mnemonic("english").to_entropy(phrase))

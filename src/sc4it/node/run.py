@@ -239,9 +239,9 @@ def cmd_export_trace(args: argparse.Namespace) -> int:
 
 async def serve(node: Node, args: argparse.Namespace) -> int:
     """RPC-62..RPC-64: serve and produce until SIGTERM/SIGINT; returns the exit code."""
-    from aiohttp import web
+    from aiohttp import web  # here, not at the top: the optional `node` extra (cmd_run checks it first)
 
-    from sc4it.node.rpc import Limits, RpcServer
+    from sc4it.node.rpc import Limits, RpcServer  # imports aiohttp too
 
     block_time_ms = int(node.spec.block_time_ms)
     limits = Limits(max_request_bytes=args.max_request_bytes, max_subscriptions=args.max_subscriptions)

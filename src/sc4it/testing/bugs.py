@@ -18,8 +18,10 @@ from typing import Any
 
 import attrs
 
+from sc4it.kernel.fixed import fx_to_int
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import NodeContract, PublicIP
+from sc4it.testing.stateful import Sc4itMachine, hunt
 
 
 @attrs.frozen(slots=True)
@@ -65,8 +67,6 @@ def _no_ip_release(original: Any) -> Any:
 
 
 def _floor_instead_of_round(original: Any) -> Any:
-    from sc4it.kernel.fixed import fx_to_int
-
     def to_u64(bits: int) -> int:
         return fx_to_int(bits)  # truncates: every cost rounds down
 
@@ -151,8 +151,6 @@ ALL: tuple[PlantedBug, ...] = (DROP_IP_RELEASE, ROUND_DOWN, SKIP_RESERVATION, BI
 
 def main(argv: list[str] | None = None) -> int:
     """Plant each bug in turn, hunt for it, print a table; exit status 1 if one was not caught."""
-    from sc4it.testing.stateful import Sc4itMachine, hunt
-
     args = sys.argv[1:] if argv is None else argv
     max_examples = int(args[0]) if args else 60
     step_count = int(args[1]) if len(args) > 1 else 40

@@ -25,6 +25,7 @@ from enum import IntEnum
 from typing import Any
 
 import attrs
+from rich.table import Table
 
 from sc4it import genesis
 from sc4it.contracts.billing.cost import HOURS_PER_MONTH
@@ -59,6 +60,7 @@ from sc4it.kernel.types import (
     NruConsumption,
     RentContract,
 )
+from sc4it.tools.console import make_console
 from sc4it.tools.quote import GIB, Workload, quote
 
 TFT = 10**7
@@ -490,10 +492,6 @@ def _summarise(
 
 
 def print_rich(run: DemoRun) -> None:
-    from rich.table import Table
-
-    from sc4it.tools.console import make_console
-
     console = make_console()
     console.rule("[bold]sc4it demo: the smart contract for IT on the default genesis")
     console.print(f"block 0 at {clock(run.origin)} UTC; blocks every 6 s; times below are since block 0")
