@@ -36,6 +36,7 @@ from sc4it.kernel.events import (
     ContractGracePeriodElapsed,
     ContractGracePeriodStarted,
     ContractPaymentOverdrawn,
+    Event,
     RewardDistributed,
 )
 from sc4it.kernel.signing import Keypair, SignedCall
@@ -126,35 +127,7 @@ def generate_population(users: int, seed: int, days: float, state: State | None 
     base = chain.state
     keys = [_user_key(seed, i) for i in range(users)]
 
-    # The plan: per user a workload; funding from the current policy's quote.
-    free_ips = 4
-    plans: list[tuple[Keypair, Workload, bool, int]] = []
-    renter = rng.randrange(users) if users >= 5 else -1
-    for i, key in enumerate(keys):
-        if i == renter:
-            w = Workload(
-                node_id=3,
-                cru=rng.randint(1, 8),
-                mru=rng.randint(2, 16) * GIB,
-                sru=rng.randint(50, 500) * GIB,
-                public_ips=1,
-                rent=True,
-            )
-        else:
-            ips = 1 if free_ips > 0 and rng.random() < 0.3 else 0
-            free_ips -= ips
-            w = Workload(
-                node_id=rng.choice((1, 2, 4)),
-                cru=rng.randint(1, 8),
-                mru=rng.randint(1, 32) * GIB,
-                sru=rng.randint(25, 1000) * GIB,
-                hru=rng.choice((0, 0, 0, 512 * GIB, 2 * TIB)),
-                public_ips=ips,
-            )
-        name = rng.random() < 0.3
-        monthly = quote(base, attrs.evolve(w, name=name)).total_tft * 720
-        funds = int(monthly * rng.choice(MONTHS_OF_FUNDS)) + 10 * base.config.existential_deposit
-        plans.append((key, w, name, funds))
+    plans = _plan_population(rng, keys, base)
 
     # Block 1: the bridge mints each user's funds. Block 2: twins. Block 3: contracts.
     results: list[BlockResult] = []
@@ -197,6 +170,44 @@ def generate_population(users: int, seed: int, days: float, state: State | None 
     origin = chain.timestamp - chain.block * chain.block_time
     description = f"{users} generated users (seed {seed}), {days:g} days"
     return Scenario(base, 0, origin, steps, end, chain.block_time, description)
+
+
+_Plan = tuple[Keypair, Workload, bool, int]
+"""A generated user: key, workload, whether it also has a name contract, funds."""
+
+
+def _plan_population(rng: random.Random, keys: list[Keypair], base: State) -> list[_Plan]:
+    """Per user a workload; funding from the current policy's quote."""
+    users = len(keys)
+    free_ips = 4
+    plans: list[_Plan] = []
+    renter = rng.randrange(users) if users >= 5 else -1
+    for i, key in enumerate(keys):
+        if i == renter:
+            w = Workload(
+                node_id=3,
+                cru=rng.randint(1, 8),
+                mru=rng.randint(2, 16) * GIB,
+                sru=rng.randint(50, 500) * GIB,
+                public_ips=1,
+                rent=True,
+            )
+        else:
+            ips = 1 if free_ips > 0 and rng.random() < 0.3 else 0
+            free_ips -= ips
+            w = Workload(
+                node_id=rng.choice((1, 2, 4)),
+                cru=rng.randint(1, 8),
+                mru=rng.randint(1, 32) * GIB,
+                sru=rng.randint(25, 1000) * GIB,
+                hru=rng.choice((0, 0, 0, 512 * GIB, 2 * TIB)),
+                public_ips=ips,
+            )
+        name = rng.random() < 0.3
+        monthly = quote(base, attrs.evolve(w, name=name)).total_tft * 720
+        funds = int(monthly * rng.choice(MONTHS_OF_FUNDS)) + 10 * base.config.existential_deposit
+        plans.append((key, w, name, funds))
+    return plans
 
 
 # --------------------------------------------------------------------------------------------------
@@ -256,17 +267,45 @@ def _holdings(state: State, accounts: set[bytes]) -> int:
     return total
 
 
+@attrs.define
+class _Tally:
+    """What a run's events say, per contract and in total."""
+
+    created: dict[int, tuple[str, int]] = attrs.Factory(dict)
+    paid: dict[int, int] = attrs.Factory(dict)
+    bills: dict[int, int] = attrs.Factory(dict)
+    graces: dict[int, int] = attrs.Factory(dict)
+    deleted: set[int] = attrs.Factory(set)
+    distributed: int = 0
+    failed: int = 0
+
+    def add(self, e: Event) -> None:
+        if isinstance(e, ContractBilled):
+            cid = e.contract_bill.contract_id
+            self.paid[cid] = self.paid.get(cid, 0) + e.contract_bill.amount_billed
+            self.bills[cid] = self.bills.get(cid, 0) + 1
+        elif isinstance(e, ContractPaymentOverdrawn):
+            self.paid[e.contract_id] = self.paid.get(e.contract_id, 0) + e.partially_billed_amount
+            self.bills[e.contract_id] = self.bills.get(e.contract_id, 0) + 1
+        elif isinstance(e, ContractCreated):
+            ct = e.contract.contract_type
+            self.created[e.contract.contract_id] = (_KIND[type(ct)], e.contract.twin_id)
+        elif isinstance(e, ContractGracePeriodStarted):
+            self.graces[e.contract_id] = self.graces.get(e.contract_id, 0) + 1
+        elif isinstance(e, ContractGracePeriodElapsed):
+            self.deleted.add(e.contract_id)
+        elif isinstance(e, RewardDistributed):
+            self.distributed += e.standard_rewards + e.additional_rewards
+
+
+_KIND: dict[type, str] = {NodeContract: "node", NameContract: "name", RentContract: "rent"}
+
+
 def run(scenario: Scenario, base: State, progress: Callable[[int], None] | None = None) -> RunResult:
     """Execute `scenario` from `base` (its base state, or a variant of it) and measure it."""
     state = base
     steps = {s.number: s for s in scenario.steps}
-    created: dict[int, tuple[str, int]] = {}
-    paid: dict[int, int] = {}
-    bills: dict[int, int] = {}
-    graces: dict[int, int] = {}
-    deleted: set[int] = set()
-    distributed = 0
-    failed = 0
+    tally = _Tally()
     ts = scenario.base_timestamp
     for done, number in enumerate(range(scenario.base_block + 1, scenario.end_block + 1), 1):
         step = steps.get(number)
@@ -275,60 +314,51 @@ def run(scenario: Scenario, base: State, progress: Callable[[int], None] | None 
         else:
             ts, block_calls = ts + scenario.block_time, ()
         state, hook_events, results = execute_block(state, number, ts, block_calls)
-        events = list(hook_events)
+        for e in hook_events:
+            tally.add(e)
         for r in results:
             if r.error is not None:
-                failed += 1
-            events.extend(r.events)
-        for e in events:
-            if isinstance(e, ContractBilled):
-                cid = e.contract_bill.contract_id
-                paid[cid] = paid.get(cid, 0) + e.contract_bill.amount_billed
-                bills[cid] = bills.get(cid, 0) + 1
-            elif isinstance(e, ContractPaymentOverdrawn):
-                paid[e.contract_id] = paid.get(e.contract_id, 0) + e.partially_billed_amount
-                bills[e.contract_id] = bills.get(e.contract_id, 0) + 1
-            elif isinstance(e, ContractCreated):
-                ct = e.contract.contract_type
-                kind = {NodeContract: "node", NameContract: "name", RentContract: "rent"}[type(ct)]
-                created[e.contract.contract_id] = (kind, e.contract.twin_id)
-            elif isinstance(e, ContractGracePeriodStarted):
-                graces[e.contract_id] = graces.get(e.contract_id, 0) + 1
-            elif isinstance(e, ContractGracePeriodElapsed):
-                deleted.add(e.contract_id)
-            elif isinstance(e, RewardDistributed):
-                distributed += e.standard_rewards + e.additional_rewards
+                tally.failed += 1
+            for e in r.events:
+                tally.add(e)
         if progress is not None and (done % 2000 == 0 or number == scenario.end_block):
             progress(done)
-    # contracts that existed before the run are measured too
-    for cid, c in base.contracts.items():
-        if cid not in created:
-            ct = c.contract_type
-            created[cid] = (
-                {NodeContract: "node", NameContract: "name", RentContract: "rent"}[type(ct)],
-                c.twin_id,
-            )
-    outcomes: dict[int, ContractOutcome] = {}
-    for cid, (kind, twin) in sorted(created.items()):
-        found = state.contracts.get(cid)
-        ps = state.contract_payment_state.get(cid)
-        if found is None:
-            end = "deleted: out of funds" if cid in deleted else "removed"
-        elif isinstance(found.state, GracePeriod):
-            end = "grace"
-        elif isinstance(found.state, Deleted):
-            end = "deleted: out of funds" if cid in deleted else "deleted"
-        else:
-            end = "active"
-        owed = 0 if ps is None or found is None else ps.get_overdraft()
-        outcomes[cid] = ContractOutcome(
-            cid, kind, twin, paid.get(cid, 0), owed, bills.get(cid, 0), graces.get(cid, 0), end
-        )
+    for cid, c in base.contracts.items():  # contracts that existed before the run are measured too
+        if cid not in tally.created:
+            tally.created[cid] = (_KIND[type(c.contract_type)], c.twin_id)
     revenue = {
         name: _holdings(state, accs) - _holdings(base, accs) for name, accs in _recipients(base).items()
     }
     revenue["burned"] = state.burned - base.burned
-    return RunResult(outcomes, revenue, distributed, failed, state)
+    return RunResult(_outcomes(tally, state), revenue, tally.distributed, tally.failed, state)
+
+
+def _outcomes(tally: _Tally, state: State) -> dict[int, ContractOutcome]:
+    """How each contract of the run ended."""
+    outcomes: dict[int, ContractOutcome] = {}
+    for cid, (kind, twin) in sorted(tally.created.items()):
+        found = state.contracts.get(cid)
+        ps = state.contract_payment_state.get(cid)
+        if found is None:
+            end = "deleted: out of funds" if cid in tally.deleted else "removed"
+        elif isinstance(found.state, GracePeriod):
+            end = "grace"
+        elif isinstance(found.state, Deleted):
+            end = "deleted: out of funds" if cid in tally.deleted else "deleted"
+        else:
+            end = "active"
+        owed = 0 if ps is None or found is None else ps.get_overdraft()
+        outcomes[cid] = ContractOutcome(
+            cid,
+            kind,
+            twin,
+            tally.paid.get(cid, 0),
+            owed,
+            tally.bills.get(cid, 0),
+            tally.graces.get(cid, 0),
+            end,
+        )
+    return outcomes
 
 
 @attrs.frozen(slots=True)
