@@ -184,14 +184,20 @@ def handle_swap_to_stellar(tx: Tx, call: c.SwapToStellar) -> None:
     tx.burn_transactions[burn_id] = burn
 
 
+def _pending_burn(tx: Tx, transaction_id: int) -> BurnTransaction:
+    """The recorded withdrawal `transaction_id`, not yet executed (BRG-30, BRG-33)."""
+    if transaction_id in tx.executed_burn_transactions:
+        fail(Error.BurnTransactionAlreadyExecuted)
+    burn = tx.burn_transactions.get(transaction_id)
+    if burn is None:
+        fail(Error.BurnTransactionNotExists)
+    return burn
+
+
 def handle_propose_burn_transaction_or_add_sig(tx: Tx, call: c.ProposeBurnTransactionOrAddSig) -> None:
     """BRG-30..BRG-32: a validator adds its Stellar signature to a recorded withdrawal."""
     ensure_bridge_validator(tx)
-    if call.transaction_id in tx.executed_burn_transactions:
-        fail(Error.BurnTransactionAlreadyExecuted)
-    burn = tx.burn_transactions.get(call.transaction_id)
-    if burn is None:
-        fail(Error.BurnTransactionNotExists)
+    burn = _pending_burn(tx, call.transaction_id)
     if burn.amount != call.amount or burn.target != call.target:
         fail(Error.WrongParametersProvided)
     needed = threshold(tx)
@@ -203,9 +209,7 @@ def handle_propose_burn_transaction_or_add_sig(tx: Tx, call: c.ProposeBurnTransa
     if len(burn.signatures) >= MAX_ROLE_MEMBERS:  # the codec bound; a majority never needs more
         fail(Error.TooManyMembers)
     added = StellarSignature(call.signature, call.stellar_pub_key)
-    burn = BurnTransaction(
-        burn.block, burn.amount, burn.source, burn.target, (*burn.signatures, added), call.sequence_number
-    )
+    burn = burn.with_signature(added, call.sequence_number)
     tx.burn_transactions[call.transaction_id] = burn
     tx.emit(BurnTransactionSignatureAdded(call.transaction_id, added))
     if len(burn.signatures) >= needed:  # BRG-32
@@ -215,11 +219,7 @@ def handle_propose_burn_transaction_or_add_sig(tx: Tx, call: c.ProposeBurnTransa
 def handle_set_burn_transaction_executed(tx: Tx, call: c.SetBurnTransactionExecuted) -> None:
     """BRG-33: a validator marks a withdrawal as paid out on Stellar."""
     ensure_bridge_validator(tx)
-    if call.transaction_id in tx.executed_burn_transactions:
-        fail(Error.BurnTransactionAlreadyExecuted)
-    burn = tx.burn_transactions.get(call.transaction_id)
-    if burn is None:
-        fail(Error.BurnTransactionNotExists)
+    burn = _pending_burn(tx, call.transaction_id)
     tx.burn_transactions.pop(call.transaction_id)
     tx.executed_burn_transactions[call.transaction_id] = burn
     tx.emit(BurnTransactionProcessed(burn))
@@ -244,9 +244,7 @@ def handle_propose_or_vote_mint_transaction(tx: Tx, call: c.ProposeOrVoteMintTra
             fail(Error.TransactionValidatorExists)
         if mint.target != call.target or mint.amount != call.amount:  # DEV-BRG-2
             fail(Error.WrongParametersProvided)
-    mint = MintTransaction(
-        mint.amount, mint.target, mint.block, mint.votes + 1, tuple(sorted((*mint.voters, tx.who)))
-    )
+    mint = mint.with_vote(tx.who)
     tx.emit(MintTransactionVoted(call.transaction))
     tx.mint_transactions[call.transaction] = mint
     if mint.votes >= threshold(tx):  # BRG-22
@@ -264,7 +262,7 @@ def _mint(tx: Tx, transaction: bytes, mint: MintTransaction) -> None:
     if fee_account is not None:
         _credit_minted(tx, fee_account, fee)
     tx.mint_transactions.pop(transaction)
-    done = MintTransaction(mint.amount, mint.target, tx.block, mint.votes, mint.voters)
+    done = mint.with_block(tx.block)
     tx.executed_mint_transactions[transaction] = done
     tx.emit(MintCompleted(done, transaction))
 

@@ -707,6 +707,15 @@ class MintTransaction:
     votes: U32
     voters: Annotated[tuple[AccountId, ...], Len(MAX_ROLE_MEMBERS)] = ()
 
+    def with_vote(self, voter: bytes) -> MintTransaction:
+        """One more vote, by `voter` (voters kept sorted)."""
+        return MintTransaction(
+            self.amount, self.target, self.block, self.votes + 1, tuple(sorted((*self.voters, voter)))
+        )
+
+    def with_block(self, block: int) -> MintTransaction:
+        return MintTransaction(self.amount, self.target, block, self.votes, self.voters)
+
 
 @attrs.frozen(slots=True)
 class StellarSignature:
@@ -724,3 +733,9 @@ class BurnTransaction:
     target: StellarAddress
     signatures: Annotated[tuple[StellarSignature, ...], Len(MAX_ROLE_MEMBERS)]
     sequence_number: U64
+
+    def with_signature(self, signature: StellarSignature, sequence_number: int) -> BurnTransaction:
+        """One more validator signature, and the Stellar sequence number it signed."""
+        return BurnTransaction(
+            self.block, self.amount, self.source, self.target, (*self.signatures, signature), sequence_number
+        )

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from sc4it import __version__
 from sc4it.conformance.speccov import rule_sort_key
 from sc4it.conformance.vectors.decoding import decode_cases
@@ -79,68 +81,83 @@ def write_suite(
         by_area[area_of(c.name)].append(c)
     (out / "cases").mkdir(parents=True, exist_ok=True)
     (out / "states").mkdir(parents=True, exist_ok=True)
-    rules: dict[str, list[str]] = defaultdict(list)
-    errors: dict[str, list[str]] = defaultdict(list)
-    files: dict[str, dict[str, int]] = {}
-    used: set[bytes] = set()
-    n_steps = n_calls = 0
+    ix = _Index()
     for area in sorted(by_area):
-        recs = sorted(by_area[area], key=lambda c: case_sort_key(c.name))
-        _write_pair(out / "cases", area, CASES_KIND, recs)
-        steps = sum(len(c.steps) for c in recs)
-        files[f"cases/{area}.cbor"] = {"cases": len(recs), "steps": steps}
-        n_steps += steps
-        for c in recs:
-            used.add(c.pre_state)
-            for rule in c.covers:
-                rules[rule].append(c.name)
-            for s in c.steps:
-                n_calls += s.kind == CALL
-                if s.expected.error is not None and c.name not in errors[s.expected.error]:
-                    errors[s.expected.error].append(c.name)
+        ix.add_cases(out, area, sorted(by_area[area], key=lambda c: case_sort_key(c.name)))
     dvs = list(decode_cases() if decode_vectors is None else decode_vectors)
-    _write_pair(out / "cases", DECODE_AREA, DECODE_KIND, dvs)
-    files[f"cases/{DECODE_AREA}.cbor"] = {"cases": len(dvs), "steps": 0}
-    for dc in dvs:
-        for rule in dc.covers:
-            rules[rule].append(dc.name)
-        if not dc.ok and dc.name not in errors["DecodeError"]:
-            errors["DecodeError"].append(dc.name)
+    ix.add_decode_cases(out, dvs)
     fns = list(function_cases() if function_vectors is None else function_vectors)
-    _write_pair(out / "cases", FUNCTIONS_AREA, FUNCTIONS_KIND, fns)
-    files[f"cases/{FUNCTIONS_AREA}.cbor"] = {"cases": len(fns), "steps": 0}
-    for fc in fns:
-        for rule in fc.covers:
-            rules[rule].append(fc.name)
+    ix.add_function_cases(out, fns)
     names = [c.name for recs in by_area.values() for c in recs]
     names += [d.name for d in dvs] + [f.name for f in fns]
     if len(set(names)) != len(names):
         raise ValueError("vector names must be unique across the suite")
-    for root in sorted(used):
+    for root in sorted(ix.used):
         (out / "states" / f"{root.hex()}.cbor").write_bytes(states[root])
-    n_cases = sum(len(v) for v in by_area.values())
     index: dict[str, Any] = {
         "format": FORMAT,
         "generated_by": "sc4it vectors generate",
         "sc4it_version": __version__,
         "selection": list(selection),
         "counts": {
-            "cases": n_cases,
-            "steps": n_steps,
-            "call_steps": n_calls,
-            "block_steps": n_steps - n_calls,
-            "states": len(used),
+            "cases": sum(len(v) for v in by_area.values()),
+            "steps": ix.n_steps,
+            "call_steps": ix.n_calls,
+            "block_steps": ix.n_steps - ix.n_calls,
+            "states": len(ix.used),
             "decode_cases": len(dvs),
             "function_cases": len(fns),
         },
-        "files": files,
-        "rules": {r: rules[r] for r in sorted(rules, key=rule_sort_key)},
+        "files": ix.files,
+        "rules": {r: ix.rules[r] for r in sorted(ix.rules, key=rule_sort_key)},
         "every_case": EVERY_CASE,
-        "errors": {e: errors[e] for e in sorted(errors)},
+        "errors": {e: ix.errors[e] for e in sorted(ix.errors)},
         "not_recorded": [{"test": t, "reason": why} for t, why in dropped],
     }
     (out / "index.json").write_text(json.dumps(index, indent=1) + "\n")
     return index
+
+
+@attrs.define
+class _Index:
+    """What `index.json` says about the files written so far."""
+
+    rules: defaultdict[str, list[str]] = attrs.Factory(lambda: defaultdict(list))
+    errors: defaultdict[str, list[str]] = attrs.Factory(lambda: defaultdict(list))
+    files: dict[str, dict[str, int]] = attrs.Factory(dict)
+    used: set[bytes] = attrs.Factory(set)
+    n_steps: int = 0
+    n_calls: int = 0
+
+    def add_cases(self, out: Path, area: str, recs: list[Case]) -> None:
+        _write_pair(out / "cases", area, CASES_KIND, recs)
+        steps = sum(len(c.steps) for c in recs)
+        self.files[f"cases/{area}.cbor"] = {"cases": len(recs), "steps": steps}
+        self.n_steps += steps
+        for c in recs:
+            self.used.add(c.pre_state)
+            for rule in c.covers:
+                self.rules[rule].append(c.name)
+            for s in c.steps:
+                self.n_calls += s.kind == CALL
+                if s.expected.error is not None and c.name not in self.errors[s.expected.error]:
+                    self.errors[s.expected.error].append(c.name)
+
+    def add_decode_cases(self, out: Path, dvs: list[DecodeCase]) -> None:
+        _write_pair(out / "cases", DECODE_AREA, DECODE_KIND, dvs)
+        self.files[f"cases/{DECODE_AREA}.cbor"] = {"cases": len(dvs), "steps": 0}
+        for dc in dvs:
+            for rule in dc.covers:
+                self.rules[rule].append(dc.name)
+            if not dc.ok and dc.name not in self.errors["DecodeError"]:
+                self.errors["DecodeError"].append(dc.name)
+
+    def add_function_cases(self, out: Path, fns: list[FunctionCase]) -> None:
+        _write_pair(out / "cases", FUNCTIONS_AREA, FUNCTIONS_KIND, fns)
+        self.files[f"cases/{FUNCTIONS_AREA}.cbor"] = {"cases": len(fns), "steps": 0}
+        for fc in fns:
+            for rule in fc.covers:
+                self.rules[rule].append(fc.name)
 
 
 def _write_pair(directory: Path, area: str, kind: str, records: Sequence[Record]) -> None:
