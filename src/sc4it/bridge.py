@@ -13,8 +13,6 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
 from sc4it import ledger
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
@@ -109,24 +107,23 @@ def _with_validator(validators: tuple[bytes, ...], who: bytes) -> tuple[bytes, .
 
 
 def handle_add_bridge_validator(tx: Tx, call: c.AddBridgeValidator) -> None:
-    """BRG-01: council; `ValidatorExists` if already one; inserted in sorted order; no event."""
-    ensure_council(tx)
+    """BRG-01."""
+    ensure_council(tx)  # BRG-01
     roles = tx.roles
-    if call.target in roles.bridge_validators:
+    if call.target in roles.bridge_validators:  # BRG-01
         fail(Error.ValidatorExists)
-    if len(roles.bridge_validators) >= MAX_ROLE_MEMBERS:
+    if len(roles.bridge_validators) >= MAX_ROLE_MEMBERS:  # BRG-01: the codec bound
         fail(Error.TooManyMembers)
-    tx.roles = attrs.evolve(roles, bridge_validators=_with_validator(roles.bridge_validators, call.target))
+    tx.roles = roles.with_bridge_validators(_with_validator(roles.bridge_validators, call.target))
 
 
 def handle_remove_bridge_validator(tx: Tx, call: c.RemoveBridgeValidator) -> None:
-    """BRG-02: council; `ValidatorNotExists` if not one; removed; no event."""
-    ensure_council(tx)
+    """BRG-02."""
+    ensure_council(tx)  # BRG-02
     roles = tx.roles
-    if call.target not in roles.bridge_validators:
+    if call.target not in roles.bridge_validators:  # BRG-02
         fail(Error.ValidatorNotExists)
-    rest = tuple(v for v in roles.bridge_validators if v != call.target)
-    tx.roles = attrs.evolve(roles, bridge_validators=rest)
+    tx.roles = roles.with_bridge_validators(tuple(v for v in roles.bridge_validators if v != call.target))
 
 
 def handle_set_fee_account(tx: Tx, call: c.SetFeeAccount) -> None:
@@ -163,7 +160,7 @@ def handle_swap_to_stellar(tx: Tx, call: c.SwapToStellar) -> None:
     usable = info.free - info.frozen if info.free > info.frozen else 0
     if call.amount > usable:  # BRG-12
         fail(Error.NotEnoughBalanceToSwap)
-    if tx.burn_transaction_id >= U64_MAX:
+    if tx.burn_transaction_id >= U64_MAX:  # BRG-14, checked with BRG-12
         fail(Error.Overflow)
     ledger.withdraw_keep_alive(tx, tx.who, call.amount)  # BRG-13 (LED-09's errors)
     fee_account = tx.fee_account
@@ -198,13 +195,13 @@ def handle_propose_burn_transaction_or_add_sig(tx: Tx, call: c.ProposeBurnTransa
     """BRG-30..BRG-32: a validator adds its Stellar signature to a recorded withdrawal."""
     ensure_bridge_validator(tx)
     burn = _pending_burn(tx, call.transaction_id)
-    if burn.amount != call.amount or burn.target != call.target:
+    if burn.amount != call.amount or burn.target != call.target:  # BRG-30
         fail(Error.WrongParametersProvided)
     needed = threshold(tx)
     if len(burn.signatures) == needed:  # BRG-31 (TFChain compares with ==)
         fail(Error.EnoughBurnSignaturesPresent)
     for sig in burn.signatures:
-        if sig.stellar_pub_key == call.stellar_pub_key or sig.signature == call.signature:
+        if sig.stellar_pub_key == call.stellar_pub_key or sig.signature == call.signature:  # BRG-31
             fail(Error.BurnSignatureExists)
     if len(burn.signatures) >= MAX_ROLE_MEMBERS:  # the codec bound; a majority never needs more
         fail(Error.TooManyMembers)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import attrs
-
 from sc4it.kernel import calls as c
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import (
@@ -56,7 +54,7 @@ def _set_members(tx: Tx, members: Sequence[bytes]) -> None:
     if len(members) > MAX_ROLE_MEMBERS:
         fail(Error.TooManyMembers)
     spec = council_spec(members)
-    tx.roles = attrs.evolve(tx.roles, council_members=spec.signatories, council=spec.account_id())
+    tx.roles = tx.roles.with_council(spec.account_id(), spec.signatories)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -64,59 +62,57 @@ def _set_members(tx: Tx, members: Sequence[bytes]) -> None:
 
 
 def handle_add_member(tx: Tx, call: c.AddMember) -> None:
-    """ROL-03: council; `AlreadyMember`, `TooManyMembers`; event `MemberAdded`."""
-    ensure_council(tx)
+    """ROL-03."""
+    ensure_council(tx)  # ROL-03
     members = tx.roles.council_members
-    if call.who in members:
+    if call.who in members:  # ROL-03
         fail(Error.AlreadyMember)
-    _set_members(tx, (*members, call.who))
+    _set_members(tx, (*members, call.who))  # ROL-02
     tx.emit(MemberAdded())
 
 
 def handle_remove_member(tx: Tx, call: c.RemoveMember) -> None:
-    """ROL-04: council; `NotMember`, `CouncilWouldBeEmpty`; event `MemberRemoved`."""
-    ensure_council(tx)
+    """ROL-04."""
+    ensure_council(tx)  # ROL-04
     members = tx.roles.council_members
-    if call.who not in members:
+    if call.who not in members:  # ROL-04
         fail(Error.NotMember)
-    _set_members(tx, tuple(m for m in members if m != call.who))
+    _set_members(tx, tuple(m for m in members if m != call.who))  # ROL-02
     tx.emit(MemberRemoved())
 
 
 def handle_swap_member(tx: Tx, call: c.SwapMember) -> None:
-    """ROL-05: council; the same account on both sides changes nothing; `NotMember`, `AlreadyMember`;
-    event `MembersSwapped`."""
-    ensure_council(tx)
-    if call.remove == call.add:
+    """ROL-05."""
+    ensure_council(tx)  # ROL-05
+    if call.remove == call.add:  # ROL-05: nothing changes
         return
     members = tx.roles.council_members
-    if call.remove not in members:
+    if call.remove not in members:  # ROL-05
         fail(Error.NotMember)
-    if call.add in members:
+    if call.add in members:  # ROL-05
         fail(Error.AlreadyMember)
-    _set_members(tx, (*(m for m in members if m != call.remove), call.add))
+    _set_members(tx, (*(m for m in members if m != call.remove), call.add))  # ROL-02
     tx.emit(MembersSwapped())
 
 
 def handle_reset_members(tx: Tx, call: c.ResetMembers) -> None:
-    """ROL-06: council; a repeated account fails with `AlreadyMember`; event `MembersReset`."""
-    ensure_council(tx)
-    if len(set(call.members)) != len(call.members):
+    """ROL-06."""
+    ensure_council(tx)  # ROL-06
+    if len(set(call.members)) != len(call.members):  # ROL-06
         fail(Error.AlreadyMember)
-    _set_members(tx, call.members)
+    _set_members(tx, call.members)  # ROL-02
     tx.emit(MembersReset())
 
 
 def handle_change_key(tx: Tx, call: c.ChangeKey) -> None:
-    """ROL-07: a member (signing alone) replaces its own account; `NotMember`, `AlreadyMember`; event
-    `KeyChanged` (also when `new` is the member itself)."""
+    """ROL-07."""
     members = tx.roles.council_members
-    if tx.who not in members:
+    if tx.who not in members:  # ROL-07
         fail(Error.NotMember)
     if call.new != tx.who:
-        if call.new in members:
+        if call.new in members:  # ROL-07
             fail(Error.AlreadyMember)
-        _set_members(tx, (*(m for m in members if m != tx.who), call.new))
+        _set_members(tx, (*(m for m in members if m != tx.who), call.new))  # ROL-02
     tx.emit(KeyChanged())
 
 
@@ -125,25 +121,24 @@ def handle_change_key(tx: Tx, call: c.ChangeKey) -> None:
 
 
 def handle_add_validator(tx: Tx, call: c.AddValidator) -> None:
-    """ROL-11: council; `Duplicate`; event `ValidatorAdditionInitiated`; effective at once (DEV-ROL-2)."""
-    ensure_council(tx)
+    """ROL-11, DEV-ROL-2."""
+    ensure_council(tx)  # ROL-11
     roles = tx.roles
-    if call.validator_id in roles.validators:
+    if call.validator_id in roles.validators:  # ROL-11
         fail(Error.Duplicate)
-    if len(roles.validators) >= MAX_ROLE_MEMBERS:
+    if len(roles.validators) >= MAX_ROLE_MEMBERS:  # ROL-11: the codec bound
         fail(Error.TooManyMembers)
-    tx.roles = attrs.evolve(roles, validators=tuple(sorted((*roles.validators, call.validator_id))))
+    tx.roles = roles.with_validators(tuple(sorted((*roles.validators, call.validator_id))))
     tx.emit(ValidatorAdditionInitiated(call.validator_id))
 
 
 def handle_remove_validator(tx: Tx, call: c.RemoveValidator) -> None:
-    """ROL-12: council; `TooLowValidatorCount` when fewer than `MIN_AUTHORITIES` would remain (counted
-    before looking the account up, as TFChain); event `ValidatorRemovalInitiated`."""
-    ensure_council(tx)
+    """ROL-12."""
+    ensure_council(tx)  # ROL-12
     roles = tx.roles
-    if max(len(roles.validators) - 1, 0) < MIN_AUTHORITIES:
+    if max(len(roles.validators) - 1, 0) < MIN_AUTHORITIES:  # ROL-12: counted before the lookup
         fail(Error.TooLowValidatorCount)
-    tx.roles = attrs.evolve(roles, validators=tuple(v for v in roles.validators if v != call.validator_id))
+    tx.roles = roles.with_validators(tuple(v for v in roles.validators if v != call.validator_id))
     tx.emit(ValidatorRemovalInitiated(call.validator_id))
 
 
@@ -152,25 +147,24 @@ def handle_remove_validator(tx: Tx, call: c.RemoveValidator) -> None:
 
 
 def handle_add_node_certifier(tx: Tx, call: c.AddNodeCertifier) -> None:
-    """ROL-21: council; `AlreadyCertifier`; event `NodeCertifierAdded`."""
-    ensure_council(tx)
+    """ROL-21."""
+    ensure_council(tx)  # ROL-21
     roles = tx.roles
-    if call.certifier in roles.node_certifiers:
+    if call.certifier in roles.node_certifiers:  # ROL-21
         fail(Error.AlreadyCertifier)
-    if len(roles.node_certifiers) >= MAX_ROLE_MEMBERS:
+    if len(roles.node_certifiers) >= MAX_ROLE_MEMBERS:  # ROL-21
         fail(Error.TooManyMembers)
-    tx.roles = attrs.evolve(roles, node_certifiers=tuple(sorted((*roles.node_certifiers, call.certifier))))
+    tx.roles = roles.with_node_certifiers(tuple(sorted((*roles.node_certifiers, call.certifier))))
     tx.emit(NodeCertifierAdded(call.certifier))
 
 
 def handle_remove_node_certifier(tx: Tx, call: c.RemoveNodeCertifier) -> None:
-    """ROL-22: council; `NotCertifier`; event `NodeCertifierRemoved`."""
-    ensure_council(tx)
+    """ROL-22."""
+    ensure_council(tx)  # ROL-22
     roles = tx.roles
-    if call.certifier not in roles.node_certifiers:
+    if call.certifier not in roles.node_certifiers:  # ROL-22
         fail(Error.NotCertifier)
-    rest = tuple(x for x in roles.node_certifiers if x != call.certifier)
-    tx.roles = attrs.evolve(roles, node_certifiers=rest)
+    tx.roles = roles.with_node_certifiers(tuple(x for x in roles.node_certifiers if x != call.certifier))
     tx.emit(NodeCertifierRemoved(call.certifier))
 
 

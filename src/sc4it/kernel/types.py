@@ -308,6 +308,52 @@ class Roles:
     bridge_validators: Annotated[tuple[AccountId, ...], Len(MAX_ROLE_MEMBERS)] = ()
     """pallet-tft-bridge's `Validators`, sorted: they vote on mints (BRG rules)."""
 
+    # Named changes: each is a plain constructor call.
+
+    def with_council(self, council: bytes, council_members: tuple[bytes, ...]) -> Roles:
+        return Roles(
+            council,
+            self.oracle,
+            self.staking_pool,
+            self.node_certifiers,
+            council_members,
+            self.validators,
+            self.bridge_validators,
+        )
+
+    def with_validators(self, validators: tuple[bytes, ...]) -> Roles:
+        return Roles(
+            self.council,
+            self.oracle,
+            self.staking_pool,
+            self.node_certifiers,
+            self.council_members,
+            validators,
+            self.bridge_validators,
+        )
+
+    def with_node_certifiers(self, node_certifiers: tuple[bytes, ...]) -> Roles:
+        return Roles(
+            self.council,
+            self.oracle,
+            self.staking_pool,
+            node_certifiers,
+            self.council_members,
+            self.validators,
+            self.bridge_validators,
+        )
+
+    def with_bridge_validators(self, bridge_validators: tuple[bytes, ...]) -> Roles:
+        return Roles(
+            self.council,
+            self.oracle,
+            self.staking_pool,
+            self.node_certifiers,
+            self.council_members,
+            self.validators,
+            bridge_validators,
+        )
+
     def may_sign_unfunded(self, who: bytes) -> bool:
         """SIG-07: role accounts may sign before they hold any funds."""
         return (
