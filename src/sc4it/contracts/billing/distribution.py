@@ -73,11 +73,9 @@ def policy_problem(policy: DistributionPolicy) -> str | None:
 
 
 def handle_set_distribution_policy(tx: Tx, call: c.SetDistributionPolicy) -> None:
-    """DST-13: council only (`BadOrigin`); an invalid policy fails with `InvalidDistributionPolicy`;
-    stores it; event `DistributionPolicySet(policy)`. Applies to every later distribution, including
-    reserves collected before the change."""
-    ensure_council(tx)
-    if policy_problem(call.policy) is not None:
+    """DST-13."""
+    ensure_council(tx)  # DST-13
+    if policy_problem(call.policy) is not None:  # DST-13, DST-12
         fail(Error.InvalidDistributionPolicy)
     tx.distribution_policy = call.policy
     tx.emit(DistributionPolicySet(call.policy))

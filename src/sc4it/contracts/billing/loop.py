@@ -122,13 +122,11 @@ def rebucket(tx: Tx, new: int) -> None:
 
 
 def handle_change_billing_frequency(tx: Tx, call: c.ChangeBillingFrequency) -> None:
-    """BIL-06: council only (`BadOrigin`); the new frequency must be greater than the current one, else
-    `CanOnlyIncreaseFrequency`; existing ids move to their new shard (DEV-BIL-2); event
-    `BillingFrequencyChanged(frequency)`."""
-    ensure_council(tx)
-    if call.frequency <= tx.billing_frequency:
+    """BIL-06, DEV-BIL-2."""
+    ensure_council(tx)  # BIL-06
+    if call.frequency <= tx.billing_frequency:  # BIL-06
         fail(Error.CanOnlyIncreaseFrequency)
-    rebucket(tx, call.frequency)
+    rebucket(tx, call.frequency)  # DEV-BIL-2
     tx.billing_frequency = call.frequency
     tx.emit(BillingFrequencyChanged(call.frequency))
 
