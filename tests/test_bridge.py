@@ -8,9 +8,10 @@ import attrs
 
 from sc4it import calls, events
 from sc4it.bridge import is_stellar_public_key, stellar_address
+from sc4it.kernel.bridge_records import BurnTransaction, MintTransaction, StellarSignature
 from sc4it.kernel.errors import Error
 from sc4it.kernel.state import State
-from sc4it.kernel.types import AccountInfo, BurnTransaction, MintTransaction, StellarSignature
+from sc4it.kernel.types import AccountInfo
 from sc4it.testing.bridge import STELLAR_TARGET
 
 from .support import (

@@ -15,6 +15,7 @@ from typing import Any
 
 from sc4it import ledger
 from sc4it.kernel import calls as c
+from sc4it.kernel.bridge_records import BurnTransaction, MintTransaction, StellarSignature
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import (
     Burned,
@@ -32,7 +33,7 @@ from sc4it.kernel.origins import ensure_bridge_validator, ensure_council
 from sc4it.kernel.schema import U64_MAX, U128_MAX
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import MAX_ROLE_MEMBERS, BurnTransaction, MintTransaction, StellarSignature
+from sc4it.kernel.types import MAX_ROLE_MEMBERS
 
 # ------------------------------------------------------------------------------------------------
 # Stellar addresses (BRG-11)

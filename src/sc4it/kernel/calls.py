@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar
 
 import attrs
 
+from sc4it.kernel.bridge_records import StellarAddress, StellarBytes, StellarTxId
 from sc4it.kernel.schema import U8, U32, U64, U128, AccountId, Hash32, Len, Variant
 from sc4it.kernel.types import (
     ContractResources,
@@ -23,9 +24,6 @@ from sc4it.kernel.types import (
     Power,
     Provider,
     Resources,
-    StellarAddress,
-    StellarBytes,
-    StellarTxId,
 )
 
 Name = Annotated[bytes, Len(128)]

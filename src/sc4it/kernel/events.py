@@ -8,16 +8,21 @@ from typing import Annotated, ClassVar
 
 import attrs
 
+from sc4it.kernel.bridge_records import (
+    BurnTransaction,
+    MintTransaction,
+    StellarAddress,
+    StellarSignature,
+    StellarTxId,
+)
 from sc4it.kernel.schema import U32, U64, U128, AccountId, Len, Variant
 from sc4it.kernel.types import (
-    BurnTransaction,
     Cause,
     Contract,
     ContractBill,
     ContractResources,
     Farm,
     FarmCertification,
-    MintTransaction,
     Node,
     NodeCertification,
     NruConsumption,
@@ -28,9 +33,6 @@ from sc4it.kernel.types import (
     ServiceContract,
     ServiceContractBill,
     SolutionProvider,
-    StellarAddress,
-    StellarSignature,
-    StellarTxId,
     Twin,
 )
 from sc4it.kernel.types import DistributionPolicy as _DistributionPolicy

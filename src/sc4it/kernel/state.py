@@ -12,26 +12,24 @@ from typing import Annotated, Any, cast
 
 import attrs
 
+from sc4it.kernel.bridge_records import BurnTransaction, MintTransaction, StellarTxId
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import U16, U32, U64, U128, AccountId, Hash32, Len, UInt
 from sc4it.kernel.signing import ss58_prefix_ok
 from sc4it.kernel.types import (
     AccountInfo,
-    BurnTransaction,
     Contract,
     ContractBillingInformation,
     ContractPaymentState,
     ContractResources,
     DistributionPolicy,
     Farm,
-    MintTransaction,
     Node,
     NodePower,
     PricingPolicy,
     Roles,
     ServiceContract,
     SolutionProvider,
-    StellarTxId,
     TftPrice,
     Twin,
     TwinTransferRequest,

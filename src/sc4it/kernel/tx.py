@@ -14,19 +14,18 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 import attrs
 import immutables
 
+from sc4it.kernel.bridge_records import BurnTransaction, MintTransaction
 from sc4it.kernel.pmap import PMap, PSet, raw_map, wrap_map
 from sc4it.kernel.schema import U64
 from sc4it.kernel.state import Config, State, evolve_state
 from sc4it.kernel.types import (
     AccountInfo,
-    BurnTransaction,
     Contract,
     ContractBillingInformation,
     ContractPaymentState,
     ContractResources,
     DistributionPolicy,
     Farm,
-    MintTransaction,
     Node,
     NodePower,
     PricingPolicy,

@@ -15,6 +15,7 @@ from typing import Annotated, Any, get_args, get_origin
 import attrs
 
 from sc4it.block import Header
+from sc4it.kernel import bridge_records as br
 from sc4it.kernel import calls as c
 from sc4it.kernel import events as ev
 from sc4it.kernel import types as t
@@ -233,7 +234,7 @@ def reference() -> str:
         for m in _members(union):
             out += _section(m, describe, m.__name__)
     done = {*(m for u in (t.ContractState, t.ContractData, t.PowerState) for m in _members(u))}
-    records = [r for r in (*_records_of(t), *_records_of(c), Config) if r not in done]
+    records = [r for r in (*_records_of(t), *_records_of(br), *_records_of(c), Config) if r not in done]
     for cls in records:
         out += _section(cls, describe, cls.__name__)
     out += _storage_maps(describe)
