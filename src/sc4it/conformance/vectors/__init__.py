@@ -23,11 +23,11 @@ from sc4it.conformance.vectors.decoding import (
     DECODE_TYPES,
     decode_cases,
 )
+from sc4it.conformance.vectors.function_cases import function_cases
 from sc4it.conformance.vectors.functions import (
     FUNCTIONS,
     call_function,
     check_function_case,
-    function_cases,
 )
 from sc4it.conformance.vectors.records import (
     BLOCK,

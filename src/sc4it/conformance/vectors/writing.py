@@ -19,7 +19,7 @@ import attrs
 from sc4it import __version__
 from sc4it.conformance.speccov import rule_sort_key
 from sc4it.conformance.vectors.decoding import decode_cases
-from sc4it.conformance.vectors.functions import function_cases
+from sc4it.conformance.vectors.function_cases import function_cases
 from sc4it.conformance.vectors.records import (
     CALL,
     CASES_KIND,
