@@ -57,6 +57,21 @@ class _Codec:
 
 _cache: dict[Any, _Codec] = {}
 
+NO_PATH: str = "".join(("<no ", "path>"))
+"""The path a decoder is given to decode without building the field path of every item (a string made
+at run time, so only this object is it: compared by identity). `dec_fast` uses it and decodes again with
+paths only when that fails, so the error still names its field (ENC-10)."""
+
+
+def dec_fast(dec: Dec, x: Any, path: str) -> Any:
+    """`dec(x, path)`, building the field paths of nested items only if decoding fails: then it decodes
+    again with paths, to raise the same DecodeError naming the field (the decoders are deterministic)."""
+    try:
+        return dec(x, NO_PATH)
+    except DecodeError:
+        pass
+    return dec(x, path)
+
 
 def _identity(v: Any) -> Any:
     """The encoder of every value that is its own CBOR data model (integers, bytes, booleans)."""
@@ -147,6 +162,8 @@ def _tuple(inner: _Codec, b: Len | None) -> _Codec:
         seq = _seq(x, path)
         if len(seq) < lo or (hi is not None and len(seq) > hi):
             raise _err(path, f"array of {len(seq)} items; expected between {lo} and {hi}")
+        if path is NO_PATH:
+            return tuple([idec(item, NO_PATH) for item in seq])
         return tuple(idec(item, f"{path}[{i}]") for i, item in enumerate(seq))
 
     return _Codec(enc, dec)
@@ -163,6 +180,8 @@ def _fixed_tuple(items: tuple[_Codec, ...]) -> _Codec:
         seq = _seq(x, path)
         if len(seq) != n:
             raise _err(path, f"array of {len(seq)} items; expected exactly {n}")
+        if path is NO_PATH:
+            return tuple([c.dec(item, NO_PATH) for c, item in zip(items, seq, strict=True)])
         return tuple(c.dec(item, f"{path}[{i}]") for i, (c, item) in enumerate(zip(items, seq, strict=True)))
 
     return _Codec(enc, dec)
@@ -179,6 +198,12 @@ def _pmap(kc: _Codec, vc: _Codec) -> _Codec:
     def dec(x: Any, path: str) -> PMap[Any, Any]:
         seq = _seq(x, path)
         items = []
+        if path is NO_PATH:
+            for pair in seq:
+                if not isinstance(pair, list | tuple) or len(pair) != 2:
+                    raise _err(path, "expected a [key, value] pair")
+                items.append((kdec(pair[0], NO_PATH), vdec(pair[1], NO_PATH)))
+            seq = ()
         for i, pair in enumerate(seq):
             p = _seq(pair, f"{path}[{i}]")
             if len(p) != 2:
@@ -202,7 +227,10 @@ def _pset(ic: _Codec) -> _Codec:
 
     def dec(x: Any, path: str) -> PSet[Any]:
         seq = _seq(x, path)
-        vals = [idec(item, f"{path}[{i}]") for i, item in enumerate(seq)]
+        if path is NO_PATH:
+            vals = [idec(item, NO_PATH) for item in seq]
+        else:
+            vals = [idec(item, f"{path}[{i}]") for i, item in enumerate(seq)]
         s: PSet[Any] = PSet(vals)
         if len(s) != len(vals):
             raise _err(path, "duplicate item")
@@ -269,9 +297,12 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
             seq = [*seq, *([None] * (n - given))]
         elif given != n:
             raise _err(path, f"{qual} expects {n} fields, got {given}")
-        args = [
-            c.dec(seq[start + i], f"{path}.{name}" if path else name) for i, (name, c) in enumerate(pairs)
-        ]
+        if path is NO_PATH:
+            args = [c.dec(x, NO_PATH) for c, x in zip(codecs, seq[start:] if start else seq, strict=True)]
+        else:
+            args = [
+                c.dec(seq[start + i], f"{path}.{name}" if path else name) for i, (name, c) in enumerate(pairs)
+            ]
         try:
             return cls(*args)
         except ValueError as e:  # a record that checks itself (`Config`, STATE-13) refused the values
@@ -483,7 +514,7 @@ def decode(
         obj = cbor2.loads(data)
     except Exception as e:  # cbor2 raises several types (CBORDecodeError, ValueError, RecursionError...)
         raise DecodeError("<root>", f"malformed CBOR: {e}") from None
-    value = codec.dec(obj, "")
+    value = dec_fast(codec.dec, obj, "")
     try:
         again = cbor2.dumps(codec.enc(value), canonical=True)
     except Exception as e:  # pragma: no cover - a decoded value always re-encodes

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import typing
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, get_args, get_origin
+from typing import Any, TypeAlias, get_args, get_origin
 
 import attrs
 import cbor2
@@ -42,6 +42,10 @@ def _dumps(obj: Any) -> bytes:
     return cbor2.dumps(obj, canonical=True)
 
 
+def _path(preimage: Any) -> int:
+    return smt.path_of(smt.key_hash(_dumps(preimage)))
+
+
 @attrs.frozen(slots=True)
 class _Field:
     """How one field of `State` is committed: a plain field (`venc` encodes its value), a map (`kenc`,
@@ -56,6 +60,18 @@ class _Field:
     ktype: Any = None
     vtype: Any = None
     """The declared key and value (or item) types, to check a claim's key and value (`entry_path`)."""
+    prefix: bytes = attrs.field(init=False)
+    """CMT-13: the bytes of an entry's key preimage before C(k̂): C([name, k̂]) is 0x82 (an array of
+    two) ‖ C(name) ‖ C(k̂), and C([name, [k̂, î]]) is that prefix ‖ 0x82 ‖ C(k̂) ‖ C(î). So a key's
+    path is computed from C(k̂) alone, the very bytes a store keeps (`row_leaves`)."""
+    path: int = attrs.field(init=False)
+    """CMT-13: for a field that is not a map, its entry's path (a constant): C(["state", name])."""
+
+    def __attrs_post_init__(self) -> None:
+        name = self.name
+        prefix = b"\x82" + _dumps(name) + (b"\x82" if self.set_valued else b"")
+        object.__setattr__(self, "prefix", prefix)
+        object.__setattr__(self, "path", 0 if self.is_map else _path([PSEUDO_MAP, name]))
 
 
 def _describe(name: str, annotation: Any) -> _Field:
@@ -83,23 +99,24 @@ assert PSEUDO_MAP not in _BY_NAME
 # Entries: key paths and value hashes (CMT-02, CMT-13, CMT-14)
 
 
-def _path(preimage: Any) -> int:
-    return smt.path_of(smt.key_hash(_dumps(preimage)))
+def _key_path(prefix: bytes, kbytes: bytes) -> int:
+    """CMT-13: the path of the entry whose key preimage is `prefix ‖ kbytes`."""
+    return int.from_bytes(smt.key_hash(prefix + kbytes), "big")
 
 
 def map_entry_path(field: _Field, key: Any) -> int:
     """CMT-13: the path of key `key` of map field `field`: key hash of C([name, k̂])."""
-    return _path([field.name, field.kenc(key)])
+    return _key_path(field.prefix, _dumps(field.kenc(key)))
 
 
 def set_entry_path(field: _Field, key: Any, item: Any) -> int:
     """CMT-13: the path of item `item` of the set at `key` of a set-valued map: C([name, [k̂, î]])."""
-    return _path([field.name, [field.kenc(key), field.ienc(item)]])
+    return _key_path(field.prefix, _dumps(field.kenc(key)) + _dumps(field.ienc(item)))
 
 
 def field_entry_path(field: _Field) -> int:
     """CMT-13: the path of a field that is not a map: C(["state", name])."""
-    return _path([PSEUDO_MAP, field.name])
+    return field.path
 
 
 def _value_hash(field: _Field, value: Any) -> bytes:
@@ -110,14 +127,40 @@ def _value_hash(field: _Field, value: Any) -> bytes:
 def _field_leaves(field: _Field, value: Any) -> Iterator[tuple[int, bytes]]:
     """CMT-02: the leaves (path, value hash) of one field of the state."""
     if not field.is_map:
-        yield field_entry_path(field), _value_hash(field, value)
-    elif field.set_valued:
+        yield field.path, _value_hash(field, value)
+        return
+    kenc, prefix, key_hash = field.kenc, field.prefix, smt.key_hash
+    if field.set_valued:
+        ienc = field.ienc
         for key, items in value.items():
+            head = prefix + _dumps(kenc(key))
             for item in items:
-                yield set_entry_path(field, key, item), _SET_ITEM_HASH
+                yield int.from_bytes(key_hash(head + _dumps(ienc(item))), "big"), _SET_ITEM_HASH
     else:
+        venc, value_hash = field.venc, smt.value_hash
         for key, v in value.items():
-            yield map_entry_path(field, key), _value_hash(field, v)
+            yield int.from_bytes(key_hash(prefix + _dumps(kenc(key))), "big"), value_hash(_dumps(venc(v)))
+
+
+def row_leaves(name: str, rows: Iterable[tuple[bytes, bytes]]) -> list[tuple[int, bytes]]:
+    """CMT-02, CMT-13, CMT-14 from encodings: the leaves of field `name` given as a store keeps it
+    (NODE-03), one row (C(k̂), C(v̂)) per key of a map (for a map of sets, C(v̂) encodes the whole set
+    at k̂), or the one row (b"", C(value)) of a field that is not a map. Nothing is encoded again: the
+    paths and value hashes are of these very bytes, so rows that are not the canonical encodings of a
+    state give another root than that state's (a store checks the root against its last header)."""
+    field = _BY_NAME[name]
+    key_hash, value_hash = smt.key_hash, smt.value_hash
+    if not field.is_map:
+        return [(field.path, value_hash(v)) for _, v in rows]
+    prefix = field.prefix
+    if not field.set_valued:
+        return [(int.from_bytes(key_hash(prefix + k), "big"), value_hash(v)) for k, v in rows]
+    out = []
+    for k, v in rows:
+        head = prefix + k
+        for item in cbor2.loads(v):
+            out.append((int.from_bytes(key_hash(head + _dumps(item)), "big"), _SET_ITEM_HASH))
+    return out
 
 
 def state_leaves(state: State) -> Iterator[tuple[int, bytes]]:
@@ -135,13 +178,23 @@ def commitment_root(state: State) -> bytes:
 # Incremental maintenance (CMT-08..CMT-11)
 
 
+Rows: TypeAlias = dict[str, dict[Any, tuple[bytes, bytes | None]]]
+"""Per map field, per key: (C(k̂), C(v̂) or None when the key was removed)."""
+
+
 @attrs.frozen(slots=True, eq=False)
 class Commitment:
     """A state with its tree (`tree`, an `sc4it.smt` node) and root. Immutable: `update` returns a new
-    one that shares every unchanged subtree with this one."""
+    one that shares every unchanged subtree with this one.
+
+    `encoded` holds, for the entries of maps (not of maps of sets) that the `update` which made this
+    commitment changed, the canonical encodings it hashed: C(k̂) and C(v̂) (None for a removal), exactly
+    the rows a store writes for them (NODE-03), so a host encodes each changed entry once per block. It
+    is empty for a commitment built from scratch, and never part of the root."""
 
     state: State
     tree: smt.Node
+    encoded: Rows = attrs.field(factory=dict)
 
     @property
     def root(self) -> bytes:
@@ -152,6 +205,12 @@ class Commitment:
     def of(state: State) -> Commitment:
         """From scratch, O(state) (CMT-01..CMT-07)."""
         return Commitment(state, smt.build(state_leaves(state)))
+
+    @staticmethod
+    def of_leaves(state: State, leaves: Iterable[tuple[int, bytes]]) -> Commitment:
+        """From scratch, from leaves already computed (`row_leaves` of a store's rows): the commitment of
+        `state` if `leaves` are its leaves, else one whose root differs from `state`'s."""
+        return Commitment(state, smt.build(leaves))
 
     def update(self, state: State, touched: Touched | None = None) -> Commitment:
         """The commitment of `state`, a successor of `self.state` (CMT-09).
@@ -164,6 +223,7 @@ class Commitment:
         if state is old:
             return self
         changes: list[smt.Change] = []
+        encoded: Rows = {}
         for field in FIELDS:
             before = getattr(old, field.name)
             after = getattr(state, field.name)
@@ -171,13 +231,17 @@ class Commitment:
                 continue
             if not field.is_map:
                 if after != before:
-                    changes.append((field_entry_path(field), _value_hash(field, after)))
+                    changes.append((field.path, _value_hash(field, after)))
                 continue
             keys = None if touched is None else touched.maps.get(field.name)
             if keys is None:  # CMT-11
                 keys = set(before) | set(after)
-            _map_changes(field, before, after, keys, changes)
-        return Commitment(state, smt.update(self.tree, changes))
+            if field.set_valued:
+                _set_changes(field, before, after, keys, changes)
+            else:
+                rows = encoded[field.name] = {}
+                _map_changes(field, before, after, keys, changes, rows)
+        return Commitment(state, smt.update(self.tree, changes), encoded)
 
     @property
     def digests(self) -> tuple[bytes, ...]:
@@ -215,27 +279,49 @@ class Commitment:
 
 
 def _map_changes(
+    field: _Field,
+    before: PMap[Any, Any],
+    after: PMap[Any, Any],
+    keys: Iterable[Any],
+    out: list[smt.Change],
+    rows: dict[Any, tuple[bytes, bytes | None]],
+) -> None:
+    """CMT-09: the leaf changes of the listed keys of one map (not of sets) whose value differs; the
+    encodings hashed go to `rows` (`Commitment.encoded`)."""
+    old_get, new_get, kenc, venc, prefix = before.get, after.get, field.kenc, field.venc, field.prefix
+    value_hash = smt.value_hash
+    for key in keys:
+        new = new_get(key)
+        old = old_get(key)
+        if new is old or old == new:
+            continue
+        kbytes = _dumps(kenc(key))
+        if new is None:
+            vbytes = None
+            out.append((_key_path(prefix, kbytes), None))
+        else:
+            vbytes = _dumps(venc(new))
+            out.append((_key_path(prefix, kbytes), value_hash(vbytes)))
+        rows[key] = (kbytes, vbytes)
+
+
+def _set_changes(
     field: _Field, before: PMap[Any, Any], after: PMap[Any, Any], keys: Iterable[Any], out: list[smt.Change]
 ) -> None:
-    """CMT-09: the leaf changes of the listed keys of one map whose value differs."""
-    old_get, new_get = before.get, after.get
+    """CMT-09: the leaf changes of the listed keys of a map of sets: one per item added or removed."""
     for key in keys:
-        old = old_get(key)
-        new = new_get(key)
+        old = before.get(key)
+        new = after.get(key)
         if old is new:
             continue
-        if field.set_valued:
-            old_items: PSet[Any] = PSet() if old is None else old
-            new_items: PSet[Any] = PSet() if new is None else new
-            for item in old_items:
-                if item not in new_items:
-                    out.append((set_entry_path(field, key, item), None))
-            for item in new_items:
-                if item not in old_items:
-                    out.append((set_entry_path(field, key, item), _SET_ITEM_HASH))
-        elif old != new:
-            vhash = None if new is None else _value_hash(field, new)
-            out.append((map_entry_path(field, key), vhash))
+        old_items: PSet[Any] = PSet() if old is None else old
+        new_items: PSet[Any] = PSet() if new is None else new
+        for item in old_items:
+            if item not in new_items:
+                out.append((set_entry_path(field, key, item), None))
+        for item in new_items:
+            if item not in old_items:
+                out.append((set_entry_path(field, key, item), _SET_ITEM_HASH))
 
 
 # --------------------------------------------------------------------------------------------------

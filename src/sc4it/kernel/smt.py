@@ -118,9 +118,78 @@ def _inner(c0: Node, c1: Node, c2: Node, c3: Node) -> Node:
 def build(leaves: Iterable[tuple[int, bytes]]) -> Node:
     """The tree of `leaves` (path, value hash), paths distinct, from scratch (CMT-16)."""
     items = sorted(leaves)
-    paths = [p for p, _ in items]
-    assert all(a < b for a, b in pairwise(paths)), "duplicate paths"
-    return _build(paths, [v for _, v in items], 0, len(items), 0)
+    return _from_sorted([p for p, _ in items], [v for _, v in items], 0)
+
+
+def _from_sorted(paths: Sequence[int], vhashes: Sequence[bytes], depth: int) -> Node:
+    """The subtree at `depth` of the sorted, distinct `paths` (which share their first `depth` digits).
+
+    One pass in path order (no recursion, no search): two neighbours whose paths first differ at digit
+    `l` meet in the inner node at depth `l`; `stack` holds the inner nodes still open, deepest last, each
+    as [depth, a path below it, its four children]. When the next leaf parts from the previous one at a
+    shallower digit, the deeper open nodes are complete: hashed and attached to their parent (`_attach`
+    adds the one-child chain between them where two paths share digits)."""
+    n = len(paths)
+    if n == 0:
+        return EMPTY
+    leaf_fresh = _LEAF
+    h = leaf_fresh.copy()
+    prev = paths[0]
+    h.update(prev.to_bytes(32, "big") + vhashes[0])
+    last: Node = (h.digest(), prev, vhashes[0])
+    last_depth = -1  # the depth of `last` if an inner node; -1 for a leaf (a leaf needs no chain)
+    last_path = prev
+    stack: list[list[Any]] = []
+    for i in range(1, n):
+        p = paths[i]
+        assert p > prev, "paths sorted and distinct"
+        split = (PATH_BITS - (prev ^ p).bit_length()) >> 1
+        while stack and stack[-1][0] > split:
+            d, below, slots = stack.pop()
+            _attach(slots, d, last, last_depth, last_path)
+            last, last_depth, last_path = _closed(slots), d, below
+        if stack and stack[-1][0] == split:
+            _attach(stack[-1][2], split, last, last_depth, last_path)
+        else:
+            slots = [EMPTY, EMPTY, EMPTY, EMPTY]
+            _attach(slots, split, last, last_depth, last_path)
+            stack.append([split, last_path, slots])
+        h = leaf_fresh.copy()
+        h.update(p.to_bytes(32, "big") + vhashes[i])
+        last, last_depth, last_path = (h.digest(), p, vhashes[i]), -1, p
+        prev = p
+    while stack:
+        d, below, slots = stack.pop()
+        _attach(slots, d, last, last_depth, last_path)
+        last, last_depth, last_path = _closed(slots), d, below
+    if last_depth > depth:
+        last = _chain(last, last_path, depth, last_depth)
+    return last
+
+
+def _closed(slots: list[Node]) -> Node:
+    c0, c1, c2, c3 = slots
+    h = _NODE.copy()
+    h.update(c0[0] + c1[0] + c2[0] + c3[0])
+    return (h.digest(), c0, c1, c2, c3)
+
+
+def _attach(slots: list[Node], depth: int, sub: Node, sub_depth: int, path: int) -> None:
+    """Put `sub` (an inner node at `sub_depth`, or a leaf if -1, holding `path`) below the inner node at
+    `depth` whose children are `slots`."""
+    if sub_depth > depth + 1:
+        sub = _chain(sub, path, depth + 1, sub_depth)
+    slots[(path >> (PATH_BITS - RADIX_BITS * (depth + 1))) & 3] = sub
+
+
+def _chain(sub: Node, path: int, top: int, bottom: int) -> Node:
+    """CMT-16: the inner nodes at depths `top`..`bottom - 1` above `sub` (an inner node at `bottom`), each
+    with one non-empty child on `path`."""
+    for d in range(bottom - 1, top - 1, -1):
+        slots = [EMPTY, EMPTY, EMPTY, EMPTY]
+        slots[digit(path, d)] = sub
+        sub = _closed(slots)
+    return sub
 
 
 def _bounds(paths: Sequence[int], lo: int, hi: int, depth: int) -> tuple[int, int, int, int, int]:
@@ -134,39 +203,22 @@ def _bounds(paths: Sequence[int], lo: int, hi: int, depth: int) -> tuple[int, in
     return lo, b1, b2, b3, hi
 
 
-def _build(paths: Sequence[int], vhashes: Sequence[bytes], lo: int, hi: int, depth: int) -> Node:
-    n = hi - lo
-    if n == 0:
-        return EMPTY
-    if n == 1:
-        return _leaf(paths[lo], vhashes[lo])
-    assert depth < MAX_DEPTH
-    cuts = _bounds(paths, lo, hi, depth)
-    slots: list[Node] = []
-    for i in range(4):  # empty and one-leaf children inline: most children are (O(state) calls saved)
-        a, b = cuts[i], cuts[i + 1]
-        if a == b:
-            slots.append(EMPTY)
-        elif b - a == 1:
-            path, vhash = paths[a], vhashes[a]
-            slots.append((leaf_hash(path, vhash), path, vhash))
-        else:
-            slots.append(_build(paths, vhashes, a, b, depth + 1))
-    c0, c1, c2, c3 = slots
-    return (node_hash(c0[0], c1[0], c2[0], c3[0]), c0, c1, c2, c3)
-
-
 def update(node: Node, changes: Iterable[Change]) -> Node:
     """The tree `node` with `changes` applied (CMT-18): each (path, value hash) sets a leaf, each
     (path, None) removes one (removing an absent path is no change). Paths must be distinct. Cost:
-    O(number of changes × depth) hashes; every subtree without a change is shared with `node`, and a
-    change to the value a leaf already has returns the same tree."""
+    O(number of changes × depth) hashes, each node above several changes hashed once; every subtree
+    without a change is shared with `node`, and a change to the value a leaf already has returns the
+    same tree."""
     items = sorted(changes, key=_first)
     if not items:
         return node
     paths = [p for p, _ in items]
     assert all(a < b for a, b in pairwise(paths)), "duplicate paths"
-    return _update(node, paths, [v for _, v in items], 0, len(items), 0)
+    vhashes = [v for _, v in items]
+    removals = [0]
+    for v in vhashes:  # removals[i]: how many of the first i changes remove (only they can collapse nodes)
+        removals.append(removals[-1] + (v is None))
+    return _update(node, paths, vhashes, removals, 0, len(items), 0)
 
 
 def _first(change: Change) -> int:
@@ -174,51 +226,82 @@ def _first(change: Change) -> int:
 
 
 def _update(
-    node: Node, paths: Sequence[int], vhashes: Sequence[bytes | None], lo: int, hi: int, depth: int
+    node: Node,
+    paths: Sequence[int],
+    vhashes: Sequence[bytes | None],
+    removals: Sequence[int],
+    lo: int,
+    hi: int,
+    depth: int,
 ) -> Node:
     if hi - lo == 1:
         return _set(node, paths[lo], vhashes[lo], depth)
     if len(node) != 5:
         return _rebuild(node, paths, vhashes, lo, hi, depth)
-    cuts = _bounds(paths, lo, hi, depth)
-    children = list(node[1:])
-    for d in range(4):
-        a, b = cuts[d], cuts[d + 1]
-        if a != b:
-            children[d] = _update(children[d], paths, vhashes, a, b, depth + 1)
-    return _inner(*children)
+    _, c0, c1, c2, c3 = node
+    b0, b1, b2, b3, b4 = _bounds(paths, lo, hi, depth)
+    up = depth + 1
+    n0 = c0 if b0 == b1 else _update(c0, paths, vhashes, removals, b0, b1, up)
+    n1 = c1 if b1 == b2 else _update(c1, paths, vhashes, removals, b1, b2, up)
+    n2 = c2 if b2 == b3 else _update(c2, paths, vhashes, removals, b2, b3, up)
+    n3 = c3 if b3 == b4 else _update(c3, paths, vhashes, removals, b3, b4, up)
+    if n0 is c0 and n1 is c1 and n2 is c2 and n3 is c3:
+        return node
+    if removals[hi] != removals[lo]:
+        return _inner(n0, n1, n2, n3)  # a removal below: the node may collapse (CMT-16)
+    h = _NODE.copy()
+    h.update(n0[0] + n1[0] + n2[0] + n3[0])
+    return (h.digest(), n0, n1, n2, n3)
 
 
 def _set(node: Node, path: int, vhash: bytes | None, depth: int) -> Node:
     """One change below `node` (at `depth`): descend to the empty slot or leaf on `path`, replace it, and
     rehash the nodes on the way back up (the hot path of a block's update)."""
-    trail: list[tuple[Node, int]] = []
+    parents: list[Node] = []
+    digits: list[int] = []
     shift = PATH_BITS - RADIX_BITS * (depth + 1)
     while len(node) == 5:
-        d = ((path >> shift) & 3) + 1
-        trail.append((node, d))
-        node = node[d]
+        d = (path >> shift) & 3
+        parents.append(node)
+        digits.append(d)
+        node = node[d + 1]
         shift -= RADIX_BITS
     if len(node) == 3 and node[1] == path:
         if vhash == node[2]:
-            return trail[0][0] if trail else node  # the same value: nothing changes
-        new = EMPTY if vhash is None else _leaf(path, vhash)
+            return parents[0] if parents else node  # the same value: nothing changes
+        if vhash is None:
+            return _collapse_up(EMPTY, parents, digits)
+        new = _leaf(path, vhash)
     elif vhash is None:
-        return trail[0][0] if trail else node  # removing an absent path
+        return parents[0] if parents else node  # removing an absent path
     elif len(node) == 3:
-        new = _split(node, _leaf(path, vhash), depth + len(trail))
+        new = _split(node, _leaf(path, vhash), depth + len(parents))
     else:
         new = _leaf(path, vhash)
-    for parent, d in reversed(trail):
-        slots = list(parent)
+    fresh = _NODE
+    for i in range(len(parents) - 1, -1, -1):  # a set never empties a node: no collapse on the way up
+        _, c0, c1, c2, c3 = parents[i]
+        d = digits[i]
+        if d == 0:
+            c0 = new
+        elif d == 1:
+            c1 = new
+        elif d == 2:
+            c2 = new
+        else:
+            c3 = new
+        h = fresh.copy()
+        h.update(c0[0] + c1[0] + c2[0] + c3[0])
+        new = (h.digest(), c0, c1, c2, c3)
+    return new
+
+
+def _collapse_up(new: Node, parents: list[Node], digits: list[int]) -> Node:
+    """The way up from a removed leaf: each parent rebuilt canonically (it may collapse, CMT-16)."""
+    for parent, d in zip(reversed(parents), reversed(digits), strict=True):
+        slots = list(parent[1:])
         slots[d] = new
-        if len(new) != 5:  # a leaf or EMPTY: the parent may collapse (CMT-16)
-            new = _inner(slots[1], slots[2], slots[3], slots[4])
-            continue
-        h = _NODE.copy()
-        h.update(slots[1][0] + slots[2][0] + slots[3][0] + slots[4][0])
-        slots[0] = h.digest()
-        new = tuple(slots)
+        new = _inner(*slots)
     return new
 
 
@@ -253,7 +336,7 @@ def _rebuild(
     if len(node) == 3 and len(merged) == 1 and merged.get(node[1]) == node[2]:
         return node
     items = sorted(merged.items())
-    return _build([p for p, _ in items], [v for _, v in items], 0, len(items), depth)
+    return _from_sorted([p for p, _ in items], [v for _, v in items], depth)
 
 
 def leaves(node: Node) -> Iterator[tuple[int, bytes]]:

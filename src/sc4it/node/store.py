@@ -59,7 +59,8 @@ from sc4it.block import (
     spec_hash,
 )
 from sc4it.host.trace import FORMAT_VERSION, TraceBlock, TraceHeader, TraceWriter
-from sc4it.kernel.codec import codec_for, decode, encode
+from sc4it.kernel.codec import codec_for, dec_fast, decode, encode
+from sc4it.kernel.commitment import Commitment, Rows, row_leaves
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap
 from sc4it.kernel.root import state_root
@@ -162,11 +163,12 @@ def state_rows(state: State) -> Iterator[tuple[int, bytes, bytes]]:
 
 
 def changed_rows(
-    before: State, after: State, touched: Touched
+    before: State, after: State, touched: Touched, encoded: Rows | None = None
 ) -> tuple[list[tuple[int, bytes, bytes]], list[tuple[int, bytes]], list[int]]:
     """NODE-04: the rows to write for the change `before -> after`: (upserts, deletes, fields to rewrite
     whole). O(fields + keys in `touched`); a changed map that `touched` does not list (CMT-11) is
-    rewritten whole."""
+    rewritten whole. `encoded` (`Commitment.encoded` of the commitment updated from `before` to `after`)
+    gives, per map it lists, the changed rows already encoded: they are taken as they are."""
     upserts: list[tuple[int, bytes, bytes]] = []
     deletes: list[tuple[int, bytes]] = []
     rewrite: list[int] = []
@@ -178,6 +180,15 @@ def changed_rows(
         if not f.is_map:
             if new_map != old_map:
                 upserts.append((f.index, b"", _dumps(f.venc(new_map))))
+            continue
+        rows = None if encoded is None else encoded.get(f.name)
+        if rows is not None:
+            index = f.index
+            for kbytes, vbytes in rows.values():
+                if vbytes is None:
+                    deletes.append((index, kbytes))
+                else:
+                    upserts.append((index, kbytes, vbytes))
             continue
         keys = touched.maps.get(f.name)
         if keys is None:
@@ -202,9 +213,9 @@ def _load_field(f: _Field, rows: list[tuple[bytes, bytes]]) -> Any:
     if not f.is_map:
         if len(rows) != 1 or rows[0][0] != b"":
             raise ValueError(f"field {f.name}: expected one row, found {len(rows)}")
-        return vdec(loads(rows[0][1]), f.name)
+        return dec_fast(vdec, loads(rows[0][1]), f.name)
     kdec = f.kdec
-    items = [(kdec(loads(k), f.name), vdec(loads(v), f.name)) for k, v in rows]
+    items = [(dec_fast(kdec, loads(k), f.name), dec_fast(vdec, loads(v), f.name)) for k, v in rows]
     m: PMap[Any, Any] = PMap(items)
     if len(m) != len(items):
         raise ValueError(f"field {f.name}: duplicate keys")
@@ -307,7 +318,9 @@ class Store:
         block = executed.block
         h = block.header
         assert h.number == self.tip.number + 1 and h.parent_hash == self.tip.hash
-        upserts, deletes, rewrite = changed_rows(self.tip.state, executed.tip.state, executed.touched)
+        after = executed.tip
+        encoded = after.commitment.encoded if isinstance(after.commitment, Commitment) else None
+        upserts, deletes, rewrite = changed_rows(self.tip.state, after.state, executed.touched, encoded)
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -568,13 +581,16 @@ def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: Commitmen
     t = time.perf_counter()
     try:
         header: Header = decode(raw, Header)
-        state = load_state(db)
+        leaves: list[tuple[int, bytes]] | None = [] if commit is DEFAULT_COMMITMENT else None
+        state = load_state(db, leaves)
     except (DecodeError, ValueError, TypeError, cbor2.CBORError) as e:  # bytes not written by us
         raise StoreError(
             StoreProblem.Damaged, str(path), f"a stored record does not decode ({e})", _FIX_DAMAGED
         ) from None
     loaded = time.perf_counter()
-    commitment = commit(state)
+    # the state tree from the very bytes just read (no second encoding of every entry), else the factory's
+    commitment = commit(state) if leaves is None else Commitment.of_leaves(state, leaves)
+    del leaves
     log.info(
         "reloaded the state of block %d: rows %.1f s, commitment %.1f s",
         header.number,
@@ -591,12 +607,15 @@ def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: Commitmen
     return Tip(header, state, commitment)
 
 
-def load_state(db: sqlite3.Connection) -> State:
-    """The state from the entry rows, field by field (NODE-08)."""
+def load_state(db: sqlite3.Connection, leaves: list[tuple[int, bytes]] | None = None) -> State:
+    """The state from the entry rows, field by field (NODE-08); with `leaves`, the state tree's leaves
+    of the same rows are appended to it (`sc4it.kernel.commitment.row_leaves`)."""
     values: dict[str, Any] = {}
     for f in FIELDS:
         rows = db.execute("SELECT key, value FROM entries WHERE field = ?", (f.index,)).fetchall()
         values[f.name] = _load_field(f, rows)
+        if leaves is not None:
+            leaves.extend(row_leaves(f.name, rows))
     extra = db.execute("SELECT count(*) FROM entries WHERE field >= ?", (len(FIELDS),)).fetchone()[0]
     if extra:
         raise ValueError(f"{extra} rows of unknown fields")
