@@ -33,6 +33,30 @@ def _start(data_dir: Path, blocks: int) -> subprocess.Popen[str]:
     )
 
 
+def _report(line: str) -> tuple[int, str] | None:
+    """A committed block's `number hash` line as the producer prints it, or None for anything else: the
+    process is killed at random, so its last line may be cut anywhere (no newline yet, a number without
+    its hash, half a hash). Such a block is committed all the same, but the test cannot know which one."""
+    if not line.endswith("\n"):
+        return None
+    parts = line.split()
+    if len(parts) != 2 or not parts[0].isdigit() or len(parts[1]) != 64:
+        return None
+    try:
+        bytes.fromhex(parts[1])
+    except ValueError:
+        return None
+    return int(parts[0]), parts[1]
+
+
+def test_report_lines_cut_by_a_kill_are_ignored() -> None:
+    """NODE-04: only whole report lines count; a line cut by kill -9 is skipped, never a parse error."""
+    h = "ab" * 32
+    assert _report(f"7 {h}\n") == (7, h)
+    for cut in ("", "7", "7 ", f"7 {h[:10]}", f"7 {h}", "7 \n", f"x {h}\n", f"7 {h[:-2]}zz\n", f"7 {h} 8\n"):
+        assert _report(cut) is None, cut
+
+
 def _run_and_kill(data_dir: Path, after_lines: int, extra_s: float) -> list[tuple[int, str]]:
     """Start the producer, read `after_lines` committed blocks, wait `extra_s` more, kill -9 it by its
     PID; returns the blocks it reported as committed."""
@@ -43,18 +67,19 @@ def _run_and_kill(data_dir: Path, after_lines: int, extra_s: float) -> list[tupl
         deadline = time.monotonic() + BOUND_S
         while len(seen) < after_lines and time.monotonic() < deadline:
             line = proc.stdout.readline()
-            if not line:
+            report = _report(line)
+            if report is None:  # end of output, or a line the kill cut
                 break
-            n, h = line.split()
-            seen.append((int(n), h))
+            seen.append(report)
         time.sleep(extra_s)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.stdout is not None
-    for line in proc.stdout.read().splitlines():  # what it printed before dying is committed too
-        n, h = line.split()
-        seen.append((int(n), h))
+    for line in proc.stdout.read().splitlines(keepends=True):  # what it printed before dying is committed too
+        report = _report(line)
+        if report is not None:
+            seen.append(report)
     return seen
 
 

@@ -123,3 +123,37 @@ def test_connection_cap_and_long_replay(tmp_path: Path) -> None:
         asyncio.run(go())
     finally:
         node.close()
+
+
+def test_owners_of_removed_contracts_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RPC-30: a removed contract's events match its twin for `REMOVED_OWNERS_KEPT` blocks after its
+    removal (its owner read from the state before the block that removed it), then by the ids they carry
+    only: the server remembers no owner of a live contract (the head state has it) and forgets removed
+    ones, so its memory does not grow with its uptime."""
+    from sc4it.node import rpc
+
+    monkeypatch.setattr(rpc, "REMOVED_OWNERS_KEPT", 3)
+    state = genesis.default()
+    node = Node.open(tmp_path / "d", state, genesis.dev_keypair("producer"), block_time_ms=100)
+    server = RpcServer(node)
+    try:
+        node.submit(sign(calls.CreateNameContract(b"gone"), ALICE, 0, state.chain_id))
+        created = node.produce_block()
+        (cid,) = [e.contract.contract_id for e in created.events if isinstance(e, ev.ContractCreated)]
+        twin = node.state.contracts[cid].twin_id
+        assert server._owner(cid) == (twin, 0) and server._removed == {}  # live: from the head state
+        node.submit(sign(calls.CancelContract(cid), ALICE, 1, state.chain_id))
+        removed = node.produce_block()
+        cancel = next(e for e in removed.events if isinstance(e, ev.NameContractCanceled))
+        assert cid not in node.state.contracts
+        assert server._owner(cid) == (twin, 0)
+        assert EventFilter(twins=frozenset({twin})).matches(cancel, server._owner)
+        for _ in range(2):
+            node.produce_block()
+        assert server._owner(cid) == (twin, 0)  # two blocks after its removal: still known
+        node.produce_block()
+        assert server._owner(cid) is None and server._removed == {}
+        assert not EventFilter(twins=frozenset({twin})).matches(cancel, server._owner)
+    finally:
+        server.close()
+        node.close()

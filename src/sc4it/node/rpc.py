@@ -28,7 +28,13 @@ from sc4it import __version__
 from sc4it.block import BlockResults, Header, header_hash
 from sc4it.kernel.codec import encode
 from sc4it.kernel.commitment import Commitment
-from sc4it.kernel.events import ContractCreated, Event
+from sc4it.kernel.events import (
+    ContractCreated,
+    Event,
+    NameContractCanceled,
+    NodeContractCanceled,
+    RentContractCanceled,
+)
 from sc4it.kernel.schema import U32, U64, AccountId
 from sc4it.kernel.state import State
 from sc4it.kernel.types import Node as NodeRecord
@@ -176,6 +182,10 @@ _ID_FIELDS = {
 }
 _RECORD_IDS: dict[type, str] = {Twin: "twin", NodeRecord: "node"}
 _FILTER_KEYS = ("twin", "node", "contract", "event", "from_block")
+_REMOVALS = (NodeContractCanceled, NameContractCanceled, RentContractCanceled)
+"""The events `remove_contract` emits (the only way a contract leaves the state)."""
+REMOVED_OWNERS_KEPT = 14_400
+"""RPC-30: for how many blocks (a day at 6 s) a removed contract's events still match its twin and node."""
 
 
 def involved(value: Any, out: dict[str, set[int]] | None = None) -> dict[str, set[int]]:
@@ -321,7 +331,9 @@ class RpcServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event_names = frozenset(t.__name__ for t in Event.__args__)
         self.methods = self._methods()
-        self._owners: dict[int, tuple[int, int]] = {}
+        self._removed: dict[int, tuple[tuple[int, int], int]] = {}
+        """RPC-30: contract id -> ((twin, node), the block that removed it), oldest removal first, for
+        `REMOVED_OWNERS_KEPT` blocks (a live contract's owner is read from the head state)."""
         self._unsubscribe = node.subscribe(self._on_block)
 
     def close(self) -> None:
@@ -689,13 +701,40 @@ class RpcServer:
         """Node observer: wake every subscription (from any thread)."""
         self.metrics.blocks_produced += 1
         self.metrics.last_block_at = time.monotonic()
-        for event in committed.events:
-            if isinstance(event, ContractCreated):
-                c = event.contract
-                self._owners[c.contract_id] = (c.twin_id, c.node_id())
+        self._remember_removed(committed)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wake)
+
+    def _remember_removed(self, committed: CommittedBlock) -> None:
+        """RPC-30: the owners of the contracts this block removed (from the block's own creations or the
+        state before it), kept for `REMOVED_OWNERS_KEPT` blocks: the map stays bounded by the removals
+        of that window, whatever the node's uptime."""
+        n = committed.number
+        created: dict[int, tuple[int, int]] = {}
+        for event in committed.events:
+            if isinstance(event, ContractCreated):
+                c = event.contract
+                created[c.contract_id] = (c.twin_id, c.node_id())
+            elif isinstance(event, _REMOVALS):
+                cid = event.contract_id
+                owner = created.get(cid) or self._owner_before(cid, n)
+                if owner is not None:
+                    self._removed.pop(cid, None)  # a re-insertion goes last: the order stays by block
+                    self._removed[cid] = (owner, n)
+        removed = self._removed
+        while removed:
+            oldest = next(iter(removed))
+            if removed[oldest][1] > n - REMOVED_OWNERS_KEPT:
+                break
+            del removed[oldest]
+
+    def _owner_before(self, contract_id: int, n: int) -> tuple[int, int] | None:
+        try:
+            c = self.node.state_at(n - 1).contracts.get(contract_id)
+        except StateUnavailable:
+            return None
+        return None if c is None else (c.twin_id, c.node_id())
 
     def _wake(self) -> None:
         fut, self._block_signal = self._block_signal, None
@@ -777,15 +816,14 @@ class RpcServer:
             await self._next_block()
 
     def _owner(self, contract_id: int) -> tuple[int, int] | None:
-        """A contract's (twin, node): from the contracts created while this server ran (they may be gone
-        since), else from the head state. A contract created and removed before the server started is
-        unknown: its events match by the ids they carry only."""
-        found = self._owners.get(contract_id)
-        if found is None:
-            c = self.node.state.contracts.get(contract_id)
-            if c is not None:
-                found = (c.twin_id, c.node_id())
-        return found
+        """A contract's (twin, node): from the head state, else, for a contract removed in the last
+        `REMOVED_OWNERS_KEPT` blocks while this server ran, from the state before its removal. Any other
+        contract is unknown: its events match by the ids they carry only (RPC-30)."""
+        c = self.node.state.contracts.get(contract_id)
+        if c is not None:
+            return (c.twin_id, c.node_id())
+        gone = self._removed.get(contract_id)
+        return None if gone is None else gone[0]
 
     def _events_of(self, n: int, flt: EventFilter) -> dict[str, Any] | None:
         results = self.node.results(n)
