@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sc4it import calls, decode, encode, encoding_digest, events, state_root
 from sc4it.kernel.calls import Call
-from sc4it.kernel.codec import blake2b_256
+from sc4it.kernel.codec import blake2b_256, codec_for, dec_fast
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.events import Event
 from sc4it.kernel.pmap import PMap, PSet
@@ -492,3 +492,22 @@ def test_multisig_spec_round_trip() -> None:
         == bytes.fromhex("82 02 82 5820".replace(" ", "")) + bytes([1]) * 32 + b"\x58\x20" + bytes([3]) * 32
     )
     assert decode(encode(spec), MultisigSpec) == spec
+
+
+def test_decoding_without_paths_fails_with_the_same_error() -> None:
+    """ENC-09 ENC-10: `dec_fast` decodes without building field paths and, when that fails, decodes
+    again with them: the value is the same, and so is the error, which names the field."""
+    codec = codec_for(AccountInfo)
+    good = codec.enc(AccountInfo(1, 2, 3, 4))
+    assert dec_fast(codec.dec, good, "") == codec.dec(good, "")
+    for bad in ([1, 2, 3], [1, 2, 3, -4], [2**64, 2, 3, 4], [1, b"x", 3, 4], "x"):
+        with pytest.raises(DecodeError) as slow:
+            codec.dec(bad, "")
+        with pytest.raises(DecodeError) as fast:
+            dec_fast(codec.dec, bad, "")
+        assert (fast.value.path, fast.value.message) == (slow.value.path, slow.value.message)
+    pairs = codec_for(PMap[U32, AccountInfo])
+    bad_map = [[1, good], [2, [1, 2, 3, "x"]]]
+    with pytest.raises(DecodeError) as fast:
+        dec_fast(pairs.dec, bad_map, "accounts")
+    assert fast.value.path == "accounts[1].value.frozen"

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import attrs
 import pytest
+from benchmarks.population import build_population
 
 from sc4it import genesis as gen
 from sc4it.block import ChainSpec, build_block, execute_block, genesis_tip
 from sc4it.host import Chain
 from sc4it.host.trace import read_trace
-from sc4it.kernel.commitment import commitment_root
+from sc4it.kernel.commitment import Commitment, commitment_root, row_leaves, state_leaves
 from sc4it.kernel.state import Config
 from sc4it.node.store import (
     DB_FILE,
@@ -26,6 +27,7 @@ from sc4it.node.store import (
     changed_rows,
     state_rows,
 )
+from sc4it.runtime import on_block
 
 from .helpers import ALICE, BOB, CHARLIE, PRODUCER, SPEC, TFT, transfer, world
 
@@ -143,6 +145,47 @@ def test_tampered_state_is_refused(tmp_path: Path) -> None:
         Store.open(tmp_path, world(), SPEC)
     assert e.value.problem is StoreProblem.Damaged
     assert f"block {tip.number}'s state commitment" in e.value.message and "backup" in e.value.fix
+
+
+def test_a_non_canonical_row_of_the_same_value_is_refused(tmp_path: Path) -> None:
+    """NODE-08 CMT-13 CMT-14: on restart the tree is built from the stored bytes themselves; a row
+    rewritten in a non-canonical form of the very same value (an integer in a longer head) decodes to
+    the same state, but its leaf differs: refused as Damaged."""
+    with Store.open(tmp_path, world(), SPEC) as store:
+        _grow(store, 2)
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    field, key, value = next(
+        (i, k, bytes(v))
+        for i, k, v in db.execute("SELECT field, key, value FROM entries")
+        if bytes(v)[0] < 0x18
+    )
+    db.execute(
+        "UPDATE entries SET value = ? WHERE field = ? AND key = ?", (bytes([0x18, value[0]]), field, key)
+    )
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Damaged and "state commitment" in e.value.message
+
+
+def test_rows_and_the_commitment_share_one_encoding() -> None:
+    """NODE-03 NODE-04 CMT-09: the encodings `Commitment.update` hashed are the rows the store writes
+    (the store takes them as they are); the leaves of a state's stored rows are the state's leaves."""
+    pop = build_population(2_000)
+    t0 = genesis_tip(pop.state, SPEC)
+    out = on_block(t0.state, pop.env)
+    after = t0.commitment.update(out.state, out.touched)
+    assert isinstance(after, Commitment) and after.encoded
+    shared = changed_rows(t0.state, out.state, out.touched, after.encoded)
+    own = changed_rows(t0.state, out.state, out.touched)
+    assert [sorted(x) for x in shared] == [sorted(x) for x in own] and own[0]
+    for state in (pop.state, out.state, world()):
+        rows: dict[str, list[tuple[bytes, bytes]]] = {}
+        for index, k, v in state_rows(state):
+            rows.setdefault(FIELDS[index].name, []).append((k, v))
+        leaves = [leaf for name, rs in rows.items() for leaf in row_leaves(name, rs)]
+        assert sorted(leaves) == sorted(state_leaves(state))
 
 
 def test_undecodable_row_is_refused(tmp_path: Path) -> None:

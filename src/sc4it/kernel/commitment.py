@@ -23,7 +23,7 @@ import attrs
 import cbor2
 
 from sc4it.kernel import smt
-from sc4it.kernel.codec import codec_for
+from sc4it.kernel.codec import codec_for, dec_fast
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.state import STATE_FIELDS, State
@@ -339,12 +339,14 @@ _BAD_CLAIM = (TypeError, ValueError, AttributeError, KeyError, OverflowError, In
 """What encoding a claim of the wrong shape or type can raise (reported as ProofError)."""
 
 
-def _typed(t: Any, value: Any, what: str) -> None:
+def _typed(t: Any, value: Any, what: str) -> Any:
     """A claim's key or value must be a value of the declared type `t`: its data model decodes back
-    to an equal value (strict decoding checks every width and bound, ENC-09)."""
+    to an equal value (strict decoding checks every width and bound, ENC-09). Returns that data model."""
     codec = codec_for(t)
-    if codec.dec(codec.enc(value), what) != value:
+    model = codec.enc(value)
+    if dec_fast(codec.dec, model, what) != value:
         raise ProofError(f"{what} is not a value of its declared type")
+    return model
 
 
 def entry_path(map_name: str, key: Any) -> int:
@@ -384,8 +386,7 @@ def entry_value_hash(map_name: str, key: Any, value: Any) -> bytes | None:
             if value is not True:
                 raise ProofError("an item of a set-valued map is claimed with True (present) or None")
             return _SET_ITEM_HASH
-        _typed(field.vtype, value, "value")
-        return _value_hash(field, value)
+        return smt.value_hash(_dumps(_typed(field.vtype, value, "value")))
     except _BAD_CLAIM as e:
         raise ProofError(f"value does not fit map {map_name!r}: {e}") from e
 

@@ -461,35 +461,57 @@ class Pruned:
 
 
 def _parse(data: bytes, pos: int, depth: int) -> tuple[tuple[Any, ...], int]:
-    """Parse one pruned node at `pos`; returns ((hash, tag, ...), the next position)."""
-    if pos >= len(data):
-        raise ProofError("truncated proof")
-    tag = data[pos]
-    pos += 1
-    if tag == TAG_EMPTY:
-        return (EMPTY_HASH, TAG_EMPTY), pos
-    if tag == TAG_HASH:
-        if pos + 32 > len(data):
+    """Parse the pruned subtree at `pos` (a node at `depth`); returns ((hash, tag, ...), the next
+    position). One pass over the pre-order bytes with a stack of the inner nodes still open (their
+    children so far), so a proof costs no Python call per node."""
+    end = len(data)
+    open_nodes: list[list[tuple[Any, ...]]] = []
+    fresh_leaf, fresh_node = _LEAF, _NODE
+    while True:
+        if pos >= end:
             raise ProofError("truncated proof")
-        h = data[pos : pos + 32]
-        if h == EMPTY_HASH:
-            raise ProofError("an opaque subtree with the empty hash (the empty tag is for that)")
-        return (h, TAG_HASH), pos + 32
-    if tag == TAG_LEAF:
-        if pos + 64 > len(data):
-            raise ProofError("truncated proof")
-        path = int.from_bytes(data[pos : pos + 32], "big")
-        vh = data[pos + 32 : pos + 64]
-        return (leaf_hash(path, vh), TAG_LEAF, path, vh), pos + 64
-    if tag == TAG_NODE:
-        if depth >= MAX_DEPTH:
-            raise ProofError("proof deeper than a tree can be")
-        children = []
-        for _ in range(4):
-            child, pos = _parse(data, pos, depth + 1)
-            children.append(child)
-        return (node_hash(*(c[0] for c in children)), TAG_NODE, children), pos
-    raise ProofError(f"unknown node tag {tag}")
+        tag = data[pos]
+        pos += 1
+        if tag == TAG_EMPTY:
+            node: tuple[Any, ...] = _PRUNED_EMPTY
+        elif tag == TAG_HASH:
+            h = data[pos : pos + 32]
+            if len(h) != 32:
+                raise ProofError("truncated proof")
+            if h == EMPTY_HASH:
+                raise ProofError("an opaque subtree with the empty hash (the empty tag is for that)")
+            node = (h, TAG_HASH)
+            pos += 32
+        elif tag == TAG_LEAF:
+            if pos + 64 > end:
+                raise ProofError("truncated proof")
+            raw = data[pos : pos + 32]
+            vh = data[pos + 32 : pos + 64]
+            hasher = fresh_leaf.copy()
+            hasher.update(raw + vh)
+            node = (hasher.digest(), TAG_LEAF, int.from_bytes(raw, "big"), vh)
+            pos += 64
+        elif tag == TAG_NODE:
+            if depth + len(open_nodes) >= MAX_DEPTH:
+                raise ProofError("proof deeper than a tree can be")
+            open_nodes.append([])
+            continue
+        else:
+            raise ProofError(f"unknown node tag {tag}")
+        while open_nodes:  # a complete subtree: the child of the innermost open node
+            children = open_nodes[-1]
+            children.append(node)
+            if len(children) < 4:
+                break
+            open_nodes.pop()
+            hasher = fresh_node.copy()
+            hasher.update(children[0][0] + children[1][0] + children[2][0] + children[3][0])
+            node = (hasher.digest(), TAG_NODE, children)
+        else:
+            return node, pos
+
+
+_PRUNED_EMPTY = (EMPTY_HASH, TAG_EMPTY)
 
 
 def verify(root: bytes, claims: Iterable[tuple[int, bytes | None]], proof: bytes) -> bool:
