@@ -78,6 +78,10 @@ def _identity(v: Any) -> Any:
     return v
 
 
+identity_encoder = _identity
+"""Public name of the encoder of values that are their own data model (to skip calling it)."""
+
+
 def _err(path: str, msg: str) -> DecodeError:
     return DecodeError(path or "<root>", msg)
 

@@ -23,7 +23,7 @@ import attrs
 import cbor2
 
 from sc4it.kernel import smt
-from sc4it.kernel.codec import codec_for, dec_fast
+from sc4it.kernel.codec import codec_for, dec_fast, identity_encoder
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.state import STATE_FIELDS, State
@@ -125,21 +125,30 @@ def _value_hash(field: _Field, value: Any) -> bytes:
 
 
 def _field_leaves(field: _Field, value: Any) -> Iterator[tuple[int, bytes]]:
-    """CMT-02: the leaves (path, value hash) of one field of the state."""
+    """CMT-02: the leaves (path, value hash) of one field of the state (CMT-13 and CMT-14 written out
+    inline: this loop runs once per entry of the state when a tree is built from scratch)."""
     if not field.is_map:
         yield field.path, _value_hash(field, value)
         return
-    kenc, prefix, key_hash = field.kenc, field.prefix, smt.key_hash
+    prefix, dumps, from_bytes = field.prefix, cbor2.dumps, int.from_bytes
+    kenc: Callable[[Any], Any] | None = None if field.kenc is identity_encoder else field.kenc
+    key_fresh, value_fresh = smt.fresh_hashers()
     if field.set_valued:
         ienc = field.ienc
         for key, items in value.items():
-            head = prefix + _dumps(kenc(key))
+            head = prefix + dumps(key if kenc is None else kenc(key), canonical=True)
             for item in items:
-                yield int.from_bytes(key_hash(head + _dumps(ienc(item))), "big"), _SET_ITEM_HASH
-    else:
-        venc, value_hash = field.venc, smt.value_hash
-        for key, v in value.items():
-            yield int.from_bytes(key_hash(prefix + _dumps(kenc(key))), "big"), value_hash(_dumps(venc(v)))
+                h = key_fresh.copy()
+                h.update(head + dumps(ienc(item), canonical=True))
+                yield from_bytes(h.digest(), "big"), _SET_ITEM_HASH
+        return
+    venc = field.venc
+    for key, v in value.items():
+        h = key_fresh.copy()
+        h.update(prefix + dumps(key if kenc is None else kenc(key), canonical=True))
+        hv = value_fresh.copy()
+        hv.update(dumps(venc(v), canonical=True))
+        yield from_bytes(h.digest(), "big"), hv.digest()
 
 
 def row_leaves(name: str, rows: Iterable[tuple[bytes, bytes]]) -> list[tuple[int, bytes]]:

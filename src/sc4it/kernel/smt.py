@@ -60,6 +60,12 @@ def _hash(fresh: Any, data: bytes) -> bytes:
     return h.digest()  # type: ignore[no-any-return]
 
 
+def fresh_hashers() -> tuple[Any, Any]:
+    """The prepared key and value hashers (CMT-13, CMT-14), for a loop that hashes many entries: `copy()`
+    one, `update`, `digest`."""
+    return _KEY, _VALUE
+
+
 def key_hash(preimage: bytes) -> bytes:
     """CMT-13: BLAKE2b-256 of an entry's key preimage, personalised `sc4it/smt/key`."""
     return _hash(_KEY, preimage)
