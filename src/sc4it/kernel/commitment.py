@@ -306,19 +306,23 @@ def _map_changes(
     """CMT-09: the leaf changes of the listed keys of one map (not of sets) whose value differs; the
     encodings hashed go to `rows` (`Commitment.encoded`)."""
     old_get, new_get, kenc, venc, prefix = before.get, after.get, field.kenc, field.venc, field.prefix
-    value_hash = smt.value_hash
+    value_hash, dumps = smt.value_hash, cbor2.dumps
+    key_fresh, _ = smt.fresh_hashers()
     for key in keys:
         new = new_get(key)
         old = old_get(key)
         if new is old or old == new:
             continue
-        kbytes = _dumps(kenc(key))
+        kbytes = dumps(kenc(key), canonical=True)
+        h = key_fresh.copy()  # CMT-13 inline
+        h.update(prefix + kbytes)
+        path = int.from_bytes(h.digest(), "big")
         if new is None:
             vbytes = None
-            out.append((_key_path(prefix, kbytes), None))
+            out.append((path, None))
         else:
-            vbytes = _dumps(venc(new))
-            out.append((_key_path(prefix, kbytes), value_hash(vbytes)))
+            vbytes = dumps(venc(new), canonical=True)
+            out.append((path, value_hash(vbytes)))
         rows[key] = (kbytes, vbytes)
 
 

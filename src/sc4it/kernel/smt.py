@@ -277,7 +277,9 @@ def _set(node: Node, path: int, vhash: bytes | None, depth: int) -> Node:
             return parents[0] if parents else node  # the same value: nothing changes
         if vhash is None:
             return _collapse_up(EMPTY, parents, digits)
-        new = _leaf(path, vhash)
+        h = _LEAF.copy()
+        h.update(path.to_bytes(32, "big") + vhash)
+        new: Node = (h.digest(), path, vhash)
     elif vhash is None:
         return parents[0] if parents else node  # removing an absent path
     elif len(node) == 3:
