@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import cbor2
 import pytest
 from benchmarks.population import build_population
@@ -536,3 +537,16 @@ def test_field_digests_tell_which_field_differs() -> None:
     )
     differ = [f.name for f, a, b in zip(commitment.FIELDS, c.digests, other.digests, strict=True) if a != b]
     assert differ == ["accounts"] and len(c.digests) == len(STATE_FIELDS)
+
+
+def test_a_plain_field_that_is_none_proves_as_its_value() -> None:
+    """CMT-02 CMT-23: a plain field is always an entry of the pseudo-map `state`, so an unset optional
+    field (the bridge's `fee_account`, unset) proves with the claim None, and a claim of another value
+    fails; for a map entry None still means absent."""
+    state = attrs.evolve(default(), fee_account=None)
+    c = Commitment.of(state)
+    proof = c.prove([("state", "fee_account"), ("contracts", 1)])
+    assert commitment.verify(c.root, "state", "fee_account", None, proof)
+    assert not commitment.verify(c.root, "state", "fee_account", bytes(32), proof)
+    assert commitment.verify(c.root, "contracts", 1, None, proof)
+    assert commitment.verify_many(c.root, [("state", "fee_account", None), ("contracts", 1, None)], proof)

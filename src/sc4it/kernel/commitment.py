@@ -394,13 +394,15 @@ def entry_path(map_name: str, key: Any) -> int:
 
 def entry_value_hash(map_name: str, key: Any, value: Any) -> bytes | None:
     """CMT-14: the value hash a proof must show for (`map_name`, `key`) holding `value` (None: absent;
-    True for an item of a set-valued map). ProofError if `value` does not have the map's value type."""
-    if value is None:
-        return None
+    True for an item of a set-valued map). A plain field of the pseudo-map `state` is always present
+    (CMT-02), so there None is its value (an optional field that is unset), never absence. ProofError
+    if `value` does not have the map's value type."""
     try:
         if map_name == PSEUDO_MAP:
             entry_path(map_name, key)
             field = _BY_NAME[key]
+        elif value is None:
+            return None
         else:
             field = _map_field(map_name)
         if field.set_valued:
