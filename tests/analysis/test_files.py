@@ -12,7 +12,9 @@ import pytest
 
 from sc4it.analysis import files
 from sc4it.analysis.files import PopulationFileError, read, read_csv, read_json, write_csv, write_json
+from sc4it.analysis.population import ContractSpec, FarmSpec, NodeSpec, Population, TwinSpec
 from sc4it.analysis.synthetic import generate
+from sc4it.kernel.types import Resources
 from sc4it.tools.cli import main
 
 GIB = 1 << 30
@@ -31,6 +33,29 @@ def test_json_and_csv_round_trip(tmp_path: Path) -> None:
     assert {t.id: t.balance for t in back.twins if t.id in billed} == {
         t.id: t.balance for t in population.twins if t.id in billed
     }  # farmers' own balances are not in the CSV form (they are not billed)
+
+
+def test_rent_dedicated_and_opted_out_nodes_round_trip(tmp_path: Path) -> None:
+    """ANA-07, ANA-40, ANA-41: a rent contract (its node's total resources on its CSV row: the only node sizes
+    the CSV form carries), a dedicated
+    node's extra fee and an opted-out node survive both forms."""
+    big = Resources(cru=8, mru=32 * GIB, sru=1024 * GIB)
+    population = Population(
+        (FarmSpec(1, 900),),
+        (NodeSpec(1, 1, True, big, 25_000, False), NodeSpec(2, 1, opted_out=True)),
+        (TwinSpec(900, 0), TwinSpec(1, 10**10, 10**9)),
+        (
+            ContractSpec(3, 1, "rent", 1),
+            ContractSpec(4, 1, "node", 1, Resources(cru=1, mru=GIB), 1),
+            ContractSpec(5, 1, "node", 2, Resources(cru=1, mru=GIB)),
+        ),
+        "rent",
+    )
+    write_json(population, tmp_path / "p.json")
+    assert read(tmp_path / "p.json") == population
+    write_csv(population, tmp_path / "p.csv")
+    back = read(tmp_path / "p.csv")
+    assert back.contracts == population.contracts and back.nodes == population.nodes
 
 
 def _csv(tmp_path: Path, rows: list[str]) -> Path:
@@ -145,18 +170,25 @@ def _graphql() -> dict[str, Any]:
 
 
 def test_graphql_export_import(tmp_path: Path) -> None:
-    """ANA-43: live contracts with the indexer's fields; rent and rented-node contracts left out and
-    counted; a farm whose twin holds contracts is paid to a payout twin; the file is read by content."""
+    """ANA-43: live contracts with the indexer's fields, rent contracts and the renter's node contracts on
+    its node included; a farm whose twin holds contracts is paid to a payout twin; the file is read by
+    content."""
     path = tmp_path / "export.json"
     path.write_text(json.dumps(_graphql()))
     p = read(path)
-    assert [c.id for c in p.contracts] == [100, 101, 104]
-    c100 = p.contracts[0]
+    assert [(c.id, c.kind) for c in p.contracts] == [
+        (105, "rent"),
+        (100, "node"),
+        (101, "node"),
+        (103, "node"),
+        (104, "name"),
+    ]
+    c100 = p.contracts[1]
     assert c100.resources.cru == 2 and c100.resources.sru == 50 * GIB and c100.public_ips == 1
     assert {n.id: n.certified for n in p.nodes} == {5: True, 6: False, 7: False}
     assert {f.id: f.farmer_twin for f in p.farms} == {1: 9, 2: files.FARMER_PAYOUT_BASE + 2}
     assert {t.id: t.balance for t in p.twins}[10] == 123456789012
-    assert "2 rent or rented-node contracts left out" in p.description
+    assert "5 live contracts" in p.description
     bad = _graphql()
     bad["data"]["nodeContracts"][0]["numberOfPublicIPs"] = -1
     path.write_text(json.dumps(bad))

@@ -58,7 +58,21 @@ def test_build_state_keeps_ids_shards_and_ips() -> None:
 @pytest.mark.parametrize(
     ("changes", "where"),
     [
-        ({"contracts": (ContractSpec(1, 1, "rent", 5),)}, "contracts[0].kind"),
+        ({"contracts": (ContractSpec(1, 1, "vm", 5),)}, "contracts[0].kind"),
+        (
+            {"contracts": (ContractSpec(1, 1, "rent", 5), ContractSpec(2, 1, "rent", 5))},
+            "contracts[1].node_id",
+        ),
+        ({"contracts": (ContractSpec(1, 1, "rent", 5, public_ips=1),)}, "contracts[0].public_ips"),
+        ({"contracts": (ContractSpec(1, 1, "rent", 6),)}, "contracts[0].node_id"),
+        (
+            {
+                "twins": (TwinSpec(900, 0), TwinSpec(1, 0), TwinSpec(2, 0)),
+                "contracts": (ContractSpec(1, 1, "rent", 5), ContractSpec(2, 2, "node", 5)),
+            },
+            "contracts[1].twin_id",
+        ),
+        ({"nodes": (NodeSpec(5, 1, extra_fee=-1),)}, "nodes[0].extra_fee"),
         ({"contracts": (ContractSpec(1, 2, "name"),)}, "contracts[0].twin_id"),
         ({"contracts": (ContractSpec(1, 1, "node", 6),)}, "contracts[0].node_id"),
         ({"contracts": (ContractSpec(1, 1, "name"), ContractSpec(1, 1, "name"))}, "contracts[1].id"),
@@ -70,7 +84,7 @@ def test_build_state_keeps_ids_shards_and_ips() -> None:
     ],
 )
 def test_bad_populations_name_the_field(changes: dict[str, Any], where: str) -> None:
-    """ANA-02: each bad record is refused with its place and field."""
+    """ANA-02, ANA-07: each bad record is refused with its place and field."""
     with pytest.raises(PopulationError) as e:
         check(_population(**changes))
     assert e.value.where == where

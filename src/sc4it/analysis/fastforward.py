@@ -24,6 +24,9 @@ import attrs
 from sc4it.analysis.population import (
     ContractSpec,
     HistoryEvent,
+    NodeSpec,
+    NuReport,
+    OptOut,
     Population,
     PopulationError,
     Report,
@@ -36,6 +39,7 @@ from sc4it.analysis.population import (
 )
 from sc4it.contracts.billing import cost
 from sc4it.contracts.billing.distribution import split_amounts
+from sc4it.kernel.fixed import U64_MAX
 from sc4it.kernel.state import State
 from sc4it.kernel.types import (
     DiscountLevel,
@@ -47,8 +51,17 @@ from sc4it.kernel.types import (
 )
 
 CREATED, GRACE, GONE = 0, 1, 2
+NODE, NAME, RENT = 0, 1, 2
+_KIND = {"node": NODE, "name": NAME, "rent": RENT}
 _U16_MAX = (1 << 16) - 1
 _NONE = DiscountLevel.None_
+_LEVELS = (
+    DiscountLevel.None_,
+    DiscountLevel.Default,
+    DiscountLevel.Bronze,
+    DiscountLevel.Silver,
+    DiscountLevel.Gold,
+)
 
 # log tags (ANA-16): one entry is (block, count, stride, tag, x, y)
 BILLED = "billed"  # x = discount level, y = amount reserved (ContractBilled)
@@ -56,9 +69,10 @@ OVERDRAWN = "overdrawn"  # x = partially billed, y = overdraft of the cycle (Con
 GRACE_STARTED = "grace started"
 GRACE_ENDED = "grace ended"
 ELAPSED = "grace elapsed"  # x = blocks in grace; the contract is removed in this bill
-DISTRIBUTED = "distributed"  # x = standard reserve paid out (RewardDistributed)
+DISTRIBUTED = "distributed"  # x = standard reserve, y = additional reserve paid out (RewardDistributed)
 
 LogEntry = tuple[int, int, int, str, int, int]
+CostKey = tuple[int, int, int, int, int, int, bool, NodeCertification]
 
 
 @attrs.frozen(slots=True)
@@ -83,42 +97,59 @@ class _Contract:
     """One contract while it is billed (its payment state, `ContractPaymentState`, flattened)."""
 
     __slots__ = (
+        "add_overdraft",
+        "add_reserve",
+        "bill_res",
         "bills",
         "cert",
         "cycles",
         "end",
         "farmer",
+        "fee",
         "graces",
         "id",
         "idle",
         "ips",
         "key",
+        "kind",
         "last",
         "log",
         "next",
-        "node",
+        "node_id",
+        "nu_last",
+        "optout",
         "overdraft",
         "paid",
-        "res",
         "reserve",
         "start",
         "state",
+        "unbilled",
     )
 
-    def __init__(self, spec: ContractSpec, cert: NodeCertification, farmer: bytes | None, t0: int) -> None:
+    def __init__(
+        self, spec: ContractSpec, node: NodeSpec | None, farmer: bytes | None, rented: bool, t0: int
+    ) -> None:
         self.id = spec.id
-        self.node = spec.kind == "node"
-        self.cert = cert
+        self.kind = _KIND[spec.kind]
+        self.node_id = spec.node_id
         self.farmer = farmer
-        self.res = spec.resources
         self.ips = spec.public_ips
-        self.key: tuple[bool, int, int, int, int, int] = (False, 0, 0, 0, 0, 0)
+        self.fee = node.extra_fee if node is not None and self.kind == RENT else 0
+        self.optout = node is not None and node.opted_out
+        self.bill_res = self.kind == NODE and not rented  # BIL-32: on a rented node only IPs and NU are paid
+        certified = node is not None and node.certified
+        self.cert = NodeCertification.Certified if certified else NodeCertification.Diy
+        self.key: CostKey = (0, 0, 0, 0, 0, 0, False, self.cert)
         self.idle = False
-        self.set_resources(spec.resources)
+        self.set_resources(node.resources if node is not None and self.kind == RENT else spec.resources)
+        self.unbilled = 0
+        self.nu_last = t0
         self.state = CREATED
         self.start = 0
         self.reserve = 0
+        self.add_reserve = 0
         self.overdraft = 0
+        self.add_overdraft = 0
         self.last = t0
         self.cycles = 0
         self.next = 0
@@ -129,14 +160,31 @@ class _Contract:
         self.log: list[LogEntry] = []
 
     def set_resources(self, res: Resources) -> None:
-        """New used resources (a report): the cost key and whether BIL-04 can skip it change."""
-        self.res = res
-        self.key = (self.node, res.hru, res.sru, res.cru, res.mru, self.ips)
-        self.idle = self.node and self.ips == 0 and res.is_empty()
+        """New used resources (a report; a rent contract: its node's): the cost key and BIL-04 change."""
+        self.key = (self.kind, res.hru, res.sru, res.cru, res.mru, self.ips, self.bill_res, self.cert)
+        self.idle = self.kind == NODE and self.ips == 0 and res.is_empty()
 
     def billable(self) -> bool:
-        """BIL-04 (`should_bill`) for the contracts the engine covers (no NU, ANA-05)."""
-        return not self.idle or self.overdraft > 0
+        """BIL-04 (`should_bill`): name and rent contracts always; a node contract with public IPs,
+        reported resources, unbilled NU or an overdraft."""
+        return not self.idle or self.unbilled > 0 or self.overdraft > 0 or self.add_overdraft > 0
+
+    def add_nu(self, timestamp: int, units: int) -> None:
+        """NR-08: a report not older than the last one adds its cost (`units`, -1 if it overflows); one
+        that would overflow the unbilled amount fails (NumOverflow) and changes nothing."""
+        if timestamp >= self.nu_last and 0 <= units <= U64_MAX - self.unbilled:
+            self.unbilled += units
+            self.nu_last = timestamp
+
+    def silent(self) -> bool:
+        """A bill of this contract writes nothing whatever the time elapsed: waived while Created
+        (OPT-31), or nothing to pay and no debt (BIL-14): waived in grace (OPT-32) or a node contract on
+        a rented node without IPs or NU (BIL-32)."""
+        if self.overdraft or self.add_overdraft:
+            return self.optout and self.state == CREATED
+        if self.optout and self.kind != NAME:
+            return True
+        return self.kind == NODE and not self.bill_res and self.ips == 0 and self.unbilled == 0
 
 
 @attrs.frozen(slots=True)
@@ -152,7 +200,7 @@ class ContractResult:
     end: str
     """"active", "grace" or "deleted: out of funds"."""
     end_block: int
-    """The block of the bill that removed it (0 if not removed)."""
+    """The block of the bill that removed it (0 if not removed, or removed with its rent contract)."""
     overdraft: int
     reserve: int
     cycles: int
@@ -177,41 +225,88 @@ class FastResult:
 # --------------------------------------------------------------------------------------------------
 # Prices in force (global events)
 
+Profile = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+"""A standard cost over some seconds, for the discount: (least balances of Default, Bronze, Silver and
+Gold; the amount due at None..Gold; those levels' least balances with None's 0)."""
+
 
 class _Params:
     """Pricing policy 1 and the billing price in force, with their cost caches."""
 
-    __slots__ = ("period", "policy", "price", "rates", "tft", "units")
+    __slots__ = ("fees", "period", "policy", "price", "profiles", "rates", "secs_per_month", "units")
 
-    def __init__(self, policy: PricingPolicy, price: int, period: int) -> None:
+    def __init__(self, policy: PricingPolicy, price: int, period: int, secs_per_month: int) -> None:
         self.policy = policy
         self.price = price
         self.period = period
+        self.secs_per_month = secs_per_month
         self.rates = cost.policy_rates(policy, period)
-        self.units: dict[tuple[tuple[bool, int, int, int, int, int], int], int] = {}
-        self.tft: dict[int, int] = {}
+        self.units: dict[tuple[CostKey, int], int] = {}
+        self.profiles: dict[tuple[int, int, NodeCertification], Profile] = {}
+        self.fees: dict[tuple[int, int], int] = {}
 
     def cost_units_usd(self, c: _Contract, secs: int) -> int:
-        """BIL-32/BIL-34/BIL-35 for `c` over `secs` (no rent on the node, no NU: ANA-05)."""
+        """BIL-32..BIL-35 for `c` over `secs` (its unbilled NU included: BIL-32)."""
+        if secs == 0:
+            return 0  # BIL-35 (no contract is Deleted before its bill: no cancellations, ANA-05)
         key = (c.key, secs)
         units = self.units.get(key)
         if units is None:
-            if secs == 0:
-                units = 0
-            elif c.node:
-                units = cost.node_cost_units_usd(self.rates, c.res, c.ips, secs, True, 0)
+            _, hru, sru, cru, mru, _, _, _ = c.key
+            res = Resources(hru=hru, sru=sru, cru=cru, mru=mru)
+            if c.kind == NODE:
+                units = cost.node_cost_units_usd(self.rates, res, c.ips, secs, c.bill_res, 0)
+            elif c.kind == RENT:
+                units = cost.rent_cost_units_usd(self.rates, res, secs)
             else:
                 units = cost.name_cost_units_usd(self.rates, secs)
             self.units[key] = units
-        return units
+        return units if c.unbilled == 0 else min(units + c.unbilled, U64_MAX)
 
-    def cost_tft(self, c: _Contract, secs: int) -> int:
-        """BIL-36: `c`'s cost over `secs` in TFT units before discount (price > 0)."""
-        units = self.cost_units_usd(c, secs)
-        a = self.tft.get(units)
+    def fee_tft(self, c: _Contract, secs: int) -> int:
+        """BIL-39: a rent contract's extra fee over `secs`, in TFT (price > 0)."""
+        if c.fee == 0 or secs == 0:
+            return 0
+        key = (c.fee, secs)
+        a = self.fees.get(key)
         if a is None:
-            a = self.tft[units] = cost.units_usd_to_tft(units, self.price)
+            units = cost.extra_fee_units_usd(c.fee, secs, self.secs_per_month)
+            a = self.fees[key] = 0 if units == 0 else cost.units_usd_to_tft(units, self.price)
         return a
+
+    def fails(self, c: _Contract, secs: int) -> bool:
+        """BIL-42: with a price of 0 a bill that converts anything fails and changes nothing."""
+        if self.price > 0:
+            return False
+        fee = cost.extra_fee_units_usd(c.fee, secs, self.secs_per_month) if c.fee and secs else 0
+        return self.cost_units_usd(c, secs) > 0 or fee > 0
+
+    def profile(self, units: int, secs: int, cert: NodeCertification) -> Profile:
+        """BIL-36..BIL-38 for a cost of `units` (> 0) over `secs`: the least balance of each level
+        (`cost.level_min_balance`, so `months_level` is a comparison) and the amount due at each."""
+        key = (units, secs, cert)
+        prof = self.profiles.get(key)
+        if prof is None:
+            a = cost.units_usd_to_tft(units, self.price)
+            monthly = cost.discount_monthly(a, secs)
+            if monthly == 0:
+                least: tuple[int, ...] = ()
+            else:
+                least = tuple(cost.level_min_balance(level, monthly) for level in _LEVELS[1:])
+            dues = tuple(cost.apply_discount(a, level, cert) for level in _LEVELS[: len(least) + 1])
+            prof = self.profiles[key] = (least, dues, (0, *least))
+        return prof
+
+
+def _level(least: tuple[int, ...], total: int) -> int:
+    """BIL-37: the level of a balance `total` (capped at u64::MAX), from the least balances."""
+    total = min(total, U64_MAX)
+    level = 0
+    for x in least:
+        if total < x:
+            break
+        level += 1
+    return level
 
 
 # --------------------------------------------------------------------------------------------------
@@ -226,7 +321,6 @@ class _Engine:
         self.grace = cfg.grace_period
         self.dist_frequency = cfg.distribution_frequency
         self.ed = cfg.existential_deposit
-        self.ref = cfg.billing_reference_period
         steady = self.frequency * period.block_time_ms
         self.steady_secs = steady // 1000 if steady % 1000 == 0 else -1
         self.staking = base.roles.staking_pool
@@ -235,30 +329,26 @@ class _Engine:
         self.burned = 0
         self.distributed = 0
         self.steps = 0
-        self.pending: dict[tuple[bool, bytes | None, bytes, bytes, int], int] = {}
-        self.monthly: dict[tuple[int, int], int] = {}
-        self.discounted: dict[tuple[int, DiscountLevel, NodeCertification], int] = {}
+        self.pending: dict[tuple[int, bytes | None, bytes, bytes, int], int] = {}
 
-    def due(self, p: _Params, c: _Contract, secs: int, total: int) -> tuple[int, DiscountLevel, int]:
-        """BIL-13 (`cost.cost_tft`, its steps cached): (due, level, least total keeping the level)."""
-        a = p.cost_tft(c, secs) if secs else 0
-        if a == 0:
-            return 0, _NONE, 0
-        key = (a, secs)
-        monthly = self.monthly.get(key)
-        if monthly is None:
-            monthly = self.monthly[key] = cost.discount_monthly(a, secs)
-        level = cost.months_level(total, monthly)
-        dkey = (a, level, c.cert)
-        due = self.discounted.get(dkey)
-        if due is None:
-            due = self.discounted[dkey] = cost.apply_discount(a, level, c.cert)
-        return due, level, 0 if level == _NONE else cost.level_min_balance(level, monthly)
+    def due(self, p: _Params, c: _Contract, secs: int, total: int) -> tuple[int, int, int, int]:
+        """BIL-12, BIL-13, BIL-39, OPT-30..OPT-32: (standard due, extra fee, level, least total keeping
+        the level) of `c` over `secs` with `total` usable (twin and stash) at the bill."""
+        if c.optout and c.kind != NAME:
+            return 0, 0, 0, 0
+        units = p.cost_units_usd(c, secs)
+        add = p.fee_tft(c, secs) if c.fee else 0
+        if units == 0:
+            return 0, add, 0, 0
+        least, dues, floors = p.profile(units, secs, c.cert)
+        level = _level(least, total)
+        return dues[level], add, level, floors[level]
 
     def settle(self) -> None:
         """Split the distributions booked so far (DST-04/DST-05) into revenue per account."""
-        for (node, farmer, sales, foundation, amount), times in self.pending.items():
-            rule: SplitRule = self.dp.node if node else self.dp.name
+        rules = (self.dp.node, self.dp.name, self.dp.extra_fee)
+        for (rule_index, farmer, sales, foundation, amount), times in self.pending.items():
+            rule: SplitRule = rules[rule_index]
             for recipient, part in split_amounts(rule, amount):
                 if part == 0:
                     continue
@@ -271,103 +361,148 @@ class _Engine:
 
     # -- distribution (DST-01..DST-05, DST-11) ---------------------------------------------------
 
-    def _pay(self, c: _Contract, amount: int, times: int, policy: PricingPolicy) -> None:
-        """DST-04: book `times` payouts of `amount` from `c`'s standard reserve (split by `settle`)."""
-        key = (c.node, c.farmer, policy.certified_sales_account, policy.foundation_account, amount)
-        self.pending[key] = self.pending.get(key, 0) + times
-        self.distributed += amount * times
+    def _pay(self, c: _Contract, std: int, add: int, times: int, policy: PricingPolicy) -> None:
+        """DST-04: book `times` payouts of `add` (extra-fee rule) and `std` (node or name rule) from
+        `c`'s reserves (split by `settle`)."""
+        sales, foundation = policy.certified_sales_account, policy.foundation_account
+        if add:
+            key = (2, c.farmer, sales, foundation, add)
+            self.pending[key] = self.pending.get(key, 0) + times
+        if std:
+            key = (1 if c.kind == NAME else 0, c.farmer, sales, foundation, std)
+            self.pending[key] = self.pending.get(key, 0) + times
+        self.distributed += (std + add) * times
 
-    def _cycles(self, tw: _Twin, c: _Contract, k: int, added: int, block: int, policy: PricingPolicy) -> None:
-        """DST-01/DST-02 over `k` bills that each add `added` to the reserve, the first at `block`, one
-        every `BillingFrequency` blocks: the distributions they make, booked at once."""
+    def _cycles(
+        self, tw: _Twin, c: _Contract, k: int, std: int, add: int, block: int, policy: PricingPolicy
+    ) -> None:
+        """DST-01/DST-02 over `k` bills that each add `std` and `add` to the reserves, the first at
+        `block`, one every `BillingFrequency` blocks: the distributions they make, booked at once."""
         df = self.dist_frequency
         f = self.frequency
         i1 = max(1, df - c.cycles)  # the first bill whose cycle count reaches the frequency
-        if c.reserve + added == 0 or i1 > k:
-            c.reserve += k * added
+        if c.reserve + c.add_reserve + std + add == 0 or i1 > k:
+            c.reserve += k * std
+            c.add_reserve += k * add
             c.cycles = min(c.cycles + k, _U16_MAX)
             return
-        first = c.reserve + i1 * added
-        self._pay(c, first, 1, policy)
-        c.log.append((block + (i1 - 1) * f, 1, 0, DISTRIBUTED, first, 0))
-        tw.reserved -= first
-        if added == 0:
-            c.reserve = 0
+        first, first_add = c.reserve + i1 * std, c.add_reserve + i1 * add
+        self._pay(c, first, first_add, 1, policy)
+        c.log.append((block + (i1 - 1) * f, 1, 0, DISTRIBUTED, first, first_add))
+        tw.reserved -= first + first_add
+        if std + add == 0:
+            c.reserve = c.add_reserve = 0
             c.cycles = min(k - i1, _U16_MAX)
             return
         more = (k - i1) // df
         if more:
-            amount = df * added
-            self._pay(c, amount, more, policy)
-            c.log.append((block + (i1 - 1 + df) * f, more, df * f, DISTRIBUTED, amount, 0))
-            tw.reserved -= amount * more
+            self._pay(c, df * std, df * add, more, policy)
+            c.log.append((block + (i1 - 1 + df) * f, more, df * f, DISTRIBUTED, df * std, df * add))
+            tw.reserved -= (df * std + df * add) * more
         rest = k - i1 - more * df
-        c.reserve = rest * added
+        c.reserve, c.add_reserve = rest * std, rest * add
         c.cycles = rest
+
+    def _distribute(self, tw: _Twin, c: _Contract, block: int, removed: bool, policy: PricingPolicy) -> None:
+        """DST-01, DST-02 after one bill."""
+        c.cycles = min(c.cycles + 1, _U16_MAX)
+        if (c.cycles >= self.dist_frequency or removed) and (c.reserve or c.add_reserve):
+            self._pay(c, c.reserve, c.add_reserve, 1, policy)
+            c.log.append((block, 1, 0, DISTRIBUTED, c.reserve, c.add_reserve))
+            tw.reserved -= c.reserve + c.add_reserve
+            c.reserve = c.add_reserve = 0
+            c.cycles = 0
 
     # -- one bill (BIL-11..BIL-20) ------------------------------------------------------------------
 
     def _bill(self, tw: _Twin, c: _Contract, block: int, p: _Params) -> None:
-        """`bill_contract` for `c` at `block` (spec/billing.md §3, spec/grace.md GRC-01..GRC-05)."""
+        """`bill_contract` for `c` at `block` (spec/billing.md §3, spec/grace.md GRC-01..GRC-09)."""
         self.steps += 1
         now = self.period.now(block)
         usable = tw.usable(self.ed)
         secs = now - c.last if now > c.last else 0
-        if p.price <= 0 and p.cost_units_usd(c, secs):
+        if c.optout and c.kind != NAME and c.state == CREATED:
+            return  # OPT-31
+        if p.fails(c, secs):
             return  # BIL-42: the bill fails and changes nothing
-        due, level, _ = self.due(p, c, secs, usable + tw.stash)
-        if due == 0 and c.overdraft == 0:
+        std, add, level, _ = self.due(p, c, secs, usable + tw.stash)
+        due = std + add
+        owed = c.overdraft + c.add_overdraft
+        if due == 0 and owed == 0:
             return  # BIL-14
-        to_reserve = due + c.overdraft
+        to_reserve = due + owed
         sufficient = to_reserve <= usable  # BIL-15, LED-06
-        removed = self._transition(c, sufficient, block)  # BIL-16
+        removed = self._transition(tw, c, sufficient, block)  # BIL-16
         if sufficient:  # BIL-17
             tw.free -= to_reserve
             tw.reserved += to_reserve
-            c.reserve += to_reserve
-            c.overdraft = 0
+            c.reserve += c.overdraft + std
+            c.add_reserve += c.add_overdraft + add
+            c.overdraft = c.add_overdraft = 0
             c.paid += to_reserve
-            c.log.append((block, 1, 0, BILLED, int(level), to_reserve))
-        else:  # BIL-18
+            c.log.append((block, 1, 0, BILLED, level, to_reserve))
+        else:  # BIL-18: the twin's usable balance settles the extra fee's overdraft first
+            c.overdraft += std
+            c.add_overdraft += add
+            add_moved = min(usable, c.add_overdraft)
+            std_moved = min(usable - add_moved, c.overdraft)
+            c.add_overdraft -= add_moved
+            c.overdraft -= std_moved
+            c.add_reserve += add_moved
+            c.reserve += std_moved
             tw.free -= usable
             tw.reserved += usable
-            c.overdraft += due - usable
-            c.reserve += usable
             c.paid += usable
             c.log.append((block, 1, 0, OVERDRAWN, usable, due - usable if due > usable else 0))
         c.bills += 1
         if not removed:
             c.last = now
-        c.cycles = min(c.cycles + 1, _U16_MAX)  # DST-01
-        if (c.cycles >= self.dist_frequency or removed) and c.reserve:  # DST-02
-            self._pay(c, c.reserve, 1, p.policy)
-            c.log.append((block, 1, 0, DISTRIBUTED, c.reserve, 0))
-            tw.reserved -= c.reserve
-            c.reserve = 0
-            c.cycles = 0
-        if removed:  # BIL-20, GRC-09
-            c.state = GONE
-            c.end = block
-            c.overdraft = 0
+            if secs:
+                c.unbilled = 0  # BIL-20
+        self._distribute(tw, c, block, removed, p.policy)
+        if removed:
+            self._remove(tw, c, block)
 
-    def _transition(self, c: _Contract, sufficient: bool, block: int) -> bool:
-        """GRC-01, GRC-02, GRC-04 (no rent contracts, ANA-05); True if the contract is now Deleted."""
+    def _transition(self, tw: _Twin, c: _Contract, sufficient: bool, block: int) -> bool:
+        """GRC-01..GRC-08; True if the contract is now Deleted."""
         if c.state == GRACE:
-            if sufficient:
+            if sufficient and not tw.suspended(c):  # GRC-01, GRC-08
                 c.state = CREATED
                 c.log.append((block, 1, 0, GRACE_ENDED, 0, 0))
+                if c.kind == RENT:
+                    tw.synchronize(c, CREATED, block)  # GRC-07
                 return False
             elapsed = block - c.start if block > c.start else 0
             if elapsed >= self.grace:
-                c.log.append((block, 1, 0, ELAPSED, elapsed, 0))
+                if c.kind == RENT and any(n.reserve or n.add_reserve for n in tw.on_node(c.node_id)):
+                    return False  # GRC-03
+                c.log.append((block, 1, 0, ELAPSED, elapsed, 0))  # GRC-02
                 return True
             return False
-        if not sufficient:
+        if not sufficient:  # GRC-04
             c.state = GRACE
             c.start = block
             c.graces += 1
             c.log.append((block, 1, 0, GRACE_STARTED, 0, 0))
+            if c.kind == RENT:
+                tw.synchronize(c, GRACE, block)  # GRC-06
         return False
+
+    def _remove(self, tw: _Twin, c: _Contract, block: int) -> None:
+        """BIL-20, GRC-09, CON-41..CON-52: the contract is removed (its overdraft forgiven); a rent
+        contract takes its node's node contracts with it, each reserve they hold returned (CON-52)."""
+        c.state = GONE
+        c.end = block
+        c.overdraft = c.add_overdraft = 0
+        if c.kind != RENT:
+            return
+        for n in tw.on_node(c.node_id):
+            held = n.reserve + n.add_reserve
+            tw.free += held
+            tw.reserved -= held
+            n.reserve = n.add_reserve = n.overdraft = n.add_overdraft = 0
+            n.state = GONE
+            n.end = 0
 
     # -- jumps (ANA-12, ANA-13) ---------------------------------------------------------------------
 
@@ -381,19 +516,19 @@ class _Engine:
         k = min((limit - c.next) // f + 1 for c in alive)
         if k < 1:
             return False
-        billed = [c for c in alive if c.billable()]
+        billed = [c for c in alive if c.billable() and not c.silent()]
         if not billed:
             for c in alive:
                 c.next += k * f
             return True
         now = self.period.now
         for c in billed:
-            if now(c.next) - c.last != secs:
+            if c.unbilled or now(c.next) - c.last != secs:
                 return False
         usable = tw.usable(self.ed)
-        if all(c.state == CREATED and c.overdraft == 0 for c in billed):
+        if all(c.state == CREATED and c.overdraft == c.add_overdraft == 0 for c in billed):
             return self._jump_created(tw, alive, billed, k, usable, p)
-        if usable == 0 and all(c.state == GRACE for c in billed):
+        if usable == 0 and not tw.rents and all(c.state == GRACE for c in billed):
             return self._jump_grace(tw, alive, billed, k, p)
         return False
 
@@ -406,29 +541,31 @@ class _Engine:
         at or above its level's least balance (`cost.level_min_balance`, less the stash)."""
         secs = self.steady_secs
         stash = tw.stash
-        plan: list[tuple[_Contract, int, DiscountLevel, int, int]] = []
+        plan: list[tuple[_Contract, int, int, int, int, int]] = []
         spent = 0
         for c in billed:  # ascending (next block, id): the order of one cycle's bills
             left = usable - spent
-            due, level, least = self.due(p, c, secs, left + stash)
+            std, add, level, least = self.due(p, c, secs, left + stash)
+            due = std + add
             if due == 0 or due > left:
                 return False
-            need = max(due, least - stash)
-            plan.append((c, due, level, spent, need))
+            plan.append((c, std, add, level, spent, max(due, least - stash)))
             spent += due
-        for _, _, _, prefix, need in plan:
+        for _, _, _, _, prefix, need in plan:
             k = min(k, (usable - prefix - need) // spent + 1)
         assert k >= 1
         self.steps += 1
         f = self.frequency
-        for c, due, level, _, _ in plan:
-            c.log.append((c.next, k, f, BILLED, int(level), due))
+        now = self.period.now
+        for c, std, add, level, _, _ in plan:
+            due = std + add
+            c.log.append((c.next, k, f, BILLED, level, due))
             c.paid += k * due
             c.bills += k
-            c.last = self.period.now(c.next + (k - 1) * f)
+            c.last = now(c.next + (k - 1) * f)
             tw.free -= k * due
             tw.reserved += k * due
-            self._cycles(tw, c, k, due, c.next, p.policy)
+            self._cycles(tw, c, k, std, add, c.next, p.policy)
         for c in alive:
             c.next += k * f
         return True
@@ -436,60 +573,65 @@ class _Engine:
     def _jump_grace(
         self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, p: _Params
     ) -> bool:
-        """ANA-13: every contract in grace and nothing usable: each cycle is an overdrawn bill of the
-        same due (the level from the stash alone), until the first bill at least `grace_period` blocks
-        after the start, which deletes the contract (GRC-02) and is billed by `_bill`."""
+        """ANA-13: every contract in grace and nothing usable (no rent contract: ANA-17): each cycle is an
+        overdrawn bill of the same due (the level from the stash alone; 0 if waived, OPT-32), until the
+        first bill at least `grace_period` blocks after the start, which deletes the contract (GRC-02)
+        and is billed by `_bill`."""
         secs = self.steady_secs
         f = self.frequency
-        plan: list[tuple[_Contract, int, DiscountLevel]] = []
+        plan: list[tuple[_Contract, int]] = []
         for c in billed:
             since = c.next - c.start
             if since >= self.grace:
                 return False
             k = min(k, (self.grace - 1 - since) // f + 1)
-            due, level, _ = self.due(p, c, secs, tw.stash)
-            plan.append((c, due, level))
+            std, _, _, _ = self.due(p, c, secs, tw.stash)
+            plan.append((c, std))
         self.steps += 1
-        for c, due, _ in plan:
+        now = self.period.now
+        for c, due in plan:
             c.log.append((c.next, k, f, OVERDRAWN, 0, due))
             c.overdraft += k * due
             c.bills += k
-            c.last = self.period.now(c.next + (k - 1) * f)
-            self._cycles(tw, c, k, 0, c.next, p.policy)
+            c.last = now(c.next + (k - 1) * f)
+            self._cycles(tw, c, k, 0, 0, c.next, p.policy)
         for c in alive:
             c.next += k * f
         return True
 
     # -- a twin over the period -------------------------------------------------------------------
 
-    def run_twin(self, tw: _Twin, events: list[HistoryEvent], params: list[tuple[int, _Params]]) -> None:
+    def run_twin(
+        self, tw: _Twin, events: list[tuple[HistoryEvent, int]], params: list[tuple[int, _Params]]
+    ) -> None:
         """Bill the twin's contracts from the first block to the last: single bills where not steady,
         jumps where steady; events (global `params`, the twin's own `events`) are boundaries."""
         f = self.frequency
         first = self.period.first
+        last = self.period.last
         for c in tw.contracts:
             c.next = first + (c.id - first) % f
-        bounds = sorted({b for b, _ in params[1:]} | {e.block for e in events})
+        bounds = sorted({b for b, _ in params[1:]} | {e.block for e, _ in events})
         pi, ei, bi = 0, 0, 0
         pos = first
         while True:
             while bi < len(bounds) and bounds[bi] <= pos:
                 bi += 1
-            limit = min(self.period.last, (bounds[bi] - 1) if bi < len(bounds) else self.period.last)
+            limit = min(last, (bounds[bi] - 1) if bi < len(bounds) else last)
             while pi + 1 < len(params) and params[pi + 1][0] <= pos:
                 pi += 1
-            while ei < len(events) and events[ei].block <= pos:
-                _apply(tw, events[ei])
+            while ei < len(events) and events[ei][0].block <= pos:
+                tw.apply(*events[ei])
                 ei += 1
             p = params[pi][1]
-            alive = sorted((c for c in tw.contracts if c.state != GONE), key=lambda c: (c.next, c.id))
+            alive = sorted((c for c in tw.contracts if c.state != GONE), key=_order)
             if not alive:
                 break
             if self._jump(tw, alive, limit, p):
                 continue
             c = alive[0]
             if c.next > limit:
-                if limit >= self.period.last:
+                if limit >= last:
                     break
                 pos = limit + 1
                 continue
@@ -497,13 +639,17 @@ class _Engine:
             if c.billable():
                 self._bill(tw, c, c.next, p)
             c.next += f
-        for event in events[ei:]:  # what happens after the last bill still counts (a late top-up)
-            if event.block <= self.period.last:
-                _apply(tw, event)
+        for event, units in events[ei:]:  # what happens after the last bill still counts (a late top-up)
+            if event.block <= last:
+                tw.apply(event, units)
+
+
+def _order(c: _Contract) -> tuple[int, int]:
+    return c.next, c.id
 
 
 class _Twin:
-    __slots__ = ("contracts", "free", "frozen", "id", "reserved", "stash")
+    __slots__ = ("contracts", "free", "frozen", "id", "rents", "reserved", "stash")
 
     def __init__(self, twin_id: int, free: int, frozen: int, stash: int) -> None:
         self.id = twin_id
@@ -512,20 +658,56 @@ class _Twin:
         self.frozen = frozen
         self.stash = stash
         self.contracts: list[_Contract] = []
+        self.rents: dict[int, _Contract] = {}
+        """Node id -> the twin's rent contract on it (ANA-07)."""
 
     def usable(self, ed: int) -> int:
         """LED-05: free − max(ED, frozen), floored at 0."""
         keep = ed if ed > self.frozen else self.frozen
         return self.free - keep if self.free > keep else 0
 
+    def on_node(self, node_id: int) -> list[_Contract]:
+        """The node contracts still active on `node_id` (all the renter's, ANA-07), by id."""
+        return sorted(
+            (c for c in self.contracts if c.kind == NODE and c.node_id == node_id and c.state != GONE),
+            key=lambda c: c.id,
+        )
 
-def _apply(tw: _Twin, event: HistoryEvent) -> None:
-    if isinstance(event, TopUp):
-        tw.free += event.amount
-    elif isinstance(event, Report):
-        for c in tw.contracts:
-            if c.id == event.contract_id and c.state != GONE:
-                c.set_resources(event.resources)
+    def suspended(self, c: _Contract) -> bool:
+        """GRC-08: a node contract on a node whose rent contract is in grace."""
+        rent = self.rents.get(c.node_id) if c.kind == NODE else None
+        return rent is not None and rent.state == GRACE
+
+    def synchronize(self, rent: _Contract, state: int, block: int) -> None:
+        """GRC-06/GRC-07: the rent contract carries its node's node contracts into grace and back (not
+        those with an overdraft)."""
+        for n in self.on_node(rent.node_id):
+            if state == CREATED:
+                if n.overdraft or n.add_overdraft or n.state != GRACE:
+                    continue
+                n.state = CREATED
+                n.log.append((block, 1, 0, GRACE_ENDED, 0, 0))
+            elif n.state != GRACE:
+                n.state = GRACE
+                n.start = block
+                n.graces += 1
+                n.log.append((block, 1, 0, GRACE_STARTED, 0, 0))
+
+    def apply(self, event: HistoryEvent, units: int) -> None:
+        """ANA-14: a top-up, a report, an NU report (`units` its cost, -1 if it fails) or an opt-out."""
+        if isinstance(event, TopUp):
+            self.free += event.amount
+        elif isinstance(event, OptOut):
+            for c in self.contracts:
+                if c.node_id == event.node_id and c.kind != NAME:
+                    c.optout = True  # OPT-14
+        elif isinstance(event, Report | NuReport):
+            for c in self.contracts:
+                if c.id == event.contract_id and c.state != GONE and c.kind == NODE:
+                    if isinstance(event, Report):
+                        c.set_resources(event.resources)
+                    else:
+                        c.add_nu(event.timestamp, units)
 
 
 def _account(
@@ -551,7 +733,8 @@ def _params(base: State, history: Sequence[HistoryEvent], period: Period) -> lis
         raise PopulationError("base state", "no pricing policy 1, which billing always uses")
     price = base.tft_price
     ref = base.config.billing_reference_period
-    out = [(period.first, _Params(policy, price.billing_price(), ref))]
+    spm = base.config.secs_per_month
+    out = [(period.first, _Params(policy, price.billing_price(), ref, spm))]
     for e in history:
         if isinstance(e, SetPrice):
             price = attrs.evolve(price, price=e.musd, average=e.musd)
@@ -561,9 +744,42 @@ def _params(base: State, history: Sequence[HistoryEvent], period: Period) -> lis
             continue
         block = max(e.block, period.first)
         if out[-1][0] == block:
-            out[-1] = (block, _Params(policy, price.billing_price(), ref))
+            out[-1] = (block, _Params(policy, price.billing_price(), ref, spm))
         else:
-            out.append((block, _Params(policy, price.billing_price(), ref)))
+            out.append((block, _Params(policy, price.billing_price(), ref, spm)))
+    return out
+
+
+def _per_twin(
+    population: Population, base: State, events: list[HistoryEvent]
+) -> dict[int, list[tuple[HistoryEvent, int]]]:
+    """Each twin's own events (ANA-14): its top-ups, reports on its contracts, opt-outs of nodes it has
+    contracts on; an NU report with its cost (NR-10, priced with pricing policy 1 as it stands at the
+    report, -1 if it overflows: the report fails)."""
+    owner = {c.id: c.twin_id for c in population.contracts}
+    on_node: dict[int, set[int]] = {}
+    for c in population.contracts:
+        if c.kind != "name":
+            on_node.setdefault(c.node_id, set()).add(c.twin_id)
+    policy = base.pricing_policies.get(1)
+    ref = base.config.billing_reference_period
+    out: dict[int, list[tuple[HistoryEvent, int]]] = {}
+    for e in events:
+        if isinstance(e, SetPolicy):
+            policy = e.policy
+        elif isinstance(e, TopUp):
+            out.setdefault(e.twin_id, []).append((e, 0))
+        elif isinstance(e, Report) and e.contract_id in owner:
+            out.setdefault(owner[e.contract_id], []).append((e, 0))
+        elif isinstance(e, NuReport) and e.contract_id in owner and policy is not None:
+            try:
+                units = cost.nu_cost_units_usd(policy, e.nru, e.window, ref)
+            except OverflowError:
+                units = -1
+            out.setdefault(owner[e.contract_id], []).append((e, units))
+        elif isinstance(e, OptOut):
+            for twin_id in sorted(on_node.get(e.node_id, ())):
+                out.setdefault(twin_id, []).append((e, 0))
     return out
 
 
@@ -580,13 +796,7 @@ def fast_forward(
     engine = _Engine(base, period)
     params = _params(base, events, period)
     twins = _twins(population, base, period)
-    per_twin: dict[int, list[HistoryEvent]] = {}
-    owner = {c.id: c.twin_id for c in population.contracts}
-    for e in events:
-        if isinstance(e, TopUp):
-            per_twin.setdefault(e.twin_id, []).append(e)
-        elif isinstance(e, Report) and e.contract_id in owner:
-            per_twin.setdefault(owner[e.contract_id], []).append(e)
+    per_twin = _per_twin(population, base, events)
     for tw in twins.values():
         if tw.contracts:
             engine.run_twin(tw, per_twin.get(tw.id, []), params)
@@ -598,6 +808,7 @@ def _twins(population: Population, base: State, period: Period) -> dict[int, _Tw
     ed = base.config.existential_deposit
     nodes = {n.id: n for n in population.nodes}
     farmer_of = {f.id: f.farmer_twin for f in population.farms}
+    rented = {c.node_id for c in population.contracts if c.kind == "rent"}
     twins = {}
     for t in population.twins:
         stash = 0 if t.stash is None else max(max(t.stash, ed) - ed, 0)
@@ -606,13 +817,16 @@ def _twins(population: Population, base: State, period: Period) -> dict[int, _Tw
     receivers = set()
     for c in population.contracts:
         farmer = None
-        cert = NodeCertification.Diy
-        if c.kind == "node":
+        node = None
+        if c.kind != "name":
             node = nodes[c.node_id]
-            cert = NodeCertification.Certified if node.certified else NodeCertification.Diy
             receivers.add(farmer_of[node.farm_id])
             farmer = account_of(farmer_of[node.farm_id])
-        twins[c.twin_id].contracts.append(_Contract(c, cert, farmer, t0))
+        contract = _Contract(c, node, farmer, c.node_id in rented, t0)
+        tw = twins[c.twin_id]
+        tw.contracts.append(contract)
+        if contract.kind == RENT:
+            tw.rents[c.node_id] = contract
     for twin_id in sorted(receivers):
         if twins[twin_id].contracts:
             raise PopulationError(
@@ -639,8 +853,8 @@ def _result(population: Population, twins: dict[int, _Twin], engine: _Engine, pe
                 c.graces,
                 end,
                 c.end,
-                0 if gone else c.overdraft,
-                0 if gone else c.reserve,
+                0 if gone else c.overdraft + c.add_overdraft,
+                0 if gone else c.reserve + c.add_reserve,
                 0 if gone else c.cycles,
                 0 if gone else c.last,
                 tuple(sorted(c.log)),

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any
 
+import attrs
+
 from sc4it.analysis.population import (
     ContractSpec,
     FarmSpec,
@@ -46,6 +48,8 @@ CSV_COLUMNS = (
     "stash",
 )
 """ANA-41: one row per contract; twin, node and farm columns repeat and must agree between rows."""
+CSV_OPTIONAL = ("extra_fee", "opted_out")
+"""ANA-41: node columns a CSV may add (a dedicated node's extra fee, an opted-out node)."""
 MAX_ROWS = 5_000_000
 FARMER_PAYOUT_BASE = 4_000_000_000
 """ANA-43: ids of the payout twins the importer gives farms whose twin also holds contracts."""
@@ -89,7 +93,14 @@ def to_json_obj(population: Population) -> dict[str, Any]:
         "description": population.description,
         "farms": [{"id": f.id, "farmer_twin": f.farmer_twin, "name": f.name} for f in population.farms],
         "nodes": [
-            {"id": n.id, "farm_id": n.farm_id, "certified": n.certified, **_res(n.resources)}
+            {
+                "id": n.id,
+                "farm_id": n.farm_id,
+                "certified": n.certified,
+                **_res(n.resources),
+                "extra_fee": n.extra_fee,
+                "opted_out": n.opted_out,
+            }
             for n in population.nodes
         ],
         "twins": [
@@ -110,6 +121,10 @@ def to_json_obj(population: Population) -> dict[str, Any]:
     }
 
 
+def _sizes(r: Resources) -> tuple[int, int, int, int]:
+    return r.cru, r.mru, r.sru, r.hru
+
+
 def _res(r: Resources) -> dict[str, int]:
     return {"cru": r.cru, "mru": r.mru, "sru": r.sru, "hru": r.hru}
 
@@ -126,7 +141,7 @@ def write_csv(population: Population, path: str | os.PathLike[str]) -> None:
     farms = {f.id: f for f in population.farms}
     with atomic_write(path) as f:
         w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
+        w.writerow((*CSV_COLUMNS, *CSV_OPTIONAL))
         for c in population.contracts:
             t = twins[c.twin_id]
             n = nodes.get(c.node_id)
@@ -140,13 +155,12 @@ def write_csv(population: Population, path: str | os.PathLike[str]) -> None:
                     farm.id if farm else "",
                     farm.farmer_twin if farm else "",
                     ("true" if n.certified else "false") if n else "",
-                    c.resources.cru,
-                    c.resources.mru,
-                    c.resources.sru,
-                    c.resources.hru,
+                    *_sizes(n.resources if n is not None and c.kind == "rent" else c.resources),
                     c.public_ips,
                     t.balance,
                     "" if t.stash is None else t.stash,
+                    n.extra_fee if n else "",
+                    ("true" if n.opted_out else "false") if n else "",
                 ]
             )
 
@@ -245,7 +259,12 @@ def read_json(path: str | os.PathLike[str]) -> Population:
     )
     nodes = tuple(
         NodeSpec(
-            r.uint("id", bits=32), r.uint("farm_id", bits=32), r.flag("certified"), _resources(r, node=True)
+            r.uint("id", bits=32),
+            r.uint("farm_id", bits=32),
+            r.flag("certified"),
+            _resources(r, node=True),
+            r.uint("extra_fee", 0),
+            r.flag("opted_out"),
         )
         for r in items("nodes")
     )
@@ -309,13 +328,14 @@ def _read_csv_rows(name: str, reader: csv.DictReader[str]) -> Population:
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise PopulationFileError(name, "row 1", f"missing column(s) {', '.join(missing)}")
-    extra = [c for c in header if c not in CSV_COLUMNS]
+    extra = [c for c in header if c not in CSV_COLUMNS and c not in CSV_OPTIONAL]
     if extra:
         raise PopulationFileError(name, "row 1", f"unknown column(s) {', '.join(extra)}")
     farms: dict[int, tuple[FarmSpec, str]] = {}
     nodes: dict[int, tuple[NodeSpec, str]] = {}
     twins: dict[int, tuple[TwinSpec, str]] = {}
     contracts: list[ContractSpec] = []
+    node_res: dict[int, Resources] = {}
     for i, row in enumerate(reader, start=2):
         if i > MAX_ROWS:
             raise PopulationFileError(name, f"row {i}", f"more than {MAX_ROWS} rows")
@@ -324,21 +344,32 @@ def _read_csv_rows(name: str, reader: csv.DictReader[str]) -> Population:
         twin = TwinSpec(r.uint("twin_id", bits=32), r.uint("balance", bits=100), r.optional_uint("stash"))
         _agree(twins, twin.id, twin, r, "balance")
         node_id = 0
-        if kind == "node":
+        if kind in ("node", "rent"):
             node_id = r.uint("node_id", bits=32)
             farm = FarmSpec(r.uint("farm_id", bits=32), r.uint("farmer_twin", bits=32))
             _agree(farms, farm.id, farm, r, "farmer_twin")
-            _agree(nodes, node_id, NodeSpec(node_id, farm.id, r.flag("certified")), r, "certified")
-        contracts.append(
-            ContractSpec(
-                r.uint("contract_id"), twin.id, kind, node_id, _resources(r), r.uint("public_ips", 0, 32)
+            node = NodeSpec(
+                node_id,
+                farm.id,
+                r.flag("certified"),
+                extra_fee=r.uint("extra_fee", 0),
+                opted_out=r.flag("opted_out"),
             )
+            _agree(nodes, node_id, node, r, "certified, extra_fee or opted_out")
+        res = _resources(r)
+        if kind == "rent":  # a rent row's sizes are its node's total resources (what it pays for, BIL-33)
+            node_res[node_id] = res
+            res = Resources()
+        contracts.append(
+            ContractSpec(r.uint("contract_id"), twin.id, kind, node_id, res, r.uint("public_ips", 0, 32))
         )
     for farm, _ in farms.values():  # a farmer's twin that holds no contract: no balance of its own
         twins.setdefault(farm.farmer_twin, (TwinSpec(farm.farmer_twin, 0), ""))
     population = Population(
         tuple(f for f, _ in farms.values()),
-        tuple(n for n, _ in nodes.values()),
+        tuple(
+            attrs.evolve(n, resources=node_res[n.id]) if n.id in node_res else n for n, _ in nodes.values()
+        ),
         tuple(t for t, _ in twins.values()),
         tuple(contracts),
         f"population {name}",
@@ -389,10 +420,10 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
     "nameContracts": [...], "rentContracts": [...], "nodes": [...], "twins": [...], "farms": [...],
     "accounts": [...]}}` with the indexer's field names (`contractID`, `twinID`, `nodeID`,
     `numberOfPublicIPs`, `state`, `resourcesUsed {hru sru cru mru}`; `nodeID`, `farmID`, `certification`,
-    `resourcesTotal`; `twinID`, `accountID`; `farmID`, `twinID`, `name`; `wallet`, `balance`). Live
-    contracts only (Created, GracePeriod); a twin's balance is its account's `balance` (TFT units). Rent
-    contracts and the node contracts on rented nodes are left out (ANA-05) and counted in the description;
-    a farm whose twin also holds contracts gets a payout twin of its own (id 4 000 000 000 + farm id)."""
+    `resourcesTotal`, `extraFee`; `twinID`, `accountID`; `farmID`, `twinID`, `name`; `wallet`, `balance`).
+    Live contracts only (Created, GracePeriod), rent contracts (`contractID`, `twinID`, `nodeID`) included;
+    a twin's balance is its account's `balance` (TFT units); a farm whose twin also holds contracts gets a
+    payout twin of its own (id 4 000 000 000 + farm id)."""
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, dict):
         raise PopulationFileError(path, "data", "expected the GraphQL response's data object")
@@ -410,18 +441,18 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
     for r in rows("accounts"):
         balances[r.text_any("wallet")] = r.uint("balance", bits=100)
     twin_account = {r.uint("twinID", bits=32): r.text_any("accountID") for r in rows("twins")}
-    rented = {
-        r.uint("nodeID", bits=32) for r in rows("rentContracts") if r.record.get("state") in LIVE_STATES
-    }
-    skipped = len(rented)
     contracts: list[ContractSpec] = []
+    for r in rows("rentContracts"):
+        if r.record.get("state") in LIVE_STATES:
+            contracts.append(
+                ContractSpec(
+                    r.uint("contractID"), r.uint("twinID", bits=32), "rent", r.uint("nodeID", bits=32)
+                )
+            )
     for r in rows("nodeContracts"):
         if r.record.get("state") not in LIVE_STATES:
             continue
         node_id = r.uint("nodeID", bits=32)
-        if node_id in rented:
-            skipped += 1
-            continue
         used = r.record.get("resourcesUsed") or {}
         if not isinstance(used, dict):
             raise r.fail("resourcesUsed", "expected an object {hru, sru, cru, mru}")
@@ -459,7 +490,8 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         cert = r.record.get("certification") or "Diy"
         if cert not in ("Diy", "Certified"):
             raise r.fail("certification", f"expected Diy or Certified, got {cert!r}")
-        nodes.append(NodeSpec(r.uint("nodeID", bits=32), r.uint("farmID", bits=32), cert == "Certified", res))
+        node_id, farm_id = r.uint("nodeID", bits=32), r.uint("farmID", bits=32)
+        nodes.append(NodeSpec(node_id, farm_id, cert == "Certified", res, r.uint("extraFee", 0)))
     needed = holders | {f.farmer_twin for f in farms}
     twins = [
         TwinSpec(t, balances.get(twin_account.get(t, ""), 0))
@@ -467,6 +499,4 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         if t < FARMER_PAYOUT_BASE
     ] + [TwinSpec(t, 0) for t in payout]
     description = f"GraphQL export {path}: {len(contracts)} live contracts"
-    if skipped:
-        description += f" ({skipped} rent or rented-node contracts left out, ANA-05)"
     return _checked(path, Population(tuple(farms), tuple(nodes), tuple(twins), tuple(contracts), description))

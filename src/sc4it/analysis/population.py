@@ -10,12 +10,15 @@ policy 1, top-ups, resource reports (ANA-04).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 
 import attrs
 
 from sc4it.contracts.lifecycle import create_contract
+from sc4it.contracts.reports import add_nru_cost
+from sc4it.kernel.errors import Fail
 from sc4it.kernel.pmap import PSet
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Tx
@@ -29,16 +32,18 @@ from sc4it.kernel.types import (
     Node,
     NodeCertification,
     NodeContract,
+    NruConsumption,
     PricingPolicy,
     PublicIP,
+    RentContract,
     Resources,
     TftPrice,
     Twin,
 )
 from sc4it.ledger import deposit
 
-KINDS = ("node", "name")
-"""ANA-01: contract kinds the analysis engine bills (rent contracts: spec/analysis.md ANA-05)."""
+KINDS = ("node", "name", "rent")
+"""ANA-01: contract kinds the analysis engine bills."""
 
 
 @attrs.frozen(slots=True)
@@ -55,6 +60,11 @@ class NodeSpec:
     farm_id: int
     certified: bool = False
     resources: Resources = attrs.field(factory=lambda: Resources(hru=0, sru=1 << 40, cru=64, mru=256 << 30))
+    """The node's total resources: what a rent contract on it pays for (BIL-33)."""
+    extra_fee: int = 0
+    """A dedicated node's extra fee, mUSD a month, paid by its rent contract (XF-06, BIL-39)."""
+    opted_out: bool = False
+    """Opted out of v3 billing before the period (OPT-01): its node and rent contracts are waived (OPT-30)."""
 
 
 @attrs.frozen(slots=True)
@@ -72,7 +82,7 @@ class ContractSpec:
     id: int
     twin_id: int
     kind: str
-    """"node" or "name"."""
+    """"node", "name" or "rent" (a rent contract takes the whole node `node_id`, ANA-07)."""
     node_id: int = 0
     resources: Resources = attrs.field(factory=Resources)
     public_ips: int = 0
@@ -126,7 +136,28 @@ class Report:
     resources: Resources
 
 
-HistoryEvent = SetPrice | SetPolicy | TopUp | Report
+@attrs.frozen(slots=True)
+class NuReport:
+    """At `block` the node reports `nru` bytes of public traffic over `window` seconds for node contract
+    `contract_id`, stamped `timestamp` (seconds): its NU cost joins the contract's unbilled amount (NR-08,
+    ANA-08)."""
+
+    block: int
+    contract_id: int
+    nru: int
+    window: int
+    timestamp: int
+
+
+@attrs.frozen(slots=True)
+class OptOut:
+    """At `block` node `node_id` opts out of v3 billing (OPT-14): its contracts are waived (OPT-30)."""
+
+    block: int
+    node_id: int
+
+
+HistoryEvent = SetPrice | SetPolicy | TopUp | Report | NuReport | OptOut
 
 
 def account_of(twin_id: int) -> bytes:
@@ -176,8 +207,16 @@ def check(population: Population) -> None:
         for field, v in (("balance", t.balance), ("stash", t.stash or 0), ("frozen", t.frozen)):
             if not 0 <= v < 1 << 100:
                 raise PopulationError(f"twins[{i}].{field}", f"{v} is out of range (0..2^100)")
+    for i, n in enumerate(population.nodes):
+        for field in ("cru", "mru", "sru", "hru"):
+            v = getattr(n.resources, field)
+            if not 0 <= v < 1 << 64:
+                raise PopulationError(f"nodes[{i}].{field}", f"{v} is out of range (0..2^64-1)")
+        if not 0 <= n.extra_fee < 1 << 64:
+            raise PopulationError(f"nodes[{i}].extra_fee", f"{n.extra_fee} is out of range (0..2^64-1)")
     for i, c in enumerate(population.contracts):
         _check_contract(i, c, nodes, twins)
+    _check_rent(population)
 
 
 def _check_contract(i: int, c: ContractSpec, nodes: dict[int, NodeSpec], twins: set[int]) -> None:
@@ -186,14 +225,38 @@ def _check_contract(i: int, c: ContractSpec, nodes: dict[int, NodeSpec], twins: 
         raise PopulationError(f"{where}.kind", f"{c.kind!r} is not one of {', '.join(KINDS)}")
     if c.twin_id not in twins:
         raise PopulationError(f"{where}.twin_id", f"unknown twin {c.twin_id}")
-    if c.kind == "node" and c.node_id not in nodes:
+    if c.kind != "name" and c.node_id not in nodes:
         raise PopulationError(f"{where}.node_id", f"unknown node {c.node_id}")
+    if c.kind == "rent" and (c.public_ips or not c.resources.is_empty()):
+        field = "public_ips" if c.public_ips else "resources"
+        raise PopulationError(f"{where}.{field}", "a rent contract has no public IPs or used resources")
     if not 0 <= c.public_ips <= 256:
         raise PopulationError(f"{where}.public_ips", f"{c.public_ips} is out of range (0..256)")
     for field in ("cru", "mru", "sru", "hru"):
         v = getattr(c.resources, field)
         if not 0 <= v < 1 << 64:
             raise PopulationError(f"{where}.{field}", f"{v} is out of range (0..2^64-1)")
+
+
+def _check_rent(population: Population) -> None:
+    """ANA-07: at most one rent contract per node (RC-01), and the node contracts on a rented node are
+    the renter's (only the renter may deploy there, NC-03)."""
+    renter: dict[int, tuple[int, int]] = {}
+    for i, c in enumerate(population.contracts):
+        if c.kind == "rent":
+            if c.node_id in renter:
+                raise PopulationError(
+                    f"contracts[{i}].node_id", f"node {c.node_id} already has a rent contract"
+                )
+            renter[c.node_id] = (c.id, c.twin_id)
+    for i, c in enumerate(population.contracts):
+        rent = renter.get(c.node_id) if c.kind == "node" else None
+        if rent is not None and rent[1] != c.twin_id:
+            raise PopulationError(
+                f"contracts[{i}].twin_id",
+                f"node {c.node_id} is rented by twin {rent[1]} (rent contract {rent[0]}): only the renter "
+                "deploys there",
+            )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -251,6 +314,10 @@ def build_state(population: Population, base: State, block: int = 0, timestamp: 
         cert = NodeCertification.Certified if n.certified else NodeCertification.Diy
         tx.nodes[n.id] = Node(n.id, n.farm_id, 0, n.resources, cert, 0)
         tx.nodes_by_farm_id[n.farm_id] = (tx.nodes_by_farm_id.get(n.farm_id) or PSet()).add(n.id)
+        if n.extra_fee:
+            tx.dedicated_nodes_extra_fee[n.id] = n.extra_fee
+        if n.opted_out:
+            tx.node_v3_billing_opt_out[n.id] = tx.now
     for c in sorted(population.contracts, key=lambda c: c.id):
         _create(tx, c)
     tx.contract_id = max([tx.contract_id, *(c.id for c in population.contracts)])
@@ -274,6 +341,10 @@ def _create(tx: Tx, c: ContractSpec) -> None:
         create_contract(tx, c.twin_id, NameContract(name), None)
         tx.contract_id_by_name_registration[name] = c.id
         return
+    if c.kind == "rent":  # RC-07
+        create_contract(tx, c.twin_id, RentContract(c.node_id), None)
+        tx.active_rent_contract_for_node[c.node_id] = c.id
+        return
     digest = hashlib.blake2b(c.id.to_bytes(8, "big"), digest_size=32).digest()
     create_contract(tx, c.twin_id, NodeContract(c.node_id, digest, b"", c.public_ips, ()), None)
     tx.contract_billing_information_by_id[c.id] = ContractBillingInformation(0, tx.now, 0)
@@ -295,12 +366,30 @@ def apply_event(state: State, event: HistoryEvent) -> State:
         deposit(tx, account_of(event.twin_id), event.amount)
         tx.total_issuance = tx.total_issuance + event.amount
         tx.minted = tx.minted + event.amount
-    else:
+    elif isinstance(event, Report):
         if event.contract_id in tx.contracts:
             tx.node_contract_resources[event.contract_id] = ContractResources(
                 event.contract_id, event.resources
             )
+    elif isinstance(event, NuReport):
+        _add_nu(tx, event)
+    elif event.node_id in tx.nodes and event.node_id not in tx.node_v3_billing_opt_out:
+        tx.node_v3_billing_opt_out[event.node_id] = tx.now  # OPT-14
     return tx.commit()
+
+
+def _add_nu(tx: Tx, event: NuReport) -> None:
+    """NR-06..NR-08 for one report of the farm's node (the farm's policy is pricing policy 1, ANA-03);
+    a report that fails (NU cost past u64) changes nothing."""
+    info = tx.contract_billing_information_by_id.get(event.contract_id)
+    policy = tx.pricing_policies.get(1)
+    if info is None or policy is None:
+        return
+    report = NruConsumption(event.contract_id, event.timestamp, event.window, event.nru)
+    with contextlib.suppress(Fail):
+        tx.contract_billing_information_by_id[event.contract_id] = add_nru_cost(
+            info, policy, report, tx.config.billing_reference_period
+        )
 
 
 def sorted_history(events: Iterable[HistoryEvent]) -> list[HistoryEvent]:

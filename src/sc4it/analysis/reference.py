@@ -57,7 +57,7 @@ def _entry(block: int, e: Event) -> tuple[int, LogEntry] | None:
     if isinstance(e, ContractGracePeriodElapsed):
         return e.contract_id, (block, 1, 0, ELAPSED, e.grace_period, 0)
     if isinstance(e, RewardDistributed):
-        return e.contract_id, (block, 1, 0, DISTRIBUTED, e.standard_rewards, 0)
+        return e.contract_id, (block, 1, 0, DISTRIBUTED, e.standard_rewards, e.additional_rewards)
     return None
 
 
@@ -143,7 +143,7 @@ def measure(
         gained = info.free + info.reserved - before.free - before.reserved
         if gained:
             revenue[acc] = gained
-    distributed = sum(e[4] for log in logs.values() for e in log if e[3] == DISTRIBUTED)
+    distributed = sum(e[4] + e[5] for log in logs.values() for e in log if e[3] == DISTRIBUTED)
     return FastResult(period, contracts, balances, revenue, end.burned - start.burned, distributed, 0)
 
 

@@ -12,7 +12,7 @@ from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.events import NruConsumptionReportReceived, UpdatedUsedResources
 from sc4it.kernel.fixed import U64_MAX
 from sc4it.kernel.tx import Tx
-from sc4it.kernel.types import NodeContract
+from sc4it.kernel.types import ContractBillingInformation, NodeContract, NruConsumption, PricingPolicy
 from sc4it.reads import caller_twin_id, node_and_farm
 
 
@@ -65,17 +65,27 @@ def handle_add_nru_reports(tx: Tx, call: c.AddNruReports) -> None:
             fail(Error.InvalidContractType)
         if nc.node_id != node_id:  # NR-07, MIG-41
             continue
-        if report.timestamp >= info.last_updated:  # NR-08
-            try:
-                unbilled = info.amount_unbilled + nu_cost_units_usd(policy, report.nru, report.window, period)
-            except OverflowError:
-                fail(Error.NumOverflow)  # NR-08, DEV-REP-2
-            if unbilled > U64_MAX:
-                fail(Error.NumOverflow)  # NR-08
-            tx.contract_billing_information_by_id[report.contract_id] = info.with_nu_report(
-                report.timestamp, unbilled
-            )
+        updated = add_nru_cost(info, policy, report, period)  # NR-08
+        if updated is not info:
+            tx.contract_billing_information_by_id[report.contract_id] = updated
         tx.emit(NruConsumptionReportReceived(report))  # NR-09
+
+
+def add_nru_cost(
+    info: ContractBillingInformation, policy: PricingPolicy, report: NruConsumption, period: int
+) -> ContractBillingInformation:
+    """NR-08: a report older than `info` (`timestamp < last_updated`) leaves it as it is; otherwise the
+    report's NU cost (NR-10, priced with `policy` over the reference `period`) joins `amount_unbilled`
+    (`NumOverflow` past u64, DEV-REP-2) and `last_updated = timestamp`."""
+    if report.timestamp < info.last_updated:
+        return info
+    try:
+        unbilled = info.amount_unbilled + nu_cost_units_usd(policy, report.nru, report.window, period)
+    except OverflowError:
+        fail(Error.NumOverflow)  # NR-08, DEV-REP-2
+    if unbilled > U64_MAX:
+        fail(Error.NumOverflow)  # NR-08
+    return info.with_nu_report(report.timestamp, unbilled)
 
 
 HANDLERS: dict[type, Callable[[Tx, Any], None]] = {

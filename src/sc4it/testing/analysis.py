@@ -26,6 +26,8 @@ from sc4it.analysis.population import (
     FarmSpec,
     HistoryEvent,
     NodeSpec,
+    NuReport,
+    OptOut,
     Population,
     Report,
     SetPolicy,
@@ -75,28 +77,64 @@ def workloads() -> st.SearchStrategy[tuple[str, Resources, int]]:
 
 
 @st.composite
-def populations(draw: st.DrawFn, max_twins: int = 5, max_contracts: int = 3) -> Population:
+def populations(
+    draw: st.DrawFn, max_twins: int = 5, max_contracts: int = 3, *, rent: bool = False, opt_out: bool = False
+) -> Population:
     """Farms with farmer twins (ids from `FARMER_TWINS`), nodes, twins 1..n and their contracts, ids
-    spread so contracts fall into different billing shards and some share one."""
+    spread so contracts fall into different billing shards and some share one. With `rent`, some nodes
+    are rented by one twin (a rent contract; only the renter deploys there, ANA-07), of any size and
+    some with an extra fee (dedicated nodes, BIL-39); with `opt_out`, some nodes have opted out of v3
+    billing (OPT-30)."""
     n_farms = draw(st.integers(1, 2))
     farms = tuple(FarmSpec(f, FARMER_TWINS + f) for f in range(1, n_farms + 1))
     n_nodes = draw(st.integers(1, 3))
+    n_twins = draw(st.integers(1, max_twins))
+    renter = {
+        n: draw(st.one_of(st.none(), st.integers(1, n_twins))) if rent else None
+        for n in range(1, n_nodes + 1)
+    }
     nodes = tuple(
-        NodeSpec(n, draw(st.integers(1, n_farms)), draw(st.booleans())) for n in range(1, n_nodes + 1)
+        NodeSpec(
+            n,
+            draw(st.integers(1, n_farms)),
+            draw(st.booleans()),
+            draw(node_sizes()) if rent else NodeSpec(0, 0).resources,
+            draw(st.sampled_from([0, 0, 1, 5000, 10**6])) if rent else 0,
+            draw(st.sampled_from([False, False, False, True])) if opt_out else False,
+        )
+        for n in range(1, n_nodes + 1)
     )
     twins = [TwinSpec(f.farmer_twin, 10**8) for f in farms]
     contracts = []
     cid = draw(st.integers(1, 20))
-    for t in range(1, draw(st.integers(1, max_twins)) + 1):
+    for t in range(1, n_twins + 1):
         stash = draw(st.one_of(st.none(), balances()))
         frozen = draw(st.one_of(st.just(0), st.integers(0, 10**8)))
         twins.append(TwinSpec(t, draw(balances()), stash, frozen))
-        for _ in range(draw(st.integers(1, max_contracts))):
+        free = [n for n in range(1, n_nodes + 1) if renter[n] in (None, t)]
+        rented = [n for n in range(1, n_nodes + 1) if renter[n] == t]
+        for n in rented:
+            contracts.append(ContractSpec(cid, t, "rent", n))
+            cid += draw(st.integers(1, 12))
+        for _ in range(draw(st.integers(1 - len(rented), max_contracts))):
             kind, res, ips = draw(workloads())
-            node = draw(st.integers(1, n_nodes)) if kind == "node" else 0
+            if kind == "node" and not free:
+                kind, res, ips = "name", Resources(), 0
+            node = draw(st.sampled_from(free)) if kind == "node" else 0
             contracts.append(ContractSpec(cid, t, kind, node, res, ips))
             cid += draw(st.integers(1, 12))
     return Population(farms, nodes, tuple(twins), tuple(contracts), "generated")
+
+
+def node_sizes() -> st.SearchStrategy[Resources]:
+    """A node's total resources, from a small box to a large server (what a rent contract pays for)."""
+    return st.builds(
+        Resources,
+        hru=st.integers(0, 16).map(lambda t: t * 1024 * GIB),
+        sru=st.integers(0, 8).map(lambda t: t * 512 * GIB),
+        cru=st.integers(1, 64),
+        mru=st.integers(1, 512).map(lambda g: g * GIB),
+    )
 
 
 def policy_proposals(low: float = 0.5, high: float = 2.0) -> st.SearchStrategy[PolicyProposal]:
@@ -148,9 +186,12 @@ def analysis_worlds(draw: st.DrawFn) -> tuple[State, Period]:
 
 
 @st.composite
-def histories(draw: st.DrawFn, population: Population, base: State, period: Period) -> list[HistoryEvent]:
+def histories(
+    draw: st.DrawFn, population: Population, base: State, period: Period, *, nu: bool = False
+) -> list[HistoryEvent]:
     """Up to 6 events in the period: TFT price changes (1..2000 mUSD, clamped by billing), new pricing
-    policies, top-ups of billed twins, new resource reports."""
+    policies, top-ups of billed twins, new resource reports; with `nu`, also NU reports (of any
+    contract, some older than the last) and opt-outs of nodes (OPT-14)."""
     blocks = st.integers(period.base_block, period.last)
     twins = [t.id for t in population.twins if t.id < FARMER_TWINS]
     nodes = [c.id for c in population.contracts if c.kind == "node"]
@@ -161,4 +202,21 @@ def histories(draw: st.DrawFn, population: Population, base: State, period: Peri
     ]
     if nodes:
         kinds.append(st.builds(Report, blocks, st.sampled_from(nodes), workloads().map(lambda w: w[1])))
-    return draw(st.lists(st.one_of(kinds), max_size=6))
+    if nu and population.contracts:
+        ids = [c.id for c in population.contracts]
+
+        def report(block: int, cid: int, nru: int, window: int, skew: int) -> NuReport:
+            return NuReport(block, cid, nru, window, max(0, period.now(block) + skew))
+
+        kinds.append(
+            st.builds(
+                report,
+                blocks,
+                st.sampled_from(ids),
+                st.one_of(st.integers(0, 10**12), st.just((1 << 64) - 1)),
+                st.integers(0, 7200),
+                st.integers(-120, 30),
+            )
+        )
+        kinds.append(st.builds(OptOut, blocks, st.sampled_from([n.id for n in population.nodes])))
+    return draw(st.lists(st.one_of(kinds), max_size=6 if not nu else 8))
