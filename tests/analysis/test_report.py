@@ -115,3 +115,25 @@ def test_whatif_population_command(tmp_path: Path, capsys: pytest.CaptureFixture
     assert (tmp_path / "rows.csv").exists()
     assert main([*argv[:5], "--json", "--days", "1", "--network", "devnet"]) == 0
     assert json.loads(capsys.readouterr().out)["network"] == "devnet"
+
+
+def test_the_why_prices_rent_contracts_and_rented_node_contracts() -> None:
+    """ANA-07, ANA-51: a rent contract's list price is its node's total resources at the dedication
+    share (BIL-33) and its hourly TFT includes the extra fee (BIL-39); a node contract on the rented node
+    lists its IP only (BIL-32); the hourly TFT is what a steady bill of an hour reserves."""
+    big = Resources(cru=8, mru=32 * GIB, sru=1024 * GIB)
+    vm = Resources(cru=2, mru=4 * GIB, sru=50 * GIB)
+    population = Population(
+        (FarmSpec(1, 900),),
+        (NodeSpec(1, 1, False, big, 30_000),),
+        (TwinSpec(900, 10**8), TwinSpec(1, 10**12)),
+        (ContractSpec(1, 1, "rent", 1), ContractSpec(2, 1, "node", 1, vm, 1)),
+    )
+    a = analyse(population, MAINNET, CU_UP, Period(0, 0, 3 * 600, 6000))
+    rent, node = a.rows
+    policy = MAINNET.pricing_policies.get(1)
+    assert policy is not None
+    assert node.current.usd_per_hour == policy.ipu.value  # one IP for an hour, nothing else
+    assert rent.proposed.usd_per_hour > rent.current.usd_per_hour  # CU +20% on the whole node
+    steady = [y for _, _, _, tag, _, y in sorted(a.current.contracts[1].log) if tag == "billed"][1]
+    assert rent.current.tft_per_hour == steady

@@ -18,7 +18,7 @@ import attrs
 from sc4it import ledger
 from sc4it.analysis.fastforward import BILLED, FastResult, Period, fast_forward
 from sc4it.analysis.files import atomic_write
-from sc4it.analysis.population import HistoryEvent, Population, account_of
+from sc4it.analysis.population import HistoryEvent, NodeSpec, Population, account_of
 from sc4it.contracts.billing import cost
 from sc4it.kernel.state import State
 from sc4it.kernel.types import AccountInfo, DiscountLevel, NodeCertification, PricingPolicy
@@ -180,6 +180,7 @@ def analyse(
     balances = {t.id: t for t in population.twins}
     ed = current.config.existential_deposit
     hourly: dict[tuple[str, int], list[tuple[int, str, int]]] = {}
+    rented = {c.node_id for c in population.contracts if c.kind == "rent"}
     for name, state in (("current", current), ("proposed", proposed)):
         policy = state.pricing_policies.get(1)
         assert policy is not None
@@ -192,12 +193,15 @@ def analyse(
             cert = (
                 NodeCertification.Certified if node is not None and node.certified else NodeCertification.Diy
             )
-            units = _hour_units(policy, c, state)
+            units = _hour_units(policy, c, state, node, rented)
             due, level = (
                 cost.cost_tft(units, price, HOUR, usable + stash, cert)
                 if price > 0
                 else (0, DiscountLevel.None_)
             )
+            if c.kind == "rent" and node is not None and node.extra_fee and price > 0:  # BIL-39
+                fee = cost.extra_fee_units_usd(node.extra_fee, HOUR, state.config.secs_per_month)
+                due += cost.units_usd_to_tft(fee, price) if fee else 0
             hourly.setdefault((name, c.id), []).append((units, LEVEL_NAMES[level], due))
     per_twin: dict[tuple[str, int], int] = {}
     for c in population.contracts:
@@ -249,11 +253,16 @@ def analyse(
     )
 
 
-def _hour_units(policy: PricingPolicy, c: Any, state: State) -> int:
+def _hour_units(policy: PricingPolicy, c: Any, state: State, node: NodeSpec | None, rented: set[int]) -> int:
+    """BIL-32..BIL-34: an hour of `c`'s list price in units USD (a rent contract: its node's total
+    resources; a node contract on a rented node: its IPs only)."""
     rates = cost.policy_rates(policy, state.config.billing_reference_period)
     if c.kind == "name":
         return cost.name_cost_units_usd(rates, HOUR)
-    return cost.node_cost_units_usd(rates, c.resources, c.public_ips, HOUR, True, 0)
+    if c.kind == "rent":
+        assert node is not None, "check(population) resolves a rent contract's node"
+        return cost.rent_cost_units_usd(rates, node.resources, HOUR)
+    return cost.node_cost_units_usd(rates, c.resources, c.public_ips, HOUR, c.node_id not in rented, 0)
 
 
 def _levels(log: Iterable[tuple[int, int, int, str, int, int]]) -> tuple[tuple[str, int], ...]:
