@@ -213,6 +213,6 @@ def test_opt_out_waives_and_settles_an_overdraft_from_before() -> None:
     waived = [(x, y) for b, tag, x, y in events if tag == OVERDRAWN and b > start + 15]
     assert len(waived) >= 2 and set(waived) == {(0, 0)}  # nothing due, nothing paid (OPT-32)
     before = _renter(10**12, opted_out=True)
-    waived = fast_forward(before, TEST, period)
-    assert same_outcome(waived, replay(before, TEST, period)) == []
-    assert waived.contracts[4].bills == waived.contracts[5].bills == 0 and waived.contracts[9].bills > 0
+    free = fast_forward(before, TEST, period)
+    assert same_outcome(free, replay(before, TEST, period)) == []
+    assert free.contracts[4].bills == free.contracts[5].bills == 0 and free.contracts[9].bills > 0

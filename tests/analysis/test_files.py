@@ -72,7 +72,9 @@ GOOD = "1,10,node,5,1,900,false,2,4294967296,53687091200,0,1,50000000000,"
     [
         ("1,10,node,5,1,900,false,2,-4,0,0,0,1,", "row 2, field mru"),
         ("1,10,node,5,1,900,maybe,2,4,0,0,0,1,", "row 2, field certified"),
-        ("1,10,vm,5,1,900,false,2,4,0,0,0,1,", "contracts[0].kind"),
+        ("1,10,vm,5,1,900,false,2,4,0,0,0,1,", "row 2, field kind"),
+        ("1,10,node,5,1,900,false,2,4,0,0,0,1,,7", "row 2"),
+        ("1,10,rent,5,1,900,false,2,4,0,0,1,1,", "row 2, field public_ips"),
         ("x,10,node,5,1,900,false,2,4,0,0,0,1,", "row 2, field contract_id"),
         ("1,10,node,5,1,900,false,2,4,0,0,0,99999999999999999999999999999999999999,", "row 2, field balance"),
     ],
@@ -85,7 +87,16 @@ def test_bad_csv_rows_name_file_row_and_field(tmp_path: Path, row: str, where: s
 
 
 def test_csv_rows_must_agree_and_columns_must_match(tmp_path: Path) -> None:
-    """ANA-41: a twin with two balances, or a wrong header, is refused at its row."""
+    """ANA-41, ANA-02: a twin with two balances, a repeated contract id, a node contract of another twin
+    on a rented node, or a wrong header, is refused at its row; a byte-order mark is fine."""
+    with pytest.raises(PopulationFileError, match="row 3, field id: duplicate id 1"):
+        read_csv(_csv(tmp_path, [GOOD, GOOD]))
+    rent = "2,11,rent,5,1,900,false,8,0,0,0,0,10,"
+    with pytest.raises(PopulationFileError, match="row 2, field twin_id: node 5 is rented by twin 11"):
+        read_csv(_csv(tmp_path, [GOOD, rent]))
+    bom = _csv(tmp_path, [GOOD])
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
+    assert read_csv(bom).contracts[0].id == 1
     other = GOOD.replace(",50000000000,", ",7,").replace("1,10,", "2,10,", 1)
     with pytest.raises(PopulationFileError, match="row 3, field balance: disagrees with row 2"):
         read_csv(_csv(tmp_path, [GOOD, other]))

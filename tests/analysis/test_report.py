@@ -137,3 +137,29 @@ def test_the_why_prices_rent_contracts_and_rented_node_contracts() -> None:
     assert rent.proposed.usd_per_hour > rent.current.usd_per_hour  # CU +20% on the whole node
     steady = [y for _, _, _, tag, _, y in sorted(a.current.contracts[1].log) if tag == "billed"][1]
     assert rent.current.tft_per_hour == steady
+
+
+def test_genesis_command_writes_a_network_genesis_and_says_whose_prices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ANA-33, ANA-34: `sc4it genesis --network NAME [--policy FILE] [--out FILE]` writes the default world
+    with that network's prices (a proposal applied on top), says whose prices it carries, and refuses a
+    bad proposal file (exit 2, nothing written)."""
+    assert main(["genesis", "--network", "devnet"]) == 0
+    out, err = capsys.readouterr()
+    assert gen.loads(out) == network_genesis("devnet") and "TFChain devnet" in err
+    target = tmp_path / "g.json"
+    proposal = tmp_path / "p.json"
+    proposal.write_text(json.dumps({"cu": {"value": 400_000}, "tft_price": 20}))
+    assert main(["genesis", "--policy", str(proposal), "--out", str(target)]) == 0
+    out, _ = capsys.readouterr()
+    assert "TFChain mainnet" in out and str(proposal) in out
+    state = gen.build(gen.load(target))
+    policy = state.pricing_policies.get(1)
+    assert policy is not None and policy.cu.value == 400_000 and policy.su == PRESETS["mainnet"].su
+    assert state.tft_price.price == 20
+    assert main(["quote", "--genesis", str(target), "--cru", "1"]) == 0  # usable as any genesis
+    proposal.write_text(json.dumps({"cu": {"value": -1}}))
+    bad = tmp_path / "bad.json"
+    assert main(["genesis", "--policy", str(proposal), "--out", str(bad)]) == 2
+    assert not bad.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["g.json", "p.json"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from sc4it import genesis as gen
 from sc4it.analysis import files, presets, report, sweep
 from sc4it.analysis.fastforward import Period, fast_forward
 from sc4it.analysis.population import Population, PopulationError
@@ -304,4 +305,71 @@ def _sweep(
             str(r["contracts_pushed_into_grace"]),
         )
     console.print(table)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# `sc4it genesis --network NAME [--policy FILE] [--out FILE]` (ANA-34)
+
+
+def add_genesis_parser(sub: Any, func: Any) -> None:
+    """Add `sc4it genesis` to the CLI's subparsers; `func(args)` runs it (see `genesis_command`)."""
+    g = sub.add_parser(
+        "genesis",
+        help="write a genesis JSON with a TFChain network's prices (for node run, quote, whatif)",
+        description="The embedded default world (its farms, nodes and development keys) with a TFChain "
+        "network's pricing policy 1, TFT price and constants (docs/pricing-analysis.md, 'Network "
+        "presets'), optionally with a proposed policy applied; it says which prices it used.",
+    )
+    g.add_argument("--network", choices=presets.NETWORKS, default="mainnet", help="default: mainnet")
+    g.add_argument("--policy", metavar="FILE", help="apply this proposal (sc4it-pricing-policy/v1) on top")
+    g.add_argument("--out", "-o", metavar="FILE", help="write the genesis here (default: standard output)")
+    g.set_defaults(func=func)
+
+
+def genesis_of(network: str, proposal: Any = None) -> gen.Genesis:
+    """ANA-34: `presets.network_genesis(network)` with `proposal` (a `PolicyProposal`, or None) applied to
+    pricing policy 1 and the TFT price; validated as any genesis is (`GenesisError`)."""
+    g = presets.network_genesis(network)
+    if proposal is not None:
+        policy = g.pricing_policies[0]
+        changes = {
+            field: getattr(proposal, field)
+            for field in ("name", "su", "cu", "nu", "ipu", "unique_name", "domain_name")
+            if getattr(proposal, field) is not None
+        }
+        if proposal.discount_for_dedication_nodes is not None:
+            changes["discount_for_dedication_nodes"] = proposal.discount_for_dedication_nodes
+        g = attrs.evolve(g, pricing_policies=(attrs.evolve(policy, **changes), *g.pricing_policies[1:]))
+        if proposal.tft_price is not None:
+            g = attrs.evolve(g, tft_price=attrs.evolve(g.tft_price, price=proposal.tft_price))
+    gen.build(g)  # GEN-10..GEN-18: a proposal out of the genesis' bounds is refused here
+    return g
+
+
+def genesis_command(args: argparse.Namespace, error: type[Exception], load_policy: Any) -> int:
+    """ANA-34: write the genesis; the line saying whose prices it carries goes to standard error when the
+    genesis goes to standard output, else to standard output."""
+    import sys
+
+    preset = presets.PRESETS[args.network]
+    proposal = None if args.policy is None else load_policy(args.policy)
+    try:
+        g = genesis_of(args.network, proposal)
+    except gen.GenesisError as e:
+        raise error(2, f"the proposal does not make a valid genesis: {e}", "see spec/genesis.md") from None
+    said = f"prices: {preset.describe()} (note: {preset.caveat})"
+    if proposal is not None:
+        said += f"; with the proposal {args.policy} applied to pricing policy 1"
+    text = gen.dumps(g)
+    if args.out is None:
+        sys.stdout.write(text)
+        print(said, file=sys.stderr)
+        return 0
+    try:
+        with files.atomic_write(args.out) as f:
+            f.write(text)
+    except OSError as e:
+        raise error(2, f"cannot write {args.out}: {e.strerror or e}", "check the directory") from None
+    print(f"wrote {args.out}: {said}")
     return 0

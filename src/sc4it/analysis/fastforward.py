@@ -55,6 +55,8 @@ NODE, NAME, RENT = 0, 1, 2
 _KIND = {"node": NODE, "name": NAME, "rent": RENT}
 _U16_MAX = (1 << 16) - 1
 _NONE = DiscountLevel.None_
+_ZERO: tuple[int, tuple[int, ...], list[int]] = (0, (), [0])
+"""The profile of a zero cost: level None, nothing due (BIL-13)."""
 _LEVELS = (
     DiscountLevel.None_,
     DiscountLevel.Default,
@@ -72,7 +74,7 @@ ELAPSED = "grace elapsed"  # x = blocks in grace; the contract is removed in thi
 DISTRIBUTED = "distributed"  # x = standard reserve, y = additional reserve paid out (RewardDistributed)
 
 LogEntry = tuple[int, int, int, str, int, int]
-CostKey = tuple[int, int, int, int, int, int, bool, NodeCertification]
+CostKey = tuple[int, int, int, int, int, int, bool, bool]
 
 
 @attrs.frozen(slots=True)
@@ -121,6 +123,7 @@ class _Contract:
         "overdraft",
         "paid",
         "reserve",
+        "special",
         "start",
         "state",
         "unbilled",
@@ -137,9 +140,11 @@ class _Contract:
         self.fee = node.extra_fee if node is not None and self.kind == RENT else 0
         self.optout = node is not None and node.opted_out
         self.bill_res = self.kind == NODE and not rented  # BIL-32: on a rented node only IPs and NU are paid
+        self.special = self.optout or (self.kind == NODE and rented)
+        """Whether `silent` can be true (waived, or on a rented node)."""
         certified = node is not None and node.certified
         self.cert = NodeCertification.Certified if certified else NodeCertification.Diy
-        self.key: CostKey = (0, 0, 0, 0, 0, 0, False, self.cert)
+        self.key: CostKey = (0, 0, 0, 0, 0, 0, False, certified)
         self.idle = False
         self.set_resources(node.resources if node is not None and self.kind == RENT else spec.resources)
         self.unbilled = 0
@@ -161,7 +166,8 @@ class _Contract:
 
     def set_resources(self, res: Resources) -> None:
         """New used resources (a report; a rent contract: its node's): the cost key and BIL-04 change."""
-        self.key = (self.kind, res.hru, res.sru, res.cru, res.mru, self.ips, self.bill_res, self.cert)
+        certified = self.cert == NodeCertification.Certified
+        self.key = (self.kind, res.hru, res.sru, res.cru, res.mru, self.ips, self.bill_res, certified)
         self.idle = self.kind == NODE and self.ips == 0 and res.is_empty()
 
     def billable(self) -> bool:
@@ -225,15 +231,25 @@ class FastResult:
 # --------------------------------------------------------------------------------------------------
 # Prices in force (global events)
 
-Profile = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
-"""A standard cost over some seconds, for the discount: (least balances of Default, Bronze, Silver and
-Gold; the amount due at None..Gold; those levels' least balances with None's 0)."""
+Profile = tuple[int, tuple[int, ...], list[int]]
+"""A standard cost over some seconds, for the discount: (its amount in TFT before discount; the least
+balances of Default, Bronze, Silver and Gold; the amount due at None..Gold, -1 until computed)."""
 
 
 class _Params:
     """Pricing policy 1 and the billing price in force, with their cost caches."""
 
-    __slots__ = ("fees", "period", "policy", "price", "profiles", "rates", "secs_per_month", "units")
+    __slots__ = (
+        "by_key",
+        "fees",
+        "period",
+        "policy",
+        "price",
+        "profiles",
+        "rates",
+        "secs_per_month",
+        "units",
+    )
 
     def __init__(self, policy: PricingPolicy, price: int, period: int, secs_per_month: int) -> None:
         self.policy = policy
@@ -242,8 +258,9 @@ class _Params:
         self.secs_per_month = secs_per_month
         self.rates = cost.policy_rates(policy, period)
         self.units: dict[tuple[CostKey, int], int] = {}
-        self.profiles: dict[tuple[int, int, NodeCertification], Profile] = {}
+        self.profiles: dict[tuple[int, int, bool], Profile] = {}
         self.fees: dict[tuple[int, int], int] = {}
+        self.by_key: dict[tuple[CostKey, int], Profile] = {}
 
     def cost_units_usd(self, c: _Contract, secs: int) -> int:
         """BIL-32..BIL-35 for `c` over `secs` (its unbilled NU included: BIL-32)."""
@@ -282,9 +299,10 @@ class _Params:
         return self.cost_units_usd(c, secs) > 0 or fee > 0
 
     def profile(self, units: int, secs: int, cert: NodeCertification) -> Profile:
-        """BIL-36..BIL-38 for a cost of `units` (> 0) over `secs`: the least balance of each level
-        (`cost.level_min_balance`, so `months_level` is a comparison) and the amount due at each."""
-        key = (units, secs, cert)
+        """BIL-36..BIL-38 for a cost of `units` (> 0) over `secs`: the amount in TFT, the least balance
+        of each level (`cost.level_min_balance`, so `months_level` is a comparison) and the amount due
+        at each level, computed when first asked (-1 until then)."""
+        key = (units, secs, cert == NodeCertification.Certified)
         prof = self.profiles.get(key)
         if prof is None:
             a = cost.units_usd_to_tft(units, self.price)
@@ -293,20 +311,8 @@ class _Params:
                 least: tuple[int, ...] = ()
             else:
                 least = tuple(cost.level_min_balance(level, monthly) for level in _LEVELS[1:])
-            dues = tuple(cost.apply_discount(a, level, cert) for level in _LEVELS[: len(least) + 1])
-            prof = self.profiles[key] = (least, dues, (0, *least))
+            prof = self.profiles[key] = (a, least, [-1] * (len(least) + 1))
         return prof
-
-
-def _level(least: tuple[int, ...], total: int) -> int:
-    """BIL-37: the level of a balance `total` (capped at u64::MAX), from the least balances."""
-    total = min(total, U64_MAX)
-    level = 0
-    for x in least:
-        if total < x:
-            break
-        level += 1
-    return level
 
 
 # --------------------------------------------------------------------------------------------------
@@ -336,13 +342,27 @@ class _Engine:
         the level) of `c` over `secs` with `total` usable (twin and stash) at the bill."""
         if c.optout and c.kind != NAME:
             return 0, 0, 0, 0
-        units = p.cost_units_usd(c, secs)
-        add = p.fee_tft(c, secs) if c.fee else 0
-        if units == 0:
-            return 0, add, 0, 0
-        least, dues, floors = p.profile(units, secs, c.cert)
-        level = _level(least, total)
-        return dues[level], add, level, floors[level]
+        if c.unbilled == 0:  # the common case: one cache lookup (cost key, seconds) -> profile
+            key = (c.key, secs)
+            prof = p.by_key.get(key)
+            if prof is None:
+                units = p.cost_units_usd(c, secs)
+                prof = p.by_key[key] = p.profile(units, secs, c.cert) if units else _ZERO
+        else:
+            units = p.cost_units_usd(c, secs)
+            prof = p.profile(units, secs, c.cert) if units else _ZERO
+        a, least, dues = prof
+        if total > U64_MAX:
+            total = U64_MAX
+        level = 0  # BIL-37 as comparisons with each level's least balance
+        for x in least:
+            if total < x:
+                break
+            level += 1
+        d = dues[level]
+        if d < 0:
+            d = dues[level] = cost.apply_discount(a, _LEVELS[level], c.cert)  # BIL-38
+        return d, p.fee_tft(c, secs) if c.fee else 0, level, least[level - 1] if level else 0
 
     def settle(self) -> None:
         """Split the distributions booked so far (DST-04/DST-05) into revenue per account."""
@@ -403,27 +423,18 @@ class _Engine:
         c.reserve, c.add_reserve = rest * std, rest * add
         c.cycles = rest
 
-    def _distribute(self, tw: _Twin, c: _Contract, block: int, removed: bool, policy: PricingPolicy) -> None:
-        """DST-01, DST-02 after one bill."""
-        c.cycles = min(c.cycles + 1, _U16_MAX)
-        if (c.cycles >= self.dist_frequency or removed) and (c.reserve or c.add_reserve):
-            self._pay(c, c.reserve, c.add_reserve, 1, policy)
-            c.log.append((block, 1, 0, DISTRIBUTED, c.reserve, c.add_reserve))
-            tw.reserved -= c.reserve + c.add_reserve
-            c.reserve = c.add_reserve = 0
-            c.cycles = 0
-
     # -- one bill (BIL-11..BIL-20) ------------------------------------------------------------------
 
     def _bill(self, tw: _Twin, c: _Contract, block: int, p: _Params) -> None:
         """`bill_contract` for `c` at `block` (spec/billing.md §3, spec/grace.md GRC-01..GRC-09)."""
         self.steps += 1
-        now = self.period.now(block)
+        per = self.period
+        now = (per.base_timestamp + (block - per.base_block) * per.block_time_ms) // 1000
         usable = tw.usable(self.ed)
         secs = now - c.last if now > c.last else 0
         if c.optout and c.kind != NAME and c.state == CREATED:
             return  # OPT-31
-        if p.fails(c, secs):
+        if p.price <= 0 and p.fails(c, secs):
             return  # BIL-42: the bill fails and changes nothing
         std, add, level, _ = self.due(p, c, secs, usable + tw.stash)
         due = std + add
@@ -432,7 +443,9 @@ class _Engine:
             return  # BIL-14
         to_reserve = due + owed
         sufficient = to_reserve <= usable  # BIL-15, LED-06
-        removed = self._transition(tw, c, sufficient, block)  # BIL-16
+        removed = False
+        if c.state != CREATED or not sufficient:
+            removed = self._transition(tw, c, sufficient, block)  # BIL-16
         if sufficient:  # BIL-17
             tw.free -= to_reserve
             tw.reserved += to_reserve
@@ -459,7 +472,14 @@ class _Engine:
             c.last = now
             if secs:
                 c.unbilled = 0  # BIL-20
-        self._distribute(tw, c, block, removed, p.policy)
+        cycles = c.cycles + 1 if c.cycles < _U16_MAX else _U16_MAX  # DST-01
+        if (cycles >= self.dist_frequency or removed) and (c.reserve or c.add_reserve):  # DST-02
+            self._pay(c, c.reserve, c.add_reserve, 1, p.policy)
+            c.log.append((block, 1, 0, DISTRIBUTED, c.reserve, c.add_reserve))
+            tw.reserved -= c.reserve + c.add_reserve
+            c.reserve = c.add_reserve = 0
+            cycles = 0
+        c.cycles = cycles
         if removed:
             self._remove(tw, c, block)
 
@@ -508,25 +528,36 @@ class _Engine:
 
     def _jump(self, tw: _Twin, alive: Sequence[_Contract], limit: int, p: _Params) -> bool:
         """Book as many whole cycles of the twin's contracts as stay steady (all Created and paying at
-        one level each, or all in grace with nothing to pay from); False if not even one is."""
+        one level each, or all in grace with nothing to pay from); False if not even one is. `alive`
+        is in billing order (next block, id)."""
         f = self.frequency
         secs = self.steady_secs
         if secs <= 0 or p.price <= 0:
             return False
-        k = min((limit - c.next) // f + 1 for c in alive)
+        k = (limit - alive[-1].next) // f + 1  # the last contract's slot bounds the whole cycles
         if k < 1:
             return False
-        billed = [c for c in alive if c.billable() and not c.silent()]
+        per = self.period
+        bb, bt, ms = per.base_block, per.base_timestamp, per.block_time_ms
+        billed = []
+        created = True
+        for c in alive:
+            owed = c.overdraft or c.add_overdraft
+            if c.idle and not (owed or c.unbilled):
+                continue  # BIL-04: not billed
+            if c.special and c.silent():
+                continue  # ANA-18: its bill writes nothing
+            if c.unbilled or (bt + (c.next - bb) * ms) // 1000 - c.last != secs:
+                return False
+            if owed or c.state != CREATED:
+                created = False
+            billed.append(c)
         if not billed:
             for c in alive:
                 c.next += k * f
             return True
-        now = self.period.now
-        for c in billed:
-            if c.unbilled or now(c.next) - c.last != secs:
-                return False
         usable = tw.usable(self.ed)
-        if all(c.state == CREATED and c.overdraft == c.add_overdraft == 0 for c in billed):
+        if created:
             return self._jump_created(tw, alive, billed, k, usable, p)
         if usable == 0 and not tw.rents and all(c.state == GRACE for c in billed):
             return self._jump_grace(tw, alive, billed, k, p)
@@ -557,15 +588,21 @@ class _Engine:
         self.steps += 1
         f = self.frequency
         now = self.period.now
+        df = self.dist_frequency
+        tw.free -= k * spent
+        tw.reserved += k * spent
         for c, std, add, level, _, _ in plan:
             due = std + add
             c.log.append((c.next, k, f, BILLED, level, due))
             c.paid += k * due
             c.bills += k
             c.last = now(c.next + (k - 1) * f)
-            tw.free -= k * due
-            tw.reserved += k * due
-            self._cycles(tw, c, k, std, add, c.next, p.policy)
+            if c.cycles + k < df:  # DST-02: no distribution in the stretch
+                c.reserve += k * std
+                c.add_reserve += k * add
+                c.cycles += k
+            else:
+                self._cycles(tw, c, k, std, add, c.next, p.policy)
         for c in alive:
             c.next += k * f
         return True
@@ -611,6 +648,9 @@ class _Engine:
         last = self.period.last
         for c in tw.contracts:
             c.next = first + (c.id - first) % f
+        if not events and len(params) == 1:
+            self._run_quiet(tw, params[0][1])
+            return
         bounds = sorted({b for b, _ in params[1:]} | {e.block for e, _ in events})
         pi, ei, bi = 0, 0, 0
         pos = first
@@ -624,8 +664,10 @@ class _Engine:
                 tw.apply(*events[ei])
                 ei += 1
             p = params[pi][1]
-            alive = sorted((c for c in tw.contracts if c.state != GONE), key=_order)
-            if not alive:
+            alive = [c for c in tw.contracts if c.state != GONE]
+            if len(alive) > 1:
+                alive.sort(key=_order)
+            elif not alive:
                 break
             if self._jump(tw, alive, limit, p):
                 continue
@@ -642,6 +684,34 @@ class _Engine:
         for event, units in events[ei:]:  # what happens after the last bill still counts (a late top-up)
             if event.block <= last:
                 tw.apply(event, units)
+
+    def _run_quiet(self, tw: _Twin, p: _Params) -> None:
+        """`run_twin` without events: one price, one policy, no boundary before the last block. Without
+        events a contract that is not billed (BIL-04) never will be, so only the others are walked; the
+        first cycle (partial elapsed times, ANA-11) is billed bill by bill, in block order."""
+        f = self.frequency
+        last = self.period.last
+        contracts = [c for c in tw.contracts if not c.idle]
+        if len(contracts) > 1:
+            contracts.sort(key=_order)
+        for c in contracts:
+            if c.next <= last and c.state != GONE:
+                self._bill(tw, c, c.next, p)
+                c.next += f
+        while True:
+            alive = [c for c in contracts if c.state != GONE] if len(contracts) > 1 else contracts
+            if len(alive) > 1:
+                alive.sort(key=_order)
+            elif not alive or alive[0].state == GONE:
+                return
+            if self._jump(tw, alive, last, p):
+                continue
+            c = alive[0]
+            if c.next > last:
+                return
+            if c.billable():
+                self._bill(tw, c, c.next, p)
+            c.next += f
 
 
 def _order(c: _Contract) -> tuple[int, int]:
@@ -700,7 +770,7 @@ class _Twin:
         elif isinstance(event, OptOut):
             for c in self.contracts:
                 if c.node_id == event.node_id and c.kind != NAME:
-                    c.optout = True  # OPT-14
+                    c.optout = c.special = True  # OPT-14
         elif isinstance(event, Report | NuReport):
             for c in self.contracts:
                 if c.id == event.contract_id and c.state != GONE and c.kind == NODE:

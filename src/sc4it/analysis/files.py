@@ -224,11 +224,19 @@ class _Fields:
         return v
 
 
-def _checked(path: str, population: Population) -> Population:
+def _checked(path: str, population: Population, rows: dict[str, list[str]] | None = None) -> Population:
+    """ANA-02 on a population read from `path`; `rows` (a CSV's) maps each record list to the rows its
+    records come from, so an error names the row (`contracts[3].node_id` -> `row 5, field node_id`)."""
     try:
         check(population)
     except PopulationError as e:
-        raise PopulationFileError(path, e.where, e.message) from None
+        where = e.where
+        label, _, rest = where.partition("[")
+        index, _, field = rest.partition("].")
+        places = (rows or {}).get(label)
+        if places is not None and index.isdigit() and int(index) < len(places) and places[int(index)]:
+            where = f"{places[int(index)]}, field {field}" if field else places[int(index)]
+        raise PopulationFileError(path, where, e.message) from None
     return population
 
 
@@ -315,7 +323,7 @@ def read_csv(path: str | os.PathLike[str]) -> Population:
     """ANA-41: read the CSV form; `PopulationFileError` names the file, row and column."""
     name = os.fspath(path)
     try:
-        with open(name, encoding="utf-8", newline="") as f:
+        with open(name, encoding="utf-8-sig", newline="") as f:  # a spreadsheet's byte-order mark is fine
             return _read_csv_rows(name, csv.DictReader(f))
     except OSError as e:
         raise PopulationFileError(name, "<file>", f"cannot read ({e.strerror or e})") from None
@@ -339,6 +347,10 @@ def _read_csv_rows(name: str, reader: csv.DictReader[str]) -> Population:
     for i, row in enumerate(reader, start=2):
         if i > MAX_ROWS:
             raise PopulationFileError(name, f"row {i}", f"more than {MAX_ROWS} rows")
+        if None in row:  # DictReader puts the fields past the header under None
+            raise PopulationFileError(
+                name, f"row {i}", f"{len(header) + len(row[None])} fields, the header has {len(header)}"
+            )
         r = _Fields(name, f"row {i}", dict(row))
         kind = r.text("kind")
         twin = TwinSpec(r.uint("twin_id", bits=32), r.uint("balance", bits=100), r.optional_uint("stash"))
@@ -365,6 +377,12 @@ def _read_csv_rows(name: str, reader: csv.DictReader[str]) -> Population:
         )
     for farm, _ in farms.values():  # a farmer's twin that holds no contract: no balance of its own
         twins.setdefault(farm.farmer_twin, (TwinSpec(farm.farmer_twin, 0), ""))
+    rows = {
+        "farms": [w for _, w in farms.values()],
+        "nodes": [w for _, w in nodes.values()],
+        "twins": [w for _, w in twins.values()],
+        "contracts": [f"row {i + 2}" for i in range(len(contracts))],
+    }
     population = Population(
         tuple(f for f, _ in farms.values()),
         tuple(
@@ -374,7 +392,7 @@ def _read_csv_rows(name: str, reader: csv.DictReader[str]) -> Population:
         tuple(contracts),
         f"population {name}",
     )
-    return _checked(name, population)
+    return _checked(name, population, rows)
 
 
 def _agree(seen: dict[int, tuple[Any, str]], key: int, value: Any, r: _Fields, field: str) -> None:

@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_spec_parser(sub)
     add_net_parser(sub)
     node_run.register(sub, EXIT_CODES_HELP)
+    analysis_cli.add_genesis_parser(sub, lambda a: analysis_cli.genesis_command(a, CliError, _load_policy))
     return parser
 
 
