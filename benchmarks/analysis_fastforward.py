@@ -20,6 +20,8 @@ slows both; the ratio is the figure.
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
 import random
 import time
 
@@ -74,6 +76,8 @@ def main() -> None:
     assert policy is not None
     proposed = apply_proposal(current, PolicyProposal(cu=Policy(policy.cu.value * 12 // 10, policy.cu.unit)))
     period = Period(0, 0, round(args.days * BLOCKS_PER_DAY), 6000)
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"{now}, load average {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
     print(f"{args.days:g} days of 6 s blocks ({period.last} blocks), mainnet preset and CU +20%, one process")
     header = "| contracts | twins | bills (2 policies) | engine steps | fast (s) | us per contract-policy |"
     print(header + " block by block, estimated (s) | speed-up |")
@@ -92,7 +96,8 @@ def main() -> None:
         per = fast / (2 * len(population.contracts)) * 1e6
         print(
             f"| {len(population.contracts):,} | {twins:,} | {bills:,} | {steps:,} | {fast:.1f} | {per:.0f} |"
-            f" {slow:,.0f} ({per_bill * 1e6:.0f} us/bill on {sampled:,} bills) | {slow / fast:,.0f}x |",
+            f" {slow:,.0f} ({per_bill * 1e6:.0f} us/bill on {sampled:,} bills) | {slow / fast:,.0f}x |"
+            f" load {os.getloadavg()[0]:.2f}",
             flush=True,
         )
 

@@ -242,6 +242,7 @@ class _Params:
     __slots__ = (
         "by_key",
         "fees",
+        "pending",
         "period",
         "policy",
         "price",
@@ -261,6 +262,9 @@ class _Params:
         self.profiles: dict[tuple[int, int, bool], Profile] = {}
         self.fees: dict[tuple[int, int], int] = {}
         self.by_key: dict[tuple[CostKey, int], Profile] = {}
+        self.pending: dict[tuple[int, bytes | None, int], int] = {}
+        """Payouts booked under this policy: (rule: 0 node, 1 name, 2 extra fee; farmer; amount) ->
+        times (DST-04; split by `_Engine.settle` to this policy's foundation and sales accounts)."""
 
     def cost_units_usd(self, c: _Contract, secs: int) -> int:
         """BIL-32..BIL-35 for `c` over `secs` (its unbilled NU included: BIL-32)."""
@@ -335,7 +339,6 @@ class _Engine:
         self.burned = 0
         self.distributed = 0
         self.steps = 0
-        self.pending: dict[tuple[int, bytes | None, bytes, bytes, int], int] = {}
 
     def due(self, p: _Params, c: _Contract, secs: int, total: int) -> tuple[int, int, int, int]:
         """BIL-12, BIL-13, BIL-39, OPT-30..OPT-32: (standard due, extra fee, level, least total keeping
@@ -364,38 +367,38 @@ class _Engine:
             d = dues[level] = cost.apply_discount(a, _LEVELS[level], c.cert)  # BIL-38
         return d, p.fee_tft(c, secs) if c.fee else 0, level, least[level - 1] if level else 0
 
-    def settle(self) -> None:
+    def settle(self, params: Sequence[_Params]) -> None:
         """Split the distributions booked so far (DST-04/DST-05) into revenue per account."""
         rules = (self.dp.node, self.dp.name, self.dp.extra_fee)
-        for (rule_index, farmer, sales, foundation, amount), times in self.pending.items():
-            rule: SplitRule = rules[rule_index]
-            for recipient, part in split_amounts(rule, amount):
-                if part == 0:
-                    continue
-                if recipient == Recipient.Burn:
-                    self.burned += part * times
-                    continue
-                acc = _account(recipient, farmer, self.staking, sales, foundation)
-                self.revenue[acc] = self.revenue.get(acc, 0) + part * times
-        self.pending.clear()
+        for p in params:
+            sales, foundation = p.policy.certified_sales_account, p.policy.foundation_account
+            for (rule_index, farmer, amount), times in p.pending.items():
+                rule: SplitRule = rules[rule_index]
+                for recipient, part in split_amounts(rule, amount):
+                    if part == 0:
+                        continue
+                    if recipient == Recipient.Burn:
+                        self.burned += part * times
+                        continue
+                    acc = _account(recipient, farmer, self.staking, sales, foundation)
+                    self.revenue[acc] = self.revenue.get(acc, 0) + part * times
+            p.pending.clear()
 
     # -- distribution (DST-01..DST-05, DST-11) ---------------------------------------------------
 
-    def _pay(self, c: _Contract, std: int, add: int, times: int, policy: PricingPolicy) -> None:
+    def _pay(self, c: _Contract, std: int, add: int, times: int, p: _Params) -> None:
         """DST-04: book `times` payouts of `add` (extra-fee rule) and `std` (node or name rule) from
-        `c`'s reserves (split by `settle`)."""
-        sales, foundation = policy.certified_sales_account, policy.foundation_account
+        `c`'s reserves, to the recipients of `p`'s policy (split by `settle`)."""
+        pending = p.pending
         if add:
-            key = (2, c.farmer, sales, foundation, add)
-            self.pending[key] = self.pending.get(key, 0) + times
+            key = (2, c.farmer, add)
+            pending[key] = pending.get(key, 0) + times
         if std:
-            key = (1 if c.kind == NAME else 0, c.farmer, sales, foundation, std)
-            self.pending[key] = self.pending.get(key, 0) + times
+            key = (c.kind == NAME, c.farmer, std)
+            pending[key] = pending.get(key, 0) + times
         self.distributed += (std + add) * times
 
-    def _cycles(
-        self, tw: _Twin, c: _Contract, k: int, std: int, add: int, block: int, policy: PricingPolicy
-    ) -> None:
+    def _cycles(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, block: int, p: _Params) -> None:
         """DST-01/DST-02 over `k` bills that each add `std` and `add` to the reserves, the first at
         `block`, one every `BillingFrequency` blocks: the distributions they make, booked at once."""
         df = self.dist_frequency
@@ -407,7 +410,7 @@ class _Engine:
             c.cycles = min(c.cycles + k, _U16_MAX)
             return
         first, first_add = c.reserve + i1 * std, c.add_reserve + i1 * add
-        self._pay(c, first, first_add, 1, policy)
+        self._pay(c, first, first_add, 1, p)
         c.log.append((block + (i1 - 1) * f, 1, 0, DISTRIBUTED, first, first_add))
         tw.reserved -= first + first_add
         if std + add == 0:
@@ -416,7 +419,7 @@ class _Engine:
             return
         more = (k - i1) // df
         if more:
-            self._pay(c, df * std, df * add, more, policy)
+            self._pay(c, df * std, df * add, more, p)
             c.log.append((block + (i1 - 1 + df) * f, more, df * f, DISTRIBUTED, df * std, df * add))
             tw.reserved -= (df * std + df * add) * more
         rest = k - i1 - more * df
@@ -474,7 +477,7 @@ class _Engine:
                 c.unbilled = 0  # BIL-20
         cycles = c.cycles + 1 if c.cycles < _U16_MAX else _U16_MAX  # DST-01
         if (cycles >= self.dist_frequency or removed) and (c.reserve or c.add_reserve):  # DST-02
-            self._pay(c, c.reserve, c.add_reserve, 1, p.policy)
+            self._pay(c, c.reserve, c.add_reserve, 1, p)
             c.log.append((block, 1, 0, DISTRIBUTED, c.reserve, c.add_reserve))
             tw.reserved -= c.reserve + c.add_reserve
             c.reserve = c.add_reserve = 0
@@ -586,26 +589,39 @@ class _Engine:
             k = min(k, (usable - prefix - need) // spent + 1)
         assert k >= 1
         self.steps += 1
-        f = self.frequency
-        now = self.period.now
-        df = self.dist_frequency
-        tw.free -= k * spent
-        tw.reserved += k * spent
         for c, std, add, level, _, _ in plan:
-            due = std + add
-            c.log.append((c.next, k, f, BILLED, level, due))
-            c.paid += k * due
-            c.bills += k
-            c.last = now(c.next + (k - 1) * f)
-            if c.cycles + k < df:  # DST-02: no distribution in the stretch
-                c.reserve += k * std
-                c.add_reserve += k * add
-                c.cycles += k
-            else:
-                self._cycles(tw, c, k, std, add, c.next, p.policy)
+            self._book_paid(tw, c, k, std, add, level, p)
+        f = self.frequency
         for c in alive:
             c.next += k * f
         return True
+
+    def _book_paid(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, level: int, p: _Params) -> None:
+        """ANA-12, ANA-15: `k` bills of `c` paying `std` + `add` at `level`, from its next slot."""
+        f = self.frequency
+        due = std + add
+        c.log.append((c.next, k, f, BILLED, level, due))
+        c.paid += k * due
+        c.bills += k
+        per = self.period
+        c.last = (per.base_timestamp + (c.next + (k - 1) * f - per.base_block) * per.block_time_ms) // 1000
+        tw.free -= k * due
+        tw.reserved += k * due
+        if c.cycles + k < self.dist_frequency:  # DST-02: no distribution in the stretch
+            c.reserve += k * std
+            c.add_reserve += k * add
+            c.cycles += k
+        else:
+            self._cycles(tw, c, k, std, add, c.next, p)
+
+    def _book_grace(self, tw: _Twin, c: _Contract, k: int, due: int, p: _Params) -> None:
+        """ANA-13, ANA-15: `k` overdrawn bills of `c` in grace, each `due` short, from its next slot."""
+        f = self.frequency
+        c.log.append((c.next, k, f, OVERDRAWN, 0, due))
+        c.overdraft += k * due
+        c.bills += k
+        c.last = self.period.now(c.next + (k - 1) * f)
+        self._cycles(tw, c, k, 0, 0, c.next, p)
 
     def _jump_grace(
         self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, p: _Params
@@ -625,13 +641,8 @@ class _Engine:
             std, _, _, _ = self.due(p, c, secs, tw.stash)
             plan.append((c, std))
         self.steps += 1
-        now = self.period.now
         for c, due in plan:
-            c.log.append((c.next, k, f, OVERDRAWN, 0, due))
-            c.overdraft += k * due
-            c.bills += k
-            c.last = now(c.next + (k - 1) * f)
-            self._cycles(tw, c, k, 0, 0, c.next, p.policy)
+            self._book_grace(tw, c, k, due, p)
         for c in alive:
             c.next += k * f
         return True
@@ -692,6 +703,10 @@ class _Engine:
         f = self.frequency
         last = self.period.last
         contracts = [c for c in tw.contracts if not c.idle]
+        one = contracts[0] if len(contracts) == 1 else None
+        if one is not None and not one.special and one.kind != RENT and self.steady_secs > 0 and p.price > 0:
+            self._run_single(tw, one, p)
+            return
         if len(contracts) > 1:
             contracts.sort(key=_order)
         for c in contracts:
@@ -712,6 +727,45 @@ class _Engine:
             if c.billable():
                 self._bill(tw, c, c.next, p)
             c.next += f
+
+    def _run_single(self, tw: _Twin, c: _Contract, p: _Params) -> None:
+        """`_run_quiet` for a twin with one billed contract that is never silent, with whole-second cycles
+        and a price: the same bills and jumps as `_jump` would make, without lists of contracts."""
+        f = self.frequency
+        last = self.period.last
+        secs = self.steady_secs
+        grace = self.grace
+        ed = self.ed
+        stash = tw.stash
+        per = self.period
+        bb, bt, ms = per.base_block, per.base_timestamp, per.block_time_ms
+        if c.next <= last:  # the first, partial cycle (ANA-11)
+            self._bill(tw, c, c.next, p)
+            c.next += f
+        while c.state != GONE and c.next <= last:
+            nxt = c.next
+            if (bt + (nxt - bb) * ms) // 1000 - c.last == secs and c.unbilled == 0:
+                k = (last - nxt) // f + 1
+                usable = tw.usable(ed)
+                if c.state == CREATED and not (c.overdraft or c.add_overdraft):  # ANA-12
+                    std, add, level, least = self.due(p, c, secs, usable + stash)
+                    due = std + add
+                    if 0 < due <= usable:
+                        need = due if due > least - stash else least - stash
+                        k = min(k, (usable - need) // due + 1)
+                        self.steps += 1
+                        self._book_paid(tw, c, k, std, add, level, p)
+                        c.next = nxt + k * f
+                        continue
+                elif c.state == GRACE and usable == 0 and nxt - c.start < grace:  # ANA-13
+                    k = min(k, (grace - 1 - (nxt - c.start)) // f + 1)
+                    std, _, _, _ = self.due(p, c, secs, stash)
+                    self.steps += 1
+                    self._book_grace(tw, c, k, std, p)
+                    c.next = nxt + k * f
+                    continue
+            self._bill(tw, c, nxt, p)
+            c.next = nxt + f
 
 
 def _order(c: _Contract) -> tuple[int, int]:
@@ -870,7 +924,7 @@ def fast_forward(
     for tw in twins.values():
         if tw.contracts:
             engine.run_twin(tw, per_twin.get(tw.id, []), params)
-    engine.settle()
+    engine.settle([p for _, p in params])
     return _result(population, twins, engine, period)
 
 
