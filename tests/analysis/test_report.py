@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import attrs
 import pytest
 
 from sc4it import genesis as gen
@@ -137,6 +138,9 @@ def test_the_why_prices_rent_contracts_and_rented_node_contracts() -> None:
     assert rent.proposed.usd_per_hour > rent.current.usd_per_hour  # CU +20% on the whole node
     steady = [y for _, _, _, tag, _, y in sorted(a.current.contracts[1].log) if tag == "billed"][1]
     assert rent.current.tft_per_hour == steady
+    out = attrs.evolve(population, nodes=(attrs.evolve(population.nodes[0], opted_out=True),))
+    waived = analyse(out, MAINNET, CU_UP, Period(0, 0, 3 * 600, 6000)).rows
+    assert all(r.current.paid == 0 and "opted out of v3 billing" in r.reasons[0] for r in waived)  # ANA-09
 
 
 def test_genesis_command_writes_a_network_genesis_and_says_whose_prices(

@@ -240,7 +240,8 @@ def analyse(
             owned[c.twin_id] - 1,
             (),
         )
-        rows.append(attrs.evolve(row, reasons=why(row, current, proposed)))
+        waived = ("node opted out of v3 billing: not billed (OPT-30)",) if node and node.opted_out else ()
+        rows.append(attrs.evolve(row, reasons=(*waived, *why(row, current, proposed))))
     return Analysis(
         population.description,
         network,
