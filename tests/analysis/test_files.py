@@ -205,6 +205,11 @@ def test_graphql_export_import(tmp_path: Path) -> None:
     path.write_text(json.dumps(bad))
     with pytest.raises(PopulationFileError, match=r"data.nodeContracts\[0\], field numberOfPublicIPs"):
         read(path)
+    bad = _graphql()
+    bad["data"]["nodeContracts"][1]["nodeID"] = 77  # a node the export does not list (ANA-02)
+    path.write_text(json.dumps(bad))
+    with pytest.raises(PopulationFileError, match=r"data.nodeContracts\[1\], field node_id: unknown node 77"):
+        read(path)
 
 
 def test_outputs_are_never_half_written(tmp_path: Path) -> None:

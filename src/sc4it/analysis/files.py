@@ -225,8 +225,9 @@ class _Fields:
 
 
 def _checked(path: str, population: Population, rows: dict[str, list[str]] | None = None) -> Population:
-    """ANA-02 on a population read from `path`; `rows` (a CSV's) maps each record list to the rows its
-    records come from, so an error names the row (`contracts[3].node_id` -> `row 5, field node_id`)."""
+    """ANA-02 on a population read from `path`; `rows` (a CSV's or a GraphQL export's) maps each record
+    list to the rows or JSON paths its records come from, so an error names the row (`contracts[3].node_id`
+    -> `row 5, field node_id`, `data.nodeContracts[3], field node_id`)."""
     try:
         check(population)
     except PopulationError as e:
@@ -460,8 +461,10 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         balances[r.text_any("wallet")] = r.uint("balance", bits=100)
     twin_account = {r.uint("twinID", bits=32): r.text_any("accountID") for r in rows("twins")}
     contracts: list[ContractSpec] = []
+    where: dict[str, list[str]] = {"contracts": [], "farms": [], "nodes": []}
     for r in rows("rentContracts"):
         if r.record.get("state") in LIVE_STATES:
+            where["contracts"].append(r.where)
             contracts.append(
                 ContractSpec(
                     r.uint("contractID"), r.uint("twinID", bits=32), "rent", r.uint("nodeID", bits=32)
@@ -475,6 +478,7 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         if not isinstance(used, dict):
             raise r.fail("resourcesUsed", "expected an object {hru, sru, cru, mru}")
         res = _resources(_Fields(path, f"{r.where}.resourcesUsed", used))
+        where["contracts"].append(r.where)
         contracts.append(
             ContractSpec(
                 r.uint("contractID"),
@@ -487,6 +491,7 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         )
     for r in rows("nameContracts"):
         if r.record.get("state") in LIVE_STATES:
+            where["contracts"].append(r.where)
             contracts.append(
                 ContractSpec(r.uint("contractID"), r.uint("twinID", bits=32), "name", name=r.text("name"))
             )
@@ -498,6 +503,7 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         if twin_id in holders:
             twin_id = FARMER_PAYOUT_BASE + farm_id
             payout.append(twin_id)
+        where["farms"].append(r.where)
         farms.append(FarmSpec(farm_id, twin_id, r.text("name")))
     nodes = []
     for r in rows("nodes"):
@@ -509,6 +515,7 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         if cert not in ("Diy", "Certified"):
             raise r.fail("certification", f"expected Diy or Certified, got {cert!r}")
         node_id, farm_id = r.uint("nodeID", bits=32), r.uint("farmID", bits=32)
+        where["nodes"].append(r.where)
         nodes.append(NodeSpec(node_id, farm_id, cert == "Certified", res, r.uint("extraFee", 0)))
     needed = holders | {f.farmer_twin for f in farms}
     twins = [
@@ -517,4 +524,5 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
         if t < FARMER_PAYOUT_BASE
     ] + [TwinSpec(t, 0) for t in payout]
     description = f"GraphQL export {path}: {len(contracts)} live contracts"
-    return _checked(path, Population(tuple(farms), tuple(nodes), tuple(twins), tuple(contracts), description))
+    population = Population(tuple(farms), tuple(nodes), tuple(twins), tuple(contracts), description)
+    return _checked(path, population, where)
