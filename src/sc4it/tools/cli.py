@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from sc4it import __version__
+from sc4it.analysis import cli as analysis_cli
 from sc4it.net.cli import add_net_parser
 from sc4it.node import run as node_run
 from sc4it.tools.cli_common import (
@@ -26,6 +27,7 @@ from sc4it.tools.cli_common import (
     CliError,
     Parser,
     err,
+    load_policy,
 )
 from sc4it.tools.cli_dev import add_spec_parser, add_vectors_parser
 from sc4it.tools.cli_pricing import add_demo_parser, add_quote_parser, add_whatif_parser
@@ -61,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_spec_parser(sub)
     add_net_parser(sub)
     node_run.register(sub, EXIT_CODES_HELP)
-    analysis_cli.add_genesis_parser(sub, lambda a: analysis_cli.genesis_command(a, CliError, _load_policy))
+    analysis_cli.add_genesis_parser(sub, lambda a: analysis_cli.genesis_command(a, CliError, load_policy))
     return parser
 
 
