@@ -7,6 +7,9 @@
         async for notice in node.events(node=1, from_block=1):   # resumes after a reconnect
             ...
 
+The same client talks to a node of a CometBFT network (`sc4it net up`, RPC-70..RPC-75): headers are then
+CometBFT's (`sc4it.net.light.CometHeader`), and `light_block(h)` returns what `sc4it.net.light` verifies.
+
 Requests go over HTTP POST; subscriptions over a WebSocket that the client reopens when it drops,
 resuming from the block after the last one it delivered (RPC-31), so an iterator never skips or repeats
 a block. Values come back decoded by the public JSON codec into sc4it's own records.
@@ -19,7 +22,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import attrs
@@ -34,6 +37,9 @@ from sc4it.kernel.types import AccountInfo, Contract, Farm, Node, Twin
 from sc4it.light import LightClient, LightError, LightFault
 from sc4it.node.jsoncodec import JsonCodec, JsonError
 from sc4it.node.readproof import entry_json, value_from_json
+
+if TYPE_CHECKING:  # the `net` extra (protobuf); imported when a CometBFT node answers
+    from sc4it.net.light import CometHeader, LightBlock
 
 T = TypeVar("T")
 
@@ -139,12 +145,31 @@ class Client:
             self._chain_id = bytes.fromhex(props["chainId"][2:])
         return self._chain_id
 
+    def _header(self, obj: Any) -> Header:
+        if isinstance(obj, dict) and "cometbft" in obj:
+            raise TypeError("a node of a CometBFT network: use comet_header() and comet_new_heads()")
+        return self.codec.from_json(obj, Header)
+
     async def head(self) -> Header:
-        return self.codec.from_json(await self.request("chain_getHeader"), Header)
+        return self._header(await self.request("chain_getHeader"))
 
     async def header(self, block: int | bytes) -> Header | None:
         obj = await self.request("chain_getHeader", _ref(block))
-        return None if obj is None else self.codec.from_json(obj, Header)
+        return None if obj is None else self._header(obj)
+
+    async def comet_header(self, block: int | bytes | None = None) -> CometHeader | None:
+        """RPC-74 (a CometBFT network's node): CometBFT's header of `block` (default the final head)."""
+        from sc4it.net.light import CometHeader
+
+        obj = await self.request("chain_getHeader", *([] if block is None else [_ref(block)]))
+        return None if obj is None else CometHeader.from_json(obj["cometbft"])
+
+    async def light_block(self, height: int | None = None) -> LightBlock:
+        """RPC-74 (a CometBFT network's node): the signed header and validator set at `height` (default
+        the head), to verify with `sc4it.net.light` rather than trust."""
+        from sc4it.net.light import LightBlock
+
+        return LightBlock.from_json(await self.request("sc4it_lightBlock", height))
 
     async def block_hash(self, number: int) -> bytes | None:
         h = await self.request("chain_getBlockHash", number)
@@ -278,7 +303,14 @@ class Client:
     async def new_heads(self) -> AsyncIterator[Header]:
         """`chain_subscribeNewHeads`: the head, then each new header (no resume: a new head is news)."""
         async for note in self._subscribe("chain_subscribeNewHeads", lambda: None, 0):
-            yield self.codec.from_json(note, Header)
+            yield self._header(note)
+
+    async def comet_new_heads(self) -> AsyncIterator[CometHeader]:
+        """`chain_subscribeNewHeads` on a CometBFT network's node: each final header, CometBFT's."""
+        from sc4it.net.light import CometHeader
+
+        async for note in self._subscribe("chain_subscribeNewHeads", lambda: None, 0):
+            yield CometHeader.from_json(note["cometbft"])
 
     async def _subscribe(self, method: str, params: Any, reconnect: int) -> AsyncIterator[Any]:
         failures = 0

@@ -22,7 +22,7 @@ import attrs
 import cbor2
 
 from sc4it import genesis as gen
-from sc4it.block import MAX_BLOCK_CALLS, BlockRun, call_hash, run_block
+from sc4it.block import EMPTY_RESULTS, MAX_BLOCK_CALLS, BlockResults, BlockRun, Receipt, call_hash, run_block
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.commitment import FIELDS, Commitment
 from sc4it.kernel.errors import DecodeError, Error
@@ -104,12 +104,15 @@ class Committed:
 
 @attrs.frozen(slots=True)
 class Finalized:
-    """A block executed by FinalizeBlock and not yet committed."""
+    """A block executed by FinalizeBlock and not yet committed: its state, CometBFT's hash of the block,
+    its transactions and their results (RPC-71: one receipt per transaction, in block order)."""
 
     committed: Committed
     txs: tuple[bytes, ...]
     touched: Touched = attrs.field(factory=lambda: Touched({}))
     """The entries the block wrote (what Commit writes to the store, NET-34)."""
+    block_hash: bytes = b""
+    results: BlockResults = EMPTY_RESULTS
 
 
 @attrs.frozen(slots=True)
@@ -130,6 +133,28 @@ class Prepared:
     time_ms: int
     txs: tuple[bytes, ...]
     run: BlockRun
+
+
+UNDECODABLE = b"DecodeError"
+"""RPC-71: the error name of a transaction that is not a signed call (ProcessProposal keeps such blocks
+out, NET-12)."""
+
+
+def receipts_of(calls: Sequence[SignedCall | None], run: BlockRun) -> tuple[Receipt, ...]:
+    """RPC-71: one receipt per transaction: the call's own receipt, or for a call `run_block` left out its
+    validity error, or for bytes that do not decode `UNDECODABLE`."""
+    excluded = {i: error for i, _, error in run.excluded}
+    receipts = iter(run.receipts)
+    out: list[Receipt] = []
+    position = 0
+    for call in calls:
+        if call is None:
+            out.append(Receipt(UNDECODABLE, ()))
+            continue
+        error = excluded.get(position)
+        position += 1
+        out.append(next(receipts) if error is None else Receipt.of(error, ()))
+    return tuple(out)
 
 
 @attrs.frozen(slots=True)
@@ -186,6 +211,17 @@ def _stored(c: Committed) -> Stored:
     return Stored(c.height, c.time_ms, c.state, c.commitment)
 
 
+def _tx_result(receipt: Receipt) -> Any:
+    """NET-11: a transaction's ABCI result: code 0 with its events, or its error's code (NET-09)."""
+    t = abci_types()
+    if receipt.error_name == UNDECODABLE:
+        return t.ExecTxResult(code=DECODE_ERROR_CODE, codespace=CODESPACE, log="DecodeError")
+    error = receipt.error
+    if error is None:
+        return t.ExecTxResult(code=0, events=[abci_event(e) for e in receipt.events])
+    return t.ExecTxResult(code=error_code(error), codespace=CODESPACE, log=error.name)
+
+
 class NetApp:
     """The ABCI application (NET-04..NET-20). `handle(kind, request)` is what the socket server calls."""
 
@@ -201,6 +237,8 @@ class NetApp:
         self.snapshot_interval = snapshot_interval
         self.planted_bug = planted_bug
         self.on_commit = on_commit
+        self.observers: list[Callable[[Finalized], None]] = []
+        """Called with each block after Commit (RPC-71: the RPC server's chain keeps what it serves)."""
         self.last: Committed | None = None
         self.recent: OrderedDict[int, Committed] = OrderedDict()
         self.mempool: Mempool | None = None
@@ -278,6 +316,8 @@ class NetApp:
             self._take_snapshot(fin.committed)
         if self.on_commit is not None:
             self.on_commit(fin.committed)
+        for observe in self.observers:
+            observe(fin)
         return t.ResponseCommit(retain_height=0)
 
     # ---------------------------------------------------------------------------------------------
@@ -418,35 +458,18 @@ class NetApp:
         state, touched = self._planted(run.state, run.touched, height)
         commitment = last.commitment.update(state, touched)
         committed = Committed(height, time_ms, state, commitment)
-        self.finalized = Finalized(committed, txs, touched=touched)
+        receipts = receipts_of(calls, run)
+        results = BlockResults(run.hook_events, receipts)
+        self.finalized = Finalized(
+            committed, txs, touched=touched, block_hash=bytes(req.hash), results=results
+        )
         if self.mempool is not None:  # the block's calls leave the node's pool (CometBFT's drops them too)
             self.mempool.remove([call_hash(c) for c in decoded])
         return t.ResponseFinalizeBlock(
             events=[abci_event(e) for e in run.hook_events],
-            tx_results=self._tx_results(calls, run),
+            tx_results=[_tx_result(r) for r in receipts],
             app_hash=committed.app_hash,
         )
-
-    def _tx_results(self, calls: Sequence[SignedCall | None], run: BlockRun) -> list[Any]:
-        t = abci_types()
-        excluded = {i: error for i, _, error in run.excluded}
-        receipts = iter(run.receipts)
-        out = []
-        position = 0
-        for call in calls:
-            if call is None:
-                out.append(t.ExecTxResult(code=DECODE_ERROR_CODE, codespace=CODESPACE, log="DecodeError"))
-                continue
-            error = excluded.get(position)
-            position += 1
-            if error is None:
-                receipt = next(receipts)
-                error = receipt.error
-                if error is None:
-                    out.append(t.ExecTxResult(code=0, events=[abci_event(e) for e in receipt.events]))
-                    continue
-            out.append(t.ExecTxResult(code=error_code(error), codespace=CODESPACE, log=error.name))
-        return out
 
     def _planted(self, state: State, touched: Touched, height: int) -> tuple[State, Touched]:
         bug = self.planted_bug

@@ -32,7 +32,10 @@ def _run(args: argparse.Namespace) -> int:
             )
             print(f"network {net.chain_id}: {len(net.nodes)} validators, blocks every {net.block_time_ms} ms")
             for node in net.nodes:
-                print(f"  {node.name}: CometBFT RPC {node.rpc_url}  (logs {node.home}/cometbft.log, app.log)")
+                ws = node.api_url.replace("http://", "ws://")
+                print(f"  {node.name}: sc4it RPC {node.api_url} (WebSocket {ws})")
+                pad = " " * len(node.name)
+                print(f"  {pad}  CometBFT RPC {node.rpc_url}  (logs {node.home}/cometbft.log, app.log)")
             print(f"stop it with: sc4it net down --dir {directory}")
             return EXIT_OK
         net = Network.load(directory)

@@ -20,6 +20,9 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+import attrs
 
 COMETBFT_MODULE = "github.com/cometbft/cometbft"
 COMETBFT_VERSION = "v0.38.26"
@@ -35,6 +38,8 @@ _ABCI_PROTOS = (
     "tendermint/types/validator.proto",
     "tendermint/version/types.proto",
 )
+_LIGHT_PROTOS = ("tendermint/types/canonical.proto",)
+"""NET-43: the light client's messages (the canonical vote), generated beside ABCI's."""
 
 
 class EngineMissing(RuntimeError):
@@ -141,6 +146,7 @@ def generate_abci(out: Path | None = None) -> Path:
     out = build_dir() if out is None else out
     marker = out / ".complete"
     if marker.is_file():
+        _generate_missing(out)
         return out
     try:
         from grpc_tools import protoc
@@ -153,7 +159,7 @@ def generate_abci(out: Path | None = None) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     args = ["protoc", f"-I{proto}", f"-I{gogo}", f"-I{well_known}", f"--python_out={tmp}"]
-    code = protoc.main([*args, *_ABCI_PROTOS, "gogoproto/gogo.proto"])
+    code = protoc.main([*args, *_ABCI_PROTOS, *_LIGHT_PROTOS, "gogoproto/gogo.proto"])
     if code != 0:
         raise EngineMissing(f"protoc failed ({code}) on CometBFT's .proto files in {proto}")
     (tmp / ".complete").write_text(f"{COMETBFT_VERSION}\n")
@@ -167,6 +173,28 @@ def generate_abci(out: Path | None = None) -> Path:
     return out
 
 
+def _generate_missing(out: Path) -> None:
+    """A build directory made before the light client's protos were added gets them (NET-43), written
+    file by file with an atomic rename so that a process reading the directory never sees half a file."""
+    missing = [p for p in _LIGHT_PROTOS if not (out / p.replace(".proto", "_pb2.py")).is_file()]
+    if not missing:
+        return
+    from grpc_tools import protoc
+
+    proto = module_dir() / "proto"
+    well_known = Path(protoc.__file__).parent / "_proto"
+    tmp = out.with_name(out.name + f".part{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    args = ["protoc", f"-I{proto}", f"-I{gogoproto_dir()}", f"-I{well_known}", f"--python_out={tmp}"]
+    if protoc.main([*args, *missing]) != 0:
+        raise EngineMissing(f"protoc failed on {missing} in {proto}")
+    for p in missing:
+        name = p.replace(".proto", "_pb2.py")
+        os.replace(tmp / name, out / name)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 @functools.cache
 def abci_types() -> ModuleType:
     """The generated `tendermint.abci.types_pb2` module (NET-02), generated first if needed."""
@@ -174,6 +202,34 @@ def abci_types() -> ModuleType:
     if str(out) not in sys.path:
         sys.path.insert(0, str(out))
     return importlib.import_module("tendermint.abci.types_pb2")
+
+
+@attrs.frozen
+class CometbftTypes:
+    """NET-41..NET-43: the generated messages the light client encodes."""
+
+    types: ModuleType
+    canonical: ModuleType
+    validator: ModuleType
+    version: ModuleType
+
+    @staticmethod
+    def timestamp(time: tuple[int, int]) -> Any:
+        from google.protobuf import timestamp_pb2
+
+        return timestamp_pb2.Timestamp(seconds=time[0], nanos=time[1])
+
+
+@functools.cache
+def cometbft_types() -> CometbftTypes:
+    """The generated `tendermint.types` modules the light client needs (generated first if needed)."""
+    abci_types()
+    return CometbftTypes(
+        importlib.import_module("tendermint.types.types_pb2"),
+        importlib.import_module("tendermint.types.canonical_pb2"),
+        importlib.import_module("tendermint.types.validator_pb2"),
+        importlib.import_module("tendermint.version.types_pb2"),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -183,6 +183,8 @@ class NodeInfo:
     """The node's p2p and RPC address: 127.0.0.1, or its address in its own network namespace."""
     netns: str = ""
     """The network namespace its processes run in ("" = this one; NET-31)."""
+    api_url: str = ""
+    """The node's sc4it JSON-RPC API (RPC-70), on a port its application picked (`sc4it/api.json`)."""
 
     @property
     def rpc_url(self) -> str:
@@ -364,6 +366,10 @@ class Network:
             str(node.abci_port),
             "--snapshot-interval",
             str(self.snapshot_interval),
+            "--cometbft-rpc",
+            node.rpc_url,
+            "--block-time-ms",
+            str(self.block_time_ms),
         ]
         for url in peers:
             app_args += ["--peer-rpc", url]
@@ -376,6 +382,7 @@ class Network:
                 why = exit_reason(home / "app.log", node)
                 raise NetError(f"{node.name}'s application did not listen on {node.abci_port}: {why}")
             time.sleep(0.05)
+        node.api_url = json.loads((home / "sc4it" / "api.json").read_text())["url"]
         node.cometbft_pid = self._spawn(
             [str(find_cometbft()), "start", "--home", str(home)], home / "cometbft.log", {}, node.netns
         )

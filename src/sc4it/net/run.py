@@ -6,6 +6,10 @@ H+1; on a mismatch it asks a peer's application for its per-field digests and th
 differing storage map at H, writes `divergence.json` in its home with which map and which keys differ,
 logs it at CRITICAL and halts (exit code `DIVERGED_EXIT`). Its own CometBFT halts as well: it refuses a
 block whose header's app hash is not its own.
+
+With `--cometbft-rpc URL` it also serves the node's JSON-RPC API (`sc4it.node.rpc` on a
+`sc4it.net.chain.CometChain`, RPC-70..RPC-75) on 127.0.0.1:`--rpc-port` (0: a free port) and writes its
+URL to `api.json` in its home before it reports ready.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -31,6 +36,8 @@ from sc4it.net.app import Committed, NetApp, PlantedBug, entry_rows
 
 log = logging.getLogger("sc4it.net.run")
 
+API_FILE = "api.json"
+"""RPC-70: `{"url", "ws", "port", "pid"}` of the node's JSON-RPC API, written before `abci.ready`."""
 DIVERGED_EXIT = 70
 """NET-19: the exit code of an application that found its state differs from the committed one."""
 PLANTED_BUG_ENV = "SC4IT_PLANTED_BUG"
@@ -159,12 +166,44 @@ def _planted_bug() -> PlantedBug | None:
     return PlantedBug(int(value), gen.dev_keypair("alice").account_id)
 
 
+@contextlib.asynccontextmanager
+async def _api(app: NetApp, args: argparse.Namespace) -> Any:
+    """RPC-70: serve the node's JSON-RPC API on a `CometChain` until the context ends."""
+    from aiohttp import web
+
+    from sc4it.net.chain import CometChain, serve_chain
+
+    chain = CometChain(app, args.cometbft_rpc)
+    state = gen.default() if app.last is None else app.last.state  # before InitChain: the default genesis
+    server = serve_chain(chain, block_time_ms=args.block_time_ms, ss58_prefix=state.config.ss58_prefix)
+    runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", args.rpc_port)
+    await site.start()
+    port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}"
+    doc = {"url": url, "ws": url.replace("http://", "ws://"), "port": port, "pid": os.getpid()}
+    tmp = args.home / (API_FILE + ".tmp")
+    tmp.write_text(json.dumps(doc) + "\n")
+    os.replace(tmp, args.home / API_FILE)
+    log.info("JSON-RPC API on %s", url)
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+        server.close()
+        await chain.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m sc4it.net.run", description=__doc__)
     p.add_argument("--home", required=True, type=Path)
     p.add_argument("--port", required=True, type=int, help="ABCI port on 127.0.0.1")
     p.add_argument("--peer-rpc", action="append", default=[], help="another node's CometBFT RPC URL")
     p.add_argument("--snapshot-interval", type=int, default=0)
+    p.add_argument("--cometbft-rpc", help="this node's CometBFT RPC URL: serve the node's JSON-RPC API")
+    p.add_argument("--rpc-port", type=int, default=0, help="port of the node's JSON-RPC API (0: a free one)")
+    p.add_argument("--block-time-ms", type=int, default=1000, help="the network's block time (for health)")
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     logging.basicConfig(
@@ -187,9 +226,16 @@ def main(argv: list[str] | None = None) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         ready = args.home / "abci.ready"  # NET-21: the launcher waits for this file with our PID
-        await serve(
-            app, "127.0.0.1", args.port, stop=stop, ready=lambda port: ready.write_text(f"{os.getpid()}\n")
-        )
+        async with contextlib.AsyncExitStack() as stack:
+            if args.cometbft_rpc:
+                await stack.enter_async_context(_api(app, args))
+            await serve(
+                app,
+                "127.0.0.1",
+                args.port,
+                stop=stop,
+                ready=lambda port: ready.write_text(f"{os.getpid()}\n"),
+            )
 
     asyncio.run(_main())
     log.info("stopped")

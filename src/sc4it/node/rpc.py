@@ -1,20 +1,23 @@
 """The node's JSON-RPC 2.0 API over HTTP and WebSocket on one port (spec/rpc.md, rules RPC-xx).
 
-`RpcServer(node, ...)` builds an aiohttp application:
+`RpcServer(chain, ...)` builds an aiohttp application for a `sc4it.node.chain.Chain` (a single node, or an
+sc4it application under CometBFT, `sc4it.net.chain`; a `Node` is taken as its `NodeChain`):
 
 - `POST /`: one JSON-RPC request or a batch; `GET /` with an `Upgrade: websocket` header: a WebSocket on
   which requests, responses and subscription notifications travel as text frames;
 - `GET /health`: the node's head and whether it produces on time (HTTP 503 when it does not);
   `GET /metrics`: counters and gauges in Prometheus' text format.
 
-Every method is a short synchronous function of the `Node` (the block production shares the event loop,
-see `sc4it.node.run`); subscriptions are tasks that walk the chain from a block number with a cursor
+Every method is a short function of the chain (the block production shares the event loop, see
+`sc4it.node.run`; a method that needs I/O, such as a submission through CometBFT, is awaited);
+subscriptions are tasks that walk the chain from a block number with a cursor
 (replayed blocks and live blocks are the same loop, so there is no gap and no duplicate, RPC-31).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import time
@@ -25,8 +28,7 @@ import attrs
 from aiohttp import WSMsgType, web
 
 from sc4it import __version__
-from sc4it.block import BlockResults, Header, header_hash
-from sc4it.kernel.codec import encode
+from sc4it.block import BlockResults
 from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.events import (
     ContractCreated,
@@ -39,10 +41,11 @@ from sc4it.kernel.schema import U32, U64, AccountId
 from sc4it.kernel.state import State
 from sc4it.kernel.types import Node as NodeRecord
 from sc4it.kernel.types import Twin
+from sc4it.node.chain import Chain, NodeChain
 from sc4it.node.jsoncodec import MAX_SAFE_INTEGER, JsonCodec, JsonError
 from sc4it.node.mempool import MempoolError
 from sc4it.node.readproof import EntryProblem, parse_entry, value_to_json
-from sc4it.node.service import CommittedBlock, Node, StateUnavailable
+from sc4it.node.service import Node
 from sc4it.tools.quote import QuoteError, Workload, quote
 
 log = logging.getLogger("sc4it.rpc")
@@ -312,18 +315,18 @@ class RpcServer:
 
     def __init__(
         self,
-        node: Node,
+        chain: Chain | Node,
         *,
         limits: Limits = Limits(),
         chain_name: str = "sc4it development chain",
         block_time_ms: int = 6000,
         ss58_prefix: int | None = None,
     ) -> None:
-        self.node = node
+        self.chain: Chain = NodeChain(chain) if isinstance(chain, Node) else chain
         self.limits = limits
         self.chain_name = chain_name
         self.block_time_ms = block_time_ms
-        self.codec = JsonCodec(node.state.config.ss58_prefix if ss58_prefix is None else ss58_prefix)
+        self.codec = JsonCodec(self.chain.state.config.ss58_prefix if ss58_prefix is None else ss58_prefix)
         self.metrics = Metrics()
         self.conns: set[_Conn] = set()
         self._next_sub = 0
@@ -334,7 +337,7 @@ class RpcServer:
         self._removed: dict[int, tuple[tuple[int, int], int]] = {}
         """RPC-30: contract id -> ((twin, node), the block that removed it), oldest removal first, for
         `REMOVED_OWNERS_KEPT` blocks (a live contract's owner is read from the head state)."""
-        self._unsubscribe = node.subscribe(self._on_block)
+        self._unsubscribe = self.chain.subscribe(self._on_block)
 
     def close(self) -> None:
         self._unsubscribe()
@@ -435,16 +438,16 @@ class RpcServer:
                     LIMIT_EXCEEDED, f"batch of {len(obj)} requests exceeds {self.limits.max_batch}"
                 )
                 return json.dumps(self._error(None, err))
-            outs = [r for r in (self._one(item, conn) for item in obj) if r is not None]
+            outs = [r for r in [await self._one(item, conn) for item in obj] if r is not None]
             return json.dumps(outs, separators=(",", ":")) if outs else None
-        out = self._one(obj, conn)
+        out = await self._one(obj, conn)
         return None if out is None else json.dumps(out, separators=(",", ":"))
 
     def _error(self, rid: Any, err: RpcError) -> dict[str, Any]:
         self.metrics.errors[err.code] = self.metrics.errors.get(err.code, 0) + 1
         return {"jsonrpc": "2.0", "error": err.to_json(), "id": rid}
 
-    def _one(self, req: Any, conn: _Conn) -> dict[str, Any] | None:
+    async def _one(self, req: Any, conn: _Conn) -> dict[str, Any] | None:
         """One request object -> its response object (None for a notification, RPC-03)."""
         if not isinstance(req, dict):
             return self._error(None, RpcError(INVALID_REQUEST, "a request is a JSON object"))
@@ -456,6 +459,8 @@ class RpcServer:
             return self._error(rid, RpcError(INVALID_REQUEST, 'expected {"jsonrpc": "2.0", "method": ...}'))
         try:
             result = self.call(method, req.get("params"), conn)
+            if inspect.isawaitable(result):
+                result = await result
         except RpcError as e:
             return None if "id" not in req else self._error(rid, e)
         except Exception:
@@ -486,11 +491,11 @@ class RpcServer:
             "system_properties": Method(self.system_properties),
             "system_accountNextIndex": Method(self.account_next_index, ("account",), 1),
             "author_submitExtrinsic": Method(self.submit, ("extrinsic",), 1),
-            "author_pendingExtrinsics": Method(lambda: self.node.pending()),
+            "author_pendingExtrinsics": Method(lambda: self.chain.pending()),
             "chain_getHeader": Method(self.get_header, ("block",)),
             "chain_getBlock": Method(self.get_block, ("block",)),
             "chain_getBlockHash": Method(self.get_block_hash, ("number",)),
-            "chain_getFinalizedHead": Method(lambda: "0x" + self.node.head_hash.hex()),
+            "chain_getFinalizedHead": Method(lambda: "0x" + self.chain.head_hash().hex()),
             "sc4it_blockResults": Method(self.block_results, ("block",)),
             "sc4it_inclusion": Method(self.inclusion, ("hash",), 1),
             "sc4it_contract": Method(self.record("contracts", U64), ("id", "at", "proof"), 1),
@@ -507,26 +512,27 @@ class RpcServer:
         }
 
     def system_health(self) -> dict[str, Any]:
-        return {"peers": 0, "isSyncing": False, "shouldHavePeers": False}
+        return self.chain.health()
 
     def system_properties(self) -> dict[str, Any]:
         return {
             "ss58Format": self.codec.ss58_prefix,
             "tokenDecimals": 7,
             "tokenSymbol": "TFT",
-            "chainId": "0x" + self.node.chain_id.hex(),
+            "chainId": "0x" + self.chain.chain_id.hex(),
             "blockTimeMs": self.block_time_ms,
+            **self.chain.properties(),
         }
 
     def account_next_index(self, account: Any) -> int:
-        return self.node.account_next_index(_decode(self.codec, account, AccountId, "account"))
+        return self.chain.account_next_index(_decode(self.codec, account, AccountId, "account"))
 
-    def submit(self, extrinsic: Any) -> str:
+    async def submit(self, extrinsic: Any) -> str:
         """RPC-21: the canonical CBOR of a signed call, as hex -> its call hash, or INVALID_TRANSACTION
         whose data names the sc4it error (a validity Error or a mempool reason)."""
         data = _hexbytes(extrinsic, "extrinsic", self.limits.max_request_bytes)
         try:
-            h = self.node.submit_bytes(data)
+            h = await self.chain.submit(data)
         except MempoolError as e:
             raise RpcError(
                 INVALID_TRANSACTION, f"invalid transaction: {e.message}", {"error": e.name}
@@ -536,50 +542,39 @@ class RpcServer:
 
     def _number(self, ref: int | bytes | None) -> int:
         if ref is None:
-            return int(self.node.head.number)
-        n = self.node.number_of(ref)
+            return self.chain.head_number()
+        n = self.chain.number_of(ref)
         if n is None:
             raise RpcError(
                 UNKNOWN_BLOCK, "unknown block", {"block": ref if isinstance(ref, int) else "0x" + ref.hex()}
             )
         return n
 
-    def get_header(self, block: Any) -> Any:
+    async def get_header(self, block: Any) -> Any:
         ref = _block_ref(block, "block")
-        header = self.node.header(self.node.head.number if ref is None else ref)
-        return None if header is None else self.codec.to_json(header)
+        n = self.chain.number_of(self.chain.head_number() if ref is None else ref)
+        return None if n is None else await self.chain.header_json(n, self.codec)
 
-    def get_block(self, block: Any) -> Any:
+    async def get_block(self, block: Any) -> Any:
         ref = _block_ref(block, "block")
-        n = self.node.number_of(self.node.head.number if ref is None else ref)
-        if n is None:
-            return None
-        header = self.node.header(n)
-        b = self.node.block(n)
-        return {
-            "block": {
-                "header": self.codec.to_json(header),
-                "signature": None if b is None else "0x" + b.signature.hex(),
-                "extrinsics": [] if b is None else ["0x" + encode(s).hex() for s in b.calls],
-            },
-            "justifications": None,
-        }
+        n = self.chain.number_of(self.chain.head_number() if ref is None else ref)
+        return None if n is None else await self.chain.block_json(n, self.codec)
 
     def get_block_hash(self, number: Any) -> Any:
         if number is None:
-            return "0x" + self.node.head_hash.hex()
+            return "0x" + self.chain.head_hash().hex()
         if type(number) is not int or not 0 <= number <= MAX_SAFE_INTEGER:
             raise RpcError(INVALID_PARAMS, "number: expected a block number", {"param": "number"})
         return self._hash_of(number)
 
     def _hash_of(self, number: int) -> str | None:
-        header = self.node.header(number)
-        return None if header is None else "0x" + header_hash(header).hex()
+        h = self.chain.block_hash(number)
+        return None if h is None else "0x" + h.hex()
 
     def block_results(self, block: Any) -> Any:
         ref = _block_ref(block, "block")
         n = self._number(ref)
-        results = self.node.results(n)
+        results = self.chain.results(n)
         if results is None:
             return {"hook_events": [], "receipts": []}
         return {
@@ -594,16 +589,16 @@ class RpcServer:
         }
 
     def inclusion(self, h: Any) -> Any:
-        found = self.node.inclusion(_hex32(h, "hash"))
+        found = self.chain.inclusion(_hex32(h, "hash"))
         return None if found is None else {"block": found[0], "index": found[1]}
 
     def _state(self, at: Any) -> State:
         ref = _block_ref(at)
         if ref is None:
-            return self.node.state
+            return self.chain.state
         n = self._number(ref)
         try:
-            return self.node.state_at(n)
+            return self.chain.state_at(n)
         except LookupError as e:
             raise RpcError(UNKNOWN_BLOCK, str(e), {"block": n}) from None
 
@@ -616,10 +611,10 @@ class RpcServer:
                 raise RpcError(INVALID_PARAMS, "proof: expected true or false", {"param": "proof"})
             k = _decode(self.codec, key, key_type, "id" if key_type is not AccountId else "account")
             if proof:
-                header, tree = self._tree(at)
+                block_hash, tree = self._tree(at)
                 value = tree.value(field, k)
                 return {
-                    "at": "0x" + header_hash(header).hex(),
+                    "at": "0x" + block_hash.hex(),
                     "value": None if value is None else self.codec.to_json(value),
                     "proof": "0x" + tree.prove([(field, k)]).hex(),
                 }
@@ -633,10 +628,10 @@ class RpcServer:
         as `{"map", "key"}` in their JSON form, in the state after block `at` (default the head):
         `{"at": block hash, "proof": hex, "values": [each entry's value or null]}`."""
         entries = self._proof_keys(keys)
-        header, tree = self._tree(at)
+        block_hash, tree = self._tree(at)
         values = [value_to_json(self.codec, m, k, tree.value(m, k)) for m, k in entries]
         proof = tree.prove(entries)
-        return {"at": "0x" + header_hash(header).hex(), "proof": "0x" + proof.hex(), "values": values}
+        return {"at": "0x" + block_hash.hex(), "proof": "0x" + proof.hex(), "values": values}
 
     def _proof_keys(self, keys: Any) -> list[tuple[str, Any]]:
         """RPC-26, RPC-44: 1 to `max_proof_keys` entries `{"map", "key"}`; the count is checked before
@@ -657,12 +652,12 @@ class RpcServer:
         except EntryProblem as e:
             raise RpcError(INVALID_PARAMS, str(e), {"param": e.param}) from None
 
-    def _tree(self, at: Any) -> tuple[Header, Commitment]:
-        """LGT-09 through RPC-20's block reference: the header of `at` and the state tree after it."""
+    def _tree(self, at: Any) -> tuple[bytes, Commitment]:
+        """LGT-09 through RPC-20's block reference: the hash of block `at` and the state tree after it."""
         n = self._number(_block_ref(at))
         try:
-            return self.node.tree_at(n)
-        except StateUnavailable as e:
+            return self.chain.tree_at(n)
+        except LookupError as e:
             raise RpcError(UNKNOWN_BLOCK, str(e), {"block": n}) from None
 
     def quote(self, workload: Any, at: Any) -> Any:
@@ -697,22 +692,21 @@ class RpcServer:
 
     # --- subscriptions (RPC-30..RPC-33) -----------------------------------------------------------
 
-    def _on_block(self, committed: CommittedBlock) -> None:
-        """Node observer: wake every subscription (from any thread)."""
+    def _on_block(self, number: int, events: tuple[Event, ...]) -> None:
+        """Chain observer: wake every subscription (from any thread)."""
         self.metrics.blocks_produced += 1
         self.metrics.last_block_at = time.monotonic()
-        self._remember_removed(committed)
+        self._remember_removed(number, events)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wake)
 
-    def _remember_removed(self, committed: CommittedBlock) -> None:
+    def _remember_removed(self, n: int, events: tuple[Event, ...]) -> None:
         """RPC-30: the owners of the contracts this block removed (from the block's own creations or the
         state before it), kept for `REMOVED_OWNERS_KEPT` blocks: the map stays bounded by the removals
         of that window, whatever the node's uptime."""
-        n = committed.number
         created: dict[int, tuple[int, int]] = {}
-        for event in committed.events:
+        for event in events:
             if isinstance(event, ContractCreated):
                 c = event.contract
                 created[c.contract_id] = (c.twin_id, c.node_id())
@@ -731,8 +725,8 @@ class RpcServer:
 
     def _owner_before(self, contract_id: int, n: int) -> tuple[int, int] | None:
         try:
-            c = self.node.state_at(n - 1).contracts.get(contract_id)
-        except StateUnavailable:
+            c = self.chain.state_at(n - 1).contracts.get(contract_id)
+        except LookupError:  # StateUnavailable on a node, LookupError on a network
             return None
         return None if c is None else (c.twin_id, c.node_id())
 
@@ -781,12 +775,12 @@ class RpcServer:
 
     def subscribe_heads(self, conn: _Conn) -> str:
         """RPC-32: the head now, then every new header, in order."""
-        start = int(self.node.head.number)
+        start = self.chain.head_number()
 
         async def pump(sid: str) -> None:
             async for n in self._cursor(start):
-                header = self.node.header(n)
-                await conn.send(_note("chain_newHead", sid, self.codec.to_json(header)))
+                header = await self.chain.header_json(n, self.codec)
+                await conn.send(_note("chain_newHead", sid, header))
 
         return self._open(conn, pump)
 
@@ -794,7 +788,12 @@ class RpcServer:
         """RPC-30, RPC-31: per block with a matching event, `{block, hash, events: [{index, phase,
         call, event}]}`; from `from_block` (replayed from the store) or from the next block."""
         event_filter, from_block = parse_filter(flt, self._event_names)
-        start = int(self.node.head.number) + 1 if from_block is None else max(from_block, 1)
+        first = self.chain.first_number()
+        if from_block is not None and from_block < first:
+            raise RpcError(
+                UNKNOWN_BLOCK, f"events before block {first} are not kept by this node", {"first": first}
+            )
+        start = self.chain.head_number() + 1 if from_block is None else max(from_block, 1)
 
         async def pump(sid: str) -> None:
             async for n in self._cursor(start):
@@ -808,7 +807,7 @@ class RpcServer:
         """Block numbers from `start` on, forever: stored ones at once, then each as it is committed."""
         n = start
         while True:
-            while n <= self.node.head.number:
+            while n <= self.chain.head_number():
                 yield n
                 n += 1
                 if n % 64 == 0:
@@ -819,14 +818,14 @@ class RpcServer:
         """A contract's (twin, node): from the head state, else, for a contract removed in the last
         `REMOVED_OWNERS_KEPT` blocks while this server ran, from the state before its removal. Any other
         contract is unknown: its events match by the ids they carry only (RPC-30)."""
-        c = self.node.state.contracts.get(contract_id)
+        c = self.chain.state.contracts.get(contract_id)
         if c is not None:
             return (c.twin_id, c.node_id())
         gone = self._removed.get(contract_id)
         return None if gone is None else gone[0]
 
     def _events_of(self, n: int, flt: EventFilter) -> dict[str, Any] | None:
-        results = self.node.results(n)
+        results = self.chain.results(n)
         if results is None:
             return None
         out = []
@@ -847,9 +846,9 @@ class RpcServer:
         ok = age_ms <= 3 * self.block_time_ms
         return ok, {
             "status": "ok" if ok else "stalled",
-            "head": int(self.node.head.number),
-            "head_hash": "0x" + self.node.head_hash.hex(),
-            "pending": self.node.pending(),
+            "head": self.chain.head_number(),
+            "head_hash": "0x" + self.chain.head_hash().hex(),
+            "pending": self.chain.pending(),
             "last_block_ms_ago": age_ms,
             "block_time_ms": self.block_time_ms,
         }
@@ -863,8 +862,8 @@ class RpcServer:
 
     def metric_lines(self) -> Iterator[str]:
         m = self.metrics
-        yield f"sc4it_block_height {int(self.node.head.number)}\n"
-        yield f"sc4it_mempool_calls {self.node.pending()}\n"
+        yield f"sc4it_block_height {self.chain.head_number()}\n"
+        yield f"sc4it_mempool_calls {self.chain.pending()}\n"
         yield f"sc4it_blocks_produced_total {m.blocks_produced}\n"
         yield f"sc4it_block_production_seconds {m.last_block_seconds:.6f}\n"
         yield f"sc4it_extrinsics_submitted_total {m.submitted}\n"

@@ -1,0 +1,319 @@
+"""The node's JSON-RPC API and the light client on a real 4-validator CometBFT network (spec/rpc.md
+RPC-70..RPC-75, spec/network.md NET-40..NET-46), with the real `sc4it.client` and a plain WebSocket
+client. One network for the module (started by `sc4it net up`, stopped by `sc4it net down`: by PID);
+every wait is bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import attrs
+import pytest
+
+from sc4it import calls, genesis
+from sc4it.client import Client, RpcCallError
+from sc4it.kernel.codec import encode
+from sc4it.kernel.events import ContractCreated
+from sc4it.kernel.signing import sign
+from sc4it.net.launcher import Network, NodeInfo, pid_alive, rpc
+from sc4it.net.light import (
+    FLAG_ABSENT,
+    CometHeader,
+    CommitSig,
+    LightBlock,
+    LightError,
+    verify_commit,
+    verify_next,
+)
+from sc4it.net.load import wait_height
+
+from .support import require_engine
+
+BOB = genesis.dev_keypair("bob")
+CHARLIE = genesis.dev_keypair("charlie")
+TIMEOUT = 60.0
+HOUR_MS = 3_600_000
+
+
+@attrs.frozen
+class Up:
+    net: Network
+    printed: str
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
+    """RPC-70 NET-21: `sc4it net up` of four validators at 300 ms blocks, stopped by `sc4it net down`."""
+    from sc4it.tools.cli import main
+
+    require_engine()
+    directory = tmp_path_factory.mktemp("api") / "net"
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["net", "up", "--validators", "4", "--dir", str(directory), "--block-time-ms", "300"])
+        assert code == 0, out.getvalue()
+        net = Network.load(directory)
+        wait_height(net, 3, TIMEOUT)
+        yield Up(net, out.getvalue())
+    finally:
+        if (directory / "net.json").is_file():
+            with contextlib.redirect_stdout(io.StringIO()):
+                main(["net", "down", "--dir", str(directory)])
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, TIMEOUT))
+
+
+async def call(url: str, method: str, *params: Any) -> Any:
+    async with aiohttp.ClientSession() as s:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        async with s.post(url, json=body) as r:
+            return await r.json()
+
+
+def test_up_prints_the_api_urls(up: Up) -> None:
+    """RPC-70: every application serves the API on a port it picked, recorded in api.json with its PID
+    and printed by `net up`."""
+    for node in up.net.nodes:
+        doc = json.loads((Path(node.home) / "sc4it" / "api.json").read_text())
+        assert doc["url"] == node.api_url and doc["pid"] == node.app_pid
+        assert node.api_url.startswith("http://127.0.0.1:")
+        assert f"sc4it RPC {node.api_url}" in up.printed
+        assert pid_alive(node.app_pid, str(up.net.dir))
+
+    async def go() -> None:
+        for node in up.net.nodes:
+            props = (await call(node.api_url, "system_properties"))["result"]
+            assert props["consensus"] == "cometbft"
+            assert props["chainId"] == "0x" + genesis.default().chain_id.hex()
+            assert (await call(node.api_url, "system_chain"))["result"]
+            assert (await call(node.api_url, "system_health"))["result"]["shouldHavePeers"] is True
+
+    run(go())
+
+
+def comet_block(node: NodeInfo, height: int) -> dict[str, Any]:
+    doc: dict[str, Any] = rpc(node.rpc_url, f"/block?height={height}")
+    return doc
+
+
+def test_submit_through_cometbft_and_read_anywhere(up: Up) -> None:
+    """RPC-72 RPC-71 RPC-73 RPC-74: a call submitted to one node through CometBFT's mempool is final
+    in a CometBFT block that every node serves alike: inclusion, results, the contract, the block's
+    transactions, the header with CometBFT's hash; the head is final."""
+    n0, n1, n2, n3 = up.net.nodes
+
+    async def go() -> None:
+        async with Client(n0.api_url) as c0, Client(n2.api_url) as c2, Client(n3.api_url) as c3:
+            h = await c0.sign_and_submit(calls.CreateNameContract(b"netapi"), BOB)
+            inc = await c2.wait_for_inclusion(h, timeout=TIMEOUT)
+            assert inc.error is None
+            created = next(e for e in inc.events if isinstance(e, ContractCreated))
+            cid = created.contract.contract_id
+            wait_height(up.net, inc.block, TIMEOUT)
+            assert await c3.contract(cid) == created.contract
+            assert (await c3.contract(cid, at=inc.block - 1)) is None  # the state before the block
+            assert await c2.next_index(BOB.account_id) == await c0.next_index(BOB.account_id) >= 1
+            cb = comet_block(n1, inc.block)
+            for c in (c0, c2, c3):
+                block = await c.request("chain_getBlock", inc.block)
+                raw = base64.b64decode(cb["block"]["data"]["txs"][inc.index]).hex()
+                assert block["block"]["extrinsics"][inc.index] == "0x" + raw
+                assert block["block"]["header"]["hash"] == "0x" + cb["block_id"]["hash"].lower()
+                assert block["justifications"]["cometbft_commit"]["height"] == str(inc.block)
+                header = await c.comet_header(inc.block)
+                assert header is not None and header.hash().hex() == cb["block_id"]["hash"].lower()
+                assert await c.block_hash(inc.block) == header.hash()
+            head = await c0.request("chain_getFinalizedHead")
+            number = (await c0.request("chain_getHeader", head))["number"]
+            assert head == "0x" + comet_block(n1, number)["block_id"]["hash"].lower()
+            with pytest.raises(TypeError, match="comet_header"):
+                await c0.head()
+
+    run(go())
+
+
+def test_refusals_name_the_sc4it_error(up: Up) -> None:
+    """RPC-72: CheckTx's refusal comes back as INVALID_TRANSACTION naming the same error as on a single
+    node: a stale nonce, a bad signature, undecodable bytes; the same call twice is AlreadyKnown."""
+    node = up.net.nodes[1]
+    chain_id = genesis.default().chain_id
+
+    async def go() -> None:
+        async with Client(node.api_url) as c:
+            h = await c.sign_and_submit(calls.Transfer(BOB.account_id, 1), CHARLIE)
+            await c.wait_for_inclusion(h, timeout=TIMEOUT)
+            stale = sign(calls.Transfer(BOB.account_id, 5), CHARLIE, 0, chain_id)
+            with pytest.raises(RpcCallError) as e:
+                await c.submit(stale)
+            assert e.value.code == 1010 and e.value.name == "StaleNonce"
+            nonce = await c.next_index(CHARLIE.account_id)
+            good = sign(calls.Transfer(BOB.account_id, 2), CHARLIE, nonce, chain_id)
+            forged = attrs.evolve(good, nonce=nonce + 1)
+            with pytest.raises(RpcCallError) as e:
+                await c.submit(forged)
+            assert e.value.name == "BadSignature"
+            with pytest.raises(RpcCallError) as e:
+                await c.request("author_submitExtrinsic", "0x" + encode(good).hex()[:-4])
+            assert e.value.name == "Malformed"
+            await c.submit(good)
+            with pytest.raises(RpcCallError) as e:
+                await c.submit(good)
+            assert e.value.name == "AlreadyKnown"  # CometBFT's cache holds its bytes
+
+    run(go())
+
+
+def test_subscriptions_on_a_plain_websocket(up: Up) -> None:
+    """RPC-73 RPC-74 RPC-31: `chain_subscribeNewHeads` delivers consecutive final heads with CometBFT's
+    hashes; `sc4it_subscribeEvents` replays a block's events from `from_block` and the client's iterator
+    resumes there."""
+    node = up.net.nodes[3]
+
+    async def go() -> None:
+        async with Client(node.api_url) as c:
+            h = await c.sign_and_submit(calls.CreateNameContract(b"netws"), BOB)
+            inc = await c.wait_for_inclusion(h, timeout=TIMEOUT)
+            async with aiohttp.ClientSession() as s, s.ws_connect(node.api_url.replace("http", "ws")) as ws:
+                await ws.send_str(
+                    json.dumps({"jsonrpc": "2.0", "id": 1, "method": "chain_subscribeNewHeads"})
+                )
+                assert isinstance(json.loads((await ws.receive(timeout=TIMEOUT)).data)["result"], str)
+                heads: list[dict[str, Any]] = []
+                while len(heads) < 3:
+                    note = json.loads((await ws.receive(timeout=TIMEOUT)).data)
+                    assert note["method"] == "chain_newHead"
+                    heads.append(note["params"]["result"])
+                numbers = [x["number"] for x in heads]
+                assert numbers == list(range(numbers[0], numbers[0] + 3))
+                for x in heads:
+                    assert (
+                        x["hash"]
+                        == "0x" + comet_block(up.net.nodes[0], x["number"])["block_id"]["hash"].lower()
+                    )
+                assert heads[1]["parentHash"] == heads[0]["hash"]
+                flt = {"from_block": inc.block, "event": "ContractCreated"}
+                await ws.send_str(
+                    json.dumps(
+                        {"jsonrpc": "2.0", "id": 2, "method": "sc4it_subscribeEvents", "params": [flt]}
+                    )
+                )
+                while True:
+                    msg = json.loads((await ws.receive(timeout=TIMEOUT)).data)
+                    if msg.get("method") == "sc4it_events":
+                        break
+                assert msg["params"]["result"]["block"] == inc.block
+            async for first in c.events(event="ContractCreated", from_block=inc.block):
+                assert first.block == inc.block and isinstance(first.events[0][3], ContractCreated)
+                break
+            got: list[CometHeader] = []
+            async for header in c.comet_new_heads():
+                got.append(header)
+                if len(got) == 2:
+                    break
+            assert got[1].height == got[0].height + 1 and got[1].last_block_id.hash == got[0].hash()
+
+    run(go())
+
+
+# ------------------------------------------------------------------------------------------------
+# Light client (NET-40..NET-46)
+
+
+async def light(node: NodeInfo, height: int | None = None) -> LightBlock:
+    async with Client(node.api_url) as c:
+        return await c.light_block(height)
+
+
+def test_a_final_header_verifies(up: Up) -> None:
+    """NET-40 NET-41 NET-42 NET-43: the header served by any node hashes to the commit's block id; its
+    validator set to `validators_hash`; more than 2/3 of the power signed CometBFT's canonical vote."""
+    for node in up.net.nodes:
+        lb = run(light(node, 2))
+        verify_commit(lb, up.net.chain_id)
+        assert sum(1 for s in lb.commit.signatures if s.flag == 2) >= 3
+        assert lb.header.hash() == lb.commit.block_id.hash
+    head = run(light(up.net.nodes[0]))
+    verify_commit(head, up.net.chain_id)
+
+
+def _drop(lb: LightBlock, keep: int) -> LightBlock:
+    """The light block with only the first `keep` commit signatures (the others marked absent)."""
+    sigs = tuple(
+        s if i < keep else CommitSig(FLAG_ABSENT, b"", (0, 0), b"")
+        for i, s in enumerate(lb.commit.signatures)
+    )
+    return attrs.evolve(lb, commit=attrs.evolve(lb.commit, signatures=sigs))
+
+
+def test_forged_or_insufficient_commits_are_refused(up: Up) -> None:
+    """NET-40..NET-43: 3 of 4 equal signatures are enough, 2 are not; a flipped signature bit, a header
+    that is not the signed one (another app hash), a validator set that is not the header's, another
+    chain, a commit of another height: each refused."""
+    wait_height(up.net, 4, TIMEOUT)
+    lb = run(light(up.net.nodes[1], 4))
+    assert all(s.flag == 2 for s in lb.commit.signatures), "all four signed (300 ms blocks, no faults)"
+    verify_commit(_drop(lb, 3), up.net.chain_id)  # 30 of 40 > 2/3
+    with pytest.raises(LightError, match="not enough voting power"):
+        verify_commit(_drop(lb, 2), up.net.chain_id)  # 20 of 40
+    sig = lb.commit.signatures[0]
+    bad = attrs.evolve(sig, signature=bytes([sig.signature[0] ^ 1]) + sig.signature[1:])
+    forged = attrs.evolve(lb, commit=attrs.evolve(lb.commit, signatures=(bad, *lb.commit.signatures[1:])))
+    with pytest.raises(LightError, match="wrong signature at index 0"):
+        verify_commit(forged, up.net.chain_id)
+    other_state = attrs.evolve(lb, header=attrs.evolve(lb.header, app_hash=b"\x11" * 32))
+    with pytest.raises(LightError, match="another block"):
+        verify_commit(other_state, up.net.chain_id)
+    other_vals = attrs.evolve(lb, validators=(*lb.validators[:3], attrs.evolve(lb.validators[3], power=30)))
+    with pytest.raises(LightError, match="validators_hash"):
+        verify_commit(other_vals, up.net.chain_id)
+    with pytest.raises(LightError, match="chain"):
+        verify_commit(lb, "another-chain")
+    later = run(light(up.net.nodes[1], 5))
+    with pytest.raises(LightError):
+        verify_commit(attrs.evolve(lb, commit=later.commit), up.net.chain_id)
+
+
+def test_trust_moves_forward(up: Up) -> None:
+    """NET-44 NET-45: from a trusted header, the next one (same announced validator set) and one further
+    ahead (more than 1/3 of the trusted power signed) verify; an expired trust, an older header and a
+    header from the future are refused."""
+    wait_height(up.net, 9, TIMEOUT)
+    node = up.net.nodes[2]
+    trusted, nxt, far = (run(light(node, h)) for h in (2, 3, 9))
+    now = int(time.time() * 1000)
+    verify_next(trusted, nxt, now_ms=now, trusting_period_ms=HOUR_MS)
+    verify_next(trusted, far, now_ms=now, trusting_period_ms=HOUR_MS)
+    with pytest.raises(LightError, match="trusting period"):
+        verify_next(trusted, far, now_ms=now + 2 * HOUR_MS, trusting_period_ms=HOUR_MS)
+    with pytest.raises(LightError, match="not after"):
+        verify_next(far, trusted, now_ms=now, trusting_period_ms=HOUR_MS)
+    with pytest.raises(LightError, match="future"):
+        verify_next(trusted, far, now_ms=far.header.time_ms - 60_000, trusting_period_ms=HOUR_MS)
+    with pytest.raises(LightError, match="not enough"):
+        verify_next(trusted, _drop(far, 1), now_ms=now, trusting_period_ms=HOUR_MS)
+
+
+def test_verified_header_gives_the_previous_state_root(up: Up) -> None:
+    """NET-46: the app hash of verified header H is the application's state commitment after block H-1
+    (its digests at H-1, queried through CometBFT), not after H."""
+    wait_height(up.net, 6, TIMEOUT)
+    node = up.net.nodes[0]
+    lb = run(light(node, 6))
+    verify_commit(lb, up.net.chain_id)
+    digests = rpc(node.rpc_url, '/abci_query?path="/sc4it/digests"&height=5')["response"]
+    after_5 = json.loads(base64.b64decode(digests["value"]))
+    assert after_5["height"] == 5 and bytes.fromhex(after_5["app_hash"]) == lb.header.app_hash
+    header = run(call(node.api_url, "chain_getHeader", 6))["result"]
+    assert header["appHash"] == "0x" + lb.header.app_hash.hex()

@@ -1,0 +1,177 @@
+"""The node's RPC server on an in-process `CometChain` (spec/rpc.md RPC-70..RPC-75), blocks driven by hand
+through the ABCI application; and the pure parts of the light client (spec/network.md NET-41, NET-43)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from sc4it import genesis as gen
+from sc4it.block import call_hash
+from sc4it.kernel.calls import CreateNameContract, Transfer
+from sc4it.kernel.codec import encode
+from sc4it.kernel.errors import Error
+from sc4it.kernel.signing import sign
+from sc4it.net.app import DECODE_ERROR_CODE, NetApp, error_code, mempool_code
+from sc4it.net.chain import CometChain, mempool_error, serve_chain
+from sc4it.net.light import LightError, merkle_root, parse_time
+from sc4it.node.mempool import MempoolError, MempoolReason
+
+from .support import require_engine
+
+ALICE = gen.dev_keypair("alice")
+BOB = gen.dev_keypair("bob")
+CHAIN = gen.default().chain_id
+T0 = 1_800_000_000
+
+
+def tx(nonce: int, call: Any = None, who: Any = BOB) -> bytes:
+    return encode(sign(call or Transfer(ALICE.account_id, 1), who, nonce, CHAIN))
+
+
+def block(t: Any, app: NetApp, height: int, txs: list[bytes]) -> None:
+    req = t.RequestFinalizeBlock(height=height, txs=txs, hash=hashlib.sha256(b"%d" % height).digest())
+    req.time.seconds = T0 + height
+    app.handle("finalize_block", req)
+    app.handle("commit", t.RequestCommit())
+
+
+def test_mempool_codes_read_back() -> None:
+    """RPC-72: a CheckTx code names the same error or reason as the node's mempool refusal."""
+    for error in (Error.StaleNonce, Error.BadSignature, Error.WrongChainId):
+        back = mempool_error(error_code(error), f"{error.name}: words")
+        assert back.error is error and back.message == "words"
+    for reason in MempoolReason:
+        code = mempool_code(MempoolError("x", reason=reason))
+        assert mempool_error(code, "").reason is reason
+    assert mempool_error(DECODE_ERROR_CODE, "").reason is MempoolReason.Malformed
+    assert "code 9999" in mempool_error(9999, "?").message
+
+
+def test_results_inclusion_and_kept_window(tmp_path: Path) -> None:
+    """RPC-71 RPC-73 RPC-75: one receipt per transaction in block order (a stale call has its error and
+    no events); inclusion by call hash; only the newest `keep` blocks are served; numbers and hashes are
+    CometBFT's."""
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+    chain = CometChain(app, "http://127.0.0.1:9", keep=2)
+    seen: list[tuple[int, int]] = []
+    chain.subscribe(lambda n, events: seen.append((n, len(events))))
+    app.handle("init_chain", t.RequestInitChain(chain_id="test", initial_height=1))
+    first = tx(0)
+    block(t, app, 1, [first, tx(0), b"junk"])
+    results = chain.results(1)
+    assert results is not None
+    assert [r.error_name for r in results.receipts] == [None, b"StaleNonce", b"DecodeError"]
+    assert results.receipts[0].events and not results.receipts[1].events
+    assert chain.inclusion(call_hash(sign(Transfer(ALICE.account_id, 1), BOB, 0, CHAIN))) == (1, 0)
+    assert chain.block_hash(1) == hashlib.sha256(b"1").digest()
+    assert chain.number_of(hashlib.sha256(b"1").digest()) == 1
+    block(t, app, 2, [tx(1)])
+    block(t, app, 3, [])
+    assert chain.head_number() == 3 and chain.first_number() == 2
+    assert (
+        chain.results(1) is None
+        and chain.number_of(1) is None
+        and chain.inclusion(call_hash(sign(Transfer(ALICE.account_id, 1), BOB, 0, CHAIN))) is None
+    )
+    assert chain.head_hash() == hashlib.sha256(b"3").digest()
+    assert [n for n, _ in seen] == [1, 2, 3] and seen[0][1] >= 1
+    assert chain.state_at(2).accounts[BOB.account_id].nonce == 2
+    with pytest.raises(LookupError):
+        chain.state_at(99)
+
+
+def test_server_on_a_comet_chain(tmp_path: Path) -> None:
+    """RPC-70 RPC-71 RPC-75: the node's RpcServer answers from a CometChain; events replay from a kept
+    block; a subscription from before the first kept block is refused (UNKNOWN_BLOCK), never a gap."""
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+    chain = CometChain(app, "http://127.0.0.1:9", keep=3)
+    app.handle("init_chain", t.RequestInitChain(chain_id="test", initial_height=1))
+    server = serve_chain(chain, block_time_ms=300)
+    block(t, app, 1, [tx(0)])
+    block(t, app, 2, [tx(1, CreateNameContract(b"chainunit"))])
+    block(t, app, 3, [])
+    block(t, app, 4, [tx(2)])
+
+    async def go() -> None:
+        runner = web.AppRunner(server.app(), handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        url = f"http://127.0.0.1:{port}"
+        try:
+            async with aiohttp.ClientSession() as s:
+
+                async def call(method: str, *params: Any) -> Any:
+                    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+                    async with s.post(url, json=body) as r:
+                        return await r.json()
+
+                props = (await call("system_properties"))["result"]
+                assert props["consensus"] == "cometbft" and props["firstBlock"] == 2
+                assert props["chainId"] == "0x" + CHAIN.hex()
+                assert (await call("chain_getBlockHash", 1))["result"] is None
+                assert (await call("chain_getBlockHash", 4))["result"] == "0x" + hashlib.sha256(
+                    b"4"
+                ).hexdigest()
+                assert (await call("sc4it_blockResults", 1))["error"]["code"] == -32001
+                receipts = (await call("sc4it_blockResults", 2))["result"]["receipts"]
+                assert receipts[0]["error"] is None
+                assert any("ContractCreated" in e for e in receipts[0]["events"])
+                assert (await call("system_accountNextIndex", "5" + "x" * 3))["error"]["code"] == -32602
+                async with s.ws_connect(url.replace("http", "ws")) as ws:
+                    await ws.send_str(
+                        json.dumps(
+                            {
+                                "jsonrpc": "2.0",
+                                "id": 1,
+                                "method": "sc4it_subscribeEvents",
+                                "params": [{"from_block": 1}],
+                            }
+                        )
+                    )
+                    refused = json.loads((await ws.receive(timeout=10)).data)
+                    assert refused["error"]["code"] == -32001 and refused["error"]["data"] == {"first": 2}
+                    await ws.send_str(
+                        json.dumps(
+                            {
+                                "jsonrpc": "2.0",
+                                "id": 2,
+                                "method": "sc4it_subscribeEvents",
+                                "params": [{"from_block": 2, "event": "ContractCreated"}],
+                            }
+                        )
+                    )
+                    assert isinstance(json.loads((await ws.receive(timeout=10)).data)["result"], str)
+                    note = json.loads((await ws.receive(timeout=10)).data)
+                    assert note["params"]["result"]["block"] == 2
+        finally:
+            await runner.cleanup()
+            server.close()
+            await chain.close()
+
+    asyncio.run(asyncio.wait_for(go(), 60))
+
+
+def test_merkle_root_and_times() -> None:
+    """NET-41: RFC 6962 with CometBFT's prefixes (a split at the largest power of two below n); NET-43:
+    CometBFT's RFC 3339 times to the nanosecond, anything else refused."""
+    leaf = [hashlib.sha256(b"\0" + bytes([i])).digest() for i in range(3)]
+    inner = hashlib.sha256(b"\1" + leaf[0] + leaf[1]).digest()
+    assert merkle_root([bytes([i]) for i in range(3)]) == hashlib.sha256(b"\1" + inner + leaf[2]).digest()
+    assert merkle_root([]) == hashlib.sha256(b"").digest()
+    assert parse_time("2026-12-03T17:29:27.97461754Z") == (1796318967, 974617540)
+    assert parse_time("1970-01-01T00:00:01Z") == (1, 0)
+    for bad in ("2026-12-03T17:29:27+01:00", "yesterday", 5, "2026-12-03T17:29:27.1234567891Z"):
+        with pytest.raises(LightError):
+            parse_time(bad)
