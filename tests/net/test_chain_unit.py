@@ -19,7 +19,14 @@ from sc4it.kernel.calls import CreateNameContract, Transfer
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
 from sc4it.kernel.signing import sign
-from sc4it.net.app import DECODE_ERROR_CODE, NetApp, error_code, mempool_code
+from sc4it.net.app import (
+    DECODE_ERROR_CODE,
+    NetApp,
+    adopt_validators,
+    error_code,
+    mempool_code,
+    validator_updates,
+)
 from sc4it.net.chain import CometChain, mempool_error, serve_chain
 from sc4it.net.light import LightError, merkle_root, parse_time
 from sc4it.node.mempool import MempoolError, MempoolReason
@@ -175,3 +182,27 @@ def test_merkle_root_and_times() -> None:
     for bad in ("2026-12-03T17:29:27+01:00", "yesterday", 5, "2026-12-03T17:29:27.1234567891Z"):
         with pytest.raises(LightError):
             parse_time(bad)
+
+
+def test_validator_set_follows_roles(tmp_path: Path) -> None:
+    """NET-50 NET-51: InitChain adopts CometBFT's genesis validators as `roles.validators` (sorted keys)
+    and answers them at power 10; a block that changes `roles.validators` answers the difference as
+    validator updates (power 0 for a removal)."""
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+    keys = [bytes([i]) * 32 for i in (3, 1, 2)]
+    req = t.RequestInitChain(chain_id="test", initial_height=1)
+    for k in keys:
+        req.validators.add(power=10).pub_key.ed25519 = k
+    res = app.handle("init_chain", req)
+    assert app.last is not None and app.last.state.roles.validators == tuple(sorted(keys))
+    assert [(bytes(u.pub_key.ed25519), u.power) for u in res.validators] == [(k, 10) for k in sorted(keys)]
+    updates = validator_updates(keys[:2], [keys[1], b"\x09" * 32])
+    assert [(bytes(u.pub_key.ed25519), u.power) for u in updates] == [(keys[0], 0), (b"\x09" * 32, 10)]
+    assert validator_updates(keys, list(reversed(keys))) == []
+    named = adopt_validators(app.last.state, [b"\x07" * 32])
+    assert named is app.last.state  # a genesis that names validators keeps them
+    bad = t.RequestInitChain(chain_id="test", initial_height=1)
+    bad.validators.add(power=10).pub_key.secp256k1 = b"\x02" * 33
+    with pytest.raises(ValueError, match="ed25519"):
+        NetApp(home=tmp_path / "other").abci_init_chain(bad)

@@ -30,6 +30,7 @@ from sc4it.kernel.events import Event
 from sc4it.kernel.signing import SignedCall, ss58_decode
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Touched
+from sc4it.kernel.types import MAX_ROLE_MEMBERS
 from sc4it.net.engine import abci_types
 from sc4it.net.store import NetStore, Stored
 from sc4it.node.mempool import MAX_PER_ACCOUNT, Mempool, MempoolError, MempoolReason
@@ -211,6 +212,43 @@ def _stored(c: Committed) -> Stored:
     return Stored(c.height, c.time_ms, c.state, c.commitment)
 
 
+VALIDATOR_POWER = 10
+"""NET-50: the voting power of every validator (the council's set is a set of equals, as TFChain's)."""
+
+
+def _ed25519_key(update: Any) -> bytes:
+    """NET-50: the ed25519 public key of a CometBFT validator (the only key type sc4it's accounts share)."""
+    if update.pub_key.WhichOneof("sum") != "ed25519":
+        raise ValueError("a CometBFT validator of sc4it must have an ed25519 key")
+    key = bytes(update.pub_key.ed25519)
+    assert len(key) == 32
+    return key
+
+
+def adopt_validators(state: State, genesis_keys: Sequence[bytes]) -> State:
+    """NET-50: a genesis that names no validator takes CometBFT's genesis validators (their ed25519 keys
+    as account ids) as `roles.validators`; one that names some keeps them (they replace CometBFT's)."""
+    if state.roles.validators or not genesis_keys:
+        return state
+    if len(set(genesis_keys)) > MAX_ROLE_MEMBERS:
+        raise ValueError(f"at most {MAX_ROLE_MEMBERS} validators (roles.validators)")
+    return attrs.evolve(state, roles=attrs.evolve(state.roles, validators=tuple(sorted(set(genesis_keys)))))
+
+
+def validator_updates(before: Sequence[bytes], after: Sequence[bytes]) -> list[Any]:
+    """NET-51: the ABCI validator updates that make CometBFT's set `after` from `before`: each account
+    that left at power 0, then each that joined at `VALIDATOR_POWER`, in key order."""
+    t = abci_types()
+    out = []
+    for key, power in [(k, 0) for k in sorted(set(before) - set(after))] + [
+        (k, VALIDATOR_POWER) for k in sorted(set(after) - set(before))
+    ]:
+        update = t.ValidatorUpdate(power=power)
+        update.pub_key.ed25519 = key
+        out.append(update)
+    return out
+
+
 def _tx_result(receipt: Receipt) -> Any:
     """NET-11: a transaction's ABCI result: code 0 with its events, or its error's code (NET-09)."""
     t = abci_types()
@@ -281,16 +319,21 @@ class NetApp:
 
     def abci_init_chain(self, req: Any) -> Any:
         """NET-06: the genesis state from genesis.json's `app_state` (an sc4it genesis JSON; empty or null:
-        the embedded default genesis); the app hash is its commitment. Validators stay CometBFT's."""
+        the embedded default genesis); the app hash is its commitment. NET-50: the validator set is
+        `roles.validators`, adopted from CometBFT's genesis validators when the sc4it genesis names none."""
         t = abci_types()
         raw = bytes(req.app_state_bytes).strip()
         state = gen.default() if raw in (b"", b"null", b"{}", b'""') else gen.build(gen.loads(raw))
+        state = adopt_validators(state, [_ed25519_key(v) for v in req.validators])
         height = max(int(req.initial_height), 1) - 1
         committed = Committed(height, bft_time_ms(req.time), state, Commitment.of(state))
         self.store.replace(_stored(committed))
         self._set_committed(committed)
         log.info("InitChain %s: app hash %s", req.chain_id, committed.app_hash.hex())
-        return t.ResponseInitChain(app_hash=committed.app_hash)
+        return t.ResponseInitChain(
+            app_hash=committed.app_hash,
+            validators=validator_updates((), state.roles.validators),
+        )
 
     def _set_committed(self, committed: Committed) -> None:
         self.last = committed
@@ -468,6 +511,7 @@ class NetApp:
         return t.ResponseFinalizeBlock(
             events=[abci_event(e) for e in run.hook_events],
             tx_results=[_tx_result(r) for r in receipts],
+            validator_updates=validator_updates(last.state.roles.validators, state.roles.validators),
             app_hash=committed.app_hash,
         )
 
