@@ -33,6 +33,7 @@ from sc4it.net.light import (
     LightError,
     verify_commit,
     verify_next,
+    verify_state,
 )
 from sc4it.net.load import wait_height
 
@@ -331,6 +332,43 @@ def test_verified_header_gives_the_previous_state_root(up: Up) -> None:
     assert after_5["height"] == 5 and bytes.fromhex(after_5["app_hash"]) == lb.header.app_hash
     header = run(call(node.api_url, "chain_getHeader", 6))["result"]
     assert header["appHash"] == "0x" + lb.header.app_hash.hex()
+
+
+def test_contract_state_verified_from_a_final_header(up: Up) -> None:
+    """NET-46 NET-47 RPC-76 LGT-08: a user verifies a contract from a final CometBFT header: the node's
+    proof of the state after block H checks against the app hash of verified header H+1; a changed
+    contract, a proof against header H, an absent contract claimed present are refused; ABCI Query with
+    `prove` carries one `sc4it:smt:v1` op that checks the same way."""
+    node, other = up.net.nodes[2], up.net.nodes[0]
+
+    async def go() -> None:
+        async with Client(node.api_url) as c:
+            inc = await c.submit_and_wait(calls.CreateNameContract(b"proved"), BOB, timeout=TIMEOUT)
+            created = next(e for e in inc.events if isinstance(e, ContractCreated)).contract
+            cid = created.contract_id
+            await head_at_least(c, inc.block + 1)
+            height, proof = await c.read_proof([("contracts", cid), ("contracts", 10**9)], inc.block)
+            assert height == inc.block
+            trusted = await light(other, 1)
+            verify_commit(trusted, up.net.chain_id)
+            header = await light(other, height + 1)  # served by another node
+            verify_next(trusted, header, now_ms=int(time.time() * 1000), trusting_period_ms=HOUR_MS)
+            claims = [("contracts", cid, created), ("contracts", 10**9, None)]
+            verify_state(header, height, claims, proof)
+            changed = attrs.evolve(created, twin_id=created.twin_id + 1)
+            with pytest.raises(LightError):
+                verify_state(header, height, [("contracts", cid, changed)], proof)
+            with pytest.raises(LightError, match="header"):
+                verify_state(await light(other, height), height, claims, proof)
+            with pytest.raises(LightError):
+                verify_state(header, height, [("contracts", 10**9, created)], proof)
+            res = rpc(node.rpc_url, f'/abci_query?path="/sc4it/contract/{cid}"&height={height}&prove=true')
+            ops = res["response"]["proofOps"]["ops"]
+            assert [op["type"] for op in ops] == ["sc4it:smt:v1"]
+            assert int(res["response"]["height"]) == height
+            verify_state(header, height, claims[:1], base64.b64decode(ops[0]["data"]))
+
+    run(go())
 
 
 # ------------------------------------------------------------------------------------------------

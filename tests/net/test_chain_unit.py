@@ -15,6 +15,7 @@ from aiohttp import web
 
 from sc4it import genesis as gen
 from sc4it.block import call_hash
+from sc4it.kernel import commitment
 from sc4it.kernel.calls import CreateNameContract, Transfer
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
@@ -136,6 +137,16 @@ def test_server_on_a_comet_chain(tmp_path: Path) -> None:
                 assert receipts[0]["error"] is None
                 assert any("ContractCreated" in e for e in receipts[0]["events"])
                 assert (await call("system_accountNextIndex", "5" + "x" * 3))["error"]["code"] == -32602
+                bad = await call("sc4it_readProof", [["vaults", 1]])  # RPC-76
+                assert bad["error"]["code"] == -32602 and "entries[0]" in bad["error"]["message"]
+                assert (await call("sc4it_readProof", [["contracts", "x"]]))["error"]["code"] == -32602
+                assert (await call("sc4it_readProof", [["contracts", 1]], 99))["error"]["code"] == -32001
+                got = (await call("sc4it_readProof", [["contracts", 1], ["contracts", 2]], 3))["result"]
+                assert got["height"] == 3
+                state = app.at(3)
+                claims = [("contracts", 1, state.state.contracts.get(1)), ("contracts", 2, None)]
+                assert claims[0][2] is not None
+                assert commitment.check(state.app_hash, claims, bytes.fromhex(got["proof"][2:]))
                 async with s.ws_connect(url.replace("http", "ws")) as ws:
                     await ws.send_str(
                         json.dumps(

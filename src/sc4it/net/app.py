@@ -24,13 +24,14 @@ import cbor2
 from sc4it import genesis as gen
 from sc4it.block import EMPTY_RESULTS, MAX_BLOCK_CALLS, BlockResults, BlockRun, Receipt, call_hash, run_block
 from sc4it.kernel.codec import decode, encode
-from sc4it.kernel.commitment import FIELDS, Commitment
+from sc4it.kernel.commitment import FIELDS, Commitment, ProofError
 from sc4it.kernel.errors import DecodeError, Error
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import SignedCall, ss58_decode
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Touched
 from sc4it.kernel.types import MAX_ROLE_MEMBERS
+from sc4it.light import proof_op
 from sc4it.net.engine import abci_types
 from sc4it.net.store import NetStore, Stored
 from sc4it.node.mempool import MAX_PER_ACCOUNT, Mempool, MempoolError, MempoolReason
@@ -247,6 +248,20 @@ def validator_updates(before: Sequence[bytes], after: Sequence[bytes]) -> list[A
         update.pub_key.ed25519 = key
         out.append(update)
     return out
+
+
+def query_entry(path: str) -> tuple[str, Any] | None:
+    """NET-47: the storage entry (map, key) behind a typed query path, for its proof: `/sc4it/account/
+    <ss58>` and `/sc4it/nonce/<ss58>` are `accounts`, `/sc4it/contract/<id>` is `contracts`; other
+    paths carry no proof."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) != 3 or parts[0] != "sc4it":
+        return None
+    if parts[1] in ("account", "nonce"):
+        return "accounts", ss58_decode(parts[2])
+    if parts[1] == "contract":
+        return "contracts", int(parts[2])
+    return None
 
 
 def _tx_result(receipt: Receipt) -> Any:
@@ -547,11 +562,18 @@ class NetApp:
             return t.ResponseQuery(code=2, log=f"height {req.height} is not retained")
         try:
             value = self._query(committed, str(req.path), bytes(req.data))
-        except (KeyError, ValueError, StopIteration, AssertionError) as e:
+            entry = query_entry(str(req.path)) if req.prove else None
+        except (KeyError, ValueError, StopIteration, AssertionError, ProofError) as e:
             return t.ResponseQuery(code=3, log=f"bad query {req.path!r}: {e}", height=committed.height)
-        return t.ResponseQuery(code=0, value=value, height=committed.height)
+        res = t.ResponseQuery(code=0, value=value, height=committed.height)
+        if entry is not None:  # NET-47, LGT-08: one sc4it proof op; its root is header H+1's app hash
+            op_type, key, data = proof_op(*entry, committed.commitment.prove([entry]))
+            res.key = key
+            res.proof_ops.ops.add(type=op_type, key=key, data=data)
+        return res
 
     def _query(self, committed: Committed, path: str, data: bytes) -> bytes:
+        """NET-14..NET-16 (`query_entry` names the storage entry of a proved query, NET-47)."""
         parts = [p for p in path.split("/") if p]
         if parts[:1] != ["sc4it"] or len(parts) < 2:
             raise ValueError("paths are /sc4it/<what>")

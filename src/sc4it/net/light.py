@@ -32,6 +32,7 @@ import nacl.exceptions
 import nacl.signing
 from google.protobuf import wrappers_pb2
 
+from sc4it.kernel import commitment
 from sc4it.net.abci import encode_uvarint
 from sc4it.net.engine import cometbft_types
 
@@ -441,3 +442,22 @@ def verify_next(
     else:
         verify_trusting(untrusted, trusted.validators, th.chain_id)
     verify_commit(untrusted, th.chain_id)
+
+
+def verify_state(
+    trusted: LightBlock, height: int, claims: Sequence[tuple[str, Any, Any]], proof: bytes
+) -> None:
+    """NET-46, NET-47: each (map, key, value or None) claim holds in the state after block `height`,
+    proved (CMT-20..CMT-23) against the app hash of `trusted`, a light block of height `height + 1` the
+    caller verified (`verify_commit` from a trusted validator set, or `verify_next`). `LightError`
+    otherwise."""
+    if trusted.height != height + 1:
+        raise LightError(
+            f"the state after block {height} is proved against header {height + 1}, not {trusted.height}"
+        )
+    try:
+        ok = commitment.check(trusted.header.app_hash, claims, proof)
+    except commitment.ProofError as e:
+        raise LightError(f"bad proof: {e}") from None
+    if not ok:
+        raise LightError("the proof does not show these values under the verified app hash")
