@@ -99,7 +99,8 @@ def test_up_prints_the_api_urls(up: Up) -> None:
             assert props["consensus"] == "cometbft"
             assert props["chainId"] == "0x" + genesis.default().chain_id.hex()
             assert (await call(node.api_url, "system_chain"))["result"]
-            assert (await call(node.api_url, "system_health"))["result"]["shouldHavePeers"] is True
+            health = (await call(node.api_url, "system_health"))["result"]
+            assert health == {"peers": 3, "isSyncing": False, "shouldHavePeers": True}
 
     run(go())
 

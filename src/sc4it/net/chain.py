@@ -190,8 +190,15 @@ class CometChain:
     def properties(self) -> dict[str, Any]:
         return {"consensus": "cometbft", "firstBlock": self.first_number()}
 
-    def health(self) -> dict[str, Any]:
-        return {"peers": -1, "isSyncing": False, "shouldHavePeers": True}
+    async def health(self) -> dict[str, Any]:
+        """RPC-73: the node's CometBFT peers and whether it is still catching up (block or state sync)."""
+        peers = await self.comet("net_info")
+        status = await self.comet("status")
+        return {
+            "peers": int(peers["n_peers"]),
+            "isSyncing": bool(status["sync_info"]["catching_up"]),
+            "shouldHavePeers": True,
+        }
 
     def subscribe(self, observer: BlockObserver) -> Callable[[], None]:
         with self._lock:
@@ -258,7 +265,8 @@ class CometChain:
             return None
         header = await self._header(number)
         parent = header["last_block_id"]["hash"]
-        fin = self._blocks.get(number)
+        with self._lock:
+            fin = self._blocks.get(number)
         return {
             "number": number,
             "hash": "0x" + h.hex(),

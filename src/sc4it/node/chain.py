@@ -87,7 +87,7 @@ class Chain(Protocol):
 
     def pending(self) -> int: ...
 
-    def health(self) -> dict[str, Any]:
+    async def health(self) -> dict[str, Any]:
         """`system_health`: `{"peers", "isSyncing", "shouldHavePeers"}`."""
         ...
 
@@ -170,7 +170,7 @@ class NodeChain:
     def pending(self) -> int:
         return self.node.pending()
 
-    def health(self) -> dict[str, Any]:
+    async def health(self) -> dict[str, Any]:
         return {"peers": 0, "isSyncing": False, "shouldHavePeers": False}
 
     def properties(self) -> dict[str, Any]:

@@ -511,8 +511,8 @@ class RpcServer:
             "sc4it_unsubscribeEvents": Method(self.unsubscribe, ("subscription",), 1, needs_conn=True),
         }
 
-    def system_health(self) -> dict[str, Any]:
-        return self.chain.health()
+    async def system_health(self) -> dict[str, Any]:
+        return await self.chain.health()
 
     def system_properties(self) -> dict[str, Any]:
         return {
