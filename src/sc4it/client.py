@@ -164,16 +164,6 @@ class Client:
         obj = await self.request("chain_getHeader", *([] if block is None else [_ref(block)]))
         return None if obj is None else CometHeader.from_json(obj["cometbft"])
 
-    async def read_proof(
-        self, entries: Sequence[tuple[str, Any]], at: int | None = None
-    ) -> tuple[int, bytes]:
-        """RPC-76 (a CometBFT network's node): one proof of `entries` ((map, key) pairs) in the state after
-        block `at` (default the head): (that block's height, the proof). Check it with
-        `sc4it.net.light.verify_state` against the verified light block of `height + 1`."""
-        keys = [[m, self._ss58(k) if m == "accounts" else k] for m, k in entries]
-        got = await self.request("sc4it_readProof", keys, *([] if at is None else [at]))
-        return int(got["height"]), bytes.fromhex(got["proof"][2:])
-
     async def light_block(self, height: int | None = None) -> LightBlock:
         """RPC-74 (a CometBFT network's node): the signed header and validator set at `height` (default
         the head), to verify with `sc4it.net.light` rather than trust."""

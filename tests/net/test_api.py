@@ -337,7 +337,8 @@ def test_verified_header_gives_the_previous_state_root(up: Up) -> None:
 
 def test_contract_state_verified_from_a_final_header(up: Up) -> None:
     """NET-46 NET-47 RPC-76 LGT-08: a user verifies a contract from a final CometBFT header: the node's
-    proof of the state after block H checks against the app hash of verified header H+1; a changed
+    proof (`state_getReadProof`) of the state after block H checks against the app hash of verified
+    header H+1; a changed
     contract, a proof against header H, an absent contract claimed present are refused; ABCI Query with
     `prove` carries one `sc4it:smt:v1` op that checks the same way."""
     node, other = up.net.nodes[2], up.net.nodes[0]
@@ -348,12 +349,14 @@ def test_contract_state_verified_from_a_final_header(up: Up) -> None:
             created = next(e for e in inc.events if isinstance(e, ContractCreated)).contract
             cid = created.contract_id
             await head_at_least(c, inc.block + 1)
-            height, proof = await c.read_proof([("contracts", cid), ("contracts", 10**9)], inc.block)
-            assert height == inc.block
+            answer = await c.read_proof([("contracts", cid), ("contracts", 10**9)], inc.block)
+            height, proof = inc.block, answer.proof
+            assert answer.values == (created, None)
             trusted = await light(other, 1)
             verify_commit(trusted, up.net.chain_id)
             header = await light(other, height + 1)  # served by another node
             verify_next(trusted, header, now_ms=int(time.time() * 1000), trusting_period_ms=HOUR_MS)
+            assert header.header.last_block_id.hash == answer.at  # the proof is of block `height`
             claims = [("contracts", cid, created), ("contracts", 10**9, None)]
             verify_state(header, height, claims, proof)
             changed = attrs.evolve(created, twin_id=created.twin_id + 1)

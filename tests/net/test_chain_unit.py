@@ -137,16 +137,19 @@ def test_server_on_a_comet_chain(tmp_path: Path) -> None:
                 assert receipts[0]["error"] is None
                 assert any("ContractCreated" in e for e in receipts[0]["events"])
                 assert (await call("system_accountNextIndex", "5" + "x" * 3))["error"]["code"] == -32602
-                bad = await call("sc4it_readProof", [["vaults", 1]])  # RPC-76
-                assert bad["error"]["code"] == -32602 and "entries[0]" in bad["error"]["message"]
-                assert (await call("sc4it_readProof", [["contracts", "x"]]))["error"]["code"] == -32602
-                assert (await call("sc4it_readProof", [["contracts", 1]], 99))["error"]["code"] == -32001
-                got = (await call("sc4it_readProof", [["contracts", 1], ["contracts", 2]], 3))["result"]
-                assert got["height"] == 3
+                bad = await call("state_getReadProof", [{"map": "vaults", "key": 1}])  # RPC-76
+                assert bad["error"]["code"] == -32602
+                missing = await call("state_getReadProof", [{"map": "contracts", "key": 1}], 99)
+                assert missing["error"]["code"] == -32001
+                keys = [{"map": "contracts", "key": 1}, {"map": "contracts", "key": 2}]
+                got = (await call("state_getReadProof", keys, 3))["result"]
+                assert got["at"] == "0x" + hashlib.sha256(b"3").hexdigest()  # CometBFT's block hash
                 state = app.at(3)
                 claims = [("contracts", 1, state.state.contracts.get(1)), ("contracts", 2, None)]
-                assert claims[0][2] is not None
+                assert claims[0][2] is not None and got["values"][1] is None
                 assert commitment.check(state.app_hash, claims, bytes.fromhex(got["proof"][2:]))
+                proved = (await call("sc4it_contract", 1, 3, True))["result"]
+                assert commitment.check(state.app_hash, claims[:1], bytes.fromhex(proved["proof"][2:]))
                 async with s.ws_connect(url.replace("http", "ws")) as ws:
                     await ws.send_str(
                         json.dumps(

@@ -33,14 +33,13 @@ from sc4it.block import BlockResults, call_hash
 from sc4it.kernel.codec import decode
 from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.errors import DecodeError, Error
-from sc4it.kernel.schema import U32, U64, AccountId
 from sc4it.kernel.signing import SignedCall
 from sc4it.kernel.state import State
 from sc4it.net.app import DECODE_ERROR_CODE, Finalized, NetApp
 from sc4it.node.chain import BlockObserver
-from sc4it.node.jsoncodec import JsonCodec, JsonError
+from sc4it.node.jsoncodec import JsonCodec
 from sc4it.node.mempool import MAX_CALL_BYTES, MempoolError, MempoolReason
-from sc4it.node.rpc import INTERNAL_ERROR, INVALID_PARAMS, UNKNOWN_BLOCK, Method, RpcError, RpcServer
+from sc4it.node.rpc import INTERNAL_ERROR, INVALID_PARAMS, Method, RpcError, RpcServer
 
 BLOCKS_KEPT = 4096
 """RPC-75: the newest executed blocks whose results, hashes and inclusions the server keeps."""
@@ -308,50 +307,8 @@ class CometChain:
         return {"signed_header": signed, "validators": vals["validators"]}
 
 
-PROOF_MAPS: dict[str, Any] = {
-    "contracts": U64,
-    "twins": U32,
-    "nodes": U32,
-    "farms": U32,
-    "accounts": AccountId,
-}
-"""RPC-76: the maps `sc4it_readProof` proves entries of, with their key types."""
-MAX_PROOF_ENTRIES = 256
-
-
-def read_proof(chain: CometChain, codec: JsonCodec, entries: Any, at: Any) -> Any:
-    """RPC-76: `sc4it_readProof([[map, key], ...], at?)`: one proof (CMT-20) of the entries, present or
-    absent, in the state after block `at` (default the head): `{height, proof}`; its root is the app hash
-    of the header of `height + 1` (NET-46)."""
-    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_PROOF_ENTRIES:
-        raise RpcError(
-            INVALID_PARAMS, f"entries: 1 to {MAX_PROOF_ENTRIES} [map, key] pairs", {"param": "entries"}
-        )
-    pairs: list[tuple[str, Any]] = []
-    for i, item in enumerate(entries):
-        if not (isinstance(item, list) and len(item) == 2 and item[0] in PROOF_MAPS):
-            raise RpcError(
-                INVALID_PARAMS, f"entries[{i}]: expected [map, key], map one of {sorted(PROOF_MAPS)}"
-            )
-        try:
-            pairs.append((item[0], codec.from_json(item[1], PROOF_MAPS[item[0]])))
-        except JsonError as e:
-            raise RpcError(INVALID_PARAMS, f"entries[{i}]: {e}", {"param": f"entries[{i}]"}) from None
-    if at is not None and (type(at) is not int or at < 0):
-        raise RpcError(INVALID_PARAMS, "at: expected a block number", {"param": "at"})
-    try:
-        committed = chain.app.at(0 if at is None else at)
-    except KeyError:
-        raise RpcError(UNKNOWN_BLOCK, f"the state at {at} is not retained", {"block": at}) from None
-    return {"height": committed.height, "proof": "0x" + committed.commitment.prove(pairs).hex()}
-
-
 def serve_chain(chain: CometChain, **kwargs: Any) -> RpcServer:
-    """RPC-70: the node's `RpcServer` on a `CometChain`, with `sc4it_lightBlock` (RPC-74) and
-    `sc4it_readProof` (RPC-76)."""
+    """RPC-70: the node's `RpcServer` on a `CometChain`, with `sc4it_lightBlock` (RPC-74)."""
     server = RpcServer(chain, **kwargs)
     server.methods["sc4it_lightBlock"] = Method(chain.light_block, ("height",))
-    server.methods["sc4it_readProof"] = Method(
-        lambda entries, at: read_proof(chain, server.codec, entries, at), ("entries", "at"), 1
-    )
     return server
