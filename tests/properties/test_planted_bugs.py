@@ -13,6 +13,8 @@ source files are untouched) are caught by the stateful suite run with a fixed se
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -80,3 +82,26 @@ def test_bugs_script_reports_every_bug(capsys: pytest.CaptureFixture[str]) -> No
     for bug in bugs.ALL:
         assert bug.name in out
     assert "NOT CAUGHT" not in out
+
+
+def test_billing_twice_in_one_block_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second `bill_contract` for a contract in the same block charges nothing (no elapsed seconds, no
+    NU due), so the demo's 43,203 blocks (billing, grace, top-up, distribution, cancellation) end in the
+    same state with it (only a second, empty billing event differs); a second bill over a stale clock
+    (REBILL_SAME_PERIOD) does not."""
+    from sc4it.contracts.billing import loop
+    from sc4it.tools.demo import run_story
+
+    original = vars(loop)["bill_contract"]
+
+    def bill_twice(tx: Any, contract_id: int, pricing: Any) -> None:
+        original(tx, contract_id, pricing)
+        if contract_id in tx.contracts:
+            original(tx, contract_id, pricing)
+
+    plain = run_story()
+    with bugs.planted(bugs.REBILL_SAME_PERIOD):
+        rebilled = run_story()
+    monkeypatch.setattr(loop, "bill_contract", bill_twice)
+    twice = run_story()
+    assert twice.state_root == plain.state_root and rebilled.state_root != plain.state_root
