@@ -1,6 +1,7 @@
 """The node at scale: produce and commit blocks, and restart, at n live contracts (issue 16's targets).
 
     python -m benchmarks.node_scale --contracts 1000000 [--blocks 8] [--calls 100] [--dir DIR]
+    python -m benchmarks.node_scale --contracts 1000000 --dir DIR --reopen
 
 One run, on `benchmarks/population.py`'s production-shaped world (built directly, in seconds):
 
@@ -19,6 +20,9 @@ Block k uses shard k (not the benchmarks' usual shard 7): every shard has the po
 and the genesis timestamp is set so that block 1 comes exactly one billing cycle after the contracts'
 last bill. The machine is shared: read the ratios (measured side by side, per block), not the absolute
 figures.
+
+`--reopen` times step 3 alone on the store an earlier run left in `--dir` (same `--contracts`), so the
+restart can be measured again on a quiet machine without building the store (~4 min at 1M) anew.
 """
 
 from __future__ import annotations
@@ -78,7 +82,7 @@ def run(n: int, blocks: int, n_calls: int, directory: Path) -> None:
     gc.freeze()
     print(f"population of {pop.contracts:,} contracts built in {time.perf_counter() - t:.1f} s")
     producer = dev_keypair("producer")
-    spec = ChainSpec.of([producer.account_id], block_time_ms=6000, genesis_timestamp_ms=ENV.timestamp - 6000)
+    spec = _spec()
     t = time.perf_counter()
     store = Store.open(directory, pop.state, spec)
     print(f"store created (all rows + commitment from scratch) in {time.perf_counter() - t:.1f} s")
@@ -116,12 +120,24 @@ def run(n: int, blocks: int, n_calls: int, directory: Path) -> None:
     del store, pop
     gc.unfreeze()
     gc.collect()
+    reopen(n, directory, spec, head)
+
+
+def _spec() -> ChainSpec:
+    producer = dev_keypair("producer")
+    return ChainSpec.of([producer.account_id], block_time_ms=6000, genesis_timestamp_ms=ENV.timestamp - 6000)
+
+
+def reopen(n: int, directory: Path, spec: ChainSpec, head: object | None = None) -> None:
+    """Step 3: reopen the store in `directory` (NODE-07, NODE-08) and print how long it took."""
+    genesis = population(n).state  # the node is given its genesis; not part of the restart
     t = time.perf_counter()
-    reopened = Store.open(directory, population(n).state, spec)
+    reopened = Store.open(directory, genesis, spec)
     restart = time.perf_counter() - t
-    assert reopened.tip.header == head
+    assert head is None or reopened.tip.header == head
     print(
-        f"restart at block {head.number} (quick_check, reload rows, commitment from scratch): {restart:.1f} s"
+        f"restart at block {reopened.tip.header.number} (quick_check, reload rows, commitment from scratch): "
+        f"{restart:.1f} s"
     )
     reopened.close()
 
@@ -132,8 +148,14 @@ def main() -> None:
     ap.add_argument("--blocks", type=int, default=8)
     ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--dir", type=Path, default=None, help="data directory (default: a temporary one)")
+    ap.add_argument("--reopen", action="store_true", help="only time reopening the store left in --dir")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.reopen:
+        if args.dir is None:
+            ap.error("--reopen needs --dir (the data directory of an earlier run)")
+        reopen(args.contracts, args.dir, _spec())
+        return
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sc4it-node-bench-"))
     try:
         run(args.contracts, args.blocks, args.calls, directory)
