@@ -130,9 +130,9 @@ def test_owners_of_removed_contracts_are_bounded(tmp_path: Path, monkeypatch: py
     removal (its owner read from the state before the block that removed it), then by the ids they carry
     only: the server remembers no owner of a live contract (the head state has it) and forgets removed
     ones, so its memory does not grow with its uptime."""
-    from sc4it.node import rpc
+    from sc4it.node import rpcevents
 
-    monkeypatch.setattr(rpc, "REMOVED_OWNERS_KEPT", 3)
+    monkeypatch.setattr(rpcevents, "REMOVED_OWNERS_KEPT", 3)
     state = genesis.default()
     node = Node.open(tmp_path / "d", state, genesis.dev_keypair("producer"), block_time_ms=100)
     server = RpcServer(node)

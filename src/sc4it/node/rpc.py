@@ -28,72 +28,59 @@ import attrs
 from aiohttp import WSMsgType, web
 
 from sc4it import __version__
-from sc4it.block import BlockResults
 from sc4it.kernel.commitment import Commitment
-from sc4it.kernel.events import (
-    ContractCreated,
-    Event,
-    NameContractCanceled,
-    NodeContractCanceled,
-    RentContractCanceled,
-)
+from sc4it.kernel.events import Event
 from sc4it.kernel.schema import U32, U64, AccountId
 from sc4it.kernel.state import State
-from sc4it.kernel.types import Node as NodeRecord
-from sc4it.kernel.types import Twin
 from sc4it.node.chain import Chain, NodeChain
-from sc4it.node.jsoncodec import MAX_SAFE_INTEGER, JsonCodec, JsonError
+from sc4it.node.jsoncodec import MAX_SAFE_INTEGER, JsonCodec
 from sc4it.node.mempool import MempoolError
 from sc4it.node.readproof import EntryProblem, parse_entry, value_to_json
+from sc4it.node.rpcevents import (
+    EventFilter,
+    Owner,
+    block_events,
+    involved,
+    parse_filter,
+    remember_removed,
+)
+from sc4it.node.rpcinput import (
+    DEFAULT_LIMITS,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    INVALID_TRANSACTION,
+    LIMIT_EXCEEDED,
+    METHOD_NOT_FOUND,
+    NEEDS_WEBSOCKET,
+    PARSE_ERROR,
+    UNKNOWN_BLOCK,
+    Limits,
+    RpcError,
+    big,
+    block_ref,
+    decode_param,
+    hex32,
+    hexbytes,
+    parse_params,
+    parse_workload,
+)
 from sc4it.node.service import Node
-from sc4it.tools.quote import QuoteError, Workload, quote
+from sc4it.tools.quote import QuoteError, quote
+
+__all__ = [  # the server, and what its users (sc4it.net.chain, run, tests) import from here
+    "INTERNAL_ERROR",
+    "INVALID_PARAMS",
+    "EventFilter",
+    "Limits",
+    "Method",
+    "RpcError",
+    "RpcServer",
+    "involved",
+    "parse_filter",
+]
 
 log = logging.getLogger("sc4it.rpc")
-
-# JSON-RPC 2.0 error codes (RPC-10) -----------------------------------------------------------------
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-LIMIT_EXCEEDED = -32000
-UNKNOWN_BLOCK = -32001
-NEEDS_WEBSOCKET = -32002
-INVALID_TRANSACTION = 1010
-
-
-@attrs.frozen(slots=True)
-class Limits:
-    """RPC-40..RPC-44: the bounds on what one client can make the node do."""
-
-    max_request_bytes: int = 1 << 20
-    """A POST body or a WebSocket text frame above this is refused with LIMIT_EXCEEDED (RPC-40)."""
-    max_frame_bytes: int = 4 << 20
-    """A WebSocket frame above this closes the connection (code 1009) without reading it (RPC-40)."""
-    max_batch: int = 1000
-    """Requests in one batch (RPC-41)."""
-    max_subscriptions: int = 64
-    """Open subscriptions per WebSocket connection (RPC-42)."""
-    max_connections: int = 256
-    """Open WebSocket connections (RPC-43)."""
-    max_proof_keys: int = 256
-    """Keys in one `state_getReadProof` (RPC-44)."""
-
-
-class RpcError(Exception):
-    """A JSON-RPC error object: `code`, `message` and optional `data` (RPC-10)."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.data = data
-
-    def to_json(self) -> dict[str, Any]:
-        err: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.data is not None:
-            err["data"] = self.data
-        return err
 
 
 class Metrics:
@@ -110,177 +97,7 @@ class Metrics:
         self.last_block_at = time.monotonic()
 
 
-# ------------------------------------------------------------------------------------------------
-# Parameters
-
-
-def _params(raw: Any, names: tuple[str, ...], required: int) -> list[Any]:
-    """Positional (array) or named (object) parameters as a list of `len(names)` values (RPC-04)."""
-    if raw is None:
-        raw = []
-    if isinstance(raw, dict):
-        unknown = [k for k in raw if k not in names]
-        if unknown:
-            raise RpcError(
-                INVALID_PARAMS, f"unknown parameter {str(unknown[0])[:60]!r}; expected {list(names)}"
-            )
-        raw = [raw.get(n) for n in names]
-        while raw and raw[-1] is None and len(raw) > required:
-            raw.pop()
-    if not isinstance(raw, list):
-        raise RpcError(INVALID_PARAMS, "params must be an array or an object")
-    if not required <= len(raw) <= len(names):
-        want = f"{required}" if required == len(names) else f"{required} to {len(names)}"
-        raise RpcError(INVALID_PARAMS, f"expected {want} parameters {list(names)}, got {len(raw)}")
-    return raw + [None] * (len(names) - len(raw))
-
-
-def _decode(codec: JsonCodec, x: Any, t: Any, name: str) -> Any:
-    try:
-        return codec.from_json(x, t)
-    except JsonError as e:
-        path = name if e.path == "<root>" else f"{name}.{e.path}"
-        raise RpcError(INVALID_PARAMS, f"{path}: {e.message}", {"param": path}) from None
-
-
-def _hex32(x: Any, name: str) -> bytes:
-    if type(x) is not str or len(x) != 66 or not x.startswith("0x"):
-        raise RpcError(INVALID_PARAMS, f"{name}: expected a 0x-prefixed 32-byte hash", {"param": name})
-    try:
-        return bytes.fromhex(x[2:])
-    except ValueError:
-        raise RpcError(INVALID_PARAMS, f"{name}: not hex", {"param": name}) from None
-
-
-def _block_ref(x: Any, name: str = "at") -> int | bytes | None:
-    """RPC-20: a block is named by its number or its hash; None means the head."""
-    if x is None:
-        return None
-    if type(x) is int:
-        if not 0 <= x <= MAX_SAFE_INTEGER:
-            raise RpcError(INVALID_PARAMS, f"{name}: block number out of range", {"param": name})
-        return x
-    return _hex32(x, name)
-
-
-def _hexbytes(x: Any, name: str, limit: int) -> bytes:
-    if type(x) is not str or not x.startswith("0x"):
-        raise RpcError(INVALID_PARAMS, f"{name}: expected 0x-prefixed hex", {"param": name})
-    if len(x) > 2 + 2 * limit:
-        raise RpcError(INVALID_PARAMS, f"{name}: {len(x) // 2 - 1} bytes exceed {limit}", {"param": name})
-    try:
-        return bytes.fromhex(x[2:])
-    except ValueError:
-        raise RpcError(INVALID_PARAMS, f"{name}: not an even number of hex digits", {"param": name}) from None
-
-
-# ------------------------------------------------------------------------------------------------
-# Event filters (RPC-30)
-
-
-_ID_FIELDS = {
-    "contract": ("contract_id",),
-    "node": ("node_id",),
-    "twin": ("twin_id", "service_twin_id", "consumer_twin_id"),
-}
-_RECORD_IDS: dict[type, str] = {Twin: "twin", NodeRecord: "node"}
-_FILTER_KEYS = ("twin", "node", "contract", "event", "from_block")
-_REMOVALS = (NodeContractCanceled, NameContractCanceled, RentContractCanceled)
-"""The events `remove_contract` emits (the only way a contract leaves the state)."""
-REMOVED_OWNERS_KEPT = 14_400
-"""RPC-30: for how many blocks (a day at 6 s) a removed contract's events still match its twin and node."""
-
-
-def involved(value: Any, out: dict[str, set[int]] | None = None) -> dict[str, set[int]]:
-    """RPC-30: the twins, nodes and contracts an event names, at any depth (fields `contract_id`,
-    `node_id`, `twin_id`..., and the `id` of a Twin or Node record)."""
-    out = {"twin": set(), "node": set(), "contract": set()} if out is None else out
-    if not attrs.has(type(value)):
-        return out
-    own = _RECORD_IDS.get(type(value))
-    for f in attrs.fields(type(value)):
-        v = getattr(value, f.name)
-        if type(v) is int:
-            if own is not None and f.name == "id":
-                out[own].add(v)
-            for kind, names in _ID_FIELDS.items():
-                if f.name in names:
-                    out[kind].add(v)
-        elif isinstance(v, tuple):
-            for item in v:
-                involved(item, out)
-        else:
-            involved(v, out)
-    return out
-
-
-@attrs.frozen(slots=True)
-class EventFilter:
-    """Which events a subscription delivers: all keys given must match (AND), each key any of its values
-    (OR); no key: every event."""
-
-    twins: frozenset[int] | None = None
-    nodes: frozenset[int] | None = None
-    contracts: frozenset[int] | None = None
-    names: frozenset[str] | None = None
-
-    def matches(self, event: Event, owner: Callable[[int], tuple[int, int] | None]) -> bool:
-        """`owner(contract_id)` gives a contract's (twin, node): an event that names a contract involves
-        its twin and its node too (RPC-30)."""
-        if self.names is not None and type(event).__name__ not in self.names:
-            return False
-        if self.twins is None and self.nodes is None and self.contracts is None:
-            return True
-        ids = involved(event)
-        if self.twins is not None or self.nodes is not None:
-            for cid in ids["contract"]:
-                found = owner(cid)
-                if found is not None:
-                    ids["twin"].add(found[0])
-                    ids["node"].add(found[1])
-        return all(
-            want is None or not want.isdisjoint(ids[kind])
-            for kind, want in (("twin", self.twins), ("node", self.nodes), ("contract", self.contracts))
-        )
-
-
-def parse_filter(x: Any, event_names: frozenset[str]) -> tuple[EventFilter, int | None]:
-    """RPC-30: `{"twin", "node", "contract": id or [ids], "event": name or [names], "from_block": n}`."""
-    if x is None:
-        x = {}
-    if not isinstance(x, dict):
-        raise RpcError(INVALID_PARAMS, "filter: expected an object", {"param": "filter"})
-    unknown = [k for k in x if k not in _FILTER_KEYS]
-    if unknown:
-        raise RpcError(
-            INVALID_PARAMS, f"filter: unknown key {str(unknown[0])[:40]!r}; expected {list(_FILTER_KEYS)}"
-        )
-
-    def ids(key: str, bits: int) -> frozenset[int] | None:
-        v = x.get(key)
-        if v is None:
-            return None
-        items = v if isinstance(v, list) else [v]
-        if not 1 <= len(items) <= 1000 or any(type(i) is not int or not 0 <= i < (1 << bits) for i in items):
-            raise RpcError(INVALID_PARAMS, f"filter.{key}: expected a u{bits} or 1 to 1000 of them")
-        return frozenset(items)
-
-    names_raw = x.get("event")
-    names: frozenset[str] | None = None
-    if names_raw is not None:
-        items = names_raw if isinstance(names_raw, list) else [names_raw]
-        bad = [i for i in items if type(i) is not str or i not in event_names]
-        if not items or bad:
-            raise RpcError(INVALID_PARAMS, f"filter.event: unknown event name {str(bad[:1])[:60]}")
-        names = frozenset(items)
-    start = x.get("from_block")
-    if start is not None and (type(start) is not int or not 0 <= start <= MAX_SAFE_INTEGER):
-        raise RpcError(INVALID_PARAMS, "filter.from_block: expected a block number")
-    return EventFilter(ids("twin", 32), ids("node", 32), ids("contract", 64), names), start
-
-
-# ------------------------------------------------------------------------------------------------
-# Connections and subscriptions
+# Connections and subscriptions -------------------------------------------------------------------
 
 
 class _Conn:
@@ -317,7 +134,7 @@ class RpcServer:
         self,
         chain: Chain | Node,
         *,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         chain_name: str = "sc4it development chain",
         block_time_ms: int = 6000,
         ss58_prefix: int | None = None,
@@ -334,7 +151,7 @@ class RpcServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event_names = frozenset(t.__name__ for t in Event.__args__)
         self.methods = self._methods()
-        self._removed: dict[int, tuple[tuple[int, int], int]] = {}
+        self._removed: dict[int, tuple[Owner, int]] = {}
         """RPC-30: contract id -> ((twin, node), the block that removed it), oldest removal first, for
         `REMOVED_OWNERS_KEPT` blocks (a live contract's owner is read from the head state)."""
         self._unsubscribe = self.chain.subscribe(self._on_block)
@@ -473,7 +290,7 @@ class RpcServer:
         if m is None:
             raise RpcError(METHOD_NOT_FOUND, f"method not found: {method[:80]}")
         self.metrics.requests[method] = self.metrics.requests.get(method, 0) + 1
-        args = _params(params, m.params, m.required)
+        args = parse_params(params, m.params, m.required)
         if m.needs_conn:
             if conn.ws is None:
                 raise RpcError(NEEDS_WEBSOCKET, f"{method} needs a WebSocket connection")
@@ -525,12 +342,12 @@ class RpcServer:
         }
 
     def account_next_index(self, account: Any) -> int:
-        return self.chain.account_next_index(_decode(self.codec, account, AccountId, "account"))
+        return self.chain.account_next_index(decode_param(self.codec, account, AccountId, "account"))
 
     async def submit(self, extrinsic: Any) -> str:
         """RPC-21: the canonical CBOR of a signed call, as hex -> its call hash, or INVALID_TRANSACTION
         whose data names the sc4it error (a validity Error or a mempool reason)."""
-        data = _hexbytes(extrinsic, "extrinsic", self.limits.max_request_bytes)
+        data = hexbytes(extrinsic, "extrinsic", self.limits.max_request_bytes)
         try:
             h = await self.chain.submit(data)
         except MempoolError as e:
@@ -551,12 +368,12 @@ class RpcServer:
         return n
 
     async def get_header(self, block: Any) -> Any:
-        ref = _block_ref(block, "block")
+        ref = block_ref(block, "block")
         n = self.chain.number_of(self.chain.head_number() if ref is None else ref)
         return None if n is None else await self.chain.header_json(n, self.codec)
 
     async def get_block(self, block: Any) -> Any:
-        ref = _block_ref(block, "block")
+        ref = block_ref(block, "block")
         n = self.chain.number_of(self.chain.head_number() if ref is None else ref)
         return None if n is None else await self.chain.block_json(n, self.codec)
 
@@ -572,7 +389,7 @@ class RpcServer:
         return None if h is None else "0x" + h.hex()
 
     def block_results(self, block: Any) -> Any:
-        ref = _block_ref(block, "block")
+        ref = block_ref(block, "block")
         n = self._number(ref)
         results = self.chain.results(n)
         if results is None:
@@ -589,11 +406,11 @@ class RpcServer:
         }
 
     def inclusion(self, h: Any) -> Any:
-        found = self.chain.inclusion(_hex32(h, "hash"))
+        found = self.chain.inclusion(hex32(h, "hash"))
         return None if found is None else {"block": found[0], "index": found[1]}
 
     def _state(self, at: Any) -> State:
-        ref = _block_ref(at)
+        ref = block_ref(at)
         if ref is None:
             return self.chain.state
         n = self._number(ref)
@@ -609,7 +426,7 @@ class RpcServer:
         def get(key: Any, at: Any, proof: Any) -> Any:
             if proof is not None and type(proof) is not bool:
                 raise RpcError(INVALID_PARAMS, "proof: expected true or false", {"param": "proof"})
-            k = _decode(self.codec, key, key_type, "id" if key_type is not AccountId else "account")
+            k = decode_param(self.codec, key, key_type, "id" if key_type is not AccountId else "account")
             if proof:
                 block_hash, tree = self._tree(at)
                 value = tree.value(field, k)
@@ -654,7 +471,7 @@ class RpcServer:
 
     def _tree(self, at: Any) -> tuple[bytes, Commitment]:
         """LGT-09 through RPC-20's block reference: the hash of block `at` and the state tree after it."""
-        n = self._number(_block_ref(at))
+        n = self._number(block_ref(at))
         try:
             return self.chain.tree_at(n)
         except LookupError as e:
@@ -662,12 +479,11 @@ class RpcServer:
 
     def quote(self, workload: Any, at: Any) -> Any:
         """RPC-23: the price of a workload (see `sc4it.tools.quote`)."""
-        w, balance, secs = _workload(workload)
+        w, balance, secs = parse_workload(workload)
         try:
             q = quote(self._state(at), w, balance=balance, secs=secs)
         except QuoteError as e:
             raise RpcError(INVALID_PARAMS, f"workload: {e}", {"param": "workload"}) from None
-        big = _big
         return {
             "lines": [
                 {
@@ -696,34 +512,12 @@ class RpcServer:
         """Chain observer: wake every subscription (from any thread)."""
         self.metrics.blocks_produced += 1
         self.metrics.last_block_at = time.monotonic()
-        self._remember_removed(number, events)
+        remember_removed(self._removed, number, events, self._owner_before)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wake)
 
-    def _remember_removed(self, n: int, events: tuple[Event, ...]) -> None:
-        """RPC-30: the owners of the contracts this block removed (from the block's own creations or the
-        state before it), kept for `REMOVED_OWNERS_KEPT` blocks: the map stays bounded by the removals
-        of that window, whatever the node's uptime."""
-        created: dict[int, tuple[int, int]] = {}
-        for event in events:
-            if isinstance(event, ContractCreated):
-                c = event.contract
-                created[c.contract_id] = (c.twin_id, c.node_id())
-            elif isinstance(event, _REMOVALS):
-                cid = event.contract_id
-                owner = created.get(cid) or self._owner_before(cid, n)
-                if owner is not None:
-                    self._removed.pop(cid, None)  # a re-insertion goes last: the order stays by block
-                    self._removed[cid] = (owner, n)
-        removed = self._removed
-        while removed:
-            oldest = next(iter(removed))
-            if removed[oldest][1] > n - REMOVED_OWNERS_KEPT:
-                break
-            del removed[oldest]
-
-    def _owner_before(self, contract_id: int, n: int) -> tuple[int, int] | None:
+    def _owner_before(self, contract_id: int, n: int) -> Owner | None:
         try:
             c = self.chain.state_at(n - 1).contracts.get(contract_id)
         except LookupError:  # StateUnavailable on a node, LookupError on a network
@@ -829,7 +623,7 @@ class RpcServer:
         if results is None:
             return None
         out = []
-        for index, (phase, call, event) in enumerate(_events(results)):
+        for index, (phase, call, event) in enumerate(block_events(results)):
             if flt.matches(event, self._owner):
                 out.append(
                     {"index": index, "phase": phase, "call": call, "event": self.codec.to_json(event, Event)}
@@ -883,64 +677,3 @@ def _cancel(conn: _Conn) -> None:
 
 def _note(method: str, sid: str, result: Any) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "method": method, "params": {"subscription": sid, "result": result}}
-
-
-def _events(results: BlockResults) -> Iterator[tuple[str, int | None, Event]]:
-    """Every event of a block with where it came from: hooks first, then each call's (BLK-06 order)."""
-    for e in results.hook_events:
-        yield "hook", None, e
-    for i, r in enumerate(results.receipts):
-        for e in r.events:
-            yield "call", i, e
-
-
-def _big(v: int) -> int | str:
-    return v if v <= MAX_SAFE_INTEGER else str(v)
-
-
-_WORKLOAD_INTS = {
-    "node_id": 32,
-    "cru": 64,
-    "mru": 64,
-    "sru": 64,
-    "hru": 64,
-    "public_ips": 32,
-    "balance": 128,
-    "secs": 32,
-}
-_WORKLOAD_BOOLS = ("name", "rent", "certified")
-
-
-def _workload(x: Any) -> tuple[Workload, int, int]:
-    """RPC-23: `{node_id, cru, mru, sru, hru, public_ips, name, rent, certified, balance, secs}`, every
-    member optional (sizes in bytes, balance in TFT units, secs default 3600)."""
-    if not isinstance(x, dict):
-        raise RpcError(INVALID_PARAMS, "workload: expected an object", {"param": "workload"})
-    args: dict[str, Any] = {}
-    for k, v in x.items():
-        if k in _WORKLOAD_INTS:
-            bits = _WORKLOAD_INTS[k]
-            if type(v) is str and v.isdigit() and len(v) < 40:
-                v = int(v)
-            if type(v) is not int or not 0 <= v < (1 << bits):
-                raise RpcError(
-                    INVALID_PARAMS, f"workload.{k}: expected a u{bits}", {"param": f"workload.{k}"}
-                )
-        elif k in _WORKLOAD_BOOLS:
-            if type(v) is not bool and not (k == "certified" and v is None):
-                raise RpcError(
-                    INVALID_PARAMS, f"workload.{k}: expected true or false", {"param": f"workload.{k}"}
-                )
-        else:
-            raise RpcError(INVALID_PARAMS, f"workload: unknown member {str(k)[:40]!r}", {"param": "workload"})
-        args[k] = v
-    balance = args.pop("balance", 0)
-    secs = args.pop("secs", 3600)
-    if secs < 1:
-        raise RpcError(INVALID_PARAMS, "workload.secs: at least 1", {"param": "workload.secs"})
-    w = Workload(**args)
-    if w.is_empty():
-        raise RpcError(
-            INVALID_PARAMS, "workload: nothing to quote (give resources, public_ips, name or rent)"
-        )
-    return w, balance, secs
