@@ -18,6 +18,7 @@ from sc4it.block import Header
 from sc4it.kernel import bridge_records as br
 from sc4it.kernel import calls as c
 from sc4it.kernel import events as ev
+from sc4it.kernel import registry_types as rt
 from sc4it.kernel import types as t
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import Len, Ss58, UInt, Variant
@@ -234,7 +235,11 @@ def reference() -> str:
         for m in _members(union):
             out += _section(m, describe, m.__name__)
     done = {*(m for u in (t.ContractState, t.ContractData, t.PowerState) for m in _members(u))}
-    records = [r for r in (*_records_of(t), *_records_of(br), *_records_of(c), Config) if r not in done]
+    records = [
+        r
+        for r in (*_records_of(rt), *_records_of(t), *_records_of(br), *_records_of(c), Config)
+        if r not in done
+    ]
     for cls in records:
         out += _section(cls, describe, cls.__name__)
     out += _storage_maps(describe)

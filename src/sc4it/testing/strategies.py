@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from sc4it import genesis as gen
 from sc4it.kernel import calls as c
 from sc4it.kernel import events as ev
+from sc4it.kernel import registry_types as rt
 from sc4it.kernel import types as t
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.schema import Len, UInt, Variant
@@ -202,7 +203,7 @@ def encodable_types() -> tuple[list[type], dict[str, Any]]:
     `SignedCall`, `BlockEnv`, the `Genesis`, the unions, and every record in types/calls/events."""
     unions = named_unions()
     roots: list[Any] = [State, SignedCall, BlockEnv, gen.Genesis, *unions.values()]
-    for module in (t, c, ev):
+    for module in (rt, t, c, ev):
         roots += [
             v
             for v in vars(module).values()
