@@ -61,84 +61,99 @@ def _config_unchecked(**changes: int) -> state.Config:
     return cfg
 
 
+def _farm0(g: Genesis, **changes: Any) -> Genesis:
+    """`g` with its first farm changed."""
+    return attrs.evolve(g, farms=(attrs.evolve(g.farms[0], **changes), *g.farms[1:]))
+
+
+def _node0(g: Genesis, **changes: Any) -> Genesis:
+    """`g` with its first node changed."""
+    return attrs.evolve(g, nodes=(attrs.evolve(g.nodes[0], **changes), *g.nodes[1:]))
+
+
+def _first(items: tuple[Any, ...], item: Any) -> tuple[Any, ...]:
+    return (item, *items[1:])
+
+
+_ev = attrs.evolve
+_SHARE_ABOVE_100PCT = types.Share(types.Recipient.StakingPool, 1_000_000_001)
+
+_GENESIS_VARIANTS: tuple[tuple[str, tuple[str, ...], Callable[[Genesis], Genesis]], ...] = (
+    # (name, covers, the change to the default genesis): the default world and one broken genesis per
+    # validation rule (GEN-10..GEN-18), in the vectors' order.
+    ("default", ("GEN-01", "GEN-02", "GEN-04", "GEN-40"), lambda g: g),
+    ("ss58-prefix-46", ("GEN-10", "STATE-13"), lambda g: _ev(g, config=_config_unchecked(ss58_prefix=46))),
+    (
+        "billing-frequency-0",
+        ("GEN-10", "STATE-13"),
+        lambda g: _ev(g, config=_config_unchecked(billing_frequency=0)),
+    ),
+    ("council-multisig-mismatch", ("GEN-11",), lambda g: _ev(g, multisigs=RoleMultisigs(g.multisigs.oracle))),
+    ("duplicate-account", ("GEN-12",), lambda g: _ev(g, accounts=(*g.accounts, g.accounts[0]))),
+    (
+        "account-below-ed",
+        ("GEN-12",),
+        lambda g: _ev(g, accounts=_first(g.accounts, GenesisAccount(g.accounts[0].account_id, 499))),
+    ),
+    ("twin-not-funded", ("GEN-13",), lambda g: _ev(g, twins=(*g.twins, GenesisTwin(bytes([0xAB]) * 32)))),
+    (
+        "twin-bad-relay",
+        ("GEN-13", "TWN-05"),
+        lambda g: _ev(g, twins=_first(g.twins, GenesisTwin(g.twins[0].account_id, b"r.x"))),
+    ),
+    (
+        "policy-empty-name",
+        ("GEN-14",),
+        lambda g: _ev(g, pricing_policies=(_ev(g.pricing_policies[0], name=b""),)),
+    ),
+    (
+        "policy-discount-101",
+        ("GEN-14",),
+        lambda g: _ev(g, pricing_policies=(_ev(g.pricing_policies[0], discount_for_dedication_nodes=101),)),
+    ),
+    ("farm-name-too-short", ("GEN-15", "FRM-03"), lambda g: _farm0(g, name=b"x")),
+    (
+        "farm-private-ip",
+        ("GEN-15", "IP-04"),
+        lambda g: _farm0(g, public_ips=(GenesisPublicIP(b"10.0.0.2/24", b"10.0.0.1"),)),
+    ),
+    ("farm-unknown-twin", ("GEN-15",), lambda g: _farm0(g, twin_id=99)),
+    ("node-twin-twice", ("GEN-16",), lambda g: _ev(g, nodes=(*g.nodes, g.nodes[0]))),
+    ("node-no-cru", ("GEN-16", "NOD-04"), lambda g: _node0(g, resources=_ev(g.nodes[0].resources, cru=0))),
+    (
+        "node-unknown-farm",
+        ("GEN-16",),
+        lambda g: _ev(g, nodes=_first(g.nodes, GenesisNode(9, g.nodes[0].twin_id, g.nodes[0].resources))),
+    ),
+    ("tft-min-0", ("GEN-17",), lambda g: _ev(g, tft_price=GenesisTftPrice(50, 0, 1000))),
+    ("tft-min-above-max", ("GEN-17",), lambda g: _ev(g, tft_price=GenesisTftPrice(50, 2000, 1000))),
+    (
+        "distribution-share-above-100pct",
+        ("GEN-18",),
+        lambda g: _ev(
+            g,
+            distribution_policy=_ev(
+                g.distribution_policy, node=types.SplitRule((_SHARE_ABOVE_100PCT,), types.Recipient.Farmer)
+            ),
+        ),
+    ),
+    ("farm-dedicated-node-ok", ("GEN-16",), lambda g: _farm0(g, dedicated_farm=True)),
+    ("no-farms-no-nodes", ("GEN-01", "GEN-02"), lambda g: _ev(g, farms=(), nodes=())),
+    ("farm-two-ips", ("GEN-15", "IP-06"), lambda g: _farm0(g, public_ips=g.farms[0].public_ips[:1] * 2)),
+    (
+        "farm-unknown-policy",
+        ("GEN-15",),
+        lambda g: _ev(
+            g, farms=_first(g.farms, GenesisFarm(b"freefarm", 5, 7, g.farms[0].certification, False))
+        ),
+    ),
+)
+
+
 def _genesis_variants() -> list[tuple[str, tuple[str, ...], Any]]:
-    """(name, covers, genesis) for `genesis.build`: the default world and one broken genesis per
-    validation rule (GEN-10..GEN-18)."""
+    """(name, covers, genesis) for `genesis.build`: `_GENESIS_VARIANTS` applied to the default genesis."""
     g = default_genesis()
-    ev = attrs.evolve
-    acc0 = g.accounts[0]
-    farm0 = g.farms[0]
-    node0 = g.nodes[0]
-    pol0 = g.pricing_policies[0]
-    share = types.Share(types.Recipient.StakingPool, 1_000_000_001)
-    return [
-        ("default", ("GEN-01", "GEN-02", "GEN-04", "GEN-40"), g),
-        ("ss58-prefix-46", ("GEN-10", "STATE-13"), ev(g, config=_config_unchecked(ss58_prefix=46))),
-        ("billing-frequency-0", ("GEN-10", "STATE-13"), ev(g, config=_config_unchecked(billing_frequency=0))),
-        ("council-multisig-mismatch", ("GEN-11",), ev(g, multisigs=RoleMultisigs(g.multisigs.oracle))),
-        ("duplicate-account", ("GEN-12",), ev(g, accounts=(*g.accounts, acc0))),
-        (
-            "account-below-ed",
-            ("GEN-12",),
-            ev(g, accounts=(GenesisAccount(acc0.account_id, 499), *g.accounts[1:])),
-        ),
-        ("twin-not-funded", ("GEN-13",), ev(g, twins=(*g.twins, GenesisTwin(bytes([0xAB]) * 32)))),
-        (
-            "twin-bad-relay",
-            ("GEN-13", "TWN-05"),
-            ev(g, twins=(GenesisTwin(g.twins[0].account_id, b"r.x"), *g.twins[1:])),
-        ),
-        ("policy-empty-name", ("GEN-14",), ev(g, pricing_policies=(ev(pol0, name=b""),))),
-        (
-            "policy-discount-101",
-            ("GEN-14",),
-            ev(g, pricing_policies=(ev(pol0, discount_for_dedication_nodes=101),)),
-        ),
-        ("farm-name-too-short", ("GEN-15", "FRM-03"), ev(g, farms=(ev(farm0, name=b"x"), *g.farms[1:]))),
-        (
-            "farm-private-ip",
-            ("GEN-15", "IP-04"),
-            ev(
-                g, farms=(ev(farm0, public_ips=(GenesisPublicIP(b"10.0.0.2/24", b"10.0.0.1"),)), *g.farms[1:])
-            ),
-        ),
-        ("farm-unknown-twin", ("GEN-15",), ev(g, farms=(ev(farm0, twin_id=99), *g.farms[1:]))),
-        ("node-twin-twice", ("GEN-16",), ev(g, nodes=(*g.nodes, node0))),
-        (
-            "node-no-cru",
-            ("GEN-16", "NOD-04"),
-            ev(g, nodes=(ev(node0, resources=ev(node0.resources, cru=0)), *g.nodes[1:])),
-        ),
-        (
-            "node-unknown-farm",
-            ("GEN-16",),
-            ev(g, nodes=(GenesisNode(9, node0.twin_id, node0.resources), *g.nodes[1:])),
-        ),
-        ("tft-min-0", ("GEN-17",), ev(g, tft_price=GenesisTftPrice(50, 0, 1000))),
-        ("tft-min-above-max", ("GEN-17",), ev(g, tft_price=GenesisTftPrice(50, 2000, 1000))),
-        (
-            "distribution-share-above-100pct",
-            ("GEN-18",),
-            ev(
-                g,
-                distribution_policy=ev(
-                    g.distribution_policy, node=types.SplitRule((share,), types.Recipient.Farmer)
-                ),
-            ),
-        ),
-        ("farm-dedicated-node-ok", ("GEN-16",), ev(g, farms=(ev(farm0, dedicated_farm=True), *g.farms[1:]))),
-        ("no-farms-no-nodes", ("GEN-01", "GEN-02"), ev(g, farms=(), nodes=())),
-        (
-            "farm-two-ips",
-            ("GEN-15", "IP-06"),
-            ev(g, farms=(ev(farm0, public_ips=farm0.public_ips[:1] * 2), *g.farms[1:])),
-        ),
-        (
-            "farm-unknown-policy",
-            ("GEN-15",),
-            ev(g, farms=(GenesisFarm(b"freefarm", 5, 7, farm0.certification, False), *g.farms[1:])),
-        ),
-    ]
+    return [(name, covers, change(g)) for name, covers, change in _GENESIS_VARIANTS]
 
 
 def _json_variants() -> list[tuple[str, tuple[str, ...], str]]:
