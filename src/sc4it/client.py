@@ -38,7 +38,11 @@ from sc4it.light import LightClient, LightError, LightFault
 from sc4it.node.jsoncodec import JsonCodec, JsonError
 from sc4it.node.readproof import entry_json, value_from_json
 
-if TYPE_CHECKING:  # the `net` extra (protobuf); imported when a CometBFT node answers
+# `sc4it.net.light` is imported inside the three CometBFT methods (`comet_header`, `light_block`,
+# `comet_new_heads`), not here: no import circle forces it (net.light imports neither this module nor
+# anything that does), but it needs protobuf, the `net` extra, while this client needs only the `node`
+# extra (aiohttp). A top-level import would make every client of a single node install protobuf.
+if TYPE_CHECKING:
     from sc4it.net.light import CometHeader, LightBlock
 
 T = TypeVar("T")
@@ -159,7 +163,7 @@ class Client:
 
     async def comet_header(self, block: int | bytes | None = None) -> CometHeader | None:
         """RPC-74 (a CometBFT network's node): CometBFT's header of `block` (default the final head)."""
-        from sc4it.net.light import CometHeader
+        from sc4it.net.light import CometHeader  # the `net` extra: see the note at the imports
 
         obj = await self.request("chain_getHeader", *([] if block is None else [_ref(block)]))
         return None if obj is None else CometHeader.from_json(obj["cometbft"])
@@ -167,7 +171,7 @@ class Client:
     async def light_block(self, height: int | None = None) -> LightBlock:
         """RPC-74 (a CometBFT network's node): the signed header and validator set at `height` (default
         the head), to verify with `sc4it.net.light` rather than trust."""
-        from sc4it.net.light import LightBlock
+        from sc4it.net.light import LightBlock  # the `net` extra: see the note at the imports
 
         return LightBlock.from_json(await self.request("sc4it_lightBlock", height))
 
@@ -307,7 +311,7 @@ class Client:
 
     async def comet_new_heads(self) -> AsyncIterator[CometHeader]:
         """`chain_subscribeNewHeads` on a CometBFT network's node: each final header, CometBFT's."""
-        from sc4it.net.light import CometHeader
+        from sc4it.net.light import CometHeader  # the `net` extra: see the note at the imports
 
         async for note in self._subscribe("chain_subscribeNewHeads", lambda: None, 0):
             yield CometHeader.from_json(note["cometbft"])
