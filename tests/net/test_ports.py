@@ -58,3 +58,24 @@ def test_a_port_taken_at_start_is_named(tmp_path: Path) -> None:
     assert "net down" in exit_reason(log, node)
     log.write_text("panic: something else\n")
     assert "something else" in exit_reason(log, node)
+
+
+def test_claim_files_leave_with_their_claims(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NET-33: a claim's file is removed when the claim ends; a sweep (at a claimer's first take)
+    removes files nobody holds (a killed launcher's) and leaves held claims alone."""
+    monkeypatch.setattr(launcher, "PORT_LOCKS", tmp_path / "claims")
+    held, other = PortClaims(), PortClaims()
+    try:
+        mine = [held.take() for _ in range(3)]
+        assert sorted(p.name for p in (tmp_path / "claims").iterdir()) == sorted(map(str, mine))
+        held.release(mine[0])
+        assert not (tmp_path / "claims" / str(mine[0])).exists()
+        (tmp_path / "claims" / "1").touch()  # a claim whose process died without releasing it
+        theirs = other.take()  # the first take sweeps
+        left = {p.name for p in (tmp_path / "claims").iterdir()}
+        assert left == {str(mine[1]), str(mine[2]), str(theirs)}
+        assert launcher.sweep_claims() == 0  # every remaining file is held
+    finally:
+        held.close()
+        other.close()
+    assert list((tmp_path / "claims").iterdir()) == []

@@ -11,6 +11,7 @@ directory), SIGTERM first, SIGKILL after a grace period.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -64,6 +65,47 @@ def _bindable(host: str, port: int) -> bool:
     return True
 
 
+def _lock(path: Path) -> int | None:
+    """NET-33: an exclusive lock on the claim file `path` (created if absent), or None if another
+    claimer holds it. A file its holder removed while we waited is not the claim any more (the path
+    names another file or none): retry on the path."""
+    for _ in range(8):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+    return None
+
+
+def _unlock(path: Path, fd: int) -> None:
+    """NET-33: end a claim: remove its file while still holding the lock (so none accumulate), then
+    release the lock."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    os.close(fd)
+
+
+def sweep_claims() -> int:
+    """NET-33: remove the claim files nobody holds (left by a process that ended without releasing its
+    claims, e.g. killed); a held claim is left alone. Returns how many were removed."""
+    removed = 0
+    for path in PORT_LOCKS.glob("*"):
+        fd = _lock(path)
+        if fd is not None:
+            _unlock(path, fd)
+            removed += 1
+    return removed
+
+
 class PortClaims:
     """NET-33: ports claimed for a network's processes, never handed out twice. A port is claimed by an
     exclusive lock on its file in `PORT_LOCKS` (other launchers skip it) after checking that it can be
@@ -74,23 +116,24 @@ class PortClaims:
         self.host = host
         self.fds: dict[int, int] = {}
         self.random = random.Random()
+        self.swept = False
 
     def take(self, attempts: int = 500) -> int:
         """A port claimed for the caller; `NetError` if none is found in `attempts` tries."""
         PORT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        if not self.swept:
+            sweep_claims()
+            self.swept = True
         candidates = port_range()
         for _ in range(attempts):
             port = self.random.choice(candidates)
             if port in self.fds:
                 continue
-            fd = os.open(PORT_LOCKS / str(port), os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
+            fd = _lock(PORT_LOCKS / str(port))
+            if fd is None:
                 continue
             if not _bindable(self.host, port):
-                os.close(fd)
+                _unlock(PORT_LOCKS / str(port), fd)
                 continue
             self.fds[port] = fd
             return port
@@ -102,7 +145,7 @@ class PortClaims:
     def release(self, port: int) -> None:
         fd = self.fds.pop(port, None)
         if fd is not None:
-            os.close(fd)
+            _unlock(PORT_LOCKS / str(port), fd)
 
     def close(self) -> None:
         for port in list(self.fds):
