@@ -140,6 +140,22 @@ def build_dir() -> Path:
     return base / f"cometbft-{COMETBFT_VERSION}" / "python"
 
 
+def _protoc() -> ModuleType:
+    """`grpc_tools.protoc`, imported here rather than at the top: grpcio-tools and protobuf are the `net`
+    extra (pyproject.toml), which the core and the rest of the `sc4it` command do not need, and this
+    module is imported by `sc4it net` to say what is missing."""
+    try:
+        return importlib.import_module("grpc_tools.protoc")
+    except ImportError as e:
+        raise EngineMissing("grpcio-tools is missing: pip install -e '.[net]'") from e
+
+
+def _well_known(protoc: ModuleType) -> Path:
+    """The `.proto` files of protobuf's well-known types that grpcio-tools ships beside `protoc`."""
+    assert protoc.__file__ is not None
+    return Path(protoc.__file__).parent / "_proto"
+
+
 def generate_abci(out: Path | None = None) -> Path:
     """NET-02: generate the Python classes of ABCI's messages from CometBFT's `.proto` files with
     `grpcio-tools` (idempotent: a directory with a complete marker is kept)."""
@@ -148,13 +164,10 @@ def generate_abci(out: Path | None = None) -> Path:
     if marker.is_file():
         _generate_missing(out)
         return out
-    try:
-        from grpc_tools import protoc
-    except ImportError as e:
-        raise EngineMissing("grpcio-tools is missing: pip install -e '.[net]'") from e
+    protoc = _protoc()
     proto = module_dir() / "proto"
     gogo = gogoproto_dir()
-    well_known = Path(protoc.__file__).parent / "_proto"
+    well_known = _well_known(protoc)
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -179,10 +192,9 @@ def _generate_missing(out: Path) -> None:
     missing = [p for p in _LIGHT_PROTOS if not (out / p.replace(".proto", "_pb2.py")).is_file()]
     if not missing:
         return
-    from grpc_tools import protoc
-
+    protoc = _protoc()
     proto = module_dir() / "proto"
-    well_known = Path(protoc.__file__).parent / "_proto"
+    well_known = _well_known(protoc)
     tmp = out.with_name(out.name + f".part{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -212,12 +224,11 @@ class CometbftTypes:
     canonical: ModuleType
     validator: ModuleType
     version: ModuleType
+    timestamps: ModuleType
+    """`google.protobuf.timestamp_pb2` (protobuf is the `net` extra: loaded with the generated modules)."""
 
-    @staticmethod
-    def timestamp(time: tuple[int, int]) -> Any:
-        from google.protobuf import timestamp_pb2
-
-        return timestamp_pb2.Timestamp(seconds=time[0], nanos=time[1])
+    def timestamp(self, time: tuple[int, int]) -> Any:
+        return self.timestamps.Timestamp(seconds=time[0], nanos=time[1])
 
 
 @functools.cache
@@ -229,6 +240,7 @@ def cometbft_types() -> CometbftTypes:
         importlib.import_module("tendermint.types.canonical_pb2"),
         importlib.import_module("tendermint.types.validator_pb2"),
         importlib.import_module("tendermint.version.types_pb2"),
+        importlib.import_module("google.protobuf.timestamp_pb2"),
     )
 
 
