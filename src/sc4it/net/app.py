@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +32,7 @@ from sc4it.kernel.tx import BlockEnv, Touched
 from sc4it.kernel.types import MAX_ROLE_MEMBERS
 from sc4it.light import proof_op
 from sc4it.net.engine import abci_types
+from sc4it.net.snapshots import SNAPSHOT_FORMAT, Snapshots, restore
 from sc4it.net.store import NetStore, Stored
 from sc4it.node.mempool import MAX_PER_ACCOUNT, Mempool, MempoolError, MempoolReason
 
@@ -40,14 +40,6 @@ log = logging.getLogger("sc4it.net.app")
 
 APP_VERSION = 1
 """NET-05: the application protocol version reported in Info (bumped when execution changes)."""
-SNAPSHOT_FORMAT = 1
-"""NET-17: snapshot format 1: the canonical CBOR of `State` (ENC), cut in `SNAPSHOT_CHUNK_BYTES` chunks."""
-SNAPSHOTS_KEPT = 10
-"""NET-17: the newest snapshots a node keeps and serves. A joining node lists snapshots, verifies the
-chosen height with the light client, then fetches its chunks: a snapshot pruned in between is served as an
-empty chunk and the sync fails, so a node keeps enough of them to outlast a join (with two and 300 ms
-blocks, the fault test's newcomer lost the race)."""
-SNAPSHOT_CHUNK_BYTES = 1 << 20
 KNOWN_TXS = 20_000
 """NET-32: how many admitted transactions a replica remembers (decoded, signatures checked) for the
 proposals and blocks that carry them; the oldest are forgotten first (they are then decoded and checked
@@ -213,6 +205,10 @@ def _stored(c: Committed) -> Stored:
     return Stored(c.height, c.time_ms, c.state, c.commitment)
 
 
+def _committed(s: Stored) -> Committed:
+    return Committed(s.height, s.time_ms, s.state, s.commitment)
+
+
 VALIDATOR_POWER = 10
 """NET-50: the voting power of every validator (the council's set is a set of equals, as TFChain's)."""
 
@@ -299,7 +295,8 @@ class NetApp:
         self.restoring: tuple[Any, list[bytes]] | None = None
         self.known: OrderedDict[bytes, Known] = OrderedDict()
         self.prepared: Prepared | None = None
-        (home / "snapshots").mkdir(parents=True, exist_ok=True)
+        self.snapshots = Snapshots(home / "snapshots")
+        """NET-17: the snapshots this node serves."""
         self.store = NetStore.open(home / "store")
         """NET-34: the committed state, durably (the node's SQLite store layer)."""
         self._resume()
@@ -371,7 +368,7 @@ class NetApp:
         self.store.commit(self.last.state, _stored(fin.committed), fin.touched)  # NET-34
         self._set_committed(fin.committed)
         if self.snapshot_interval and fin.committed.height % self.snapshot_interval == 0:
-            self._take_snapshot(fin.committed)
+            self.snapshots.take(_stored(fin.committed))
         if self.on_commit is not None:
             self.on_commit(fin.committed)
         for observe in self.observers:
@@ -608,69 +605,28 @@ class NetApp:
     # ---------------------------------------------------------------------------------------------
     # State sync (NET-17, NET-18)
 
-    def _snapshot_path(self, height: int) -> Path:
-        return self.home / "snapshots" / f"{height:012d}.cbor"
-
-    def _take_snapshot(self, committed: Committed) -> None:
-        data = encode(committed.state)
-        header = {"height": committed.height, "time_ms": committed.time_ms, "app_hash": committed.app_hash}
-        path = self._snapshot_path(committed.height)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(cbor2.dumps({"header": header, "state": data}, canonical=True))
-        os.replace(tmp, path)
-        for old in sorted((self.home / "snapshots").glob("*.cbor"))[:-SNAPSHOTS_KEPT]:
-            old.unlink()
-
     def _resume(self) -> None:
         """NET-05, NET-29, NET-34: start from the store's committed state; an empty store starts from the
         newest own snapshot, if any (and keeps it). CometBFT's handshake then replays only the blocks after
         it (it keeps every block, NET-13)."""
         stored = self.store.load()
         if stored is not None:
-            self._set_committed(Committed(stored.height, stored.time_ms, stored.state, stored.commitment))
+            self._set_committed(_committed(stored))
             log.info("resumed from the store at height %d", stored.height)
             return
-        paths = sorted((self.home / "snapshots").glob("*.cbor"))
-        if not paths:
+        snapshot = self.snapshots.newest()
+        if snapshot is None:
             return
-        doc = cbor2.loads(paths[-1].read_bytes())
-        state: object = decode(doc["state"], State)
-        assert isinstance(state, State)
-        header = doc["header"]
-        commitment = Commitment.of(state)
-        assert commitment.root == header["app_hash"], f"snapshot {paths[-1]} does not match its app hash"
-        committed = Committed(int(header["height"]), int(header["time_ms"]), state, commitment)
-        self.store.replace(_stored(committed))
-        self._set_committed(committed)
-        log.info("resumed from the snapshot at height %d", header["height"])
-
-    def _snapshots(self) -> list[tuple[int, bytes]]:
-        return [(int(p.stem), p.read_bytes()) for p in sorted((self.home / "snapshots").glob("*.cbor"))]
+        self.store.replace(snapshot)
+        self._set_committed(_committed(snapshot))
+        log.info("resumed from the snapshot at height %d", snapshot.height)
 
     def abci_list_snapshots(self, req: Any) -> Any:
-        t = abci_types()
-        out = []
-        for height, blob in self._snapshots():
-            chunks = max(1, -(-len(blob) // SNAPSHOT_CHUNK_BYTES))
-            out.append(
-                t.Snapshot(
-                    height=height,
-                    format=SNAPSHOT_FORMAT,
-                    chunks=chunks,
-                    hash=hashlib.sha256(blob).digest(),
-                    metadata=b"",
-                )
-            )
-        return t.ResponseListSnapshots(snapshots=out)
+        return abci_types().ResponseListSnapshots(snapshots=self.snapshots.listed())
 
     def abci_load_snapshot_chunk(self, req: Any) -> Any:
-        t = abci_types()
-        path = self._snapshot_path(int(req.height))
-        if int(req.format) != SNAPSHOT_FORMAT or not path.is_file():
-            return t.ResponseLoadSnapshotChunk(chunk=b"")
-        blob = path.read_bytes()
-        start = int(req.chunk) * SNAPSHOT_CHUNK_BYTES
-        return t.ResponseLoadSnapshotChunk(chunk=blob[start : start + SNAPSHOT_CHUNK_BYTES])
+        chunk = self.snapshots.chunk(int(req.height), int(req.format), int(req.chunk))
+        return abci_types().ResponseLoadSnapshotChunk(chunk=chunk)
 
     def abci_offer_snapshot(self, req: Any) -> Any:
         """NET-18: accept a snapshot of our format when we have no state; its app hash (`req.app_hash`) is
@@ -697,21 +653,14 @@ class NetApp:
             return r(result=r.ACCEPT)
         self.restoring = None
         blob = b"".join(chunks)
-        if hashlib.sha256(blob).digest() != bytes(offer.snapshot.hash):
+        height = int(offer.snapshot.height)
+        stored = restore(blob, bytes(offer.snapshot.hash), height, bytes(offer.app_hash))
+        if stored is None:
             return r(result=r.REJECT_SNAPSHOT)
-        doc = cbor2.loads(blob)
-        state: object = decode(doc["state"], State)
-        assert isinstance(state, State)
-        commitment = Commitment.of(state)
-        if commitment.root != bytes(offer.app_hash):
-            log.error("snapshot at %d: commitment differs from the verified app hash", offer.snapshot.height)
-            return r(result=r.REJECT_SNAPSHOT)
-        header = doc["header"]
-        committed = Committed(int(offer.snapshot.height), int(header["time_ms"]), state, commitment)
-        self.store.replace(_stored(committed))  # NET-34
-        self._set_committed(committed)
-        self._snapshot_path(int(offer.snapshot.height)).write_bytes(blob)  # a restart resumes from it
-        log.info("state sync: restored height %d", offer.snapshot.height)
+        self.store.replace(stored)  # NET-34
+        self._set_committed(_committed(stored))
+        self.snapshots.keep(height, blob)  # a restart resumes from it
+        log.info("state sync: restored height %d", height)
         return r(result=r.ACCEPT)
 
     # Vote extensions are not used (NET-20).
