@@ -38,10 +38,11 @@ from sc4it.light import LightClient, LightError, LightFault
 from sc4it.node.jsoncodec import JsonCodec, JsonError
 from sc4it.node.readproof import entry_json, value_from_json
 
-# `sc4it.net.light` is imported inside the three CometBFT methods (`comet_header`, `light_block`,
-# `comet_new_heads`), not here: no import circle forces it (net.light imports neither this module nor
-# anything that does), but it needs protobuf, the `net` extra, while this client needs only the `node`
-# extra (aiohttp). A top-level import would make every client of a single node install protobuf.
+# `sc4it.net.light` is imported inside the CometBFT methods (`_comet_header`, behind `comet_header` and
+# `comet_new_heads`, and `light_block`), not here: no import circle forces it (net.light imports neither
+# this module nor anything that does), but it needs protobuf, the `net` extra, while this client needs
+# only the `node` extra (aiohttp). A top-level import would make every client of a single node install
+# protobuf.
 if TYPE_CHECKING:
     from sc4it.net.light import CometHeader, LightBlock
 
@@ -58,6 +59,32 @@ class RpcCallError(Exception):
         self.message = message
         self.data = data
         self.name: str | None = data.get("error") if isinstance(data, dict) else None
+
+
+class NodeKindError(TypeError):
+    """RPC-77: a method that reads one kind of node's headers asked of the other kind: a single sc4it
+    node's header (`head`, `header`, `new_heads`, `sealed_header`, `verified`) of a CometBFT network's
+    node, whose headers are CometBFT's, or CometBFT's header (`comet_header`, `comet_new_heads`) of a
+    single node. The message names the methods to use instead; nothing is sent again."""
+
+    def __init__(self, network: bool) -> None:
+        self.network = network
+        """True: the node is a CometBFT network's node; False: a single sc4it node."""
+        if network:
+            super().__init__(
+                "the node is a CometBFT network's node, whose headers are CometBFT's: use comet_header(), "
+                "comet_new_heads() and light_block() (verify them with sc4it.net.light)"
+            )
+        else:
+            super().__init__(
+                "the node is a single sc4it node, whose headers are sc4it's: use head(), header(), "
+                "new_heads() and verified()"
+            )
+
+
+def _is_comet_header(obj: Any) -> bool:
+    """RPC-74: a network node's header JSON carries CometBFT's own header as `cometbft`."""
+    return isinstance(obj, dict) and "cometbft" in obj
 
 
 @attrs.frozen(slots=True)
@@ -150,9 +177,17 @@ class Client:
         return self._chain_id
 
     def _header(self, obj: Any) -> Header:
-        if isinstance(obj, dict) and "cometbft" in obj:
-            raise TypeError("a node of a CometBFT network: use comet_header() and comet_new_heads()")
+        if _is_comet_header(obj):
+            raise NodeKindError(network=True)  # RPC-77
         return self.codec.from_json(obj, Header)
+
+    @staticmethod
+    def _comet_header(obj: Any) -> CometHeader:
+        if not _is_comet_header(obj):
+            raise NodeKindError(network=False)  # RPC-77
+        from sc4it.net.light import CometHeader  # the `net` extra: see the note at the imports
+
+        return CometHeader.from_json(obj["cometbft"])
 
     async def head(self) -> Header:
         return self._header(await self.request("chain_getHeader"))
@@ -163,10 +198,8 @@ class Client:
 
     async def comet_header(self, block: int | bytes | None = None) -> CometHeader | None:
         """RPC-74 (a CometBFT network's node): CometBFT's header of `block` (default the final head)."""
-        from sc4it.net.light import CometHeader  # the `net` extra: see the note at the imports
-
         obj = await self.request("chain_getHeader", *([] if block is None else [_ref(block)]))
-        return None if obj is None else CometHeader.from_json(obj["cometbft"])
+        return None if obj is None else self._comet_header(obj)
 
     async def light_block(self, height: int | None = None) -> LightBlock:
         """RPC-74 (a CometBFT network's node): the signed header and validator set at `height` (default
@@ -220,7 +253,7 @@ class Client:
         obj = await self.request("chain_getBlock", _ref(block))
         if obj is None:
             raise RpcCallError(-32001, f"the node has no block {_ref(block)}")
-        header: Header = self.codec.from_json(obj["block"]["header"], Header)
+        header = self._header(obj["block"]["header"])
         sig = obj["block"]["signature"]
         return header, None if sig is None else _hex(sig)
 
@@ -311,10 +344,8 @@ class Client:
 
     async def comet_new_heads(self) -> AsyncIterator[CometHeader]:
         """`chain_subscribeNewHeads` on a CometBFT network's node: each final header, CometBFT's."""
-        from sc4it.net.light import CometHeader  # the `net` extra: see the note at the imports
-
         async for note in self._subscribe("chain_subscribeNewHeads", lambda: None, 0):
-            yield CometHeader.from_json(note["cometbft"])
+            yield self._comet_header(note)
 
     async def _subscribe(self, method: str, params: Any, reconnect: int) -> AsyncIterator[Any]:
         failures = 0
@@ -402,6 +433,8 @@ class Verified:
         if header is None:
             try:
                 header, signature = await self.client.sealed_header(block_hash)
+            except NodeKindError:
+                raise
             except (*_MALFORMED, RpcCallError) as e:
                 raise LightError(
                     LightFault.NotFinal, f"no header for block 0x{block_hash.hex()}: {e}"

@@ -19,7 +19,7 @@ import pytest
 
 from sc4it import calls, genesis, sign
 from sc4it.block import header_hash
-from sc4it.client import BlockEvents, Client, RpcCallError
+from sc4it.client import BlockEvents, Client, NodeKindError, RpcCallError
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
 from sc4it.kernel.events import ContractCreated, NameContractCanceled
@@ -97,7 +97,8 @@ def test_submit_include_and_query(node: nodeproc.NodeProcess) -> None:
 
 def test_chain_methods(node: nodeproc.NodeProcess) -> None:
     """RPC-20 RPC-24: headers by number and hash, block hashes, the finalized head, blocks with their
-    calls as hex, the system methods."""
+    calls as hex, the system methods. RPC-77: CometBFT's header asked of a single node is refused with
+    `NodeKindError`."""
 
     async def go() -> None:
         async with client(node) as c:
@@ -109,6 +110,9 @@ def test_chain_methods(node: nodeproc.NodeProcess) -> None:
             assert header1 is not None and header_hash(header1) == h1
             assert await c.header(h1) == header1
             assert await c.header(10**12) is None and await c.block_hash(10**12) is None
+            with pytest.raises(NodeKindError, match="single sc4it node") as kind:  # RPC-77
+                await c.comet_header(1)
+            assert kind.value.network is False and isinstance(kind.value, TypeError)
             fin = await c.request("chain_getFinalizedHead")
             assert fin.startswith("0x") and len(fin) == 66
             blk = await c.request("chain_getBlock", 1)
