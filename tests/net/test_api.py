@@ -20,10 +20,11 @@ import attrs
 import pytest
 
 from sc4it import calls, genesis
-from sc4it.client import Client, RpcCallError
+from sc4it.client import Client, NodeKindError, RpcCallError
 from sc4it.kernel.codec import encode
 from sc4it.kernel.events import ContractCreated
-from sc4it.kernel.signing import sign
+from sc4it.kernel.signing import sign, ss58_encode
+from sc4it.light import LightClient, ProducerSeal
 from sc4it.net.launcher import Network, NodeInfo, pid_alive, rpc
 from sc4it.net.light import (
     FLAG_ABSENT,
@@ -119,7 +120,8 @@ async def head_at_least(c: Client, number: int) -> None:
 def test_submit_through_cometbft_and_read_anywhere(up: Up) -> None:
     """RPC-72 RPC-71 RPC-73 RPC-74: a call submitted to one node through CometBFT's mempool is final
     in a CometBFT block that every node serves alike: inclusion, results, the contract, the block's
-    transactions, the header with CometBFT's hash; the head is final."""
+    transactions, the header with CometBFT's hash; the head is final. RPC-77: a single node's header
+    reads (`head`, `header`, `sealed_header`, `verified`, `new_heads`) refuse with `NodeKindError`."""
     n0, n1, n2, n3 = up.net.nodes
 
     async def go() -> None:
@@ -147,8 +149,16 @@ def test_submit_through_cometbft_and_read_anywhere(up: Up) -> None:
             head = await c0.request("chain_getFinalizedHead")
             number = (await c0.request("chain_getHeader", head))["number"]
             assert head == "0x" + comet_block(n1, number)["block_id"]["hash"].lower()
-            with pytest.raises(TypeError, match="comet_header"):
-                await c0.head()
+            for read in (c0.head(), c0.header(inc.block), c0.sealed_header(inc.block)):  # RPC-77
+                with pytest.raises(NodeKindError, match="comet_header") as kind:
+                    await read
+                assert kind.value.network is True
+            light = LightClient(ProducerSeal(genesis.default().chain_id, frozenset()))
+            with pytest.raises(NodeKindError):
+                await c0.verified(light).header(inc.block)
+            with pytest.raises(NodeKindError):
+                async for _ in c0.new_heads():
+                    break
 
     run(go())
 
@@ -457,3 +467,100 @@ def test_council_adds_and_removes_a_validator(up: Up) -> None:
     assert sorted(comet_validators(net.nodes[0]).values()) == [10, 10, 10, 10]
     top = int(rpc(net.nodes[0].rpc_url, "/status")["sync_info"]["latest_block_height"])
     wait_height(net, top + 2, TIMEOUT)  # four validators go on
+
+
+def _light_proxy(up: Up, home: Path, height: int, block_hash: str, port: int, log: Path) -> Any:
+    """`cometbft light` (the pinned binary) against node0 with node1 as witness, trusting `height` and
+    `block_hash`, serving on 127.0.0.1:`port`."""
+    import subprocess
+
+    from sc4it.net.engine import find_cometbft
+
+    n0, n1 = up.net.nodes[:2]
+    chain = json.loads((Path(n0.home) / "config" / "genesis.json").read_text())["chain_id"]
+    args = [str(find_cometbft()), "light", chain, "-p", n0.rpc_url, "-w", n1.rpc_url]
+    args += ["--height", str(height), "--hash", block_hash, "--laddr", f"tcp://127.0.0.1:{port}"]
+    args += ["--home-dir", str(home), "--log_level", "info"]
+    with log.open("wb") as out:
+        return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _error_of(url: str) -> str:
+    """The JSON-RPC error a CometBFT RPC answers to `url` (an HTTP error status carries it too)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=20.0) as r:
+            doc = json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        doc = json.loads(e.read())
+    assert "error" in doc, f"no error: {str(doc)[:300]}"
+    return json.dumps(doc["error"])
+
+
+def _stop(proc: Any) -> None:
+    """Stop a process this test started, by its PID: SIGTERM, SIGKILL after 10 s."""
+    import subprocess
+
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_cometbft_light_proxy_in_front_of_a_node(up: Up, tmp_path: Path) -> None:
+    """NET-53: CometBFT's own light client proxy (`cometbft light`, the pinned binary) in front of an
+    sc4it network verifies and serves its headers and commits from a trusted height and hash (the same
+    blocks the node serves), refuses to start from a hash that is not the trusted height's, and answers
+    an sc4it query with an error (its proof form is not sc4it's, docs/network.md). Bounded in time,
+    127.0.0.1 only, stopped by PID."""
+    require_engine()
+    from sc4it.net.launcher import PortClaims
+
+    node = up.net.nodes[0]
+    trusted = int(rpc(node.rpc_url, "/status")["sync_info"]["latest_block_height"])
+    trusted_hash = rpc(node.rpc_url, f"/block?height={trusted}")["block_id"]["hash"]
+    wrong_hash = rpc(node.rpc_url, f"/block?height={trusted - 1}")["block_id"]["hash"]
+    ports = PortClaims()
+    try:
+        port = ports.take()
+        bad = _light_proxy(up, tmp_path / "bad", trusted, wrong_hash, port, tmp_path / "bad.log")
+        try:
+            assert bad.wait(timeout=30) != 0  # a trusted hash that is not the height's: it does not start
+        finally:
+            _stop(bad)
+        assert "hash" in (tmp_path / "bad.log").read_text().lower()
+        proxy = _light_proxy(up, tmp_path / "ok", trusted, trusted_hash, port, tmp_path / "ok.log")
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                assert proxy.poll() is None, (tmp_path / "ok.log").read_text()[-2000:]
+                try:
+                    rpc(url, "/health", timeout=1.0)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "the light proxy did not answer in 30 s"
+                    time.sleep(0.2)
+            target = trusted + 3
+            wait_height(up.net, target + 1, TIMEOUT)
+            through = rpc(url, f"/block?height={target}", timeout=20.0)
+            direct = rpc(node.rpc_url, f"/block?height={target}")
+            assert through["block_id"]["hash"] == direct["block_id"]["hash"]
+            commit = rpc(url, f"/commit?height={target}", timeout=20.0)["signed_header"]
+            assert commit["commit"]["block_id"]["hash"] == direct["block_id"]["hash"]
+            error = _error_of(url + '/abci_query?path="/sc4it/digests"')
+            assert "empty key" in error, error  # an answer without a proof: refused
+            error = _error_of(
+                url + f'/abci_query?path="/sc4it/nonce/{ss58_encode(BOB.account_id)}"&height={target}'
+            )
+            assert "store" in error, error  # proved, but not a /store/<name>/key path: refused
+        finally:
+            _stop(proxy)
+        assert proxy.returncode is not None
+    finally:
+        ports.close()
