@@ -56,6 +56,8 @@ admits ahead of an account's nonce (MAX_FUTURE), since the node a call goes to m
 the node the watcher reads."""
 TICK_S = 0.05
 """How often each submitter sends the transactions that came due (one JSON-RPC batch per node)."""
+MAX_BATCH = 500
+"""Transactions in one JSON-RPC batch at most (the launcher lets CometBFT take 1,000 a batch)."""
 WATCH_S = 0.05
 """How often the watcher asks for new blocks."""
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -147,6 +149,8 @@ class Firehose:
             hashlib.sha256(tx).digest(): a for a in self.accounts for tx in a.txs
         }
         self.refused = 0
+        self.timeouts = 0
+        """Batches that got no answer in 10 s (sent again)."""
         self.reasons: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -170,8 +174,16 @@ class Firehose:
                 limit = min(self.due(i, now), a.committed + IN_FLIGHT)
                 batch += [(a, a.txs[j]) for j in range(a.next, limit)]
                 a.next = max(a.next, limit)
-            if batch:
-                self._send(conn, batch)
+            for part in (batch[k : k + MAX_BATCH] for k in range(0, len(batch), MAX_BATCH)):
+                try:
+                    self._send(conn, part)
+                except (OSError, http.client.HTTPException, ValueError):  # slow or dropped: send again
+                    self.timeouts += 1
+                    conn.close()
+                    conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=10)
+                    with self.lock:
+                        for a, tx in part:
+                            a.next = min(a.next, a.txs.index(tx))
             if now - self.t0 > self.seconds and all(self.accounts[i].next >= self.due(i, now) for i in mine):
                 time.sleep(0.05)
             time.sleep(max(0.0, TICK_S - (time.monotonic() - now)))
@@ -191,9 +203,13 @@ class Firehose:
         t = time.time()
         conn.request("POST", "/", body, {"Content-Type": "application/json"})
         doc = json.loads(conn.getresponse().read())
-        replies = {
-            r.get("id"): r for r in (doc if isinstance(doc, list) else [doc])
-        }  # a batch of one: an object
+        if not isinstance(doc, list):  # a batch of one is answered by an object; else a batch-wide error
+            doc = (
+                [doc]
+                if len(batch) == 1 and "error" not in doc
+                else [{"id": k, **doc} for k in range(len(batch))]
+            )
+        replies = {r.get("id"): r for r in doc}
         retry: dict[int, int] = {}
         with self.lock:
             for k, (a, tx) in enumerate(batch):
@@ -205,7 +221,7 @@ class Firehose:
                     a.acked += 1
                 else:
                     self.refused += 1
-                    self.reasons[log.split(":")[0][:40]] += 1
+                    self.reasons[(log.split(":")[0] if "error" not in r else log)[:80]] += 1
                     position = a.txs.index(tx)
                     retry[id(a)] = min(retry.get(id(a), position), position)
             for a, _ in batch:
@@ -280,6 +296,7 @@ def throughput(
         "acknowledged": len(hose.submitted),
         "refused_then_resubmitted": hose.refused,
         "refusals": dict(hose.reasons.most_common(4)),
+        "batches_timed_out": hose.timeouts,
         "committed": n,
         "committed_per_s": round(rate_committed, 1),
         "committed_per_s_per_core": round(rate_committed / (os.cpu_count() or 1), 1),
@@ -380,6 +397,40 @@ def extra_config(spec: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def variants(
+    spec: str, genesis: str, keys: list[Keypair], chain_id: bytes, rates: str, seconds: float
+) -> list[dict[str, Any]]:
+    """Throughput of each CometBFT configuration in `spec` (`name=settings|...`), one fresh 4-validator
+    network each, one after another in this process: figures to compare side by side."""
+    out = []
+    for item in filter(None, spec.split("|")):
+        name, _, settings = item.partition("=")
+        config = extra_config(settings)
+        env = {key: value for section, key, value in config if section == "env"}  # env.GOGC=400: CometBFT's
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        with tempfile.TemporaryDirectory() as tmp:
+            net = Network(Path(tmp) / name)
+            net.config = [c for c in config if c[0] != "env"]
+            try:
+                net.up(4, block_time_ms=1000, genesis=genesis)
+                wait_height(net, 3, 60)
+                load0 = os.getloadavg()[0]
+                runs = [throughput(net, keys, chain_id, float(r), seconds) for r in rates.split(",")]
+                out.append(
+                    {"variant": name, "config": settings, "load_average_at_start": load0, "runs": runs}
+                )
+                print(json.dumps(out[-1]), file=sys.stderr, flush=True)
+            finally:
+                net.down()
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+    return out
+
+
 def go_profile(net: Network, out: Path) -> None:
     """Restart node1 with CometBFT's pprof server, wait for the load, take a 10 s CPU profile."""
     node = net.nodes[1]
@@ -407,11 +458,23 @@ def main() -> int:
     p.add_argument("--only", default="throughput,kill,catch_up")
     p.add_argument("--config", default="", help="extra CometBFT settings: section.key=value;...")
     p.add_argument("--pprof", default="", help="write a 10 s CPU profile of node1's CometBFT here")
+    p.add_argument(
+        "--variants",
+        default="",
+        help="throughput only, side by side: name=settings|name=settings|... (settings as --config; "
+        "env.NAME=value sets an environment variable of the processes, e.g. env.GOGC=400), "
+        "each on a fresh network, in this order",
+    )
     args = p.parse_args()
     seconds = args.seconds or (10 if args.quick else 30)
     only = set(args.only.split(","))
     out: dict[str, Any] = {"apply_calls_per_s_one_core": round(apply_rate()), "cores": os.cpu_count()}
     genesis, keys, chain_id = load_genesis(args.accounts + 1)
+    if args.variants:
+        out["variants"] = variants(args.variants, genesis, keys, chain_id, args.rates, seconds)
+        json.dump(out, sys.stdout, indent=2)
+        print()
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         if only & {"throughput", "kill"}:
             net = Network(Path(tmp) / "tp")
