@@ -19,8 +19,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import attrs
-
+from sc4it.analysis.ffmodel import (
+    BILLED,
+    CREATED,
+    DISTRIBUTED,
+    ELAPSED,
+    GONE,
+    GRACE,
+    GRACE_ENDED,
+    GRACE_STARTED,
+    KIND,
+    LEVELS,
+    NAME,
+    NODE,
+    OVERDRAWN,
+    RENT,
+    U16_MAX,
+    ZERO,
+    ContractResult,
+    CostKey,
+    FastResult,
+    LogEntry,
+    Period,
+    Prices,
+    account,
+    expand,
+    prices_in_force,
+)
 from sc4it.analysis.population import (
     ContractSpec,
     HistoryEvent,
@@ -31,7 +56,6 @@ from sc4it.analysis.population import (
     PopulationError,
     Report,
     SetPolicy,
-    SetPrice,
     TopUp,
     account_of,
     check,
@@ -42,57 +66,26 @@ from sc4it.contracts.billing.distribution import split_amounts
 from sc4it.kernel.fixed import U64_MAX
 from sc4it.kernel.state import State
 from sc4it.kernel.types import (
-    DiscountLevel,
     NodeCertification,
-    PricingPolicy,
     Recipient,
     Resources,
     SplitRule,
 )
 
-CREATED, GRACE, GONE = 0, 1, 2
-NODE, NAME, RENT = 0, 1, 2
-_KIND = {"node": NODE, "name": NAME, "rent": RENT}
-_U16_MAX = (1 << 16) - 1
-_NONE = DiscountLevel.None_
-_ZERO: tuple[int, tuple[int, ...], list[int]] = (0, (), [0])
-"""The profile of a zero cost: level None, nothing due (BIL-13)."""
-_LEVELS = (
-    DiscountLevel.None_,
-    DiscountLevel.Default,
-    DiscountLevel.Bronze,
-    DiscountLevel.Silver,
-    DiscountLevel.Gold,
-)
-
-# log tags (ANA-16): one entry is (block, count, stride, tag, x, y)
-BILLED = "billed"  # x = discount level, y = amount reserved (ContractBilled)
-OVERDRAWN = "overdrawn"  # x = partially billed, y = overdraft of the cycle (ContractPaymentOverdrawn)
-GRACE_STARTED = "grace started"
-GRACE_ENDED = "grace ended"
-ELAPSED = "grace elapsed"  # x = blocks in grace; the contract is removed in this bill
-DISTRIBUTED = "distributed"  # x = standard reserve, y = additional reserve paid out (RewardDistributed)
-
-LogEntry = tuple[int, int, int, str, int, int]
-CostKey = tuple[int, int, int, int, int, int, bool, bool]
-
-
-@attrs.frozen(slots=True)
-class Period:
-    """The blocks billed: `first`..`last` inclusive; block b has timestamp `base_timestamp + (b −
-    base_block) · block_time_ms` (ms); the population is created at `base_block`."""
-
-    base_block: int
-    base_timestamp: int
-    last: int
-    block_time_ms: int
-
-    @property
-    def first(self) -> int:
-        return self.base_block + 1
-
-    def now(self, block: int) -> int:
-        return (self.base_timestamp + (block - self.base_block) * self.block_time_ms) // 1000
+__all__ = [
+    "BILLED",
+    "DISTRIBUTED",
+    "ELAPSED",
+    "GRACE_ENDED",
+    "GRACE_STARTED",
+    "OVERDRAWN",
+    "ContractResult",
+    "FastResult",
+    "LogEntry",
+    "Period",
+    "expand",
+    "fast_forward",
+]
 
 
 class _Contract:
@@ -133,7 +126,7 @@ class _Contract:
         self, spec: ContractSpec, node: NodeSpec | None, farmer: bytes | None, rented: bool, t0: int
     ) -> None:
         self.id = spec.id
-        self.kind = _KIND[spec.kind]
+        self.kind = KIND[spec.kind]
         self.node_id = spec.node_id
         self.farmer = farmer
         self.ips = spec.public_ips
@@ -193,132 +186,6 @@ class _Contract:
         return self.kind == NODE and not self.bill_res and self.ips == 0 and self.unbilled == 0
 
 
-@attrs.frozen(slots=True)
-class ContractResult:
-    """How one contract fared (amounts in TFT units); `log` expands to its billing events (ANA-16)."""
-
-    contract_id: int
-    twin_id: int
-    kind: str
-    paid: int
-    bills: int
-    grace_entries: int
-    end: str
-    """"active", "grace" or "deleted: out of funds"."""
-    end_block: int
-    """The block of the bill that removed it (0 if not removed, or removed with its rent contract)."""
-    overdraft: int
-    reserve: int
-    cycles: int
-    last_updated_seconds: int
-    log: tuple[LogEntry, ...]
-
-
-@attrs.frozen(slots=True)
-class FastResult:
-    period: Period
-    contracts: dict[int, ContractResult]
-    balances: dict[int, tuple[int, int]]
-    """Twin id -> (free, reserved) of its account at the end."""
-    revenue: dict[bytes, int]
-    """Account -> what it received from distributions over the period."""
-    burned: int
-    distributed: int
-    steps: int
-    """Engine steps taken (single bills + jumps), to compare with the number of bills."""
-
-
-# --------------------------------------------------------------------------------------------------
-# Prices in force (global events)
-
-Profile = tuple[int, tuple[int, ...], list[int]]
-"""A standard cost over some seconds, for the discount: (its amount in TFT before discount; the least
-balances of Default, Bronze, Silver and Gold; the amount due at None..Gold, -1 until computed)."""
-
-
-class _Params:
-    """Pricing policy 1 and the billing price in force, with their cost caches."""
-
-    __slots__ = (
-        "by_key",
-        "fees",
-        "pending",
-        "period",
-        "policy",
-        "price",
-        "profiles",
-        "rates",
-        "secs_per_month",
-        "units",
-    )
-
-    def __init__(self, policy: PricingPolicy, price: int, period: int, secs_per_month: int) -> None:
-        self.policy = policy
-        self.price = price
-        self.period = period
-        self.secs_per_month = secs_per_month
-        self.rates = cost.policy_rates(policy, period)
-        self.units: dict[tuple[CostKey, int], int] = {}
-        self.profiles: dict[tuple[int, int, bool], Profile] = {}
-        self.fees: dict[tuple[int, int], int] = {}
-        self.by_key: dict[tuple[CostKey, int], Profile] = {}
-        self.pending: dict[tuple[int, bytes | None, int], int] = {}
-        """Payouts booked under this policy: (rule: 0 node, 1 name, 2 extra fee; farmer; amount) ->
-        times (DST-04; split by `_Engine.settle` to this policy's foundation and sales accounts)."""
-
-    def cost_units_usd(self, c: _Contract, secs: int) -> int:
-        """BIL-32..BIL-35 for `c` over `secs` (its unbilled NU included: BIL-32)."""
-        if secs == 0:
-            return 0  # BIL-35 (no contract is Deleted before its bill: no cancellations, ANA-05)
-        key = (c.key, secs)
-        units = self.units.get(key)
-        if units is None:
-            _, hru, sru, cru, mru, _, _, _ = c.key
-            res = Resources(hru=hru, sru=sru, cru=cru, mru=mru)
-            if c.kind == NODE:
-                units = cost.node_cost_units_usd(self.rates, res, c.ips, secs, c.bill_res, 0)
-            elif c.kind == RENT:
-                units = cost.rent_cost_units_usd(self.rates, res, secs)
-            else:
-                units = cost.name_cost_units_usd(self.rates, secs)
-            self.units[key] = units
-        return units if c.unbilled == 0 else min(units + c.unbilled, U64_MAX)
-
-    def fee_tft(self, c: _Contract, secs: int) -> int:
-        """BIL-39: a rent contract's extra fee over `secs`, in TFT (price > 0)."""
-        if c.fee == 0 or secs == 0:
-            return 0
-        key = (c.fee, secs)
-        a = self.fees.get(key)
-        if a is None:
-            units = cost.extra_fee_units_usd(c.fee, secs, self.secs_per_month)
-            a = self.fees[key] = 0 if units == 0 else cost.units_usd_to_tft(units, self.price)
-        return a
-
-    def fails(self, c: _Contract, secs: int) -> bool:
-        """BIL-42: with a price of 0 a bill that converts anything fails and changes nothing."""
-        if self.price > 0:
-            return False
-        fee = cost.extra_fee_units_usd(c.fee, secs, self.secs_per_month) if c.fee and secs else 0
-        return self.cost_units_usd(c, secs) > 0 or fee > 0
-
-    def profile(self, units: int, secs: int, cert: NodeCertification) -> Profile:
-        """BIL-36..BIL-38 for a cost of `units` (> 0) over `secs`: the amount in TFT, the least balance
-        of each level (`cost.level_min_balance`, so `months_level` is a comparison) and the amount due
-        at each level, computed when first asked (-1 until then)."""
-        key = (units, secs, cert == NodeCertification.Certified)
-        prof = self.profiles.get(key)
-        if prof is None:
-            a = cost.units_usd_to_tft(units, self.price)
-            monthly = cost.discount_monthly(a, secs)
-            if monthly == 0:
-                least: tuple[int, ...] = ()
-            else:
-                least = tuple(cost.level_min_balance(level, monthly) for level in _LEVELS[1:])
-            prof = self.profiles[key] = (a, least, [-1] * (len(least) + 1))
-        return prof
-
-
 # --------------------------------------------------------------------------------------------------
 # The engine
 
@@ -340,7 +207,7 @@ class _Engine:
         self.distributed = 0
         self.steps = 0
 
-    def due(self, p: _Params, c: _Contract, secs: int, total: int) -> tuple[int, int, int, int]:
+    def due(self, p: Prices, c: _Contract, secs: int, total: int) -> tuple[int, int, int, int]:
         """BIL-12, BIL-13, BIL-39, OPT-30..OPT-32: (standard due, extra fee, level, least total keeping
         the level) of `c` over `secs` with `total` usable (twin and stash) at the bill."""
         if c.optout and c.kind != NAME:
@@ -350,10 +217,10 @@ class _Engine:
             prof = p.by_key.get(key)
             if prof is None:
                 units = p.cost_units_usd(c, secs)
-                prof = p.by_key[key] = p.profile(units, secs, c.cert) if units else _ZERO
+                prof = p.by_key[key] = p.profile(units, secs, c.cert) if units else ZERO
         else:
             units = p.cost_units_usd(c, secs)
-            prof = p.profile(units, secs, c.cert) if units else _ZERO
+            prof = p.profile(units, secs, c.cert) if units else ZERO
         a, least, dues = prof
         if total > U64_MAX:
             total = U64_MAX
@@ -364,10 +231,10 @@ class _Engine:
             level += 1
         d = dues[level]
         if d < 0:
-            d = dues[level] = cost.apply_discount(a, _LEVELS[level], c.cert)  # BIL-38
+            d = dues[level] = cost.apply_discount(a, LEVELS[level], c.cert)  # BIL-38
         return d, p.fee_tft(c, secs) if c.fee else 0, level, least[level - 1] if level else 0
 
-    def settle(self, params: Sequence[_Params]) -> None:
+    def settle(self, params: Sequence[Prices]) -> None:
         """Split the distributions booked so far (DST-04/DST-05) into revenue per account."""
         rules = (self.dp.node, self.dp.name, self.dp.extra_fee)
         for p in params:
@@ -380,13 +247,13 @@ class _Engine:
                     if recipient == Recipient.Burn:
                         self.burned += part * times
                         continue
-                    acc = _account(recipient, farmer, self.staking, sales, foundation)
+                    acc = account(recipient, farmer, self.staking, sales, foundation)
                     self.revenue[acc] = self.revenue.get(acc, 0) + part * times
             p.pending.clear()
 
     # -- distribution (DST-01..DST-05, DST-11) ---------------------------------------------------
 
-    def _pay(self, c: _Contract, std: int, add: int, times: int, p: _Params) -> None:
+    def _pay(self, c: _Contract, std: int, add: int, times: int, p: Prices) -> None:
         """DST-04: book `times` payouts of `add` (extra-fee rule) and `std` (node or name rule) from
         `c`'s reserves, to the recipients of `p`'s policy (split by `settle`)."""
         pending = p.pending
@@ -398,7 +265,7 @@ class _Engine:
             pending[key] = pending.get(key, 0) + times
         self.distributed += (std + add) * times
 
-    def _cycles(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, block: int, p: _Params) -> None:
+    def _cycles(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, block: int, p: Prices) -> None:
         """DST-01/DST-02 over `k` bills that each add `std` and `add` to the reserves, the first at
         `block`, one every `BillingFrequency` blocks: the distributions they make, booked at once."""
         df = self.dist_frequency
@@ -407,7 +274,7 @@ class _Engine:
         if c.reserve + c.add_reserve + std + add == 0 or i1 > k:
             c.reserve += k * std
             c.add_reserve += k * add
-            c.cycles = min(c.cycles + k, _U16_MAX)
+            c.cycles = min(c.cycles + k, U16_MAX)
             return
         first, first_add = c.reserve + i1 * std, c.add_reserve + i1 * add
         self._pay(c, first, first_add, 1, p)
@@ -415,7 +282,7 @@ class _Engine:
         tw.reserved -= first + first_add
         if std + add == 0:
             c.reserve = c.add_reserve = 0
-            c.cycles = min(k - i1, _U16_MAX)
+            c.cycles = min(k - i1, U16_MAX)
             return
         more = (k - i1) // df
         if more:
@@ -428,7 +295,7 @@ class _Engine:
 
     # -- one bill (BIL-11..BIL-20) ------------------------------------------------------------------
 
-    def _bill(self, tw: _Twin, c: _Contract, block: int, p: _Params) -> None:
+    def _bill(self, tw: _Twin, c: _Contract, block: int, p: Prices) -> None:
         """`bill_contract` for `c` at `block` (spec/billing.md §3, spec/grace.md GRC-01..GRC-09)."""
         self.steps += 1
         per = self.period
@@ -475,7 +342,7 @@ class _Engine:
             c.last = now
             if secs:
                 c.unbilled = 0  # BIL-20
-        cycles = c.cycles + 1 if c.cycles < _U16_MAX else _U16_MAX  # DST-01
+        cycles = c.cycles + 1 if c.cycles < U16_MAX else U16_MAX  # DST-01
         if (cycles >= self.dist_frequency or removed) and (c.reserve or c.add_reserve):  # DST-02
             self._pay(c, c.reserve, c.add_reserve, 1, p)
             c.log.append((block, 1, 0, DISTRIBUTED, c.reserve, c.add_reserve))
@@ -529,7 +396,7 @@ class _Engine:
 
     # -- jumps (ANA-12, ANA-13) ---------------------------------------------------------------------
 
-    def _jump(self, tw: _Twin, alive: Sequence[_Contract], limit: int, p: _Params) -> bool:
+    def _jump(self, tw: _Twin, alive: Sequence[_Contract], limit: int, p: Prices) -> bool:
         """Book as many whole cycles of the twin's contracts as stay steady (all Created and paying at
         one level each, or all in grace with nothing to pay from); False if not even one is. `alive`
         is in billing order (next block, id)."""
@@ -567,7 +434,7 @@ class _Engine:
         return False
 
     def _jump_created(
-        self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, usable: int, p: _Params
+        self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, usable: int, p: Prices
     ) -> bool:
         """ANA-12: every contract Created without overdraft. The first cycle is billed as `_bill` would
         (level from the balance left at each bill); cycle r (from 0) then bills the same while, for each
@@ -596,7 +463,7 @@ class _Engine:
             c.next += k * f
         return True
 
-    def _book_paid(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, level: int, p: _Params) -> None:
+    def _book_paid(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, level: int, p: Prices) -> None:
         """ANA-12, ANA-15: `k` bills of `c` paying `std` + `add` at `level`, from its next slot."""
         f = self.frequency
         due = std + add
@@ -614,7 +481,7 @@ class _Engine:
         else:
             self._cycles(tw, c, k, std, add, c.next, p)
 
-    def _book_grace(self, tw: _Twin, c: _Contract, k: int, due: int, p: _Params) -> None:
+    def _book_grace(self, tw: _Twin, c: _Contract, k: int, due: int, p: Prices) -> None:
         """ANA-13, ANA-15: `k` overdrawn bills of `c` in grace, each `due` short, from its next slot."""
         f = self.frequency
         c.log.append((c.next, k, f, OVERDRAWN, 0, due))
@@ -624,7 +491,7 @@ class _Engine:
         self._cycles(tw, c, k, 0, 0, c.next, p)
 
     def _jump_grace(
-        self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, p: _Params
+        self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, p: Prices
     ) -> bool:
         """ANA-13: every contract in grace and nothing usable (no rent contract: ANA-17): each cycle is an
         overdrawn bill of the same due (the level from the stash alone; 0 if waived, OPT-32), until the
@@ -650,7 +517,7 @@ class _Engine:
     # -- a twin over the period -------------------------------------------------------------------
 
     def run_twin(
-        self, tw: _Twin, events: list[tuple[HistoryEvent, int]], params: list[tuple[int, _Params]]
+        self, tw: _Twin, events: list[tuple[HistoryEvent, int]], params: list[tuple[int, Prices]]
     ) -> None:
         """Bill the twin's contracts from the first block to the last: single bills where not steady,
         jumps where steady; events (global `params`, the twin's own `events`) are boundaries."""
@@ -696,7 +563,7 @@ class _Engine:
             if event.block <= last:
                 tw.apply(event, units)
 
-    def _run_quiet(self, tw: _Twin, p: _Params) -> None:
+    def _run_quiet(self, tw: _Twin, p: Prices) -> None:
         """`run_twin` without events: one price, one policy, no boundary before the last block. Without
         events a contract that is not billed (BIL-04) never will be, so only the others are walked; the
         first cycle (partial elapsed times, ANA-11) is billed bill by bill, in block order."""
@@ -728,7 +595,7 @@ class _Engine:
                 self._bill(tw, c, c.next, p)
             c.next += f
 
-    def _run_single(self, tw: _Twin, c: _Contract, p: _Params) -> None:
+    def _run_single(self, tw: _Twin, c: _Contract, p: Prices) -> None:
         """`_run_quiet` for a twin with one billed contract that is never silent, with whole-second cycles
         and a price: the same bills and jumps as `_jump` would make, without lists of contracts."""
         f = self.frequency
@@ -834,44 +701,8 @@ class _Twin:
                         c.add_nu(event.timestamp, units)
 
 
-def _account(
-    recipient: Recipient, farmer: bytes | None, staking: bytes, sales: bytes, foundation: bytes
-) -> bytes:
-    """DST-06/DST-07 (no solution providers in a population: their share goes to sales)."""
-    if recipient == Recipient.StakingPool:
-        return staking
-    if recipient == Recipient.Farmer and farmer is not None:
-        return farmer
-    if recipient in (Recipient.Sales, Recipient.SolutionProviders):
-        return sales
-    return foundation
-
-
 # --------------------------------------------------------------------------------------------------
 # Entry point
-
-
-def _params(base: State, history: Sequence[HistoryEvent], period: Period) -> list[tuple[int, _Params]]:
-    policy = base.pricing_policies.get(1)
-    if policy is None:
-        raise PopulationError("base state", "no pricing policy 1, which billing always uses")
-    price = base.tft_price
-    ref = base.config.billing_reference_period
-    spm = base.config.secs_per_month
-    out = [(period.first, _Params(policy, price.billing_price(), ref, spm))]
-    for e in history:
-        if isinstance(e, SetPrice):
-            price = attrs.evolve(price, price=e.musd, average=e.musd)
-        elif isinstance(e, SetPolicy):
-            policy = e.policy
-        else:
-            continue
-        block = max(e.block, period.first)
-        if out[-1][0] == block:
-            out[-1] = (block, _Params(policy, price.billing_price(), ref, spm))
-        else:
-            out.append((block, _Params(policy, price.billing_price(), ref, spm)))
-    return out
 
 
 def _per_twin(
@@ -918,7 +749,7 @@ def fast_forward(
     check(population)
     events = sorted_history(history)
     engine = _Engine(base, period)
-    params = _params(base, events, period)
+    params = prices_in_force(base, events, period)
     twins = _twins(population, base, period)
     per_twin = _per_twin(population, base, events)
     for tw in twins.values():
@@ -993,11 +824,3 @@ def _result(population: Population, twins: dict[int, _Twin], engine: _Engine, pe
         engine.distributed,
         engine.steps,
     )
-
-
-def expand(log: Iterable[LogEntry]) -> list[tuple[int, str, int, int]]:
-    """ANA-16: the log as one (block, tag, x, y) per event, in block order (for checks: O(bills))."""
-    out: list[tuple[int, str, int, int]] = []
-    for block, count, stride, tag, x, y in log:
-        out.extend((block + i * stride, tag, x, y) for i in range(count))
-    return sorted(out)
