@@ -103,8 +103,8 @@ def test_exports_csv_json_parquet_and_chart(tmp_path: Path) -> None:
 
 
 def test_whatif_population_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """ANA-22, ANA-33, ANA-55: the command prints the prices used, the table and the reasons, writes the
-    exports, and `--check` re-bills sampled twins block by block."""
+    """ANA-22, ANA-23, ANA-33, ANA-55: the command prints the prices used, the table and the reasons,
+    writes the exports, and `--check` re-bills sampled twins block by block and with the scalar path."""
     write_json(_tier_population(), tmp_path / "pop.json")
     (tmp_path / "p.json").write_text(json.dumps({"cu": {"value": 366_720}}))
     argv = ["whatif", "--population", str(tmp_path / "pop.json"), "--policy", str(tmp_path / "p.json")]
@@ -113,6 +113,7 @@ def test_whatif_population_command(tmp_path: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "TFChain mainnet: CU $22.00" in out and "tier drop" in out
     assert "check: 2 sampled twins" in out and "identical" in out
+    assert "batch and scalar" in out
     assert (tmp_path / "rows.csv").exists()
     assert main([*argv[:5], "--json", "--days", "1", "--network", "devnet"]) == 0
     assert json.loads(capsys.readouterr().out)["network"] == "devnet"

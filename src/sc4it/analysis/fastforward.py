@@ -72,6 +72,11 @@ from sc4it.kernel.types import (
     SplitRule,
 )
 
+try:
+    from sc4it.analysis import ffbatch
+except ImportError:  # numpy (the `analysis` extra) is missing: every twin takes the scalar path
+    ffbatch = None  # type: ignore[assignment]
+
 __all__ = [
     "BILLED",
     "DISTRIBUTED",
@@ -743,56 +748,77 @@ def fast_forward(
     base: State,
     period: Period,
     history: Iterable[HistoryEvent] = (),
+    *,
+    batch: bool = True,
 ) -> FastResult:
     """ANA-10: bill `population` (built on `base` at `period.base_block`) over `period` with `history`;
-    the same outcome, bill for bill, as `sc4it.analysis.reference.replay` (spec/analysis.md)."""
+    the same outcome, bill for bill, as `sc4it.analysis.reference.replay` (spec/analysis.md). The twins
+    of ANA-23's shape take the batch path (`sc4it.analysis.ffbatch`) unless `batch` is False; the result
+    is the same either way (ANA-24)."""
     check(population)
+    _check_apart(population)
     events = sorted_history(history)
     engine = _Engine(base, period)
     params = prices_in_force(base, events, period)
-    twins = _twins(population, base, period)
     per_twin = _per_twin(population, base, events)
+    fast = ffbatch.run(population, base, period, params, per_twin) if batch and ffbatch is not None else None
+    twins = _twins(population, base, period, fast.twin_ids if fast is not None else frozenset())
     for tw in twins.values():
         if tw.contracts:
             engine.run_twin(tw, per_twin.get(tw.id, []), params)
     engine.settle([p for _, p in params])
-    return _result(population, twins, engine, period)
+    return _result(population, twins, engine, period, fast)
 
 
-def _twins(population: Population, base: State, period: Period) -> dict[int, _Twin]:
+def _check_apart(population: Population) -> None:
+    """ANA-05: no twin that holds contracts receives revenue (is the farmer of a node billed)."""
+    nodes = {n.id: n for n in population.nodes}
+    farmer_of = {f.id: f.farmer_twin for f in population.farms}
+    receivers = {farmer_of[nodes[c.node_id].farm_id] for c in population.contracts if c.kind != "name"}
+    both = receivers & {c.twin_id for c in population.contracts}
+    if both:
+        raise PopulationError(
+            f"twin {min(both)}",
+            "farms revenue and also holds contracts; the analysis engine needs billed twins and "
+            "revenue recipients apart (spec/analysis.md ANA-05)",
+        )
+
+
+def _twins(population: Population, base: State, period: Period, skip: frozenset[int]) -> dict[int, _Twin]:
+    """The scalar engine's records of every twin not in `skip` (the batch path's)."""
     ed = base.config.existential_deposit
     nodes = {n.id: n for n in population.nodes}
     farmer_of = {f.id: f.farmer_twin for f in population.farms}
     rented = {c.node_id for c in population.contracts if c.kind == "rent"}
     twins = {}
     for t in population.twins:
-        stash = 0 if t.stash is None else max(max(t.stash, ed) - ed, 0)
-        twins[t.id] = _Twin(t.id, max(t.balance, ed), t.frozen, stash)
+        if t.id not in skip:
+            stash = 0 if t.stash is None else max(max(t.stash, ed) - ed, 0)
+            twins[t.id] = _Twin(t.id, max(t.balance, ed), t.frozen, stash)
     t0 = period.now(period.base_block)
-    receivers = set()
     for c in population.contracts:
+        tw = twins.get(c.twin_id)
+        if tw is None:
+            continue
         farmer = None
         node = None
         if c.kind != "name":
             node = nodes[c.node_id]
-            receivers.add(farmer_of[node.farm_id])
             farmer = account_of(farmer_of[node.farm_id])
         contract = _Contract(c, node, farmer, c.node_id in rented, t0)
-        tw = twins[c.twin_id]
         tw.contracts.append(contract)
         if contract.kind == RENT:
             tw.rents[c.node_id] = contract
-    for twin_id in sorted(receivers):
-        if twins[twin_id].contracts:
-            raise PopulationError(
-                f"twin {twin_id}",
-                "farms revenue and also holds contracts; the analysis engine needs billed twins and "
-                "revenue recipients apart (spec/analysis.md ANA-05)",
-            )
     return twins
 
 
-def _result(population: Population, twins: dict[int, _Twin], engine: _Engine, period: Period) -> FastResult:
+def _result(
+    population: Population,
+    twins: dict[int, _Twin],
+    engine: _Engine,
+    period: Period,
+    fast: ffbatch.BatchResult | None,
+) -> FastResult:
     kinds = {c.id: c.kind for c in population.contracts}
     contracts: dict[int, ContractResult] = {}
     for tw in twins.values():
@@ -814,13 +840,34 @@ def _result(population: Population, twins: dict[int, _Twin], engine: _Engine, pe
                 0 if gone else c.last,
                 tuple(sorted(c.log)),
             )
-    balances = {tw.id: (tw.free, tw.reserved) for tw in twins.values() if tw.contracts}
+    revenue = engine.revenue
+    burned, distributed, steps = engine.burned, engine.distributed, engine.steps
+    if fast is not None:
+        for acc, amount in fast.revenue.items():
+            revenue[acc] = revenue.get(acc, 0) + amount
+        burned, distributed, steps = burned + fast.burned, distributed + fast.distributed, steps + fast.steps
+    ordered = dict(sorted(contracts.items()))
     return FastResult(
         period,
-        dict(sorted(contracts.items())),
-        balances,
-        engine.revenue,
-        engine.burned,
-        engine.distributed,
-        engine.steps,
+        ordered if fast is None else ffbatch.Contracts(ordered, fast.contracts),
+        _balances(population, twins, fast),
+        revenue,
+        burned,
+        distributed,
+        steps,
     )
+
+
+def _balances(
+    population: Population, twins: dict[int, _Twin], fast: ffbatch.BatchResult | None
+) -> dict[int, tuple[int, int]]:
+    """Twin id -> (free, reserved) of every twin holding contracts, in the population's order."""
+    batch = {} if fast is None else fast.balances
+    out = {}
+    for t in population.twins:
+        tw = twins.get(t.id)
+        if tw is not None and tw.contracts:
+            out[t.id] = (tw.free, tw.reserved)
+        elif t.id in batch:
+            out[t.id] = batch[t.id]
+    return out

@@ -4,7 +4,7 @@ tags, and the prices in force with their cost caches (`Prices`), shared by the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -97,7 +97,7 @@ class ContractResult:
 @attrs.frozen(slots=True)
 class FastResult:
     period: Period
-    contracts: dict[int, ContractResult]
+    contracts: Mapping[int, ContractResult]
     balances: dict[int, tuple[int, int]]
     """Twin id -> (free, reserved) of its account at the end."""
     revenue: dict[bytes, int]
