@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sc4it import genesis as gen
-from sc4it.analysis import ffbatch
+from sc4it.analysis import ffbatch, ffcolumns
 from sc4it.analysis.fastforward import Period, fast_forward
 from sc4it.analysis.ffmodel import prices_in_force
 from sc4it.analysis.population import (
@@ -92,7 +92,7 @@ def test_batch_results_are_a_mapping_in_id_order() -> None:
     period = Period(0, 0, 600, 6000)
     fast = fast_forward(population, TEST, period)
     ids = sorted(c.id for c in population.contracts)
-    assert isinstance(fast.contracts, ffbatch.Contracts)
+    assert isinstance(fast.contracts, ffcolumns.Contracts)
     assert list(fast.contracts) == ids and len(fast.contracts) == len(ids)
     assert [c.contract_id for c in fast.contracts.values()] == ids
     assert [k for k, _ in fast.contracts.items()] == ids
@@ -112,6 +112,6 @@ def test_split_on_arrays_is_split_amounts(
     """ANA-19, DST-05: the batch path's split of an array of payouts is `split_amounts` of each."""
     recipients = [Recipient.StakingPool, Recipient.Foundation, Recipient.Burn]
     rule = SplitRule(tuple(Share(r, p) for r, p in zip(recipients, perbills, strict=False)), remainder)
-    parts = ffbatch.split_parts(rule, np.array(amounts, dtype=np.int64))
+    parts = ffcolumns.split_parts(rule, np.array(amounts, dtype=np.int64))
     for i, amount in enumerate(amounts):
         assert [(r, int(v[i])) for r, v in parts] == split_amounts(rule, amount)

@@ -6,11 +6,14 @@ with its exit codes (2 for a bad file, 1 when `--check` finds a difference)."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
+import sys
 from typing import Any
 
 import attrs
+from rich.table import Table
 
 from sc4it import genesis as gen
 from sc4it.analysis import files, presets, report, sweep
@@ -18,6 +21,7 @@ from sc4it.analysis.fastforward import Period, fast_forward
 from sc4it.analysis.population import Population, PopulationError
 from sc4it.analysis.reference import replay, same_outcome
 from sc4it.kernel.state import State
+from sc4it.tools.quote import PolicyFileError, apply_proposal, read_policy_file
 
 BLOCKS_PER_DAY = 14_400
 
@@ -80,7 +84,6 @@ def run(args: argparse.Namespace, error: type[Exception], console: Any) -> int:
         return _sweep(args, error, console, population, base, network, period)
     if args.policy is None:
         raise error(2, "whatif needs --policy FILE (the proposal)", "see docs/pricing-analysis.md")
-    from sc4it.tools.quote import PolicyFileError, apply_proposal, read_policy_file
 
     try:
         proposal = read_policy_file(args.policy)
@@ -137,7 +140,6 @@ def _write_outputs(args: argparse.Namespace, error: type[Exception], analysis: r
 
 
 def _print(console: Any, a: report.Analysis, top: int) -> None:
-    from rich.table import Table
 
     preset = presets.PRESETS.get(a.network)
     console.print(
@@ -273,8 +275,6 @@ def _sweep(
         ) from None
     flat = [r.flat(current) for r in rows]
     if args.csv:
-        import csv
-
         with files.atomic_write(args.csv) as f:
             w = csv.DictWriter(f, fieldnames=list(flat[0]))
             w.writeheader()
@@ -282,7 +282,6 @@ def _sweep(
     if args.json:
         print(json.dumps({"network": network, "population": population.description, "rows": flat}, indent=1))
         return 0
-    from rich.table import Table
 
     console.print(f"[bold]sweep[/bold] of {args.vary} over {args.range} % on {population.description}")
     console.print(f"  current: {presets.PRESETS[network].describe()}")
@@ -353,7 +352,6 @@ def genesis_of(network: str, proposal: Any = None) -> gen.Genesis:
 def genesis_command(args: argparse.Namespace, error: type[Exception], load_policy: Any) -> int:
     """ANA-34: write the genesis; the line saying whose prices it carries goes to standard error when the
     genesis goes to standard output, else to standard output."""
-    import sys
 
     preset = presets.PRESETS[args.network]
     proposal = None if args.policy is None else load_policy(args.policy)

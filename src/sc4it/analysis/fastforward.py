@@ -28,16 +28,13 @@ from sc4it.analysis.ffmodel import (
     GRACE,
     GRACE_ENDED,
     GRACE_STARTED,
-    KIND,
     LEVELS,
     NAME,
-    NODE,
     OVERDRAWN,
     RENT,
     U16_MAX,
     ZERO,
     ContractResult,
-    CostKey,
     FastResult,
     LogEntry,
     Period,
@@ -46,10 +43,9 @@ from sc4it.analysis.ffmodel import (
     expand,
     prices_in_force,
 )
+from sc4it.analysis.ffrecords import ContractState, TwinState
 from sc4it.analysis.population import (
-    ContractSpec,
     HistoryEvent,
-    NodeSpec,
     NuReport,
     OptOut,
     Population,
@@ -66,16 +62,15 @@ from sc4it.contracts.billing.distribution import split_amounts
 from sc4it.kernel.fixed import U64_MAX
 from sc4it.kernel.state import State
 from sc4it.kernel.types import (
-    NodeCertification,
     Recipient,
-    Resources,
     SplitRule,
 )
 
 try:
-    from sc4it.analysis import ffbatch
+    from sc4it.analysis import ffbatch, ffcolumns
 except ImportError:  # numpy (the `analysis` extra) is missing: every twin takes the scalar path
     ffbatch = None  # type: ignore[assignment]
+    ffcolumns = None  # type: ignore[assignment]
 
 __all__ = [
     "BILLED",
@@ -91,105 +86,6 @@ __all__ = [
     "expand",
     "fast_forward",
 ]
-
-
-class _Contract:
-    """One contract while it is billed (its payment state, `ContractPaymentState`, flattened)."""
-
-    __slots__ = (
-        "add_overdraft",
-        "add_reserve",
-        "bill_res",
-        "bills",
-        "cert",
-        "cycles",
-        "end",
-        "farmer",
-        "fee",
-        "graces",
-        "id",
-        "idle",
-        "ips",
-        "key",
-        "kind",
-        "last",
-        "log",
-        "next",
-        "node_id",
-        "nu_last",
-        "optout",
-        "overdraft",
-        "paid",
-        "reserve",
-        "special",
-        "start",
-        "state",
-        "unbilled",
-    )
-
-    def __init__(
-        self, spec: ContractSpec, node: NodeSpec | None, farmer: bytes | None, rented: bool, t0: int
-    ) -> None:
-        self.id = spec.id
-        self.kind = KIND[spec.kind]
-        self.node_id = spec.node_id
-        self.farmer = farmer
-        self.ips = spec.public_ips
-        self.fee = node.extra_fee if node is not None and self.kind == RENT else 0
-        self.optout = node is not None and node.opted_out
-        self.bill_res = self.kind == NODE and not rented  # BIL-32: on a rented node only IPs and NU are paid
-        self.special = self.optout or (self.kind == NODE and rented)
-        """Whether `silent` can be true (waived, or on a rented node)."""
-        certified = node is not None and node.certified
-        self.cert = NodeCertification.Certified if certified else NodeCertification.Diy
-        self.key: CostKey = (0, 0, 0, 0, 0, 0, False, certified)
-        self.idle = False
-        self.set_resources(node.resources if node is not None and self.kind == RENT else spec.resources)
-        self.unbilled = 0
-        self.nu_last = t0
-        self.state = CREATED
-        self.start = 0
-        self.reserve = 0
-        self.add_reserve = 0
-        self.overdraft = 0
-        self.add_overdraft = 0
-        self.last = t0
-        self.cycles = 0
-        self.next = 0
-        self.paid = 0
-        self.bills = 0
-        self.graces = 0
-        self.end = 0
-        self.log: list[LogEntry] = []
-
-    def set_resources(self, res: Resources) -> None:
-        """New used resources (a report; a rent contract: its node's): the cost key and BIL-04 change."""
-        certified = self.cert == NodeCertification.Certified
-        self.key = (self.kind, res.hru, res.sru, res.cru, res.mru, self.ips, self.bill_res, certified)
-        self.idle = self.kind == NODE and self.ips == 0 and res.is_empty()
-
-    def billable(self) -> bool:
-        """BIL-04 (`should_bill`): name and rent contracts always; a node contract with public IPs,
-        reported resources, unbilled NU or an overdraft."""
-        return not self.idle or self.unbilled > 0 or self.overdraft > 0 or self.add_overdraft > 0
-
-    def add_nu(self, timestamp: int, units: int) -> None:
-        """NR-08: a report not older than the last one adds its cost (`units`, -1 if it overflows); one
-        that would overflow the unbilled amount fails (NumOverflow) and changes nothing."""
-        if timestamp >= self.nu_last and 0 <= units <= U64_MAX - self.unbilled:
-            self.unbilled += units
-            self.nu_last = timestamp
-
-    def silent(self) -> bool:
-        """A bill of this contract writes nothing whatever the time elapsed: waived while Created
-        (OPT-31), or nothing to pay and no debt (BIL-14): waived in grace (OPT-32) or a node contract on
-        a rented node without IPs or NU (BIL-32)."""
-        if self.overdraft or self.add_overdraft:
-            return self.optout and self.state == CREATED
-        if self.optout and self.kind != NAME:
-            return True
-        return self.kind == NODE and not self.bill_res and self.ips == 0 and self.unbilled == 0
-
 
 # --------------------------------------------------------------------------------------------------
 # The engine
@@ -212,7 +108,7 @@ class _Engine:
         self.distributed = 0
         self.steps = 0
 
-    def due(self, p: Prices, c: _Contract, secs: int, total: int) -> tuple[int, int, int, int]:
+    def due(self, p: Prices, c: ContractState, secs: int, total: int) -> tuple[int, int, int, int]:
         """BIL-12, BIL-13, BIL-39, OPT-30..OPT-32: (standard due, extra fee, level, least total keeping
         the level) of `c` over `secs` with `total` usable (twin and stash) at the bill."""
         if c.optout and c.kind != NAME:
@@ -258,7 +154,7 @@ class _Engine:
 
     # -- distribution (DST-01..DST-05, DST-11) ---------------------------------------------------
 
-    def _pay(self, c: _Contract, std: int, add: int, times: int, p: Prices) -> None:
+    def _pay(self, c: ContractState, std: int, add: int, times: int, p: Prices) -> None:
         """DST-04: book `times` payouts of `add` (extra-fee rule) and `std` (node or name rule) from
         `c`'s reserves, to the recipients of `p`'s policy (split by `settle`)."""
         pending = p.pending
@@ -270,7 +166,9 @@ class _Engine:
             pending[key] = pending.get(key, 0) + times
         self.distributed += (std + add) * times
 
-    def _cycles(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, block: int, p: Prices) -> None:
+    def _cycles(
+        self, tw: TwinState, c: ContractState, k: int, std: int, add: int, block: int, p: Prices
+    ) -> None:
         """DST-01/DST-02 over `k` bills that each add `std` and `add` to the reserves, the first at
         `block`, one every `BillingFrequency` blocks: the distributions they make, booked at once."""
         df = self.dist_frequency
@@ -300,7 +198,7 @@ class _Engine:
 
     # -- one bill (BIL-11..BIL-20) ------------------------------------------------------------------
 
-    def _bill(self, tw: _Twin, c: _Contract, block: int, p: Prices) -> None:
+    def _bill(self, tw: TwinState, c: ContractState, block: int, p: Prices) -> None:
         """`bill_contract` for `c` at `block` (spec/billing.md §3, spec/grace.md GRC-01..GRC-09)."""
         self.steps += 1
         per = self.period
@@ -358,7 +256,7 @@ class _Engine:
         if removed:
             self._remove(tw, c, block)
 
-    def _transition(self, tw: _Twin, c: _Contract, sufficient: bool, block: int) -> bool:
+    def _transition(self, tw: TwinState, c: ContractState, sufficient: bool, block: int) -> bool:
         """GRC-01..GRC-08; True if the contract is now Deleted."""
         if c.state == GRACE:
             if sufficient and not tw.suspended(c):  # GRC-01, GRC-08
@@ -383,7 +281,7 @@ class _Engine:
                 tw.synchronize(c, GRACE, block)  # GRC-06
         return False
 
-    def _remove(self, tw: _Twin, c: _Contract, block: int) -> None:
+    def _remove(self, tw: TwinState, c: ContractState, block: int) -> None:
         """BIL-20, GRC-09, CON-41..CON-52: the contract is removed (its overdraft forgiven); a rent
         contract takes its node's node contracts with it, each reserve they hold returned (CON-52)."""
         c.state = GONE
@@ -401,7 +299,7 @@ class _Engine:
 
     # -- jumps (ANA-12, ANA-13) ---------------------------------------------------------------------
 
-    def _jump(self, tw: _Twin, alive: Sequence[_Contract], limit: int, p: Prices) -> bool:
+    def _jump(self, tw: TwinState, alive: Sequence[ContractState], limit: int, p: Prices) -> bool:
         """Book as many whole cycles of the twin's contracts as stay steady (all Created and paying at
         one level each, or all in grace with nothing to pay from); False if not even one is. `alive`
         is in billing order (next block, id)."""
@@ -439,7 +337,13 @@ class _Engine:
         return False
 
     def _jump_created(
-        self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, usable: int, p: Prices
+        self,
+        tw: TwinState,
+        alive: Sequence[ContractState],
+        billed: list[ContractState],
+        k: int,
+        usable: int,
+        p: Prices,
     ) -> bool:
         """ANA-12: every contract Created without overdraft. The first cycle is billed as `_bill` would
         (level from the balance left at each bill); cycle r (from 0) then bills the same while, for each
@@ -447,7 +351,7 @@ class _Engine:
         at or above its level's least balance (`cost.level_min_balance`, less the stash)."""
         secs = self.steady_secs
         stash = tw.stash
-        plan: list[tuple[_Contract, int, int, int, int, int]] = []
+        plan: list[tuple[ContractState, int, int, int, int, int]] = []
         spent = 0
         for c in billed:  # ascending (next block, id): the order of one cycle's bills
             left = usable - spent
@@ -468,7 +372,9 @@ class _Engine:
             c.next += k * f
         return True
 
-    def _book_paid(self, tw: _Twin, c: _Contract, k: int, std: int, add: int, level: int, p: Prices) -> None:
+    def _book_paid(
+        self, tw: TwinState, c: ContractState, k: int, std: int, add: int, level: int, p: Prices
+    ) -> None:
         """ANA-12, ANA-15: `k` bills of `c` paying `std` + `add` at `level`, from its next slot."""
         f = self.frequency
         due = std + add
@@ -486,7 +392,7 @@ class _Engine:
         else:
             self._cycles(tw, c, k, std, add, c.next, p)
 
-    def _book_grace(self, tw: _Twin, c: _Contract, k: int, due: int, p: Prices) -> None:
+    def _book_grace(self, tw: TwinState, c: ContractState, k: int, due: int, p: Prices) -> None:
         """ANA-13, ANA-15: `k` overdrawn bills of `c` in grace, each `due` short, from its next slot."""
         f = self.frequency
         c.log.append((c.next, k, f, OVERDRAWN, 0, due))
@@ -496,7 +402,7 @@ class _Engine:
         self._cycles(tw, c, k, 0, 0, c.next, p)
 
     def _jump_grace(
-        self, tw: _Twin, alive: Sequence[_Contract], billed: list[_Contract], k: int, p: Prices
+        self, tw: TwinState, alive: Sequence[ContractState], billed: list[ContractState], k: int, p: Prices
     ) -> bool:
         """ANA-13: every contract in grace and nothing usable (no rent contract: ANA-17): each cycle is an
         overdrawn bill of the same due (the level from the stash alone; 0 if waived, OPT-32), until the
@@ -504,7 +410,7 @@ class _Engine:
         and is billed by `_bill`."""
         secs = self.steady_secs
         f = self.frequency
-        plan: list[tuple[_Contract, int]] = []
+        plan: list[tuple[ContractState, int]] = []
         for c in billed:
             since = c.next - c.start
             if since >= self.grace:
@@ -522,7 +428,7 @@ class _Engine:
     # -- a twin over the period -------------------------------------------------------------------
 
     def run_twin(
-        self, tw: _Twin, events: list[tuple[HistoryEvent, int]], params: list[tuple[int, Prices]]
+        self, tw: TwinState, events: list[tuple[HistoryEvent, int]], params: list[tuple[int, Prices]]
     ) -> None:
         """Bill the twin's contracts from the first block to the last: single bills where not steady,
         jumps where steady; events (global `params`, the twin's own `events`) are boundaries."""
@@ -568,7 +474,7 @@ class _Engine:
             if event.block <= last:
                 tw.apply(event, units)
 
-    def _run_quiet(self, tw: _Twin, p: Prices) -> None:
+    def _run_quiet(self, tw: TwinState, p: Prices) -> None:
         """`run_twin` without events: one price, one policy, no boundary before the last block. Without
         events a contract that is not billed (BIL-04) never will be, so only the others are walked; the
         first cycle (partial elapsed times, ANA-11) is billed bill by bill, in block order."""
@@ -600,7 +506,7 @@ class _Engine:
                 self._bill(tw, c, c.next, p)
             c.next += f
 
-    def _run_single(self, tw: _Twin, c: _Contract, p: Prices) -> None:
+    def _run_single(self, tw: TwinState, c: ContractState, p: Prices) -> None:
         """`_run_quiet` for a twin with one billed contract that is never silent, with whole-second cycles
         and a price: the same bills and jumps as `_jump` would make, without lists of contracts."""
         f = self.frequency
@@ -640,70 +546,8 @@ class _Engine:
             c.next = nxt + f
 
 
-def _order(c: _Contract) -> tuple[int, int]:
+def _order(c: ContractState) -> tuple[int, int]:
     return c.next, c.id
-
-
-class _Twin:
-    __slots__ = ("contracts", "free", "frozen", "id", "rents", "reserved", "stash")
-
-    def __init__(self, twin_id: int, free: int, frozen: int, stash: int) -> None:
-        self.id = twin_id
-        self.free = free
-        self.reserved = 0
-        self.frozen = frozen
-        self.stash = stash
-        self.contracts: list[_Contract] = []
-        self.rents: dict[int, _Contract] = {}
-        """Node id -> the twin's rent contract on it (ANA-07)."""
-
-    def usable(self, ed: int) -> int:
-        """LED-05: free − max(ED, frozen), floored at 0."""
-        keep = ed if ed > self.frozen else self.frozen
-        return self.free - keep if self.free > keep else 0
-
-    def on_node(self, node_id: int) -> list[_Contract]:
-        """The node contracts still active on `node_id` (all the renter's, ANA-07), by id."""
-        return sorted(
-            (c for c in self.contracts if c.kind == NODE and c.node_id == node_id and c.state != GONE),
-            key=lambda c: c.id,
-        )
-
-    def suspended(self, c: _Contract) -> bool:
-        """GRC-08: a node contract on a node whose rent contract is in grace."""
-        rent = self.rents.get(c.node_id) if c.kind == NODE else None
-        return rent is not None and rent.state == GRACE
-
-    def synchronize(self, rent: _Contract, state: int, block: int) -> None:
-        """GRC-06/GRC-07: the rent contract carries its node's node contracts into grace and back (not
-        those with an overdraft)."""
-        for n in self.on_node(rent.node_id):
-            if state == CREATED:
-                if n.overdraft or n.add_overdraft or n.state != GRACE:
-                    continue
-                n.state = CREATED
-                n.log.append((block, 1, 0, GRACE_ENDED, 0, 0))
-            elif n.state != GRACE:
-                n.state = GRACE
-                n.start = block
-                n.graces += 1
-                n.log.append((block, 1, 0, GRACE_STARTED, 0, 0))
-
-    def apply(self, event: HistoryEvent, units: int) -> None:
-        """ANA-14: a top-up, a report, an NU report (`units` its cost, -1 if it fails) or an opt-out."""
-        if isinstance(event, TopUp):
-            self.free += event.amount
-        elif isinstance(event, OptOut):
-            for c in self.contracts:
-                if c.node_id == event.node_id and c.kind != NAME:
-                    c.optout = c.special = True  # OPT-14
-        elif isinstance(event, Report | NuReport):
-            for c in self.contracts:
-                if c.id == event.contract_id and c.state != GONE and c.kind == NODE:
-                    if isinstance(event, Report):
-                        c.set_resources(event.resources)
-                    else:
-                        c.add_nu(event.timestamp, units)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -784,7 +628,7 @@ def _check_apart(population: Population) -> None:
         )
 
 
-def _twins(population: Population, base: State, period: Period, skip: frozenset[int]) -> dict[int, _Twin]:
+def _twins(population: Population, base: State, period: Period, skip: frozenset[int]) -> dict[int, TwinState]:
     """The scalar engine's records of every twin not in `skip` (the batch path's)."""
     ed = base.config.existential_deposit
     nodes = {n.id: n for n in population.nodes}
@@ -794,7 +638,7 @@ def _twins(population: Population, base: State, period: Period, skip: frozenset[
     for t in population.twins:
         if t.id not in skip:
             stash = 0 if t.stash is None else max(max(t.stash, ed) - ed, 0)
-            twins[t.id] = _Twin(t.id, max(t.balance, ed), t.frozen, stash)
+            twins[t.id] = TwinState(t.id, max(t.balance, ed), t.frozen, stash)
     t0 = period.now(period.base_block)
     for c in population.contracts:
         tw = twins.get(c.twin_id)
@@ -805,7 +649,7 @@ def _twins(population: Population, base: State, period: Period, skip: frozenset[
         if c.kind != "name":
             node = nodes[c.node_id]
             farmer = account_of(farmer_of[node.farm_id])
-        contract = _Contract(c, node, farmer, c.node_id in rented, t0)
+        contract = ContractState(c, node, farmer, c.node_id in rented, t0)
         tw.contracts.append(contract)
         if contract.kind == RENT:
             tw.rents[c.node_id] = contract
@@ -814,7 +658,7 @@ def _twins(population: Population, base: State, period: Period, skip: frozenset[
 
 def _result(
     population: Population,
-    twins: dict[int, _Twin],
+    twins: dict[int, TwinState],
     engine: _Engine,
     period: Period,
     fast: ffbatch.BatchResult | None,
@@ -849,7 +693,7 @@ def _result(
     ordered = dict(sorted(contracts.items()))
     return FastResult(
         period,
-        ordered if fast is None else ffbatch.Contracts(ordered, fast.contracts),
+        ordered if fast is None else ffcolumns.Contracts(ordered, fast.contracts),
         _balances(population, twins, fast),
         revenue,
         burned,
@@ -859,7 +703,7 @@ def _result(
 
 
 def _balances(
-    population: Population, twins: dict[int, _Twin], fast: ffbatch.BatchResult | None
+    population: Population, twins: dict[int, TwinState], fast: ffbatch.BatchResult | None
 ) -> dict[int, tuple[int, int]]:
     """Twin id -> (free, reserved) of every twin holding contracts, in the population's order."""
     batch = {} if fast is None else fast.balances

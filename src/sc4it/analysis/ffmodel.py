@@ -26,8 +26,8 @@ from sc4it.kernel.types import (
     Resources,
 )
 
-if TYPE_CHECKING:  # the scalar engine's contract record; it imports this module
-    from sc4it.analysis.fastforward import _Contract
+if TYPE_CHECKING:  # the scalar engine's contract record; its module imports this one
+    from sc4it.analysis.ffrecords import ContractState
 
 CREATED, GRACE, GONE = 0, 1, 2
 NODE, NAME, RENT = 0, 1, 2
@@ -146,7 +146,7 @@ class Prices:
         """Payouts booked under this policy: (rule: 0 node, 1 name, 2 extra fee; farmer; amount) ->
         times (DST-04; split by `_Engine.settle` to this policy's foundation and sales accounts)."""
 
-    def cost_units_usd(self, c: _Contract, secs: int) -> int:
+    def cost_units_usd(self, c: ContractState, secs: int) -> int:
         """BIL-32..BIL-35 for `c` over `secs` (its unbilled NU included: BIL-32)."""
         if secs == 0:
             return 0  # BIL-35 (no contract is Deleted before its bill: no cancellations, ANA-05)
@@ -168,7 +168,7 @@ class Prices:
             self.units[(key, secs)] = units
         return units
 
-    def fee_tft(self, c: _Contract, secs: int) -> int:
+    def fee_tft(self, c: ContractState, secs: int) -> int:
         """BIL-39: a rent contract's extra fee over `secs`, in TFT (price > 0)."""
         if c.fee == 0 or secs == 0:
             return 0
@@ -179,7 +179,7 @@ class Prices:
             a = self.fees[key] = 0 if units == 0 else cost.units_usd_to_tft(units, self.price)
         return a
 
-    def fails(self, c: _Contract, secs: int) -> bool:
+    def fails(self, c: ContractState, secs: int) -> bool:
         """BIL-42: with a price of 0 a bill that converts anything fails and changes nothing."""
         if self.price > 0:
             return False

@@ -446,77 +446,23 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, dict):
         raise PopulationFileError(path, "data", "expected the GraphQL response's data object")
-
-    def rows(key: str) -> Iterator[_Fields]:
-        items = data.get(key, [])
-        if not isinstance(items, list) or len(items) > MAX_ROWS:
-            raise PopulationFileError(path, f"data.{key}", "expected an array")
-        for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                raise PopulationFileError(path, f"data.{key}[{i}]", "expected an object")
-            yield _Fields(path, f"data.{key}[{i}]", item)
-
     balances: dict[str, int] = {}
-    for r in rows("accounts"):
+    for r in _rows(path, data, "accounts"):
         balances[r.text_any("wallet")] = r.uint("balance", bits=100)
-    twin_account = {r.uint("twinID", bits=32): r.text_any("accountID") for r in rows("twins")}
-    contracts: list[ContractSpec] = []
+    twin_account = {r.uint("twinID", bits=32): r.text_any("accountID") for r in _rows(path, data, "twins")}
     where: dict[str, list[str]] = {"contracts": [], "farms": [], "nodes": []}
-    for r in rows("rentContracts"):
-        if r.record.get("state") in LIVE_STATES:
-            where["contracts"].append(r.where)
-            contracts.append(
-                ContractSpec(
-                    r.uint("contractID"), r.uint("twinID", bits=32), "rent", r.uint("nodeID", bits=32)
-                )
-            )
-    for r in rows("nodeContracts"):
-        if r.record.get("state") not in LIVE_STATES:
-            continue
-        node_id = r.uint("nodeID", bits=32)
-        used = r.record.get("resourcesUsed") or {}
-        if not isinstance(used, dict):
-            raise r.fail("resourcesUsed", "expected an object {hru, sru, cru, mru}")
-        res = _resources(_Fields(path, f"{r.where}.resourcesUsed", used))
-        where["contracts"].append(r.where)
-        contracts.append(
-            ContractSpec(
-                r.uint("contractID"),
-                r.uint("twinID", bits=32),
-                "node",
-                node_id,
-                res,
-                r.uint("numberOfPublicIPs", 0, 32),
-            )
-        )
-    for r in rows("nameContracts"):
-        if r.record.get("state") in LIVE_STATES:
-            where["contracts"].append(r.where)
-            contracts.append(
-                ContractSpec(r.uint("contractID"), r.uint("twinID", bits=32), "name", name=r.text("name"))
-            )
+    contracts = _graphql_contracts(path, data, where["contracts"])
     holders = {c.twin_id for c in contracts}
     farms: list[FarmSpec] = []
     payout: list[int] = []
-    for r in rows("farms"):
+    for r in _rows(path, data, "farms"):
         farm_id, twin_id = r.uint("farmID", bits=32), r.uint("twinID", bits=32)
         if twin_id in holders:
             twin_id = FARMER_PAYOUT_BASE + farm_id
             payout.append(twin_id)
         where["farms"].append(r.where)
         farms.append(FarmSpec(farm_id, twin_id, r.text("name")))
-    nodes = []
-    for r in rows("nodes"):
-        total = r.record.get("resourcesTotal") or {}
-        res = _resources(
-            _Fields(path, f"{r.where}.resourcesTotal", total if isinstance(total, dict) else {}), node=True
-        )
-        cert = r.record.get("certification") or "Diy"
-        if cert not in ("Diy", "Certified"):
-            raise r.fail("certification", f"expected Diy or Certified, got {cert!r}")
-        node_id, farm_id = r.uint("nodeID", bits=32), r.uint("farmID", bits=32)
-        where["nodes"].append(r.where)
-        nodes.append(NodeSpec(node_id, farm_id, cert == "Certified", res, r.uint("extraFee", 0)))
+    nodes = _graphql_nodes(path, data, where["nodes"])
     needed = holders | {f.farmer_twin for f in farms}
     twins = [
         TwinSpec(t, balances.get(twin_account.get(t, ""), 0))
@@ -526,3 +472,64 @@ def from_graphql(doc: Any, path: str = "<graphql>") -> Population:
     description = f"GraphQL export {path}: {len(contracts)} live contracts"
     population = Population(tuple(farms), tuple(nodes), tuple(twins), tuple(contracts), description)
     return _checked(path, population, where)
+
+
+def _rows(path: str, data: dict[str, Any], key: str) -> Iterator[_Fields]:
+    """The records of `data[key]` (an array of objects, at most `MAX_ROWS`)."""
+    items = data.get(key, [])
+    if not isinstance(items, list) or len(items) > MAX_ROWS:
+        raise PopulationFileError(path, f"data.{key}", "expected an array")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise PopulationFileError(path, f"data.{key}[{i}]", "expected an object")
+        yield _Fields(path, f"data.{key}[{i}]", item)
+
+
+def _graphql_contracts(path: str, data: dict[str, Any], where: list[str]) -> list[ContractSpec]:
+    """ANA-43: the live rent, node and name contracts of a GraphQL export (`where`: each one's record)."""
+    contracts: list[ContractSpec] = []
+    for r in _rows(path, data, "rentContracts"):
+        if r.record.get("state") in LIVE_STATES:
+            where.append(r.where)
+            contracts.append(
+                ContractSpec(
+                    r.uint("contractID"), r.uint("twinID", bits=32), "rent", r.uint("nodeID", bits=32)
+                )
+            )
+    for r in _rows(path, data, "nodeContracts"):
+        if r.record.get("state") not in LIVE_STATES:
+            continue
+        node_id = r.uint("nodeID", bits=32)
+        used = r.record.get("resourcesUsed") or {}
+        if not isinstance(used, dict):
+            raise r.fail("resourcesUsed", "expected an object {hru, sru, cru, mru}")
+        res = _resources(_Fields(path, f"{r.where}.resourcesUsed", used))
+        where.append(r.where)
+        ips = r.uint("numberOfPublicIPs", 0, 32)
+        contracts.append(
+            ContractSpec(r.uint("contractID"), r.uint("twinID", bits=32), "node", node_id, res, ips)
+        )
+    for r in _rows(path, data, "nameContracts"):
+        if r.record.get("state") in LIVE_STATES:
+            where.append(r.where)
+            contracts.append(
+                ContractSpec(r.uint("contractID"), r.uint("twinID", bits=32), "name", name=r.text("name"))
+            )
+    return contracts
+
+
+def _graphql_nodes(path: str, data: dict[str, Any], where: list[str]) -> list[NodeSpec]:
+    """ANA-43: the nodes of a GraphQL export, with their total resources, certification and extra fee."""
+    nodes = []
+    for r in _rows(path, data, "nodes"):
+        total = r.record.get("resourcesTotal") or {}
+        res = _resources(
+            _Fields(path, f"{r.where}.resourcesTotal", total if isinstance(total, dict) else {}), node=True
+        )
+        cert = r.record.get("certification") or "Diy"
+        if cert not in ("Diy", "Certified"):
+            raise r.fail("certification", f"expected Diy or Certified, got {cert!r}")
+        node_id, farm_id = r.uint("nodeID", bits=32), r.uint("farmID", bits=32)
+        where.append(r.where)
+        nodes.append(NodeSpec(node_id, farm_id, cert == "Certified", res, r.uint("extraFee", 0)))
+    return nodes

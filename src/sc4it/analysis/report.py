@@ -7,6 +7,7 @@ Parquet, a chart).
 
 from __future__ import annotations
 
+import csv
 import importlib
 import json
 import os
@@ -176,11 +177,59 @@ def analyse(
     events = list(history)
     a = fast_forward(population, current, period, events)
     b = fast_forward(population, proposed, period, events)
+    hourly = _hourly(population, current, proposed)
+    per_twin: dict[tuple[str, int], int] = {}
+    owned: dict[int, int] = {}
+    for c in population.contracts:
+        owned[c.twin_id] = owned.get(c.twin_id, 0) + 1
+        for name in ("current", "proposed"):
+            per_twin[(name, c.twin_id)] = per_twin.get((name, c.twin_id), 0) + hourly[(name, c.id)][2]
     nodes = {n.id: n for n in population.nodes}
     balances = {t.id: t for t in population.twins}
     ed = current.config.existential_deposit
-    hourly: dict[tuple[str, int], list[tuple[int, str, int]]] = {}
+    rows = []
+    for c in population.contracts:
+        node = nodes.get(c.node_id)
+        t = balances[c.twin_id]
+        usable = max(max(t.balance, ed) - max(ed, t.frozen), 0)
+        sides = []
+        for name, result in (("current", a), ("proposed", b)):
+            units, level_name, due = hourly[(name, c.id)]
+            r = result.contracts[c.id]
+            sides.append(
+                Side(units, level_name, due, _levels(r.log), r.paid, r.end, r.grace_entries, r.end_block)
+            )
+        runway = [
+            usable / per_twin[(n, c.twin_id)] / 24 if per_twin[(n, c.twin_id)] else float("inf")
+            for n in ("current", "proposed")
+        ]
+        farm = node.farm_id if node else 0
+        ident = (c.id, c.twin_id, c.kind, c.node_id, farm, bool(node and node.certified), c.public_ips)
+        row = Row(*ident, sides[0], sides[1], runway[0], runway[1], owned[c.twin_id] - 1, ())
+        waived = ("node opted out of v3 billing: not billed (OPT-30)",) if node and node.opted_out else ()
+        rows.append(attrs.evolve(row, reasons=(*waived, *why(row, current, proposed))))
+    return Analysis(
+        population.description,
+        network,
+        changes,
+        period,
+        tuple(rows),
+        a,
+        b,
+        _revenue(population, current, a, b),
+    )
+
+
+def _hourly(
+    population: Population, current: State, proposed: State
+) -> dict[tuple[str, int], tuple[int, str, int]]:
+    """("current" or "proposed", contract id) -> an hour of the contract at list price (units USD), its
+    discount level with the twin's balance at the start, and what the hour costs in TFT at that level."""
+    nodes = {n.id: n for n in population.nodes}
+    balances = {t.id: t for t in population.twins}
+    ed = current.config.existential_deposit
     rented = {c.node_id for c in population.contracts if c.kind == "rent"}
+    hourly: dict[tuple[str, int], tuple[int, str, int]] = {}
     for name, state in (("current", current), ("proposed", proposed)):
         policy = state.pricing_policies.get(1)
         assert policy is not None
@@ -202,56 +251,8 @@ def analyse(
             if c.kind == "rent" and node is not None and node.extra_fee and price > 0:  # BIL-39
                 fee = cost.extra_fee_units_usd(node.extra_fee, HOUR, state.config.secs_per_month)
                 due += cost.units_usd_to_tft(fee, price) if fee else 0
-            hourly.setdefault((name, c.id), []).append((units, LEVEL_NAMES[level], due))
-    per_twin: dict[tuple[str, int], int] = {}
-    for c in population.contracts:
-        for name in ("current", "proposed"):
-            per_twin[(name, c.twin_id)] = per_twin.get((name, c.twin_id), 0) + hourly[(name, c.id)][0][2]
-    owned: dict[int, int] = {}
-    for c in population.contracts:
-        owned[c.twin_id] = owned.get(c.twin_id, 0) + 1
-    rows = []
-    for c in population.contracts:
-        node = nodes.get(c.node_id)
-        t = balances[c.twin_id]
-        usable = max(max(t.balance, ed) - max(ed, t.frozen), 0)
-        sides = []
-        for name, result in (("current", a), ("proposed", b)):
-            units, level_name, due = hourly[(name, c.id)][0]
-            r = result.contracts[c.id]
-            levels = _levels(r.log)
-            sides.append(Side(units, level_name, due, levels, r.paid, r.end, r.grace_entries, r.end_block))
-        runway = [
-            usable / per_twin[(n, c.twin_id)] / 24 if per_twin[(n, c.twin_id)] else float("inf")
-            for n in ("current", "proposed")
-        ]
-        row = Row(
-            c.id,
-            c.twin_id,
-            c.kind,
-            c.node_id,
-            node.farm_id if node else 0,
-            bool(node and node.certified),
-            c.public_ips,
-            sides[0],
-            sides[1],
-            runway[0],
-            runway[1],
-            owned[c.twin_id] - 1,
-            (),
-        )
-        waived = ("node opted out of v3 billing: not billed (OPT-30)",) if node and node.opted_out else ()
-        rows.append(attrs.evolve(row, reasons=(*waived, *why(row, current, proposed))))
-    return Analysis(
-        population.description,
-        network,
-        changes,
-        period,
-        tuple(rows),
-        a,
-        b,
-        _revenue(population, current, a, b),
-    )
+            hourly[(name, c.id)] = (units, LEVEL_NAMES[level], due)
+    return hourly
 
 
 def _hour_units(policy: PricingPolicy, c: Any, state: State, node: NodeSpec | None, rented: set[int]) -> int:
@@ -341,8 +342,6 @@ def _revenue(
 
 
 def write_csv(analysis: Analysis, path: str | os.PathLike[str]) -> None:
-    import csv
-
     rows = [r.flat() for r in analysis.rows]
     with atomic_write(path) as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["contract_id"])
