@@ -27,7 +27,7 @@ import time
 
 import attrs
 
-from sc4it.analysis.fastforward import Period, fast_forward
+from sc4it.analysis.fastforward import FastResult, Period, fast_forward
 from sc4it.analysis.population import Population
 from sc4it.analysis.presets import network_state
 from sc4it.analysis.reference import replay
@@ -62,6 +62,15 @@ def block_by_block_per_bill(population: Population, base: State, days: float) ->
     return elapsed / max(1, bills), bills
 
 
+def run_engine(
+    population: Population, bases: list[State], period: Period, batch: bool
+) -> tuple[float, list[FastResult]]:
+    """Seconds to bill `population` under each of `bases` with the fast engine, and the results."""
+    start = time.perf_counter()
+    results = [fast_forward(population, base, period, batch=batch) for base in bases]
+    return time.perf_counter() - start, results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -70,36 +79,73 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=365)
     parser.add_argument("--sample-twins", type=int, default=200)
     parser.add_argument("--sample-days", type=float, default=7)
+    parser.add_argument(
+        "--scalar-up-to",
+        type=int,
+        default=100_000,
+        help="run the scalar path (fast_forward(batch=False)) on sizes up to this; larger sizes get its "
+        "time per contract-policy at the largest size measured in this run, times their contracts",
+    )
+    parser.add_argument(
+        "--scalar-at", type=int, default=0, help="also measure the scalar path at this size first"
+    )
     args = parser.parse_args()
     current = network_state("mainnet")
     policy = current.pricing_policies.get(1)
     assert policy is not None
     proposed = apply_proposal(current, PolicyProposal(cu=Policy(policy.cu.value * 12 // 10, policy.cu.unit)))
+    bases = [current, proposed]
     period = Period(0, 0, round(args.days * BLOCKS_PER_DAY), 6000)
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"{now}, load average {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
     print(f"{args.days:g} days of 6 s blocks ({period.last} blocks), mainnet preset and CU +20%, one process")
-    header = "| contracts | twins | bills (2 policies) | engine steps | fast (s) | us per contract-policy |"
-    print(header + " block by block, estimated (s) | speed-up |")
-    print("|" + "---|" * 8)
+    scalar_per = 0.0
+    if args.scalar_at:
+        population = generate(args.scalar_at)
+        elapsed, _ = run_engine(population, bases, period, batch=False)
+        scalar_per = elapsed / (2 * len(population.contracts))
+        print(
+            f"scalar path at {len(population.contracts):,} contracts: {elapsed:.1f} s "
+            f"({scalar_per * 1e6:.0f} us per contract-policy), load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+    header = (
+        "| contracts | twins | bills (2 policies) | engine steps | fast engine (s) | us per contract-policy |"
+    )
+    header += " all ContractResults made (s) | scalar path (s) | batch speed-up |"
+    print(header + " block by block, estimated (s) | speed-up over block by block | load |")
+    print("|" + "---|" * 12)
     for size in args.sizes:
         population = generate(size)
+        n = len(population.contracts)
         twins = len({c.twin_id for c in population.contracts})
         one_shard = sample(population, args.sample_twins, current.billing_frequency)
         per_bill, sampled = block_by_block_per_bill(one_shard, current, args.sample_days)
+        fast, results = run_engine(population, bases, period, batch=True)
         start = time.perf_counter()
-        results = [fast_forward(population, base, period) for base in (current, proposed)]
-        fast = time.perf_counter() - start
         bills = sum(c.bills for r in results for c in r.contracts.values())
+        made = time.perf_counter() - start
         steps = sum(r.steps for r in results)
+        if size <= args.scalar_up_to:
+            scalar, plain = run_engine(population, bases, period, batch=False)
+            assert [(r.steps, r.balances, r.revenue) for r in plain] == [
+                (r.steps, r.balances, r.revenue) for r in results
+            ], "the batch and scalar paths disagree"
+            scalar_per = scalar / (2 * n)
+            scalar_text = f"{scalar:.1f}"
+        else:
+            scalar = scalar_per * 2 * n
+            scalar_text = f"~{scalar:.0f} (est.: {scalar_per * 1e6:.0f} us per contract-policy)"
         slow = bills * per_bill
-        per = fast / (2 * len(population.contracts)) * 1e6
+        per = fast / (2 * n) * 1e6
         print(
-            f"| {len(population.contracts):,} | {twins:,} | {bills:,} | {steps:,} | {fast:.1f} | {per:.0f} |"
-            f" {slow:,.0f} ({per_bill * 1e6:.0f} us/bill on {sampled:,} bills) | {slow / fast:,.0f}x |"
-            f" load {os.getloadavg()[0]:.2f}",
+            f"| {n:,} | {twins:,} | {bills:,} | {steps:,} | {fast:.1f} | {per:.1f} | {made:.1f} |"
+            f" {scalar_text} |"
+            f" {scalar / fast:.1f}x | {slow:,.0f} ({per_bill * 1e6:.0f} us/bill on {sampled:,} bills) |"
+            f" {slow / fast:,.0f}x | {os.getloadavg()[0]:.2f} |",
             flush=True,
         )
+        del results
 
 
 if __name__ == "__main__":
