@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import typing
 from pathlib import Path
@@ -10,14 +11,14 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sc4it import calls, decode, encode, genesis
 from sc4it.kernel.calls import Call
-from sc4it.kernel.codec import to_obj
+from sc4it.kernel.codec import reads_back, to_obj
 from sc4it.kernel.errors import DecodeError, Error
-from sc4it.kernel.signing import Signature, SignedCall, payload_of, sign
+from sc4it.kernel.signing import Signature, SignedCall, _call_decoder, call_data, payload_of, sign
 from sc4it.kernel.state import AT_LEAST_ONE, CEILINGS, Config, ConfigError, State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.runtime import apply, on_block
@@ -242,3 +243,123 @@ def test_calls_from_the_edges_are_refused_or_round_trip(call: Any) -> None:
         return
     assert decode(encode(signed), SignedCall) == signed
     apply(state, signed, env)
+
+
+# ------------------------------------------------------------------------------------------------
+# SIG-15's fast path: `reads_back` vouches only for calls that decoding confirms
+
+
+class _Other(enum.IntEnum):
+    A = 0
+    B = 1
+
+
+_EDGES: list[Any] = [
+    None,
+    0,
+    1,
+    -1,
+    True,
+    False,
+    2**32,
+    2**64,
+    2**128,
+    b"",
+    bytes(32),
+    bytes(33),
+    "x",
+    (),
+    [],
+    [0],
+]
+
+
+def _edges(value: Any) -> list[Any]:
+    """Values to put where `value` was: every kind of edge, the value in another container type, and
+    (for an enum member) its plain integer and a member of another enum."""
+    out = list(_EDGES)
+    if isinstance(value, tuple):
+        out += [list(value), value * 2, value[:-1]]
+    if isinstance(value, enum.IntEnum):
+        out += [int(value), _Other(int(value) % 2)]
+    if attrs.has(type(value)):
+        out += [attrs.evolve(value), to_obj(value), _as(type("Sub", (type(value),), {}), value)]
+    return out
+
+
+def _as(cls: type, value: Any) -> Any:
+    """A `cls` with `value`'s fields, built around `cls`'s own checks (a buggy client can build anything)."""
+    copy = object.__new__(cls)
+    for f in attrs.fields(type(value)):
+        object.__setattr__(copy, f.name, getattr(value, f.name))
+    return copy
+
+
+def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in `value`: attribute names of records and indices of tuples, at any depth."""
+    out = [here]
+    if attrs.has(type(value)):
+        for f in attrs.fields(type(value)):
+            out += _paths(getattr(value, f.name), (*here, f.name))
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            out += _paths(item, (*here, i))
+    return out
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step] if isinstance(step, int) else getattr(value, step)
+    return value
+
+
+def _put(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """`value` with the place `path` replaced by `new`, built around the records' own checks (a buggy
+    client can build anything)."""
+    if not path:
+        return new
+    step, rest = path[0], path[1:]
+    if isinstance(step, int):
+        return (*value[:step], _put(value[step], rest, new), *value[step + 1 :])
+    copy = _as(type(value), value)
+    object.__setattr__(copy, step, _put(getattr(value, step), rest, new))
+    return copy
+
+
+@settings(max_examples=150)  # each example tries every place and every edge: ~10 ms
+@given(strategy_for(Call))
+def test_reads_back_vouches_only_for_what_decoding_confirms(call: Any) -> None:
+    """SIG-15 ENC-09: `codec.reads_back(call, Call)`, which lets `call_data` skip decoding and comparing, is
+    True for every valid call (the fast path is the one taken), and True for a call with a place
+    replaced by an edge value (each place at any depth, each edge) only if its data model decodes to that
+    very call; whatever it says, `call_data` accepts exactly the calls that decode back to themselves."""
+    assert reads_back(call, Call)
+    for path in _paths(call):
+        for edge in _edges(_get(call, path)):
+            odd = _put(call, path, edge)
+            try:
+                confirmed = _call_decoder()(to_obj(odd, Call), "call") == odd
+            except Exception:  # encoding or decoding refused it
+                confirmed = False
+            assert confirmed or not reads_back(odd, Call), (path, edge)
+            try:
+                call_data(odd)
+                accepted = True
+            except DecodeError:
+                accepted = False
+            assert accepted == confirmed, (path, edge)
+
+
+def test_reads_back_refuses_the_known_odd_calls() -> None:
+    """SIG-15: the calls the slow path refuses, one per kind (`b""` for a tuple, a bool for an integer, a
+    list for a tuple, an integer beyond its width, a byte string beyond its bounds) get no vouching."""
+    for odd in (
+        calls.AddNruReports(b""),  # type: ignore[arg-type]
+        calls.AddNruReports([]),  # type: ignore[arg-type]
+        calls.Transfer(ALICE.account_id, True),
+        calls.Transfer(ALICE.account_id, 2**128),
+        calls.CreateNodeContract(1, b"", b"", 0, None),
+    ):
+        assert not reads_back(odd, Call)
+        with pytest.raises(DecodeError):
+            call_data(odd)

@@ -47,12 +47,25 @@ DEFAULT_MAX_BYTES = 1 << 20
 """Untrusted input larger than this is rejected before parsing (override per call)."""
 
 
-class _Codec:
-    __slots__ = ("dec", "enc")
+Check = Callable[[Any], bool]
 
-    def __init__(self, enc: Enc, dec: Dec) -> None:
+
+class _Codec:
+    __slots__ = ("dec", "enc", "reads_back", "same")
+
+    def __init__(self, enc: Enc, dec: Dec, reads_back: Check | None = None, *, same: bool = False) -> None:
         self.enc = enc
         self.dec = dec
+        self.reads_back = _unproved if reads_back is None else reads_back
+        """`reads_back(v)` True proves `dec(enc(v)) == v` without building the decoded value (see
+        `reads_back` below); False, or an exception, proves nothing."""
+        self.same = same
+        """`dec` returns the very object it was given when it accepts it (integers, bytes, booleans)."""
+
+
+def _unproved(v: Any) -> bool:
+    """The `reads_back` of a codec that proves nothing itself (its users decode and compare)."""
+    return False
 
 
 _cache: dict[Any, _Codec] = {}
@@ -90,6 +103,16 @@ def _type_name(t: Any) -> str:
     return getattr(t, "__name__", repr(t))
 
 
+def _leaf(dec: Dec) -> _Codec:
+    """A value that is its own data model and that `dec` returns itself when it accepts it: it reads back
+    as itself exactly when `dec` accepts it (`dec` is the one text of its bounds)."""
+
+    def reads_back(v: Any) -> bool:
+        return dec(v, NO_PATH) is v
+
+    return _Codec(_identity, dec, reads_back, same=True)
+
+
 def _uint(u: UInt) -> _Codec:
     top = u.max
 
@@ -100,7 +123,7 @@ def _uint(u: UInt) -> _Codec:
             raise _err(path, f"integer {x} out of range for u{u.bits}")
         return x
 
-    return _Codec(_identity, dec)
+    return _leaf(dec)
 
 
 def _bytes(b: Len | None) -> _Codec:
@@ -114,7 +137,7 @@ def _bytes(b: Len | None) -> _Codec:
             raise _err(path, f"byte string of length {len(x)}; expected {bound}")
         return x
 
-    return _Codec(_identity, dec)
+    return _leaf(dec)
 
 
 def _bool() -> _Codec:
@@ -123,7 +146,7 @@ def _bool() -> _Codec:
             raise _err(path, f"expected boolean, got {type(x).__name__}")
         return x
 
-    return _Codec(_identity, dec)
+    return _leaf(dec)
 
 
 def _enum(cls: type[IntEnum]) -> _Codec:
@@ -134,7 +157,10 @@ def _enum(cls: type[IntEnum]) -> _Codec:
             raise _err(path, f"expected one of {cls.__name__} {sorted(members)}, got {x!r}")
         return members[x]
 
-    return _Codec(int, dec)
+    def reads_back(v: Any) -> bool:  # a member encodes as its value, which decodes to that member
+        return type(v) is cls
+
+    return _Codec(int, dec, reads_back)
 
 
 def _optional(inner: _Codec) -> _Codec:
@@ -146,7 +172,11 @@ def _optional(inner: _Codec) -> _Codec:
     def dec(x: Any, path: str) -> Any:
         return None if x is None else idec(x, path)
 
-    return _Codec(_identity if ienc is _identity else enc, dec)  # None is its own data model too
+    def reads_back(v: Any) -> bool:
+        return v is None or inner.reads_back(v)
+
+    # None is its own data model too
+    return _Codec(_identity if ienc is _identity else enc, dec, reads_back, same=inner.same)
 
 
 def _seq(x: Any, path: str) -> list[Any] | tuple[Any, ...]:
@@ -162,15 +192,26 @@ def _tuple(inner: _Codec, b: Len | None) -> _Codec:
     def enc(v: Any) -> Any:
         return [ienc(i) for i in v]
 
+    def within(n: int) -> bool:
+        return lo <= n and (hi is None or n <= hi)
+
     def dec(x: Any, path: str) -> tuple[Any, ...]:
         seq = _seq(x, path)
-        if len(seq) < lo or (hi is not None and len(seq) > hi):
+        if not within(len(seq)):
             raise _err(path, f"array of {len(seq)} items; expected between {lo} and {hi}")
         if path is NO_PATH:
             return tuple([idec(item, NO_PATH) for item in seq])
         return tuple(idec(item, f"{path}[{i}]") for i, item in enumerate(seq))
 
-    return _Codec(enc, dec)
+    def reads_back(v: Any) -> bool:  # only a tuple equals the tuple `dec` builds
+        if type(v) is not tuple or not within(len(v)):
+            return False
+        if inner.same:
+            return all(idec(item, NO_PATH) is item for item in v)
+        item_reads_back = inner.reads_back
+        return all(item_reads_back(item) for item in v)
+
+    return _Codec(enc, dec, reads_back)
 
 
 def _fixed_tuple(items: tuple[_Codec, ...]) -> _Codec:
@@ -315,6 +356,44 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
     return enc, dec
 
 
+def _identity_dec(x: Any, path: str) -> Any:
+    return x
+
+
+def _record_reads_back(cls: type) -> Check:
+    """`reads_back` of a record: it is exactly of type `cls` and each field reads back as itself, so
+    `cls(*decoded fields)` equals it (attrs' `==` compares the class and the fields). A record whose
+    `__init__` checks or converts (`Config`, STATE-13), or whose `==` is not attrs', proves nothing."""
+    fields = attrs.fields(cls)
+    if (
+        hasattr(cls, "__attrs_post_init__")
+        or "__eq__" not in vars(cls)  # attrs writes its `__eq__` into the class itself
+        or any(f.validator is not None or f.converter is not None or not f.eq or not f.init for f in fields)
+    ):
+        return _unproved
+    codecs = [(f.name, codec_for(t)) for f, (_, t) in zip(fields, _fields(cls), strict=True)]
+    same_decs = [c.dec for _, c in codecs if c.same]
+    same_names = [name for name, c in codecs if c.same]
+    same_values = operator.attrgetter(*same_names) if len(same_names) > 1 else None
+    if len(same_names) == 1:
+        same_values = operator.attrgetter(same_names[0], same_names[0])  # a pair: one value, twice
+        same_decs = [same_decs[0], _identity_dec]
+    nested = [(operator.attrgetter(name), c) for name, c in codecs if not c.same]
+
+    def reads_back(v: Any) -> bool:
+        if type(v) is not cls:
+            return False
+        if same_values is not None:
+            for dec, x in zip(same_decs, same_values(v), strict=True):
+                if dec(x, NO_PATH) is not x:
+                    return False
+        if nested:  # `c.reads_back` is read here, not bound early: a record may contain itself
+            return all(c.reads_back(get(v)) for get, c in nested)
+        return True
+
+    return reads_back
+
+
 def _plain_record(cls: type) -> _Codec:
     codec = _Codec(lambda v: None, lambda x, p: None)  # placeholder breaks recursion cycles
     _cache[cls] = codec
@@ -323,7 +402,7 @@ def _plain_record(cls: type) -> _Codec:
     def dec(x: Any, path: str) -> Any:
         return rdec(_seq(x, path), path, 0)
 
-    codec.enc, codec.dec = renc, dec
+    codec.enc, codec.dec, codec.reads_back = renc, dec, _record_reads_back(cls)
     return codec
 
 
@@ -332,6 +411,7 @@ def _variant_union(members: tuple[type, ...], key: Any) -> _Codec:
     _cache[key] = codec
     by_tag: dict[int, tuple[type, Callable[[Any, str, int], Any]]] = {}
     by_cls: dict[type, tuple[int, Callable[[Any], list[Any]]]] = {}
+    checks: dict[type, Check] = {}
     for m in members:
         tag = m.TAG  # type: ignore[attr-defined]
         if tag in by_tag:
@@ -339,6 +419,7 @@ def _variant_union(members: tuple[type, ...], key: Any) -> _Codec:
         renc, rdec = _record(m)
         by_tag[tag] = (m, rdec)
         by_cls[m] = (tag, renc)
+        checks[m] = _record_reads_back(m)
     names = "|".join(m.__name__ for m in members)
 
     def enc(v: Any) -> Any:
@@ -352,7 +433,11 @@ def _variant_union(members: tuple[type, ...], key: Any) -> _Codec:
             raise _err(path, f"unknown variant tag {got!r} for {names}")
         return by_tag[seq[0]][1](seq, path, 1)
 
-    codec.enc, codec.dec = enc, dec
+    def reads_back(v: Any) -> bool:  # the member's tag selects the member's own record decoder
+        check = checks.get(type(v))
+        return check is not None and check(v)
+
+    codec.enc, codec.dec, codec.reads_back = enc, dec, reads_back
     return codec
 
 
@@ -494,6 +579,32 @@ def field_path(t: Any, steps: list[Step]) -> str:
 def to_obj(value: Any, t: Any = None) -> Any:
     """The CBOR data model of `value` (lists, ints, bytes, bools, None)."""
     return codec_for(type(value) if t is None else t).enc(value)
+
+
+def reads_back_check(t: Any) -> Check:
+    """`reads_back(value, t)` with the codec of `t` looked up once (a union's lookup hashes the union)."""
+    check = codec_for(t).reads_back
+
+    def safe(value: Any) -> bool:
+        try:
+            return check(value)
+        except Exception:  # a field of a foreign type can make a check raise (len() of an int...)
+            return False
+
+    return safe
+
+
+def reads_back(value: Any, t: Any) -> bool:
+    """True proves that `value`'s data model decodes to `value` itself (`dec(to_obj(value, t)) == value`,
+    with every field within its declared bounds: SIG-15) without building the decoded value: a
+    record is exactly of its type with every field reading back, a tuple a tuple within its length bounds,
+    an enum a member, an integer, byte string or boolean one that its own decoder accepts (the same
+    function `decode` runs: one text per bound). False proves nothing: decode and compare to know (the
+    codecs of maps, sets, fixed tuples and self-checking records never vouch)."""
+    try:
+        return codec_for(t).reads_back(value)
+    except Exception:  # a field of a foreign type can make a check raise (len() of an int...)
+        return False
 
 
 def encode(value: Any, t: Any = None) -> bytes:

@@ -30,7 +30,7 @@ import nacl.signing
 import sr25519
 
 from sc4it.kernel.calls import Call
-from sc4it.kernel.codec import blake2b_256, codec_for, encode
+from sc4it.kernel.codec import blake2b_256, codec_for, encode, reads_back_check
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.schema import U16, U64, U64_MAX, AccountId, Hash32, Len, Signature64, Trailing
 
@@ -406,9 +406,17 @@ def call_data(call: Call) -> Any:
         obj = _call_encoder()(call)
     except Exception as e:
         raise DecodeError("call", f"not a call: {e!r}") from None
+    if _call_reads_back()(call):  # proved by the codec's own checks, without building the decoded call
+        return obj
     if _call_decoder()(obj, "call") != call:
         raise DecodeError("call", "a field's value is not of its declared type (it reads back otherwise)")
     return obj
+
+
+@functools.cache
+def _call_reads_back() -> Callable[[Call], bool]:
+    """`codec.reads_back(call, Call)` without looking the union's codec up on every call."""
+    return reads_back_check(Call)
 
 
 @functools.cache
