@@ -307,17 +307,17 @@ class Tx:
     _scalars: dict[str, Any]
 
     def __init__(self, base: State, env: BlockEnv, who: bytes = bytes(32)) -> None:
-        # Plain stores (the guard in `__setattr__` is for names a handler writes).
-        init = object.__setattr__
-        init(self, "base", base)
-        init(self, "config", base.config)
-        init(self, "env", env)
-        init(self, "who", who)
-        init(self, "events", [])
+        # Stores through the slots' own setters (the guard in `__setattr__` is for names a handler
+        # writes; `object.__setattr__` would look each name up again: a Tx is made for every call).
+        _set_base(self, base)
+        _set_config(self, base.config)
+        _set_env(self, env)
+        _set_who(self, who)
+        _set_events(self, [])
         # The views live in the instance dict (see `_MapField`); it holds nothing else.
-        init(self, "_views", self.__dict__)
-        init(self, "_dirty_names", [])
-        init(self, "_scalars", {})
+        _set_views(self, self.__dict__)
+        _set_dirty_names(self, [])
+        _set_scalars(self, {})
 
     def __setattr__(self, name: str, value: Any) -> None:
         """STATE-08: only the transaction's own attributes and the state's fields can be assigned; a
@@ -425,6 +425,16 @@ class Tx:
         if scalars:
             changes.update(scalars)
         return evolve_state(self.base, changes)  # = attrs.evolve(self.base, **changes), faster
+
+
+_set_base = Tx.__dict__["base"].__set__
+_set_config = Tx.__dict__["config"].__set__
+_set_env = Tx.__dict__["env"].__set__
+_set_who = Tx.__dict__["who"].__set__
+_set_events = Tx.__dict__["events"].__set__
+_set_views = Tx.__dict__["_views"].__set__
+_set_dirty_names = Tx.__dict__["_dirty_names"].__set__
+_set_scalars = Tx.__dict__["_scalars"].__set__
 
 
 @attrs.frozen(slots=True)
