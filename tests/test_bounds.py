@@ -289,7 +289,7 @@ def _edges(value: Any) -> list[Any]:
 
 def _as(cls: type, value: Any) -> Any:
     """A `cls` with `value`'s fields, built around `cls`'s own checks (a buggy client can build anything)."""
-    copy = object.__new__(cls)
+    copy: Any = object.__new__(cls)
     for f in attrs.fields(type(value)):
         object.__setattr__(copy, f.name, getattr(value, f.name))
     return copy
