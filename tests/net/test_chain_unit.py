@@ -97,6 +97,39 @@ def test_results_inclusion_and_kept_window(tmp_path: Path) -> None:
         chain.state_at(99)
 
 
+def test_block_hashes_come_from_finalize_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NET-32 RPC-71: FinalizeBlock hashes each transaction once (its bytes, MEM-01; None for bytes that
+    do not decode), and the server's inclusion index and the pool use those hashes: nothing decodes the
+    block's transactions after FinalizeBlock."""
+    import sc4it.net.chain as chain_module
+
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+    chain = CometChain(app, "http://127.0.0.1:9", keep=1)
+    app.handle("init_chain", t.RequestInitChain(chain_id="test", initial_height=1))
+    admitted = tx(0)
+    assert app.handle("check_tx", t.RequestCheckTx(tx=admitted, type=t.NEW)).code == 0
+    assert app.mempool is not None and len(app.mempool) == 1
+
+    def no_decode(*args: Any) -> Any:
+        raise AssertionError("decoded again after FinalizeBlock")
+
+    monkeypatch.setattr(chain_module, "decode", no_decode)
+    never_checked = tx(1)
+    req = t.RequestFinalizeBlock(height=1, txs=[admitted, never_checked, b"junk"], hash=b"\x01" * 32)
+    req.time.seconds = T0 + 1
+    app.handle("finalize_block", req)
+    fin = app.finalized
+    assert fin is not None
+    signed = [sign(Transfer(ALICE.account_id, 1), BOB, n, CHAIN) for n in (0, 1)]
+    assert fin.hashes == (call_hash(signed[0]), call_hash(signed[1]), None)
+    assert len(app.mempool) == 0  # the admitted call left the pool by its hash
+    app.handle("commit", t.RequestCommit())
+    assert chain.inclusion(call_hash(signed[0])) == (1, 0) and chain.inclusion(call_hash(signed[1])) == (1, 1)
+    block(t, app, 2, [])  # block 1 leaves the kept window: its hashes are forgotten
+    assert chain.inclusion(call_hash(signed[0])) is None and chain.inclusion(call_hash(signed[1])) is None
+
+
 def test_server_on_a_comet_chain(tmp_path: Path) -> None:
     """RPC-70 RPC-71 RPC-75: the node's RpcServer answers from a CometChain; events replay from a kept
     block; a subscription from before the first kept block is refused (UNKNOWN_BLOCK), never a gap."""

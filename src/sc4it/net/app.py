@@ -21,7 +21,16 @@ import attrs
 import cbor2
 
 from sc4it import genesis as gen
-from sc4it.block import EMPTY_RESULTS, MAX_BLOCK_CALLS, BlockResults, BlockRun, Receipt, call_hash, run_block
+from sc4it.block import (
+    EMPTY_RESULTS,
+    MAX_BLOCK_CALLS,
+    BlockResults,
+    BlockRun,
+    Receipt,
+    call_hash,
+    call_hash_of,
+    run_block,
+)
 from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.commitment import FIELDS, Commitment, ProofError
 from sc4it.kernel.errors import DecodeError, Error
@@ -107,6 +116,10 @@ class Finalized:
     """The entries the block wrote (what Commit writes to the store, NET-34)."""
     block_hash: bytes = b""
     results: BlockResults = EMPTY_RESULTS
+    hashes: tuple[bytes | None, ...] = ()
+    """NET-32: each transaction's call hash (MEM-01), None for bytes that do not decode: the hash of the
+    bytes themselves, since only a canonical encoding decodes (NET-08), so nothing after FinalizeBlock
+    decodes the block's transactions again."""
 
 
 @attrs.frozen(slots=True)
@@ -515,11 +528,12 @@ class NetApp:
         committed = Committed(height, time_ms, state, commitment)
         receipts = receipts_of(calls, run)
         results = BlockResults(run.hook_events, receipts)
+        hashes = tuple(None if c is None else call_hash_of(tx) for tx, c in zip(txs, calls, strict=True))
         self.finalized = Finalized(
-            committed, txs, touched=touched, block_hash=bytes(req.hash), results=results
+            committed, txs, touched=touched, block_hash=bytes(req.hash), results=results, hashes=hashes
         )
         if self.mempool is not None:  # the block's calls leave the node's pool (CometBFT's drops them too)
-            self.mempool.remove([call_hash(c) for c in decoded])
+            self.mempool.remove([h for h in hashes if h is not None])
         return t.ResponseFinalizeBlock(
             events=[abci_event(e) for e in run.hook_events],
             tx_results=[_tx_result(r) for r in receipts],

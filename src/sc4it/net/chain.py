@@ -96,12 +96,9 @@ class CometChain:
         with self._lock:
             self._blocks[height] = fin
             self._by_hash[fin.block_hash] = height
-            for index, tx in enumerate(fin.txs):
-                try:
-                    h = call_hash(decode(tx, SignedCall))
-                except DecodeError:
-                    continue
-                self._calls.setdefault(h, (height, index))  # a later copy is a stale replay
+            for index, h in enumerate(fin.hashes):  # NET-32: hashed at FinalizeBlock, not decoded again
+                if h is not None:
+                    self._calls.setdefault(h, (height, index))  # a later copy is a stale replay
             while len(self._blocks) > self.keep:
                 _, old = self._blocks.popitem(last=False)
                 self._forget(old)
@@ -111,12 +108,8 @@ class CometChain:
 
     def _forget(self, old: Finalized) -> None:
         self._by_hash.pop(old.block_hash, None)
-        for tx in old.txs:
-            try:
-                h = call_hash(decode(tx, SignedCall))
-            except DecodeError:
-                continue
-            if self._calls.get(h, (0, 0))[0] == old.committed.height:
+        for h in old.hashes:
+            if h is not None and self._calls.get(h, (0, 0))[0] == old.committed.height:
                 del self._calls[h]
 
     # --- the Chain interface ----------------------------------------------------------------------
