@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from sc4it.analysis.ffcolumns import Columns, credit, exact_sum, exact_sums, log_order, split_parts
+from sc4it.analysis.ffcolumns import Columns, credit, exact_sum, exact_sums, sorted_log, split_parts
 from sc4it.analysis.ffmodel import (
     CREATED,
     GONE,
@@ -569,9 +569,9 @@ class _Sim:
             cols = [np.concatenate([entry[i] for entry in self.logs]) for i in range(7)]
         else:
             cols = [np.zeros(0, dtype=np.int64) for _ in range(7)]
-        cols[0] = row_of[cols[0]]
         c, block, count, stride, tag, x, y = cols
-        order = log_order(c, block, count, stride, tag, x, y, self.period.last)
+        strides = (0, self.f, self.df * self.f)  # single entries, stretches of bills, of distributions
+        rows, log = sorted_log(row_of[c], block, count, stride, tag, x, y, strides)
         gone = self.state == GONE
         values = [
             self.cid,
@@ -587,11 +587,7 @@ class _Sim:
             np.where(gone, 0, self.cycles),
             np.where(gone, 0, self.last),
         ]
-        return Columns(
-            np.stack([v[by_id] for v in values]),
-            np.stack([v[order] for v in (block, count, stride, tag, x, y)]),
-            np.searchsorted(c[order], np.arange(len(by_id) + 1)),
-        )
+        return Columns([v[by_id] for v in values], log, np.searchsorted(rows, np.arange(len(by_id) + 1)))
 
     def _revenue(self) -> tuple[dict[bytes, int], int, int]:
         """DST-04..DST-07 over every payout booked: each distinct (rule, amount) split once by

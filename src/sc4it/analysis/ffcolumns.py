@@ -41,11 +41,11 @@ class Columns:
     """The batch path's contracts as int64 columns in id order (`values`: one row per field of
     `ContractResult` but the log; `log`: block, count, stride, tag code, x, y of every log entry, by
     contract then as sorted; `bounds`: where each contract's entries start). `ContractResult`s are
-    made on demand, a chunk at a time (ANA-24)."""
+    made on demand, a chunk at a time (ANA-19)."""
 
     __slots__ = ("bounds", "ids", "log", "values")
 
-    def __init__(self, values: I64, log: I64, bounds: I64) -> None:
+    def __init__(self, values: list[I64], log: list[I64], bounds: I64) -> None:
         self.values = values
         self.log = log
         self.bounds = bounds
@@ -148,26 +148,43 @@ class _Items(ItemsView[int, ContractResult]):
         return ((r.contract_id, r) for r in self._mapping._results())
 
 
-def log_order(c: I64, block: I64, count: I64, stride: I64, tag: I64, x: I64, y: I64, last: int) -> I64:
-    """The order of log entries by contract row, then as the scalar engine's `sorted(log)`: by block,
-    count, stride, tag (codes in the tags' order), x, y. Two sort keys when they fit in int64 and no two
-    entries of a contract share block, count, stride and tag (one bill writes one entry of each tag);
-    all seven otherwise."""
-    n = len(c)
-    if (
-        n
-        and (last < 1 << 40)
-        and int(c.max()) < 1 << 22
-        and int(count.max()) < 1 << 24
-        and int(stride.max()) < 1 << 32
-    ):
-        first = c * (last + 1) + block
-        second = (count << 35) | (stride << 3) | tag
-        order = np.lexsort((second, first))
-        f, s = first[order], second[order]
-        if not ((f[1:] == f[:-1]) & (s[1:] == s[:-1])).any():
-            return order
-    return np.lexsort((y, x, tag, stride, count, block, c))
+def sorted_log(
+    row: I64, block: I64, count: I64, stride: I64, tag: I64, x: I64, y: I64, known: tuple[int, ...]
+) -> tuple[I64, list[I64]]:
+    """Log entries by contract row, then as the scalar engine's `sorted(log)` (block, count, stride, tag
+    code (codes in the tags' order), x, y): the row and the sorted columns block, count, stride, tag, x, y.
+
+    When every stride is one of `known` and (row, block, count, stride's rank, tag) pack into one int64
+    with no two entries sharing all five (one bill writes one entry of each tag), one sort of that key,
+    decoded; seven sort keys otherwise."""
+    if len(row):
+        bmin = int(block.min())
+        spans = [int(row.max()) + 1, int(block.max()) - bmin + 1, int(count.max()) + 1]
+        strides = np.array(sorted(set(known)), dtype=np.int64)
+        stride_rank = np.minimum(np.searchsorted(strides, stride), len(strides) - 1)
+        spans += [len(strides), len(TAGS)]
+        if _product(spans) < 1 << 63 and (strides[stride_rank] == stride).all():
+            key = row
+            for v, span in zip((block - bmin, count, stride_rank, tag), spans[1:], strict=True):
+                key = key * span + v
+            order = np.argsort(key)
+            key = key[order]
+            if not (key[1:] == key[:-1]).any():
+                out = []
+                for span in reversed(spans[1:]):
+                    key, v = np.divmod(key, span)
+                    out.append(v)
+                t, sr, n, b = out
+                return key, [b + bmin, n, strides[sr], t, x[order], y[order]]
+    order = np.lexsort((y, x, tag, stride, count, block, row))
+    return row[order], [v[order] for v in (block, count, stride, tag, x, y)]
+
+
+def _product(spans: list[int]) -> int:
+    out = 1
+    for s in spans:
+        out *= s
+    return out
 
 
 def split_parts(rule: SplitRule, amounts: I64) -> list[tuple[Recipient, I64]]:
