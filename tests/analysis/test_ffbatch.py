@@ -61,10 +61,17 @@ def _twin(t: int, cid: int, balance: int, n: int = 1) -> tuple[TwinSpec, list[Co
 
 
 def _mixed() -> Population:
-    """Twin 1 of the batch path's shape; twin 2 too rich for its bound, twin 3 with more contracts than
-    it takes, twin 4 with a top-up of its own: the scalar path."""
+    """Twin 1 of the batch path's shape; twins 2 and 5 too rich for its bound (5 beyond int64 too), twin 3
+    with more contracts than it takes, twin 4 with a top-up of its own: the scalar path."""
     twins, contracts = [TwinSpec(9001, 10**8)], []
-    for t, balance, n in ((1, 10**7, 3), (2, 1 << 61, 1), (3, 10**10, ffbatch.MAX_BILLED + 1), (4, 10**8, 1)):
+    shapes = (
+        (1, 10**7, 3),
+        (2, 1 << 61, 1),
+        (3, 10**10, ffbatch.MAX_BILLED + 1),
+        (4, 10**8, 1),
+        (5, 1 << 70, 2),
+    )
+    for t, balance, n in shapes:
         twin, cs = _twin(t, 100 * t, balance, n)
         twins.append(twin)
         contracts += cs

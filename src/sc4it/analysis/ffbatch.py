@@ -16,7 +16,7 @@ its earliest contract), so the bills, log entries and step counts are the scalar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import attrs
 import numpy as np
@@ -122,6 +122,11 @@ def _shape(population: Population, twin_rows: dict[int, int], events: set[int]) 
         [account_of(t) for t in farmer_ids],
         twin_ok,
     )
+
+
+def _clipped(values: Iterator[int], n: int) -> I64:
+    """`n` non-negative integers as int64, those at or above `BOUND` as `BOUND`."""
+    return np.fromiter((v if v < BOUND else BOUND for v in values), dtype=np.int64, count=n)
 
 
 class _Profiles:
@@ -243,15 +248,12 @@ class _Sim:
     ) -> bool:
         """Keep the twins of ANA-23 and lay out their contracts; False if there are none."""
         ed = self.ed
-        free = [max(t.balance, ed) for t in population.twins]
-        stash = [0 if t.stash is None else max(max(t.stash, ed) - ed, 0) for t in population.twins]
-        keep = [max(ed, t.frozen) for t in population.twins]
-        n_twins = len(free)
-        ok = shape.twin_ok & (
-            np.array([max(x, y, z) for x, y, z in zip(free, stash, keep, strict=True)]) < BOUND
-            if n_twins
-            else np.zeros(0, dtype=np.bool_)
-        )
+        twins = population.twins
+        n_twins = len(twins)
+        balance = _clipped((t.balance for t in twins), n_twins)  # population amounts reach 2^100 (ANA-02)
+        stash = _clipped((t.stash or 0 for t in twins), n_twins)
+        frozen = _clipped((t.frozen for t in twins), n_twins)
+        ok = shape.twin_ok & (balance < BOUND) & (stash < BOUND) & (frozen < BOUND)
         has = np.bincount(shape.twin_row, minlength=n_twins) > 0
         m = np.bincount(shape.twin_row, weights=shape.billed, minlength=n_twins).astype(np.int64)
         ok &= has & (m >= 1) & (m <= MAX_BILLED)
@@ -270,7 +272,7 @@ class _Sim:
         local = np.full(n_twins, -1, dtype=np.int64)
         local[rows] = np.arange(len(rows))
         self.twin = local[shape.twin_row[idx]]
-        self.twin_id = np.array([population.twins[r].id for r in rows.tolist()], dtype=np.int64)
+        self.twin_id = np.fromiter((t.id for t in twins), dtype=np.int64, count=n_twins)[rows]
         self.m = m[rows]
         n = len(idx)
         zeros = np.zeros(n, dtype=np.int64)
@@ -279,9 +281,9 @@ class _Sim:
         self.state, self.start, self.paid, self.bills, self.graces = (zeros.copy() for _ in range(5))
         self.end, self.overdraft, self.reserve, self.cycles = (zeros.copy() for _ in range(4))
         self.last = np.full(n, self.t0, dtype=np.int64)
-        self.free = np.array(free, dtype=np.int64)[rows]
-        self.stash = np.array(stash, dtype=np.int64)[rows]
-        self.keep = np.array(keep, dtype=np.int64)[rows]
+        self.free = np.maximum(balance[rows], ed)  # the population's balances as ANA-03 builds them
+        self.stash = np.maximum(stash[rows] - ed, 0)
+        self.keep = np.maximum(frozen[rows], ed)  # LED-05
         self.reserved = np.zeros(len(rows), dtype=np.int64)
         self.steps = np.zeros(len(rows), dtype=np.int64)
         billed = np.flatnonzero(self.billed)  # each twin's billed contracts, in billing order
