@@ -100,7 +100,12 @@ def test_up_prints_the_api_urls(up: Up) -> None:
             assert props["consensus"] == "cometbft"
             assert props["chainId"] == "0x" + genesis.default().chain_id.hex()
             assert (await call(node.api_url, "system_chain"))["result"]
-            health = (await call(node.api_url, "system_health"))["result"]
+            deadline = time.monotonic() + TIMEOUT
+            while True:  # a node just started may not have dialled every peer yet
+                health = (await call(node.api_url, "system_health"))["result"]
+                if health["peers"] == 3 or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)
             assert health == {"peers": 3, "isSyncing": False, "shouldHavePeers": True}
 
     run(go())
@@ -216,6 +221,7 @@ def test_subscriptions_on_a_plain_websocket(up: Up) -> None:
                     heads.append(note["params"]["result"])
                 numbers = [x["number"] for x in heads]
                 assert numbers == list(range(numbers[0], numbers[0] + 3))
+                wait_height(up.net, numbers[-1], TIMEOUT, nodes=[up.net.nodes[0]])  # node0 may lag node3
                 for x in heads:
                     assert (
                         x["hash"]
