@@ -136,9 +136,11 @@ def test_submit_through_cometbft_and_read_anywhere(up: Up) -> None:
             assert inc.error is None
             created = next(e for e in inc.events if isinstance(e, ContractCreated))
             cid = created.contract.contract_id
+            wait_height(up.net, inc.block, TIMEOUT)  # every node's CometBFT has the block (n0, n1 may lag n2)
             await head_at_least(c3, inc.block)
             assert await c3.contract(cid) == created.contract
             assert (await c3.contract(cid, at=inc.block - 1)) is None  # the state before the block
+            await head_at_least(c0, inc.block)
             assert await c2.next_index(BOB.account_id) == await c0.next_index(BOB.account_id) >= 1
             cb = comet_block(n1, inc.block)
             for c in (c0, c2, c3):
@@ -153,6 +155,7 @@ def test_submit_through_cometbft_and_read_anywhere(up: Up) -> None:
                 assert await c.block_hash(inc.block) == header.hash()
             head = await c0.request("chain_getFinalizedHead")
             number = (await c0.request("chain_getHeader", head))["number"]
+            wait_height(up.net, number, TIMEOUT, nodes=[n1])
             assert head == "0x" + comet_block(n1, number)["block_id"]["hash"].lower()
             for read in (c0.head(), c0.header(inc.block), c0.sealed_header(inc.block)):  # RPC-77
                 with pytest.raises(NodeKindError, match="comet_header") as kind:
