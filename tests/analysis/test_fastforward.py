@@ -32,16 +32,12 @@ from sc4it.analysis.population import (
     TwinSpec,
 )
 from sc4it.analysis.reference import replay, same_outcome
-from sc4it.kernel.state import Config
 from sc4it.kernel.types import DiscountLevel, Resources
 from sc4it.testing.analysis import analysis_worlds, histories, populations
+from sc4it.testing.world import TEST_CONFIG
 
 GIB = 1 << 30
-TEST = gen.build(
-    attrs.evolve(
-        gen.default_genesis(), config=Config(billing_frequency=10, grace_period=100, distribution_frequency=4)
-    )
-)
+TEST = gen.build(attrs.evolve(gen.default_genesis(), config=TEST_CONFIG))
 
 
 @settings(max_examples=max(10, settings().max_examples // 2))
