@@ -21,6 +21,7 @@ bytes); every integer must be within its width and every length within its bound
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import operator
 import types
@@ -581,17 +582,16 @@ def to_obj(value: Any, t: Any = None) -> Any:
     return codec_for(type(value) if t is None else t).enc(value)
 
 
+def _safely(check: Check, value: Any) -> bool:
+    try:
+        return check(value)
+    except Exception:  # a field of a foreign type can make a check raise (len() of an int...)
+        return False
+
+
 def reads_back_check(t: Any) -> Check:
     """`reads_back(value, t)` with the codec of `t` looked up once (a union's lookup hashes the union)."""
-    check = codec_for(t).reads_back
-
-    def safe(value: Any) -> bool:
-        try:
-            return check(value)
-        except Exception:  # a field of a foreign type can make a check raise (len() of an int...)
-            return False
-
-    return safe
+    return functools.partial(_safely, codec_for(t).reads_back)
 
 
 def reads_back(value: Any, t: Any) -> bool:
@@ -601,10 +601,7 @@ def reads_back(value: Any, t: Any) -> bool:
     an enum a member, an integer, byte string or boolean one that its own decoder accepts (the same
     function `decode` runs: one text per bound). False proves nothing: decode and compare to know (the
     codecs of maps, sets, fixed tuples and self-checking records never vouch)."""
-    try:
-        return codec_for(t).reads_back(value)
-    except Exception:  # a field of a foreign type can make a check raise (len() of an int...)
-        return False
+    return _safely(codec_for(t).reads_back, value)
 
 
 def encode(value: Any, t: Any = None) -> bytes:
