@@ -550,3 +550,42 @@ def test_a_plain_field_that_is_none_proves_as_its_value() -> None:
     assert not commitment.verify(c.root, "state", "fee_account", bytes(32), proof)
     assert commitment.verify(c.root, "contracts", 1, None, proof)
     assert commitment.verify_many(c.root, [("state", "fee_account", None), ("contracts", 1, None)], proof)
+
+
+def test_claims_on_plain_maps_agree_with_entry_path_and_value_hash() -> None:
+    """CMT-13 CMT-14 CMT-23: the verifier's claim check for maps that are not of sets (written out for
+    speed) gives exactly `entry_path` and `entry_value_hash`, present and absent, and refuses what they
+    refuse with a ProofError: a key or value of another type, a list for a tuple, an integer out of its
+    width, a record of another class."""
+    state = build_population(60).state
+    for field in commitment.FIELDS:
+        if not field.is_map or field.set_valued:
+            continue
+        for key, value in list(getattr(state, field.name).items())[:3]:
+            for claimed in (value, None):
+                want = (
+                    commitment.entry_path(field.name, key),
+                    commitment.entry_value_hash(field.name, key, claimed),
+                )
+                assert commitment._leaf_claim(field.name, key, claimed) == want, field.name
+    cid, contract = next(iter(state.contracts.items()))
+    node_type: Any = contract.contract_type
+    bad = [
+        (2**64, contract),  # key out of U64
+        (True, contract),  # a boolean is not an integer key
+        ("7", contract),
+        (cid, 12),
+        (cid, attrs.evolve(contract, twin_id=2**32)),  # a field out of its width
+        (
+            cid,
+            attrs.evolve(contract, contract_type=attrs.evolve(node_type, public_ips_list=[])),
+        ),  # list for tuple
+        (cid, AccountInfo(0, 0, 0, 0)),
+    ]
+    for key, value in bad:
+        with pytest.raises(commitment.ProofError):
+            commitment._leaf_claim("contracts", key, value)
+        with pytest.raises(commitment.ProofError):
+            commitment.entry_value_hash("contracts", key, value) if key == cid else commitment.entry_path(
+                "contracts", key
+            )

@@ -175,8 +175,34 @@ def test_inclusion_and_non_inclusion(sample: Any) -> None:
         proof = smt.prove(tree, [path])
         assert smt.verify(root, [(path, None)], proof)
         assert not smt.verify(root, [(path, bytes(32))], proof)
-    ends = {smt.Pruned(smt.prove(tree, [p]))._tree[1] for p in absent}
-    assert smt.TAG_NODE in ends
+    assert smt.TAG_LEAF in [_terminal_at(smt.prove(tree, [p]), p) for p in absent]
+    rng = random.Random(3)  # an absent path whose walk ends at an empty slot: the other kind of absence
+    gap = next(
+        p for p in iter(lambda: rng.getrandbits(256), None) if _terminal_at(smt.prove(tree, [p]), p) == 0
+    )
+    assert smt.verify(root, [(gap, None)], smt.prove(tree, [gap]))
+    assert not smt.verify(root, [(gap, bytes(32))], smt.prove(tree, [gap]))
+
+
+def _terminal_at(proof: bytes, path: int) -> int:
+    """The tag of the terminal node a lookup of `path` ends at in `proof` (CMT-21 read independently)."""
+    pos, depth = 1, 0
+    while proof[pos] == smt.TAG_NODE:
+        pos += 1
+        for _ in range(smt.digit(path, depth)):  # skip the subtrees before the path's child
+            pos = _skip(proof, pos)
+        depth += 1
+    return proof[pos]
+
+
+def _skip(proof: bytes, pos: int) -> int:
+    tag = proof[pos]
+    if tag == smt.TAG_NODE:
+        pos += 1
+        for _ in range(4):
+            pos = _skip(proof, pos)
+        return pos
+    return pos + {smt.TAG_EMPTY: 1, smt.TAG_HASH: 33, smt.TAG_LEAF: 65}[tag]
 
 
 def test_multi_key_proofs(sample: Any) -> None:
@@ -315,3 +341,43 @@ def test_random_bytes_never_accepted(data: bytes) -> None:
     root = _spec_root({1: bytes(32), 2**255: bytes(32)})
     for proof in (data, b"\x01" + data, b"\x01\x03" + data):
         assert smt.verify(root, [(1, bytes(32))], proof) is False
+
+
+def test_claims_in_any_order_duplicates_and_bad_paths(sample: Any) -> None:
+    """CMT-23: claims are checked whatever their order (the verifier resolves them in path order);
+    a path claimed twice must agree with itself; a claimed path that is not a 256-bit integer is a
+    ProofError from `check` and False from `verify`, never another exception."""
+    tree, leaves, absent = sample
+    root = smt.root_of(tree)
+    some = list(leaves)[50:60]
+    claims = [(p, leaves[p]) for p in some] + [(q, None) for q in absent]
+    proof = smt.prove(tree, [p for p, _ in claims])
+    for order in (claims, claims[::-1], sorted(claims, key=lambda c: c[0])):
+        assert smt.verify(root, order, proof)
+    assert smt.verify(root, [*claims, claims[0]], proof)
+    assert not smt.verify(root, [*claims, (claims[0][0], None)], proof)
+    assert smt.verify(root, [], proof)  # no claim: the proof only has to be well-formed for `root`
+    for bad in (-1, 1 << 256, "7", 1.0, None, True):
+        with pytest.raises(smt.ProofError):
+            smt.check(root, [*claims, (bad, None)], proof)  # type: ignore[list-item]
+        assert smt.verify(root, [(bad, None)], proof) is False  # type: ignore[list-item]
+
+
+def test_the_walk_ends_where_a_lookup_ends(sample: Any) -> None:
+    """CMT-23: for random paths against multi-key proofs, the verifier's answer (present with a value
+    hash, absent, or not covered) is the one a lookup from the root along the path gives in an
+    independent reading of the proof (`_terminal_at`)."""
+    tree, leaves, _ = sample
+    root = smt.root_of(tree)
+    rng = random.Random(8)
+    asked = rng.sample(list(leaves), 5) + [rng.getrandbits(256) for _ in range(5)]
+    proof = smt.prove(tree, asked)
+    for path in [*asked, *(rng.getrandbits(256) for _ in range(200))]:
+        end = _terminal_at(proof, path)
+        want = leaves.get(path)
+        if end == smt.TAG_HASH:
+            with pytest.raises(smt.ProofError, match="does not cover"):
+                smt.check(root, [(path, want)], proof)
+        else:
+            assert smt.check(root, [(path, want)], proof) is True
+            assert smt.check(root, [(path, None if want else bytes(32))], proof) is False

@@ -432,94 +432,105 @@ def _prove(node: Node, paths: Sequence[int], lo: int, hi: int, depth: int, out: 
             _prove(node[d + 1], paths, cuts[d], cuts[d + 1], depth + 1, out)
 
 
-class Pruned:
-    """A decoded proof: the pruned tree and its root hash (CMT-22), to look paths up in (CMT-23)."""
-
-    __slots__ = ("_tree", "root")
-
-    def __init__(self, proof: bytes) -> None:
-        if not isinstance(proof, bytes | bytearray | memoryview):
-            raise ProofError("a proof is bytes")
-        data = bytes(proof)
-        if len(data) > MAX_PROOF_BYTES:
-            raise ProofError(f"proof of {len(data)} bytes exceeds {MAX_PROOF_BYTES}")
-        if not data or data[0] != PROOF_VERSION:
-            raise ProofError("unknown proof version")
-        tree, end = _parse(data, 1, 0)
-        if end != len(data):
-            raise ProofError(f"{len(data) - end} trailing bytes")
-        self._tree = tree
-        self.root: bytes = tree[0]
-
-    def lookup(self, path: int) -> bytes | None:
-        """The value hash at `path`, or None if the proof shows that no leaf is there; ProofError if the
-        proof does not reach that far (an opaque subtree on the path)."""
-        node = self._tree
-        shift = PATH_BITS - RADIX_BITS
-        while True:
-            tag = node[1]
-            if tag == TAG_EMPTY:
-                return None
-            if tag == TAG_HASH:
-                raise ProofError("the proof does not cover this key")
-            if tag == TAG_LEAF:
-                return node[3] if node[2] == path else None
-            node = node[2][(path >> shift) & 3]
-            shift -= RADIX_BITS
+_SPAN = tuple(1 << (PATH_BITS - RADIX_BITS * d) for d in range(MAX_DEPTH + 1))
+"""How many paths a subtree at depth `d` covers (CMT-15): `_SPAN[d]`, for d = 0..MAX_DEPTH."""
+_BEYOND = 1 << PATH_BITS
+"""Above every path: the sentinel `_walk` compares with once every claim is resolved."""
+_UNCOVERED = object()
+"""What `_walk` finds for a claim whose position holds an opaque hash (CMT-23: not covered)."""
 
 
-def _parse(data: bytes, pos: int, depth: int) -> tuple[tuple[Any, ...], int]:
-    """Parse the pruned subtree at `pos` (a node at `depth`); returns ((hash, tag, ...), the next
-    position). One pass over the pre-order bytes with a stack of the inner nodes still open (their
-    children so far), so a proof costs no Python call per node."""
+def _walk(data: bytes, paths: Sequence[int]) -> tuple[bytes, list[Any]]:
+    """CMT-22, CMT-23: decode the proof `data` (version byte already checked) and recompute its root, in
+    one pass over the pre-order bytes with no Python object per node; on the way, resolve the sorted
+    `paths`: for each, the value hash of the leaf at that path, None if the walk shows it absent, or
+    `_UNCOVERED`.
+
+    The terminals of a pruned tree (empty subtrees, opaque hashes, leaves) tile the path space in
+    pre-order: a terminal covers the `step` paths from `cursor` on (`_SPAN` of its depth). So a path lies
+    under the first terminal whose range ends past it, which is where a lookup from the root ends
+    (CMT-23), and each terminal costs one addition and one comparison. `top` holds the hashes of the
+    children so far of the innermost inner node still open (concatenated), `stack` those of the nodes
+    above it, the root's holder at the bottom."""
     end = len(data)
-    open_nodes: list[list[tuple[Any, ...]]] = []
-    fresh_leaf, fresh_node = _LEAF, _NODE
-    while True:
-        if pos >= end:
-            raise ProofError("truncated proof")
-        tag = data[pos]
-        pos += 1
-        if tag == TAG_EMPTY:
-            node: tuple[Any, ...] = _PRUNED_EMPTY
-        elif tag == TAG_HASH:
-            h = data[pos : pos + 32]
-            if len(h) != 32:
-                raise ProofError("truncated proof")
-            if h == EMPTY_HASH:
-                raise ProofError("an opaque subtree with the empty hash (the empty tag is for that)")
-            node = (h, TAG_HASH)
-            pos += 32
-        elif tag == TAG_LEAF:
-            if pos + 64 > end:
-                raise ProofError("truncated proof")
-            raw = data[pos : pos + 32]
-            vh = data[pos + 32 : pos + 64]
-            hasher = fresh_leaf.copy()
-            hasher.update(raw + vh)
-            node = (hasher.digest(), TAG_LEAF, int.from_bytes(raw, "big"), vh)
-            pos += 64
-        elif tag == TAG_NODE:
-            if depth + len(open_nodes) >= MAX_DEPTH:
-                raise ProofError("proof deeper than a tree can be")
-            open_nodes.append([])
-            continue
-        else:
-            raise ProofError(f"unknown node tag {tag}")
-        while open_nodes:  # a complete subtree: the child of the innermost open node
-            children = open_nodes[-1]
-            children.append(node)
-            if len(children) < 4:
+    stack: list[bytearray] = []
+    top = bytearray()  # the root's holder
+    found: list[Any] = []
+    cursor, step, i, n = 0, _BEYOND, 0, len(paths)
+    nxt = paths[0] if n else _BEYOND
+    fresh_leaf, fresh_node, empty = _LEAF, _NODE, EMPTY_HASH
+    pos = 1
+    try:
+        while True:
+            tag = data[pos]
+            if tag == 1:  # TAG_HASH
+                h = data[pos + 1 : pos + 33]
+                pos += 33
+                if h == empty:
+                    raise ProofError("an opaque subtree with the empty hash (the empty tag is for that)")
+                cursor += step
+                while nxt < cursor:
+                    found.append(_UNCOVERED)
+                    i += 1
+                    nxt = paths[i] if i < n else _BEYOND
+            elif tag == 3:  # TAG_NODE
+                if len(stack) >= MAX_DEPTH:
+                    raise ProofError("proof deeper than a tree can be")
+                stack.append(top)
+                top = bytearray()
+                step >>= RADIX_BITS
+                pos += 1
+                continue
+            elif tag == 2:  # TAG_LEAF
+                hasher = fresh_leaf.copy()
+                hasher.update(data[pos + 1 : pos + 65])
+                h = hasher.digest()
+                cursor += step
+                if nxt < cursor:
+                    leaf_path = int.from_bytes(data[pos + 1 : pos + 33], "big")
+                    while nxt < cursor:
+                        found.append(data[pos + 33 : pos + 65] if nxt == leaf_path else None)
+                        i += 1
+                        nxt = paths[i] if i < n else _BEYOND
+                pos += 65
+            elif tag == 0:  # TAG_EMPTY
+                h = empty
+                pos += 1
+                cursor += step
+                while nxt < cursor:
+                    found.append(None)
+                    i += 1
+                    nxt = paths[i] if i < n else _BEYOND
+            else:
+                raise ProofError(f"unknown node tag {tag}")
+            top += h
+            while len(top) == 128:  # the innermost open node is complete: hash it, attach it above
+                hasher = fresh_node.copy()
+                hasher.update(top)
+                top = stack.pop()
+                top += hasher.digest()
+                step <<= RADIX_BITS
+            if not stack:
                 break
-            open_nodes.pop()
-            hasher = fresh_node.copy()
-            hasher.update(children[0][0] + children[1][0] + children[2][0] + children[3][0])
-            node = (hasher.digest(), TAG_NODE, children)
-        else:
-            return node, pos
+    except IndexError:
+        raise ProofError("truncated proof") from None
+    if pos > end:
+        raise ProofError("truncated proof")
+    if pos < end:
+        raise ProofError(f"{end - pos} trailing bytes")
+    return bytes(top), found
 
 
-_PRUNED_EMPTY = (EMPTY_HASH, TAG_EMPTY)
+def _proof_bytes(proof: Any) -> bytes:
+    """CMT-22: the proof as bytes, with its size and version checked."""
+    if not isinstance(proof, bytes | bytearray | memoryview):
+        raise ProofError("a proof is bytes")
+    data = bytes(proof)
+    if len(data) > MAX_PROOF_BYTES:
+        raise ProofError(f"proof of {len(data)} bytes exceeds {MAX_PROOF_BYTES}")
+    if not data or data[0] != PROOF_VERSION:
+        raise ProofError("unknown proof version")
+    return data
 
 
 def verify(root: bytes, claims: Iterable[tuple[int, bytes | None]], proof: bytes) -> bool:
@@ -533,8 +544,19 @@ def verify(root: bytes, claims: Iterable[tuple[int, bytes | None]], proof: bytes
 
 def check(root: bytes, claims: Iterable[tuple[int, bytes | None]], proof: bytes) -> bool:
     """As `verify`, but a malformed proof, or one that does not cover a claimed path, raises ProofError
-    saying why; False means a well-formed proof of another root or of other values."""
-    pruned = Pruned(proof)
-    if pruned.root != root:
+    saying why; False means a well-formed proof of another root or of other values. A claimed path is
+    a 256-bit integer (ProofError otherwise)."""
+    items = sorted(claims, key=_claim_path)
+    computed, found = _walk(_proof_bytes(proof), [p for p, _ in items])
+    if computed != root:
         return False
-    return all(pruned.lookup(path) == vhash for path, vhash in claims)
+    if _UNCOVERED in found:
+        raise ProofError("the proof does not cover this key")
+    return found == [vhash for _, vhash in items]
+
+
+def _claim_path(claim: tuple[int, bytes | None]) -> int:
+    path = claim[0]
+    if type(path) is not int or not 0 <= path < _BEYOND:
+        raise ProofError("a claimed path is an integer of 256 bits")
+    return path
