@@ -305,24 +305,24 @@ def _map_changes(
 ) -> None:
     """CMT-09: the leaf changes of the listed keys of one map (not of sets) whose value differs; the
     encodings hashed go to `rows` (`Commitment.encoded`)."""
-    old_get, new_get, kenc, venc, prefix = before.get, after.get, field.kenc, field.venc, field.prefix
-    value_hash, dumps = smt.value_hash, cbor2.dumps
+    old_get, new_get, venc, prefix = before.get, after.get, field.venc, field.prefix
+    kenc: Callable[[Any], Any] | None = None if field.kenc is identity_encoder else field.kenc
+    dumps, from_bytes, append, value_hash = cbor2.dumps, int.from_bytes, out.append, smt.value_hash
     key_fresh, _ = smt.fresh_hashers()
-    for key in keys:
+    for key in keys:  # CMT-13 inline: once per changed entry of a block
         new = new_get(key)
         old = old_get(key)
         if new is old or old == new:
             continue
-        kbytes = dumps(kenc(key), canonical=True)
-        h = key_fresh.copy()  # CMT-13 inline
+        kbytes = dumps(key if kenc is None else kenc(key), canonical=True)
+        h = key_fresh.copy()
         h.update(prefix + kbytes)
-        path = int.from_bytes(h.digest(), "big")
         if new is None:
             vbytes = None
-            out.append((path, None))
+            append((from_bytes(h.digest(), "big"), None))
         else:
             vbytes = dumps(venc(new), canonical=True)
-            out.append((path, value_hash(vbytes)))
+            append((from_bytes(h.digest(), "big"), value_hash(vbytes)))
         rows[key] = (kbytes, vbytes)
 
 
