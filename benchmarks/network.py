@@ -290,6 +290,8 @@ def throughput(
     first = min(hose.submitted.values()) if hose.submitted else 0.0
     rate_committed = n / (last - first) if n else 0.0
     cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    h1 = top(net)
+    gaps = block_gaps(net, h0 + 1, h1) if h1 > h0 + 1 else []
     return {
         "offered_per_s": rate,
         "accounts": len(hose.accounts),
@@ -302,9 +304,25 @@ def throughput(
         "committed_per_s_per_core": round(rate_committed / (os.cpu_count() or 1), 1),
         "p50_s": round(lat[len(lat) // 2], 2) if lat else None,
         "p99_s": round(lat[int(len(lat) * 0.99)], 2) if lat else None,
-        "blocks": top(net) - h0,
+        "blocks": h1 - h0,
+        "block_interval_median_s": round(statistics.median(gaps), 2) if gaps else None,
         "cpu_us_per_call": {k: round(v / max(n, 1) * 1e6) for k, v in cpu.items()},
         "cpu_share_of_machine": round(sum(cpu.values()) / (wall1 - wall0) / (os.cpu_count() or 1), 2),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def idle(net: Network, seconds: float) -> dict[str, Any]:
+    """The CPU each kind of process spends per second with no load (offered rate 0): what a block costs
+    without calls (consensus, commit, the divergence watch, timers)."""
+    h0 = top(net)
+    cpu0, wall0 = cpu_by_role(net), time.monotonic()
+    time.sleep(seconds)
+    cpu1, wall1 = cpu_by_role(net), time.monotonic()
+    return {
+        "offered_per_s": 0,
+        "blocks": top(net) - h0,
+        "cpu_ms_per_s": {k: round((cpu1[k] - cpu0[k]) / (wall1 - wall0) * 1e3, 1) for k in cpu0},
         "load_average": os.getloadavg()[0],
     }
 
@@ -416,7 +434,12 @@ def variants(
                 net.up(4, block_time_ms=1000, genesis=genesis)
                 wait_height(net, 3, 60)
                 load0 = os.getloadavg()[0]
-                runs = [throughput(net, keys, chain_id, float(r), seconds) for r in rates.split(",")]
+                runs = [
+                    idle(net, seconds)
+                    if float(r) == 0
+                    else throughput(net, keys, chain_id, float(r), seconds)
+                    for r in rates.split(",")
+                ]
                 out.append(
                     {"variant": name, "config": settings, "load_average_at_start": load0, "runs": runs}
                 )

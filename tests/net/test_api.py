@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -200,6 +202,41 @@ def test_refusals_name_the_sc4it_error(up: Up) -> None:
             assert e.value.name == "AlreadyKnown"  # CometBFT's cache holds its bytes
 
     run(go())
+
+
+def test_tx_search_by_hash_height_and_accounts(up: Up) -> None:
+    """NET-11: CometBFT's `tx_search` finds a call's transaction by `tx.hash`, `tx.height` and the event
+    attributes that name an account (`Transfer.from_`, `Transfer.to`); an amount is not indexed, so a
+    search by it finds nothing; `/tx?hash=` returns the transaction with all its attributes."""
+    node = up.net.nodes[2]
+    dave = genesis.dev_keypair("dave")
+
+    async def go() -> Any:
+        async with Client(node.api_url) as c:
+            h = await c.sign_and_submit(calls.Transfer(CHARLIE.account_id, 777_001), dave)
+            return await c.wait_for_inclusion(h, timeout=TIMEOUT)
+
+    inc = run(go())
+    wait_height(up.net, inc.block, TIMEOUT, nodes=[node])
+    raw = base64.b64decode(comet_block(node, inc.block)["block"]["data"]["txs"][inc.index])
+    tx_hash = hashlib.sha256(raw).hexdigest().upper()
+
+    def search(query: str) -> set[str]:
+        path = "/tx_search?" + urllib.parse.urlencode({"query": json.dumps(query), "per_page": "100"})
+        return {t["hash"] for t in rpc(node.rpc_url, path)["txs"]}
+
+    deadline = time.monotonic() + TIMEOUT
+    while tx_hash not in search(f"tx.height={inc.block}"):  # the indexer follows the block
+        assert time.monotonic() < deadline, "the transaction was never indexed"
+        time.sleep(0.2)
+    assert search(f"tx.hash='{tx_hash}'") == {tx_hash}
+    assert tx_hash in search(f"Transfer.from_='\"0x{dave.account_id.hex()}\"'")
+    assert tx_hash in search(f"Transfer.to='\"0x{CHARLIE.account_id.hex()}\"' AND tx.height={inc.block}")
+    assert search("Transfer.amount='777001'") == set()
+    found = rpc(node.rpc_url, f"/tx?hash=0x{tx_hash}")
+    attributes = {a["key"]: a for a in found["tx_result"]["events"][0]["attributes"]}
+    assert attributes["amount"] == {"key": "amount", "value": "777001", "index": False}
+    assert attributes["from_"]["index"] is True and attributes["to"]["index"] is True
 
 
 def test_subscriptions_on_a_plain_websocket(up: Up) -> None:

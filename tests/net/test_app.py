@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,10 @@ from sc4it.kernel.calls import Transfer
 from sc4it.kernel.codec import encode
 from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.errors import Error
+from sc4it.kernel.events import Burned, ContractCreated, NodeContractCanceled, PowerStateChanged
 from sc4it.kernel.signing import sign, ss58_encode
 from sc4it.net import abci
-from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code
+from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code, event_keys
 from sc4it.net.engine import COMETBFT_VERSION, build_dir
 from sc4it.node.mempool import MAX_FUTURE, MempoolReason
 
@@ -110,6 +112,50 @@ def test_socket_server_answers_in_order(tmp_path: Path) -> None:
     assert flush.WhichOneof("value") == "flush"
 
 
+def test_requests_split_or_joined_anyhow_are_answered_in_order(tmp_path: Path) -> None:
+    """NET-03: the server answers framed requests however the stream splits them (one byte at a time,
+    several in one segment), in order; a length prefix over the limit or longer than 10 bytes closes the
+    connection after answering the requests before it."""
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+    requests = [t.Request(echo=t.RequestEcho(message=f"m{i}" * i)) for i in range(40)]
+    stream = b"".join(abci.frame(r) for r in requests) + abci.frame(t.Request(flush=t.RequestFlush()))
+    assert abci.frame_bounds(stream, 0) == (1, len(abci.frame(requests[0])))
+    assert abci.frame_bounds(stream[:1], 0) is None and abci.frame_bounds(b"\x80", 0) is None
+
+    async def exchange(chunks: list[bytes], expect: int) -> tuple[list[Any], bytes]:
+        stop = asyncio.Event()
+        ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(abci.serve(app, "127.0.0.1", 0, ready=ready.set_result, stop=stop))
+        port = await asyncio.wait_for(ready, 5)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for chunk in chunks:
+            writer.write(chunk)
+            await writer.drain()
+        out = []
+        for _ in range(expect):
+            n = await asyncio.wait_for(abci.read_uvarint(reader), 5)
+            res = t.Response()
+            res.ParseFromString(await reader.readexactly(n))
+            out.append(res)
+        rest = await asyncio.wait_for(reader.read(), 5)  # b"" once the server closed the connection
+        writer.close()
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        return out, rest
+
+    async def both() -> None:
+        for chunks in ([stream[i : i + 1] for i in range(len(stream))], [stream[:700], stream[700:]]):
+            out, _ = await asyncio.wait_for(exchange([*chunks, b"\xff" * 11], len(requests) + 1), 20)
+            assert [r.echo.message for r in out[:-1]] == [r.echo.message for r in requests]
+            assert out[-1].WhichOneof("value") == "flush"
+        over = abci.encode_uvarint(abci.MAX_MESSAGE_BYTES + 1)
+        out, rest = await exchange([abci.frame(requests[3]) + over], 1)
+        assert out[0].echo.message == requests[3].echo.message and rest == b""
+
+    asyncio.run(both())
+
+
 def test_init_chain_and_info(tmp_path: Path) -> None:
     """NET-05 NET-06: empty app_state is the default genesis; Info reports height and app hash."""
     t, app = started(tmp_path)
@@ -159,6 +205,23 @@ def test_finalize_block_executes_and_commits(tmp_path: Path) -> None:
     assert res.app_hash == Commitment.of(last.state).root
     info = app.handle("info", t.RequestInfo())
     assert info.last_block_height == 1 and info.last_block_app_hash == res.app_hash
+
+
+def test_indexed_attributes_are_accounts_and_ids(tmp_path: Path) -> None:
+    """NET-11: an event's attributes are its fields in order, values in JSON; those naming an account or
+    an id are indexed, amounts, flags and whole records are not."""
+    t, app = started(tmp_path)
+    res = block(t, app, 1, [transfer(0, amount=5)])
+    (event,) = [e for e in res.tx_results[0].events if e.type == "Transfer"]
+    assert [(a.key, a.value, a.index) for a in event.attributes] == [
+        ("from_", json.dumps("0x" + BOB.account_id.hex()), True),
+        ("to", json.dumps("0x" + ALICE.account_id.hex()), True),
+        ("amount", "5", False),
+    ]
+    assert event_keys(NodeContractCanceled) == (("contract_id", True), ("node_id", True), ("twin_id", True))
+    assert event_keys(ContractCreated) == (("contract", False),)
+    assert event_keys(PowerStateChanged) == (("farm_id", True), ("node_id", True), ("power_state", False))
+    assert event_keys(Burned) == (("who", True), ("amount", False))
 
 
 def test_prepare_and_process_proposal(tmp_path: Path) -> None:
@@ -348,3 +411,36 @@ def test_known_calls_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     for tx in txs:
         assert app.handle("check_tx", t.RequestCheckTx(tx=tx, type=t.NEW)).code == 0
     assert list(app.known) == txs[2:]
+
+
+def test_divergence_watch_asks_only_when_stalled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NET-19: the watch asks peers about the newest committed height only once it has stayed the newest
+    for `stall_s` (a newer commit vouches for it: CometBFT checked the next header's app hash); a height a
+    peer confirmed is not asked about again, one no peer has the next header of is asked again."""
+    import sc4it.net.run as run_module
+
+    t, app = started(tmp_path)
+    watch = run_module.DivergenceWatch(app, ["http://127.0.0.1:9"], tmp_path, stall_s=0.05)
+    asked: list[int] = []
+    answers = iter([None, True])
+
+    def check(c: Any) -> bool | None:
+        asked.append(c.height)
+        return next(answers)
+
+    monkeypatch.setattr(watch, "_check", check)
+    app.on_commit = watch.committed
+    block(t, app, 1, [])
+    watch.step()
+    assert asked == []  # committed just now
+    block(t, app, 2, [])
+    time.sleep(0.06)
+    watch.step()
+    assert asked == [2]  # height 1 never: block 2 vouched for it; no peer had header 3 yet
+    watch.step()
+    assert asked == [2, 2]  # confirmed now
+    watch.step()
+    assert asked == [2, 2]
+    block(t, app, 3, [])
+    watch.step()
+    assert asked == [2, 2]

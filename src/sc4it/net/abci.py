@@ -5,7 +5,8 @@ same kind, in order, and flushes on `Flush`. The messages are the classes genera
 `.proto` files (`sc4it.net.engine.abci_types`).
 
 `serve` runs one application for all connections in one asyncio loop: requests are handled one at a
-time in arrival order, so the application needs no locks (CometBFT itself serialises consensus calls).
+time in arrival order, so the application needs no locks (CometBFT itself serialises consensus calls);
+the responses to the requests that arrived together leave in one write.
 """
 
 from __future__ import annotations
@@ -87,28 +88,86 @@ def respond(app: Application, request: Any) -> Any:
     return t.Response(**{kind: inner})
 
 
-async def _connection(
-    app: Application, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_close: Callable[[], None]
-) -> None:
-    t = abci_types()
-    peer = writer.get_extra_info("peername")
-    log.info("ABCI connection from %s", peer)
-    try:
-        while True:
-            length = await read_uvarint(reader)
-            request = t.Request()
-            request.ParseFromString(await reader.readexactly(length))
-            response = respond(app, request)
-            writer.write(frame(response))
-            if request.WhichOneof("value") == "flush":
-                await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
-        log.info("ABCI connection from %s closed", peer)
-    except FramingError as e:
-        log.error("ABCI connection from %s: %s; closing it", peer, e)
-    finally:
-        writer.close()
-        on_close()
+def frame_bounds(buf: bytes | bytearray, pos: int) -> tuple[int, int] | None:
+    """NET-03: where the message framed at `buf[pos:]` lies, `(start, end)` of its bytes, or None if
+    `buf` does not hold all of it yet; `FramingError` for a length prefix over 10 bytes or over
+    `MAX_MESSAGE_BYTES` (as `read_uvarint`)."""
+    shift = 0
+    value = 0
+    i = pos
+    for _ in range(10):
+        if i >= len(buf):
+            return None
+        byte = buf[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            if value > MAX_MESSAGE_BYTES:
+                raise FramingError(f"message of {value} bytes is over the {MAX_MESSAGE_BYTES} limit")
+            return (i, i + value) if i + value <= len(buf) else None
+        shift += 7
+    raise FramingError("varint longer than 10 bytes")
+
+
+class _Connection(asyncio.Protocol):
+    """One ABCI connection: the requests that arrive together are answered in order, with one write of
+    all their responses (CometBFT sends its requests in bursts: the mempool connection's CheckTx every
+    20 ms, a block's calls back to back), instead of one system call per response."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.buf = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.peer: Any = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.peer = transport.get_extra_info("peername")
+        log.info("ABCI connection from %s", self.peer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        log.info("ABCI connection from %s closed", self.peer)
+
+    def pause_writing(self) -> None:  # the peer reads no responses: read no more requests meanwhile
+        assert self.transport is not None
+        self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        assert self.transport is not None
+        self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        transport = self.transport
+        assert transport is not None
+        self.buf += data
+        t = abci_types()
+        out: list[bytes] = []
+        pos = 0
+        try:
+            while (bounds := frame_bounds(self.buf, pos)) is not None:
+                start, pos = bounds
+                request = t.Request()
+                request.ParseFromString(bytes(self.buf[start:pos]))
+                out.append(frame(respond(self.app, request)))
+        except FramingError as e:
+            log.error("ABCI connection from %s: %s; closing it", self.peer, e)
+            self._close(out)
+            return
+        except Exception as e:  # a Request that does not parse
+            log.error("ABCI connection from %s: %s: %s; closing it", self.peer, type(e).__name__, e)
+            self._close(out)
+            return
+        del self.buf[:pos]
+        if out:
+            transport.write(b"".join(out))
+
+    def _close(self, out: list[bytes]) -> None:
+        assert self.transport is not None
+        if out:
+            self.transport.write(b"".join(out))
+        self.buf.clear()
+        self.transport.close()
 
 
 async def serve(
@@ -122,9 +181,8 @@ async def serve(
     """Serve `app` on `host:port` until `stop` is set (forever if None); `ready(port)` is called once
     listening (port 0 picks a free port)."""
     stop = asyncio.Event() if stop is None else stop
-    server = await asyncio.start_server(
-        lambda r, w: _connection(app, r, w, lambda: None), host, port, limit=MAX_MESSAGE_BYTES
-    )
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: _Connection(app), host, port)
     bound = server.sockets[0].getsockname()[1]
     log.info("ABCI server listening on %s:%d", host, bound)
     if ready is not None:

@@ -9,9 +9,11 @@ that depends on the machine (sockets, files, peers) stays outside the pure core.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import typing
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,6 +37,7 @@ from sc4it.kernel.codec import decode, encode
 from sc4it.kernel.commitment import FIELDS, Commitment, ProofError
 from sc4it.kernel.errors import DecodeError, Error
 from sc4it.kernel.events import Event
+from sc4it.kernel.schema import AccountId
 from sc4it.kernel.signing import SignedCall, ss58_decode
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Touched
@@ -187,13 +190,29 @@ def _value_json(value: Any) -> Any:
     return str(value)
 
 
+@functools.cache
+def event_keys(cls: type) -> tuple[tuple[str, bool], ...]:
+    """NET-11: an event class's attributes, in field order, each with whether CometBFT indexes it: a field
+    that names an account (`AccountId`) or an object by its id (an integer field named `*_id`) is
+    indexed, so that `tx_search`/`block_search` can select by it; amounts, flags and whole records are
+    not (they stay in the result, unsearchable: an index key per value costs every node a write)."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    out = []
+    for f in attrs.fields(cls):
+        hint = hints[f.name]
+        base = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else hint
+        out.append((f.name, hint == AccountId or (f.name.endswith("_id") and base is int)))
+    return tuple(out)
+
+
 def abci_event(event: Event) -> Any:
     """NET-11: an sc4it event as an ABCI event: its class name as the type, each field an attribute
-    whose value is JSON (bytes as 0x-hex), indexed so that `tx_search`/`block_search` can select it."""
+    whose value is JSON (bytes as 0x-hex), indexed as `event_keys` says."""
     t = abci_types()
+    cls: type = type(event)
     attributes = [
-        t.EventAttribute(key=f.name, value=json.dumps(_value_json(getattr(event, f.name))), index=True)
-        for f in attrs.fields(type(event))
+        t.EventAttribute(key=key, value=json.dumps(_value_json(getattr(event, key))), index=indexed)
+        for key, indexed in event_keys(cls)
     ]
     return t.Event(type=type(event).__name__, attributes=attributes)
 

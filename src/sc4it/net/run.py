@@ -1,11 +1,12 @@
 """The sc4it ABCI process beside one CometBFT node: `python -m sc4it.net.run --home DIR --port P`.
 
-It serves `NetApp` on 127.0.0.1:P and watches for divergence (NET-19): after each commit it compares its
-app hash at height H with the app hash the other validators' CometBFT nodes put in the header of block
-H+1; on a mismatch it asks a peer's application for its per-field digests and the entries of each
-differing storage map at H, writes `divergence.json` in its home with which map and which keys differ,
-logs it at CRITICAL and halts (exit code `DIVERGED_EXIT`). Its own CometBFT halts as well: it refuses a
-block whose header's app hash is not its own.
+It serves `NetApp` on 127.0.0.1:P and watches for divergence (NET-19): when it has committed nothing newer
+than height H for two block times, it compares its app hash at H with the app hash the other validators'
+CometBFT nodes put in the header of block H+1 (a replica that goes on committing has not diverged: its
+CometBFT checked each header's app hash against its own); on a mismatch it asks a peer's application for
+its per-field digests and the entries of each differing storage map at H, writes `divergence.json` in its
+home with which map and which keys differ, logs it at CRITICAL and halts (exit code `DIVERGED_EXIT`). Its
+own CometBFT halts as well: it refuses a block whose header's app hash is not its own.
 
 With `--cometbft-rpc URL` it also serves the node's JSON-RPC API (`sc4it.node.rpc` on a
 `sc4it.net.chain.CometChain`, RPC-70..RPC-75) on 127.0.0.1:`--rpc-port` (0: a free port) and writes its
@@ -41,6 +42,8 @@ API_FILE = "api.json"
 DIVERGED_EXIT = 70
 """NET-19: the exit code of an application that found its state differs from the committed one."""
 PLANTED_BUG_ENV = "SC4IT_PLANTED_BUG"
+POLL_S = 0.3
+"""NET-19: how often the divergence watch looks at the newest committed height."""
 
 
 def rpc_get(base: str, path: str, timeout: float = 2.0) -> Any:
@@ -97,34 +100,44 @@ def divergence_report(mine: Committed, peer: str, committed_app_hash: str) -> di
 
 
 class DivergenceWatch:
-    """NET-19: compares each committed height's app hash with the header of the next block at peers."""
+    """NET-19: compares the newest committed height's app hash with the header of the next block at peers,
+    once this replica has committed nothing newer for `stall_s`.
 
-    def __init__(self, app: NetApp, peers: list[str], home: Path) -> None:
+    A replica that goes on committing has not diverged: its CometBFT accepts block h+1 (delivers it to
+    FinalizeBlock, by consensus or by block sync) only if the header's app hash is this application's own at
+    h, so every height but the newest is vouched for by the next one. A replica that diverged at h stops at
+    h, its newest, and that is the height asked about. (Asking peers after every commit, as before, cost
+    every replica several HTTP requests per block, most answered "no such height yet".)"""
+
+    def __init__(self, app: NetApp, peers: list[str], home: Path, *, stall_s: float = 2.0) -> None:
         self.app = app
         self.peers = peers
         self.home = home
-        self.pending: list[Committed] = []
+        self.stall_s = stall_s
+        self.newest: tuple[Committed, float] | None = None
+        """The newest committed height not yet checked, and when it was committed (monotonic)."""
         self.lock = threading.Lock()
 
     def committed(self, c: Committed) -> None:
         with self.lock:
-            self.pending.append(c)
-            del self.pending[:-64]
+            self.newest = (c, time.monotonic())
 
     def run(self) -> None:
-        """Check the newest committed height a peer has the next header of; a match clears it and every
-        older height. That suffices: CometBFT accepts block h+1 only if its header's app hash is ours at h,
-        so a replica never commits past the first height where it diverged, and that height is its newest.
-        (Checking every height, as before, cost a catching-up node one HTTP request per block.)"""
         while True:
-            time.sleep(0.3)
+            time.sleep(POLL_S)
+            self.step()
+
+    def step(self) -> None:
+        """Check the newest committed height if it has stayed the newest for `stall_s`."""
+        with self.lock:
+            newest = self.newest
+        if newest is None or time.monotonic() - newest[1] < self.stall_s:
+            return
+        c = newest[0]
+        if self._check(c):
             with self.lock:
-                todo = list(reversed(self.pending))
-            for c in todo:
-                if self._check(c):
-                    with self.lock:
-                        self.pending = [p for p in self.pending if p.height > c.height]
-                    break
+                if self.newest is newest:
+                    self.newest = None
 
     def _check(self, c: Committed) -> bool | None:
         """True if a peer's header H+1 agrees, None if no peer has it yet; halts on disagreement."""
@@ -216,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     watch: DivergenceWatch | None = None
     app = NetApp(home=args.home, snapshot_interval=args.snapshot_interval, planted_bug=bug)
     if args.peer_rpc:
-        watch = DivergenceWatch(app, args.peer_rpc, args.home)
+        stall_s = max(2.0, 2 * args.block_time_ms / 1000)  # NET-19: two block times without a commit
+        watch = DivergenceWatch(app, args.peer_rpc, args.home, stall_s=stall_s)
         app.on_commit = watch.committed
         threading.Thread(target=watch.run, name="divergence-watch", daemon=True).start()
 
