@@ -208,9 +208,15 @@ def _tuple(inner: _Codec, b: Len | None) -> _Codec:
         if type(v) is not tuple or not within(len(v)):
             return False
         if inner.same:
-            return all(idec(item, NO_PATH) is item for item in v)
+            for item in v:  # loops, not all(generator): this runs for every claim a light client checks
+                if idec(item, NO_PATH) is not item:
+                    return False
+            return True
         item_reads_back = inner.reads_back
-        return all(item_reads_back(item) for item in v)
+        for item in v:
+            if not item_reads_back(item):
+                return False
+        return True
 
     return _Codec(enc, dec, reads_back)
 
@@ -388,8 +394,9 @@ def _record_reads_back(cls: type) -> Check:
             for dec, x in zip(same_decs, same_values(v), strict=True):
                 if dec(x, NO_PATH) is not x:
                     return False
-        if nested:  # `c.reads_back` is read here, not bound early: a record may contain itself
-            return all(c.reads_back(get(v)) for get, c in nested)
+        for get, c in nested:  # `c.reads_back` is read here, not bound early: a record may contain itself
+            if not c.reads_back(get(v)):
+                return False
         return True
 
     return reads_back
