@@ -208,12 +208,12 @@ def _tuple(inner: _Codec, b: Len | None) -> _Codec:
         if type(v) is not tuple or not within(len(v)):
             return False
         if inner.same:
-            for item in v:  # loops, not all(generator): this runs for every claim a light client checks
+            for item in v:  # noqa: SIM110 - a loop, not all(generator): runs for every claim checked
                 if idec(item, NO_PATH) is not item:
                     return False
             return True
         item_reads_back = inner.reads_back
-        for item in v:
+        for item in v:  # noqa: SIM110 - as above
             if not item_reads_back(item):
                 return False
         return True
@@ -394,7 +394,8 @@ def _record_reads_back(cls: type) -> Check:
             for dec, x in zip(same_decs, same_values(v), strict=True):
                 if dec(x, NO_PATH) is not x:
                     return False
-        for get, c in nested:  # `c.reads_back` is read here, not bound early: a record may contain itself
+        # `c.reads_back` is read here, not bound early: a record may contain itself
+        for get, c in nested:  # noqa: SIM110 - a generator costs more than the check of a small record
             if not c.reads_back(get(v)):
                 return False
         return True
