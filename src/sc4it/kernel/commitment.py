@@ -426,7 +426,10 @@ def verify(root: bytes, map_name: str, key: Any, value: Any, proof: bytes) -> bo
     """CMT-23: True iff `proof` shows that, in the state whose root is `root`, entry `key` of
     `map_name` holds `value` (None: the entry is absent). Needs nothing but the root; never raises:
     a malformed proof, or a claim that does not fit the map, is False."""
-    return verify_many(root, [(map_name, key, value)], proof)
+    try:
+        return smt.check(root, [_leaf_claim(map_name, key, value)], proof)
+    except ProofError:
+        return False
 
 
 def verify_many(root: bytes, claims: Iterable[tuple[str, Any, Any]], proof: bytes) -> bool:

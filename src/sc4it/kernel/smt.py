@@ -546,8 +546,13 @@ def check(root: bytes, claims: Iterable[tuple[int, bytes | None]], proof: bytes)
     """As `verify`, but a malformed proof, or one that does not cover a claimed path, raises ProofError
     saying why; False means a well-formed proof of another root or of other values. A claimed path is
     a 256-bit integer (ProofError otherwise)."""
-    items = sorted(claims, key=_claim_path)
-    computed, found = _walk(_proof_bytes(proof), [p for p, _ in items])
+    items = list(claims)
+    if len(items) == 1:  # the usual case: nothing to sort
+        paths = [_claim_path(items[0])]
+    else:
+        items.sort(key=_claim_path)
+        paths = [p for p, _ in items]
+    computed, found = _walk(_proof_bytes(proof), paths)
     if computed != root:
         return False
     if _UNCOVERED in found:
