@@ -87,6 +87,98 @@ class PMap(Generic[K, V]):
         return f"PMap({dict(self._m.items())!r})"
 
 
+class LazyValue:
+    """A map value kept as its stored canonical encoding until first read (spec/node.md NODE-15).
+
+    `value()` decodes it once with `decode` and keeps the record; a `LazyPMap` (and a `Tx` view of one)
+    hands out only that record, so rule code never sees a `LazyValue`. It equals, and hashes as, its
+    value. Safe to read from several threads: a racing second decode yields an equal record."""
+
+    __slots__ = ("_data", "_decode", "_value")
+
+    def __init__(self, data: bytes, decode: Callable[[bytes], Any]) -> None:
+        self._data: bytes | None = data
+        self._decode = decode
+        self._value: Any = _UNREAD
+
+    def value(self) -> Any:
+        v = self._value
+        if v is _UNREAD:
+            data = self._data
+            if data is None:  # another thread decoded it meanwhile (it sets `_value` first)
+                return self._value
+            v = self._value = self._decode(data)
+            self._data = None
+        return v
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is LazyValue:
+            other = other.value()
+        return bool(self.value() == other)
+
+    def __hash__(self) -> int:
+        return hash(self.value())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _same, (self.value(),)  # pickled (or copied) as the record itself
+
+    def __repr__(self) -> str:
+        return f"LazyValue({self.value()!r})"
+
+
+_UNREAD: Any = object()
+
+
+def _same(v: T) -> T:
+    return v
+
+
+def resolve(v: Any) -> Any:
+    """`v`, or the record a `LazyValue` `v` stands for."""
+    return v.value() if v.__class__ is LazyValue else v
+
+
+class LazyPMap(PMap[K, V]):
+    """A `PMap` whose values may be `LazyValue`s (a state reloaded from a store, NODE-15): every
+    accessor returns decoded records, and every update returns a `LazyPMap` again. Equal to the `PMap`
+    of the same records."""
+
+    __slots__ = ()
+
+    def get(self, key: K) -> V | None:
+        v = self._m.get(key)
+        return v.value() if v.__class__ is LazyValue else v
+
+    def __getitem__(self, key: K) -> V:
+        v = self._m[key]
+        return v.value() if v.__class__ is LazyValue else v  # type: ignore[attr-defined]
+
+    def items(self) -> Iterator[tuple[K, V]]:
+        return ((k, resolve(v)) for k, v in self._m.items())
+
+    def values(self) -> Iterator[V]:
+        return (resolve(v) for v in self._m.values())
+
+    def set(self, key: K, value: V) -> PMap[K, V]:
+        return wrap_lazy(self._m.set(key, value))
+
+    def delete(self, key: K) -> PMap[K, V]:
+        if key not in self._m:
+            return self
+        return wrap_lazy(self._m.delete(key))
+
+    def update_many(self, sets: Iterable[tuple[K, V]] = (), deletes: Iterable[K] = ()) -> PMap[K, V]:
+        return wrap_lazy(raw_map(super().update_many(sets, deletes)))
+
+    def sorted_items(self, key: Callable[[K], Any] | None = None) -> list[tuple[K, V]]:
+        if key is None:
+            return sorted(self.items(), key=lambda kv: kv[0])  # type: ignore[arg-type, return-value]
+        return sorted(self.items(), key=lambda kv: key(kv[0]))
+
+    def __repr__(self) -> str:
+        return f"PMap({dict(self.items())!r})"
+
+
 class PSet(Generic[T]):
     """An immutable set with O(log n) functional updates."""
 
@@ -142,6 +234,13 @@ def wrap_map(m: immutables.Map[K, V]) -> PMap[K, V]:
     only code outside this module that relies on `PMap` being a one-slot adapter (it also inlines
     `raw_map` where a view is created)."""
     p: PMap[K, V] = _new(PMap)
+    p._m = m
+    return p
+
+
+def wrap_lazy(m: immutables.Map[K, V]) -> PMap[K, V]:
+    """`LazyPMap` of `m` (as `wrap_map`; `m` may hold `LazyValue`s)."""
+    p: PMap[K, V] = _new(LazyPMap)
     p._m = m
     return p
 

@@ -15,7 +15,7 @@ import attrs
 import immutables
 
 from sc4it.kernel.bridge_records import BurnTransaction, MintTransaction
-from sc4it.kernel.pmap import PMap, PSet, raw_map, wrap_map
+from sc4it.kernel.pmap import LazyPMap, LazyValue, PMap, PSet, raw_map, resolve, wrap_lazy, wrap_map
 from sc4it.kernel.schema import U64
 from sc4it.kernel.state import Config, State, evolve_state
 from sc4it.kernel.types import (
@@ -154,6 +154,56 @@ class MapView(Generic[K, V]):
         return value
 
 
+def _resolving_get(get: Callable[[K], V | None]) -> Callable[[K], V | None]:
+    """A map's `get` that returns the record a `LazyValue` stands for (NODE-15)."""
+
+    def lazy_get(key: K) -> V | None:
+        v = get(key)
+        return v.value() if v.__class__ is LazyValue else v
+
+    return lazy_get
+
+
+class LazyMapView(MapView[K, V]):
+    """The view of a `LazyPMap` (a map reloaded from a store whose values are decoded on first read,
+    NODE-15): the same as `MapView`, but every read returns decoded records and the map it makes is a
+    `LazyPMap` again. Rule code cannot tell the two apart."""
+
+    __slots__ = ()
+
+    @property
+    def current(self) -> PMap[K, V]:
+        pm = self._pmap
+        if pm is None:
+            pm = self._pmap = wrap_lazy(self._m)
+        return pm
+
+    def __getitem__(self, key: K) -> V:
+        return resolve(self._m[key])  # type: ignore[no-any-return]
+
+    def items(self) -> Iterator[tuple[K, V]]:
+        return ((k, resolve(v)) for k, v in self._m.items())
+
+    def _replace(self, m: immutables.Map[K, V]) -> None:
+        super()._replace(m)
+        self.get = _resolving_get(m.get)
+
+    def _restore(self, m: immutables.Map[K, V], pmap: PMap[K, V] | None, dirty: bool) -> None:
+        super()._restore(m, pmap, dirty)
+        self.get = _resolving_get(m.get)
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.get = _resolving_get(self._m.get)
+
+    def pop(self, key: K) -> V | None:
+        value = self.get(key)
+        if value is not None:
+            self._replace(self._m.delete(key))
+            self.written.add(key)
+        return value
+
+
 _UNSET: Any = object()
 """A scalar not written by the transaction (the value read is the base's)."""
 
@@ -186,11 +236,12 @@ class _MapField(Generic[K, V]):
         # The one place a `MapView` is made (it has no `__init__`: a handler opens a dozen views).
         name = self.name
         base = getattr(tx.base, name)
-        view: MapView[K, V] = _new_view(MapView)
+        lazy = base.__class__ is LazyPMap
+        view: MapView[K, V] = _new_view(LazyMapView if lazy else MapView)
         view.name = name
         view._pmap = base
         m = view._m = base._m  # `raw_map(base)`, inlined
-        view.get = m.get
+        view.get = _resolving_get(m.get) if lazy else m.get
         view.dirty = False
         view._dirty_names = tx._dirty_names
         view.written = _NO_KEYS
@@ -416,9 +467,10 @@ class Tx:
         changes: dict[str, Any] = {}
         for name in names:
             view = views[name]
-            pm = view._pmap  # `view.current`, inlined
+            pm = view._pmap  # `view.current`, inlined where it is a plain `PMap`
             if pm is None:
-                pm = view._pmap = wrap_map(view._m)
+                wrap = wrap_lazy if view.__class__ is LazyMapView else wrap_map
+                pm = view._pmap = wrap(view._m)
             changes[name] = pm
             if written is not None:
                 written[name] = view.written

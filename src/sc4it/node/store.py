@@ -28,7 +28,9 @@ block at a height it already announced.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import gc
 import logging
 import os
 import sqlite3
@@ -62,7 +64,7 @@ from sc4it.host.trace import FORMAT_VERSION, TraceBlock, TraceHeader, TraceWrite
 from sc4it.kernel.codec import codec_for, dec_fast, decode, encode
 from sc4it.kernel.commitment import Commitment, Rows, row_leaves
 from sc4it.kernel.errors import DecodeError
-from sc4it.kernel.pmap import PMap
+from sc4it.kernel.pmap import LazyPMap, LazyValue, PMap, PSet
 from sc4it.kernel.root import state_root
 from sc4it.kernel.signing import SignedCall
 from sc4it.kernel.state import STATE_FIELDS, State
@@ -127,13 +129,17 @@ class _Field:
     kdec: Callable[[Any, str], Any]
     venc: Callable[[Any], Any]
     vdec: Callable[[Any, str], Any]
+    lazy: bool = False
+    """NODE-15: a map whose values are records (not integers, byte strings or sets): reloaded with each
+    value kept as its row's bytes until first read."""
 
 
 def _describe(index: int, name: str, annotation: Any) -> _Field:
     if get_origin(annotation) is PMap:
         key_type, value_type = get_args(annotation)
         kc, vc = codec_for(key_type), codec_for(value_type)
-        return _Field(name, index, True, kc.enc, kc.dec, vc.enc, vc.dec)
+        lazy = get_origin(value_type) is not PSet and not vc.same
+        return _Field(name, index, True, kc.enc, kc.dec, vc.enc, vc.dec, lazy)
     c = codec_for(annotation)
     return _Field(name, index, False, _no_key, _no_key, c.enc, c.dec)
 
@@ -207,16 +213,27 @@ def changed_rows(
     return upserts, deletes, rewrite
 
 
-def _load_field(f: _Field, rows: list[tuple[bytes, bytes]]) -> Any:
-    """The value of field `f` from its rows (our own canonical encodings, written by this module)."""
-    vdec, loads = f.vdec, cbor2.loads
+def _load_field(f: _Field, rows: list[tuple[bytes, bytes]], lazy: bool = False) -> Any:
+    """The value of field `f` from its rows (our own canonical encodings, written by this module); with
+    `lazy`, a map of records keeps each value as its row's bytes, decoded on first read (NODE-15)."""
+    vdec, loads, name = f.vdec, cbor2.loads, f.name
     if not f.is_map:
         if len(rows) != 1 or rows[0][0] != b"":
-            raise ValueError(f"field {f.name}: expected one row, found {len(rows)}")
-        return dec_fast(vdec, loads(rows[0][1]), f.name)
+            raise ValueError(f"field {name}: expected one row, found {len(rows)}")
+        return dec_fast(vdec, loads(rows[0][1]), name)
     kdec = f.kdec
-    items = [(dec_fast(kdec, loads(k), f.name), dec_fast(vdec, loads(v), f.name)) for k, v in rows]
-    m: PMap[Any, Any] = PMap(items)
+    m: PMap[Any, Any]
+    if lazy and f.lazy:
+
+        def decode(data: bytes) -> Any:
+            return dec_fast(vdec, loads(data), name)
+
+        m = LazyPMap([(dec_fast(kdec, loads(k), name), LazyValue(v, decode)) for k, v in rows])
+        if len(m) != len(rows):
+            raise ValueError(f"field {name}: duplicate keys")
+        return m
+    items = [(dec_fast(kdec, loads(k), name), dec_fast(vdec, loads(v), name)) for k, v in rows]
+    m = PMap(items)
     if len(m) != len(items):
         raise ValueError(f"field {f.name}: duplicate keys")
     return m
@@ -272,10 +289,13 @@ class Store:
         commit: CommitmentFactory = DEFAULT_COMMITMENT,
         durability: Durability = Durability.FULL,
         quick_check: bool = True,
+        lazy: bool = True,
     ) -> Store:
         """Open (or create) the chain of `genesis_state` and `spec` in `data_dir` (NODE-05..NODE-09):
         a new directory gets the genesis; an existing one must hold the same chain, be intact, and
-        its state must match its last header's commitment. Raises `StoreError`."""
+        its state must match its last header's commitment. Raises `StoreError`. With `lazy` (the
+        default), the maps of records are reloaded with their values decoded on first read (NODE-15);
+        False decodes every row at start, as before (for comparison)."""
         path = Path(data_dir)
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -287,7 +307,7 @@ class Store:
         try:
             db = _connect(path, durability)
             try:
-                tip = _open_chain(path, db, genesis_state, spec, commit, quick_check)
+                tip = _open_chain(path, db, genesis_state, spec, commit, quick_check, lazy)
             except BaseException:
                 db.close()
                 raise
@@ -486,6 +506,7 @@ def _open_chain(
     spec: ChainSpec,
     commit: CommitmentFactory,
     quick: bool,
+    lazy: bool = True,
 ) -> Tip:
     try:
         has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
@@ -496,7 +517,8 @@ def _open_chain(
             t = time.perf_counter()
             _quick_check(path, db)
             log.info("quick_check of %s: %.1f s", path, time.perf_counter() - t)
-        return _load(path, db, spec, commit)
+        with _collector_paused():
+            return _load(path, db, spec, commit, lazy)
     except sqlite3.DatabaseError as e:
         raise StoreError(
             StoreProblem.Damaged, str(path), f"the database is damaged ({e})", _FIX_DAMAGED
@@ -573,7 +595,24 @@ def _quick_check(path: Path, db: sqlite3.Connection) -> None:
         )
 
 
-def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: CommitmentFactory) -> Tip:
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """NODE-15: Python's cyclic garbage collector off while the state is reloaded. The reload makes
+    millions of objects and no reference cycle; left on, the collector walks every object made so far
+    again and again as they accumulate (measured at 100k contracts: about half of the restart's CPU time).
+    Its previous setting is restored."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _load(
+    path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: CommitmentFactory, lazy: bool = True
+) -> Tip:
     """NODE-08: the last header, the state from the entry rows (no replay), checked against the
     header's commitment."""
     row = db.execute("SELECT header FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
@@ -582,7 +621,7 @@ def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: Commitmen
     try:
         header: Header = decode(raw, Header)
         leaves: list[tuple[int, bytes]] | None = [] if commit is DEFAULT_COMMITMENT else None
-        state = load_state(db, leaves)
+        state = load_state(db, leaves, lazy=lazy and leaves is not None)
     except (DecodeError, ValueError, TypeError, cbor2.CBORError) as e:  # bytes not written by us
         raise StoreError(
             StoreProblem.Damaged, str(path), f"a stored record does not decode ({e})", _FIX_DAMAGED
@@ -607,13 +646,17 @@ def _load(path: Path, db: sqlite3.Connection, spec: ChainSpec, commit: Commitmen
     return Tip(header, state, commitment)
 
 
-def load_state(db: sqlite3.Connection, leaves: list[tuple[int, bytes]] | None = None) -> State:
+def load_state(
+    db: sqlite3.Connection, leaves: list[tuple[int, bytes]] | None = None, *, lazy: bool = False
+) -> State:
     """The state from the entry rows, field by field (NODE-08); with `leaves`, the state tree's leaves
-    of the same rows are appended to it (`sc4it.kernel.commitment.row_leaves`)."""
+    of the same rows are appended to it (`sc4it.kernel.commitment.row_leaves`). With `lazy`, the maps of
+    records decode each value on first read (NODE-15): only for a caller that then checks the leaves'
+    root against a header, since a value row is not decoded here."""
     values: dict[str, Any] = {}
     for f in FIELDS:
         rows = db.execute("SELECT key, value FROM entries WHERE field = ?", (f.index,)).fetchall()
-        values[f.name] = _load_field(f, rows)
+        values[f.name] = _load_field(f, rows, lazy)
         if leaves is not None:
             leaves.extend(row_leaves(f.name, rows))
     extra = db.execute("SELECT count(*) FROM entries WHERE field >= ?", (len(FIELDS),)).fetchone()[0]
