@@ -32,6 +32,7 @@ import contextlib
 import fcntl
 import gc
 import logging
+import operator
 import os
 import sqlite3
 import time
@@ -627,7 +628,11 @@ def _load(
             StoreProblem.Damaged, str(path), f"a stored record does not decode ({e})", _FIX_DAMAGED
         ) from None
     loaded = time.perf_counter()
-    # the state tree from the very bytes just read (no second encoding of every entry), else the factory's
+    # the state tree from the very bytes just read (no second encoding of every entry), else the factory's;
+    # the leaves sorted by path first (sorting on the path alone is ~1.7x faster than on the pairs,
+    # and the tree's own sort then finds them in order)
+    if leaves is not None:
+        leaves.sort(key=_path_of)
     commitment = commit(state) if leaves is None else Commitment.of_leaves(state, leaves)
     del leaves
     log.info(
@@ -644,6 +649,9 @@ def _load(
             _FIX_DAMAGED,
         )
     return Tip(header, state, commitment)
+
+
+_path_of = operator.itemgetter(0)
 
 
 def load_state(
