@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import errno
-import gc
 import json
 import logging
 import os
@@ -166,7 +165,7 @@ def open_node(args: argparse.Namespace, *, producing: bool = True) -> Node:
     state = _genesis_state(args.genesis)
     producer = _producer(args.producer_seed)
     try:
-        node = Node.open(
+        return Node.open(
             args.data_dir,
             state,
             producer if producing else None,
@@ -180,8 +179,6 @@ def open_node(args: argparse.Namespace, *, producing: bool = True) -> Node:
         raise NodeRunError(code, f"{e.path}: {e.message}", e.fix) from None
     except ValueError as e:
         raise NodeRunError(EXIT_USAGE, str(e)) from None
-    gc.freeze()  # NODE-15: the state just loaded lives as long as the node; no later collection walks it
-    return node
 
 
 def setup_logging(level: str, fmt: str) -> None:
