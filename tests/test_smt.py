@@ -381,3 +381,22 @@ def test_the_walk_ends_where_a_lookup_ends(sample: Any) -> None:
         else:
             assert smt.check(root, [(path, want)], proof) is True
             assert smt.check(root, [(path, None if want else bytes(32))], proof) is False
+
+
+def test_every_truncation_and_extension_is_a_typed_error(sample: Any) -> None:
+    """CMT-22 CMT-24: every proper prefix of a multi-key proof (cut inside a tag, a hash, a leaf's path or
+    value hash) and the proof with any tag appended is a ProofError from `check`, never another exception;
+    the same bytes as a bytearray or memoryview verify like bytes."""
+    tree, leaves, absent = sample
+    root = smt.root_of(tree)
+    some = list(leaves)[:3]
+    claims = [(p, leaves[p]) for p in some] + [(absent[0], None)]
+    proof = smt.prove(tree, [p for p, _ in claims])
+    assert smt.verify(root, claims, bytearray(proof))  # type: ignore[arg-type]
+    assert smt.verify(root, claims, memoryview(proof))  # type: ignore[arg-type]
+    for cut in range(len(proof)):
+        with pytest.raises(smt.ProofError):
+            smt.check(root, claims, proof[:cut])
+    for tail in (b"\x00", b"\x01" + bytes(range(1, 33)), b"\x02" + bytes(64), b"\x03", b"\x07"):
+        with pytest.raises(smt.ProofError):
+            smt.check(root, claims, proof + tail)
