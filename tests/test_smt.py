@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import random
 from typing import Any
@@ -102,6 +103,51 @@ def test_shortcut_leaves_and_deep_chains() -> None:
     tree = smt.build([(p, vh), (q, vh)])
     assert smt.check_canonical(tree) == 2
     assert smt.verify(smt.root_of(tree), [(p, vh), (q, vh)], smt.prove(tree, [p, q]))
+
+
+def test_build_of_clustered_paths_with_chains_at_every_depth() -> None:
+    """CMT-16: paths in clusters sharing 0..126 digits (one-child chains of every length, above leaves and
+    above inner nodes, closed in any order by the one pass of `build`) give the spec's root, in any input
+    order."""
+    rng = random.Random(19)
+    leaves: dict[int, bytes] = {}
+    for shared in [*range(0, 127, 9), 126]:
+        base = rng.getrandbits(256)
+        for _ in range(rng.randrange(2, 6)):
+            low = rng.getrandbits(256 - 2 * shared)
+            leaves[(base >> (256 - 2 * shared) << (256 - 2 * shared) if shared else 0) | low] = rng.randbytes(
+                32
+            )
+    items = list(leaves.items())
+    rng.shuffle(items)
+    tree = smt.build(items)
+    assert smt.root_of(tree) == _spec_root(leaves)
+    assert smt.check_canonical(tree) == len(leaves)
+
+
+def test_build_pauses_the_collector_and_restores_it() -> None:
+    """`build` runs with the cyclic collector off and leaves it as it found it: on, off, or after an
+    error (duplicate paths break its precondition)."""
+    seen: list[bool] = []
+
+    def leaves() -> Any:
+        seen.append(gc.isenabled())
+        yield from _rand_leaves(random.Random(3), 50).items()
+
+    was_on = gc.isenabled()
+    try:
+        gc.enable()
+        smt.build(leaves())
+        assert seen == [False] and gc.isenabled()
+        gc.disable()
+        smt.build(leaves())
+        assert seen == [False, False] and not gc.isenabled()
+        gc.enable()
+        with pytest.raises(AssertionError):
+            smt.build([(5, bytes(32)), (5, bytes(32))])
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was_on else gc.disable)()
 
 
 @given(
