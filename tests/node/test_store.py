@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import attrs
+import cbor2
 import pytest
 from benchmarks.population import build_population
 
@@ -25,6 +26,7 @@ from sc4it.node.store import (
     StoreError,
     StoreProblem,
     changed_rows,
+    shard_of,
     state_rows,
 )
 from sc4it.runtime import on_block
@@ -118,16 +120,20 @@ def test_another_chain_is_refused(tmp_path: Path) -> None:
     assert e.value.problem is StoreProblem.OtherChain and "chain spec" in e.value.message
 
 
-def test_unsupported_schema(tmp_path: Path) -> None:
-    """NODE-06: a store of another schema version is refused as Unsupported."""
+@pytest.mark.parametrize("version", [1, 3])
+def test_unsupported_schema(tmp_path: Path, version: int) -> None:
+    """NODE-06 NODE-16: a store of another schema version (1: before the `shard` column) is refused as
+    Unsupported, naming both versions and what to do."""
     Store.open(tmp_path, world(), SPEC).close()
     db = sqlite3.connect(tmp_path / DB_FILE)
-    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", ((2).to_bytes(4, "big"),))
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", ((version).to_bytes(4, "big"),))
     db.commit()
     db.close()
     with pytest.raises(StoreError) as e:
         Store.open(tmp_path, world(), SPEC)
     assert e.value.problem is StoreProblem.Unsupported
+    assert f"store schema version {version}; this sc4it reads version 2" in e.value.message
+    assert "release that wrote it" in e.value.fix
 
 
 def test_tampered_state_is_refused(tmp_path: Path) -> None:
@@ -186,6 +192,65 @@ def test_rows_and_the_commitment_share_one_encoding() -> None:
             rows.setdefault(FIELDS[index].name, []).append((k, v))
         leaves = [leaf for name, rs in rows.items() for leaf in row_leaves(name, rs)]
         assert sorted(leaves) == sorted(state_leaves(state))
+
+
+def test_shard_of() -> None:
+    """NODE-16: an unsigned integer key's shard is the integer modulo the modulus; any other key's is 0."""
+    for n in (0, 1, 23, 24, 255, 256, 599, 600, 65_536, 1_000_007, 2**32 + 5, 2**64 - 1):
+        assert shard_of(cbor2.dumps(n, canonical=True), 600) == n % 600
+        assert shard_of(cbor2.dumps(n, canonical=True), 7) == n % 7
+    for other in (b"", cbor2.dumps(b"\x05"), cbor2.dumps([5, b"h"]), cbor2.dumps("x"), cbor2.dumps(-5)):
+        assert shard_of(other, 600) == 0
+
+
+def test_rows_are_kept_by_billing_shard(tmp_path: Path) -> None:
+    """NODE-02 NODE-04 NODE-16: every state row carries the shard of its key under the genesis billing
+    frequency, the table is ordered by (field, shard, key), and the rows a billing block rewrites are
+    those of its shard; appending and reopening keep one row per entry."""
+    pop = build_population(2_000)
+    freq = pop.state.billing_frequency
+    spec = ChainSpec.of(
+        [PRODUCER.account_id], block_time_ms=6000, genesis_timestamp_ms=pop.env.timestamp - 6000
+    )
+    with Store.open(tmp_path, pop.state, spec) as store:
+        ex = build_block(store.tip, [], PRODUCER, spec)
+        store.append(ex)
+        store.append(build_block(store.tip, [], PRODUCER, spec))
+        tip = store.tip
+    billed = ex.touched.maps["contract_payment_state"]
+    assert billed and {c % freq for c in billed} == {1}  # block 1 bills shard 1 (CON-20)
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    try:
+        assert (
+            int.from_bytes(db.execute("SELECT value FROM meta WHERE key = 'shard_modulus'").fetchone()[0])
+            == freq
+        )
+        pk = {name: order for _, name, _, _, _, order in db.execute("PRAGMA table_info(entries)")}
+        assert pk == {"field": 1, "shard": 2, "key": 3, "value": 0}
+        rows = [(int(f), int(h), bytes(k), bytes(v)) for f, h, k, v in db.execute("SELECT * FROM entries")]
+    finally:
+        db.close()
+    assert rows == sorted(rows, key=lambda r: r[:3])  # the primary key's order
+    assert all(h == shard_of(k, freq) for _, h, k, _ in rows)
+    assert {(f, k, v) for f, _, k, v in rows} == set(state_rows(tip.state)) and len(rows) == len(
+        set(state_rows(tip.state))
+    )
+    payment = next(f.index for f in FIELDS if f.name == "contract_payment_state")
+    assert {cbor2.loads(k) for f, h, k, _ in rows if f == payment and h == 1} >= set(billed)
+    with Store.open(tmp_path, pop.state, spec) as again:
+        assert again.tip.header == tip.header and again.tip.state == tip.state
+
+
+def test_missing_shard_modulus_is_refused(tmp_path: Path) -> None:
+    """NODE-06 NODE-16: a store without its shard modulus is Damaged (its rows' shards are unknown)."""
+    Store.open(tmp_path, world(), SPEC).close()
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    db.execute("DELETE FROM meta WHERE key = 'shard_modulus'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError) as e:
+        Store.open(tmp_path, world(), SPEC)
+    assert e.value.problem is StoreProblem.Damaged and "shard_modulus" in e.value.message
 
 
 def test_undecodable_row_is_refused(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@ One database file, `chain.sqlite`, in the node's data directory, with four table
 - `meta`: schema version, chain id, genesis hash, the chain spec and the genesis header;
 - `blocks`: one row per block after genesis: number, hash, header, seal, calls, results (the hook
   events and every call's receipt);
-- `entries`: the state itself, one row per storage-map entry (`field`, encoded key, encoded value; a
-  map of sets stores each key's whole set) and one row per plain field (key `b""`);
+- `entries`: the state itself, one row per storage-map entry (`field`, `shard`, encoded key, encoded
+  value; a map of sets stores each key's whole set) and one row per plain field (key `b""`), kept in
+  (`field`, `shard`, key) order: `shard` is an integer key modulo the store's shard modulus (the genesis
+  billing frequency), so the rows one billing shard writes lie together (NODE-16);
 - `calls`: call hash -> the block that last included it and the call's position there.
 
 A block is appended in one transaction with the entries it changed (found from `Executed.touched`, CMT-08:
@@ -37,7 +39,7 @@ import os
 import sqlite3
 import time
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -73,7 +75,8 @@ from sc4it.kernel.tx import BlockEnv, Touched
 
 log = logging.getLogger("sc4it.node")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""NODE-02: 2 since the `shard` column of `entries` (NODE-16); a version-1 store is `Unsupported`."""
 DB_FILE = "chain.sqlite"
 LOCK_FILE = "LOCK"
 
@@ -81,8 +84,8 @@ _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
     "CREATE TABLE blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, header BLOB NOT NULL,"
     " signature BLOB NOT NULL, calls BLOB NOT NULL, results BLOB NOT NULL)",
-    "CREATE TABLE entries (field INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
-    " PRIMARY KEY (field, key)) WITHOUT ROWID",
+    "CREATE TABLE entries (field INTEGER NOT NULL, shard INTEGER NOT NULL, key BLOB NOT NULL,"
+    " value BLOB NOT NULL, PRIMARY KEY (field, shard, key)) WITHOUT ROWID",
     "CREATE TABLE calls (hash BLOB PRIMARY KEY, number INTEGER NOT NULL, position INTEGER NOT NULL)"
     " WITHOUT ROWID",
 )
@@ -167,6 +170,32 @@ def state_rows(state: State) -> Iterator[tuple[int, bytes, bytes]]:
         kenc, venc = f.kenc, f.venc
         for k, v in value.items():
             yield f.index, _dumps(kenc(k)), _dumps(venc(v))
+
+
+def shard_of(key: bytes, modulus: int) -> int:
+    """NODE-16: the `shard` of a row whose encoded key is `key`: an unsigned integer key (canonical CBOR,
+    major type 0: a contract, twin, node or farm id, a billing shard's index) modulo `modulus`; 0 for
+    any other key. Contract `c` is billed in shard `c % BillingFrequency` (CON-20), so with the genesis
+    frequency as `modulus` the rows a billing block rewrites are neighbours in the table."""
+    if not key:
+        return 0
+    head = key[0]
+    if head < 24:
+        return head % modulus
+    if head < 28:
+        return int.from_bytes(key[1:], "big") % modulus
+    return 0
+
+
+def _sharded(
+    rows: Iterable[tuple[int, bytes, bytes]], modulus: int
+) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """NODE-16: `rows` (field, key, value) as the `entries` table holds them (field, shard, key, value)."""
+    for index, key, value in rows:
+        yield index, shard_of(key, modulus), key, value
+
+
+_UPSERT = "INSERT INTO entries VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value"
 
 
 def changed_rows(
@@ -276,6 +305,8 @@ class Store:
         self.genesis_hash = header_hash(self.genesis)
         self._genesis_state = genesis_state
         self._commit = commit
+        self._modulus = int.from_bytes(self._meta("shard_modulus"), "big")
+        """NODE-16: the modulus of `shard_of` this store was created with."""
 
     # ---------------------------------------------------------------------------------------------
     # Opening
@@ -360,11 +391,16 @@ class Store:
                 "INSERT OR REPLACE INTO calls VALUES (?, ?, ?)",
                 [(call_hash(c), h.number, i) for i, c in enumerate(block.calls)],
             )
-            db.executemany("DELETE FROM entries WHERE field = ? AND key = ?", deletes)
-            db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", upserts)
+            m = self._modulus
+            db.executemany(
+                "DELETE FROM entries WHERE field = ? AND shard = ? AND key = ?",
+                [(i, shard_of(k, m), k) for i, k in deletes],
+            )
+            db.executemany(_UPSERT, [(i, shard_of(k, m), k, v) for i, k, v in upserts])
             for index in rewrite:
                 db.execute("DELETE FROM entries WHERE field = ?", (index,))
-                db.executemany("INSERT INTO entries VALUES (?, ?, ?)", field_rows(executed.tip.state, index))
+                rows = _sharded(field_rows(executed.tip.state, index), m)
+                db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", rows)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -530,8 +566,10 @@ def _create(db: sqlite3.Connection, genesis_state: State, spec: ChainSpec, commi
     """NODE-05: a new chain, in one transaction (a crash leaves an empty database, created again)."""
     commitment = commit(genesis_state)
     header = genesis_header(genesis_state, spec, commitment.root)
+    modulus = max(1, genesis_state.billing_frequency)
     meta = {
         "schema_version": SCHEMA_VERSION.to_bytes(4, "big"),
+        "shard_modulus": modulus.to_bytes(8, "big"),
         "chain_id": genesis_state.chain_id,
         "spec": encode(spec),
         "genesis_hash": header_hash(header),
@@ -542,7 +580,9 @@ def _create(db: sqlite3.Connection, genesis_state: State, spec: ChainSpec, commi
         for statement in _SCHEMA:
             db.execute(statement)
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        db.executemany("INSERT INTO entries VALUES (?, ?, ?)", state_rows(genesis_state))
+        db.executemany(
+            "INSERT INTO entries VALUES (?, ?, ?, ?)", _sharded(state_rows(genesis_state), modulus)
+        )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -557,10 +597,8 @@ def _meta(db: sqlite3.Connection) -> dict[str, bytes]:
 def _check_identity(path: Path, db: sqlite3.Connection, genesis_state: State, spec: ChainSpec) -> None:
     """NODE-06: the directory holds this chain: same schema version, chain id and chain spec."""
     meta = _meta(db)
-    needed = ("schema_version", "chain_id", "spec", "genesis_hash", "genesis_header")
-    missing = [k for k in needed if k not in meta]
-    if missing:
-        raise StoreError(StoreProblem.Damaged, str(path), f"metadata {missing} missing", _FIX_DAMAGED)
+    if "schema_version" not in meta:
+        raise StoreError(StoreProblem.Damaged, str(path), "metadata ['schema_version'] missing", _FIX_DAMAGED)
     version = int.from_bytes(meta["schema_version"], "big")
     if version != SCHEMA_VERSION:
         raise StoreError(
@@ -569,6 +607,11 @@ def _check_identity(path: Path, db: sqlite3.Connection, genesis_state: State, sp
             f"store schema version {version}; this sc4it reads version {SCHEMA_VERSION}",
             "use the sc4it release that wrote it, or export its trace and start a new directory",
         )
+    needed = ("chain_id", "spec", "genesis_hash", "genesis_header", "shard_modulus")
+    missing = [k for k in needed if k not in meta]
+    if missing or int.from_bytes(meta["shard_modulus"], "big") < 1:
+        what = f"metadata {missing} missing" if missing else "shard modulus 0"
+        raise StoreError(StoreProblem.Damaged, str(path), what, _FIX_DAMAGED)
     chain_id, genesis = meta["chain_id"].hex(), meta["genesis_hash"].hex()
     if meta["chain_id"] != genesis_state.chain_id or meta["spec"] != encode(spec):
         what = "chain id" if meta["chain_id"] != genesis_state.chain_id else "chain spec"
