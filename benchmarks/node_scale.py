@@ -24,7 +24,8 @@ figures.
 
 `--reopen` times step 3 alone on the store an earlier run left in `--dir` (same `--contracts`), so the
 restart can be measured again on a quiet machine without building the store (~4 min at 1M) anew;
-`--eager` there decodes every row at start (the restart before NODE-15), for a side-by-side figure.
+`--eager` there decodes every row at start (the restart before NODE-15), for a side-by-side figure;
+`--no-reopen` stops after the blocks (at 1M, creating the store and the restart each take minutes).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _bare(state: State, env: BlockEnv, signed: list[SignedCall]) -> float:
     return time.perf_counter() - t
 
 
-def run(n: int, blocks: int, n_calls: int, directory: Path) -> None:
+def run(n: int, blocks: int, n_calls: int, directory: Path, *, then_reopen: bool = True) -> None:
     t = time.perf_counter()
     pop = population(n)
     gc.collect()
@@ -119,6 +120,8 @@ def run(n: int, blocks: int, n_calls: int, directory: Path) -> None:
     )
     head = store.tip.header
     store.close()
+    if not then_reopen:
+        return
     del store, pop
     gc.unfreeze()
     gc.collect()
@@ -167,6 +170,11 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None, help="data directory (default: a temporary one)")
     ap.add_argument("--reopen", action="store_true", help="only time reopening the store left in --dir")
     ap.add_argument("--eager", action="store_true", help="with --reopen: decode every row at start")
+    ap.add_argument(
+        "--no-reopen",
+        action="store_true",
+        help="stop after the blocks (time the restart later with --reopen)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.reopen:
@@ -176,7 +184,7 @@ def main() -> None:
         return
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sc4it-node-bench-"))
     try:
-        run(args.contracts, args.blocks, args.calls, directory)
+        run(args.contracts, args.blocks, args.calls, directory, then_reopen=not args.no_reopen)
     finally:
         if args.dir is None:
             shutil.rmtree(directory, ignore_errors=True)

@@ -342,6 +342,26 @@ def test_restart_resumes_from_the_store(tmp_path: Path) -> None:
     assert empty.last_block_height == 0
 
 
+def test_restart_reloads_records_lazily(tmp_path: Path) -> None:
+    """NET-34 NODE-15: a restart reloads the maps of records with their values still as rows' bytes
+    (decoded on first read), its commitment built from the rows: the same state and root as before."""
+    from sc4it.kernel.pmap import LazyPMap, LazyValue, raw_map
+
+    t, app = started(tmp_path)
+    _, never = started(tmp_path / "never-restarted")
+    for a in (app, never):
+        block(t, a, 1, [transfer(0)])
+    app.close()
+    again = NetApp(home=tmp_path)
+    state = again.at(0).state
+    assert type(state.accounts) is LazyPMap and type(state.twins) is LazyPMap
+    assert all(isinstance(v, LazyValue) for v in raw_map(state.accounts).values())
+    assert state == never.at(1).state and again.at(0).commitment.root == never.at(1).commitment.root
+    assert block(t, again, 2, [transfer(1)]).app_hash == block(t, never, 2, [transfer(1)]).app_hash
+    again.close()
+    never.close()
+
+
 def test_a_damaged_store_is_refused(tmp_path: Path) -> None:
     """NET-34: a store whose rows do not give the stored app hash is refused with a typed error."""
     import sqlite3

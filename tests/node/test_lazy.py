@@ -169,3 +169,56 @@ def test_only_maps_of_records_are_lazy() -> None:
     assert {"contracts", "twins", "farms", "nodes", "accounts", "contract_payment_state"} <= set(LAZY)
     assert not {"active_node_contracts", "contracts_to_bill_at", "twin_id_by_account_id"} & set(LAZY)
     assert all(f.is_map for f in FIELDS if f.lazy)
+
+
+@pytest.mark.parametrize(
+    ("field", "column", "bad"),
+    [
+        ("contracts", "key", None),  # the same id, encoded non-canonically (0x1b + 8 bytes)
+        ("contract_id_by_node_id_and_hash", "key", cbor2.dumps("not a tuple")),
+        ("twin_id_by_account_id", "value", cbor2.dumps(-1)),
+        ("contract_id_by_node_id_and_hash", "value", cbor2.dumps(2**70)),
+        ("twin_id_by_account_id", "key", cbor2.dumps(5)),
+    ],
+)
+def test_keys_read_without_checks_are_still_authenticated(
+    tmp_path: Path, field: str, column: str, bad: bytes | None
+) -> None:
+    """NODE-15: keys and values of CBOR's own data model (integers, byte strings, tuples of them) are
+    read at start without the strict decoder's checks, so a row with another type, a value out of
+    bounds or a non-canonical encoding parses; its bytes are a leaf of the tree, so the store is refused
+    as Damaged at start all the same, lazily or not."""
+    f = next(f for f in FIELDS if f.name == field)
+    assert f.kread is not None and (column == "key" or f.vread is not None)
+    _chain(tmp_path, 1)
+    db = sqlite3.connect(tmp_path / DB_FILE)
+    key = db.execute("SELECT key FROM entries WHERE field = ? LIMIT 1", (f.index,)).fetchone()[0]
+    if bad is None:
+        bad = b"\x1b" + cbor2.loads(key).to_bytes(8, "big")
+        assert cbor2.loads(bad) == cbor2.loads(key) and bad != key
+    db.execute(f"UPDATE entries SET {column} = ? WHERE field = ? AND key = ?", (bad, f.index, key))
+    db.commit()
+    db.close()
+    for lazy in (True, False):
+        with pytest.raises(StoreError) as e:
+            Store.open(tmp_path, build_population(2_000).state, SPEC, lazy=lazy)
+        assert e.value.problem is StoreProblem.Damaged
+
+
+def test_bulk_readers_give_the_strict_decoders_values() -> None:
+    """NODE-15: on canonical encodings, the unchecked readers give exactly what the strict decoders do
+    (integers, byte strings, and the (node id, hash) tuple key)."""
+    pop = build_population(500).state
+    for f in FIELDS:
+        if not f.is_map:
+            continue
+        items = list(getattr(pop, f.name).items())
+        if f.kread is not None:
+            keys = f.kread([cbor2.dumps(f.kenc(k), canonical=True) for k, _ in items])
+            assert keys == [k for k, _ in items] and [type(k) for k in keys] == [type(k) for k, _ in items]
+        if f.vread is not None:
+            assert f.vread([cbor2.dumps(f.venc(v), canonical=True) for _, v in items]) == [
+                v for _, v in items
+            ]
+    tuple_key = next(f for f in FIELDS if f.name == "contract_id_by_node_id_and_hash")
+    assert len(getattr(pop, tuple_key.name)) > 0 and tuple_key.kread is not None

@@ -5,8 +5,9 @@ keyed by CometBFT height instead of by sealed sc4it header.
 `store.sqlite` in the application's home holds `meta` (schema, chain id, the committed height, its BFT
 time and app hash) and `entries` (one row per storage-map entry, one per plain field). Commit writes the
 entries a block changed and the new height in one transaction, so a restart finds either the whole block
-or none of it, reloads the state from its rows without replaying anything, and checks it against the
-stored app hash; CometBFT's handshake then replays only the blocks the application lacks (NET-05).
+or none of it, reloads the state from its rows without replaying anything (records decoded on first
+read, the tree built from the rows' own bytes: NODE-15), and checks it against the stored app hash;
+CometBFT's handshake then replays only the blocks the application lacks (NET-05).
 
 Durability is SQLite's `synchronous=NORMAL` in WAL mode: a killed process loses nothing; a power loss
 may lose the last commits (never corrupt the file), which CometBFT, whose block store is fsynced before
@@ -32,12 +33,13 @@ from sc4it.node.store import (
     Durability,
     StoreError,
     StoreProblem,
+    _collector_paused,
     _connect,
     _lock,
     _quick_check,
     changed_rows,
     field_rows,
-    load_state,
+    load_authenticated,
     state_rows,
 )
 
@@ -109,12 +111,12 @@ class NetStore:
         try:
             if meta.get("schema") != SCHEMA.encode():
                 raise ValueError(f"schema {meta.get('schema')!r}, expected {SCHEMA}")
-            state = load_state(self._db)
+            with _collector_paused():  # NODE-15: the state lazily, the tree from the rows' bytes
+                state, commitment, _ = load_authenticated(self._db)
         except (DecodeError, ValueError, TypeError, cbor2.CBORError) as e:
             raise StoreError(
                 StoreProblem.Damaged, str(self.path), f"a row does not decode ({e})", _FIX
             ) from None
-        commitment = Commitment.of(state)
         height = int.from_bytes(meta["height"], "big")
         if commitment.root != meta["app_hash"]:
             raise StoreError(
