@@ -25,7 +25,8 @@ figures.
 `--reopen` times step 3 alone on the store an earlier run left in `--dir` (same `--contracts`), so the
 restart can be measured again on a quiet machine without building the store (~4 min at 1M) anew;
 `--eager` there decodes every row at start (the restart before NODE-15), for a side-by-side figure;
-`--no-reopen` stops after the blocks (at 1M, creating the store and the restart each take minutes).
+`--ahead` decodes the next block's shard before building it (NODE-17, as the runner does between
+blocks); `--no-reopen` stops after the blocks (at 1M, creating the store and the restart each take minutes).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from sc4it.kernel import calls
 from sc4it.kernel.signing import SignedCall, sign
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
-from sc4it.node.store import Store
+from sc4it.node.store import Store, decode_ahead
 from sc4it.runtime import apply, on_block
 
 from .population import ENV, population
@@ -134,7 +135,13 @@ def _spec() -> ChainSpec:
 
 
 def reopen(
-    n: int, directory: Path, spec: ChainSpec, head: object | None = None, *, lazy: bool = True
+    n: int,
+    directory: Path,
+    spec: ChainSpec,
+    head: object | None = None,
+    *,
+    lazy: bool = True,
+    ahead: bool = False,
 ) -> None:
     """Step 3: reopen the store in `directory` (NODE-07, NODE-08, NODE-15) and print how long it took
     (wall clock and this process's CPU time: on a shared machine the CPU time is the steadier figure);
@@ -152,6 +159,13 @@ def reopen(
     )
     tip, producer = reopened.tip, dev_keypair("producer")
     signed = _calls(tip.state, 100)
+    if ahead:
+        t = time.perf_counter()
+        ids = decode_ahead(tip.state, tip.number + 1)
+        print(
+            f"decode_ahead of block {tip.number + 1}'s shard ({ids} contracts; the runner does it between "
+            f"blocks, NODE-17): {(time.perf_counter() - t) * 1e3:.1f} ms"
+        )
     for label in ("first", "second"):
         t = time.perf_counter()
         ex = build_block(tip, signed, producer, spec)
@@ -171,6 +185,9 @@ def main() -> None:
     ap.add_argument("--reopen", action="store_true", help="only time reopening the store left in --dir")
     ap.add_argument("--eager", action="store_true", help="with --reopen: decode every row at start")
     ap.add_argument(
+        "--ahead", action="store_true", help="with --reopen: decode_ahead the next block's shard first"
+    )
+    ap.add_argument(
         "--no-reopen",
         action="store_true",
         help="stop after the blocks (time the restart later with --reopen)",
@@ -180,7 +197,7 @@ def main() -> None:
     if args.reopen:
         if args.dir is None:
             ap.error("--reopen needs --dir (the data directory of an earlier run)")
-        reopen(args.contracts, args.dir, _spec(), lazy=not args.eager)
+        reopen(args.contracts, args.dir, _spec(), lazy=not args.eager, ahead=args.ahead)
         return
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sc4it-node-bench-"))
     try:

@@ -19,7 +19,7 @@ from sc4it.kernel.pmap import LazyPMap, LazyValue, PMap, raw_map, resolve
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Tx
 from sc4it.kernel.types import ContractPaymentState
-from sc4it.node.store import DB_FILE, FIELDS, Store, StoreError, StoreProblem
+from sc4it.node.store import DB_FILE, FIELDS, Store, StoreError, StoreProblem, decode_ahead
 
 from .helpers import PRODUCER
 
@@ -222,3 +222,29 @@ def test_bulk_readers_give_the_strict_decoders_values() -> None:
             ]
     tuple_key = next(f for f in FIELDS if f.name == "contract_id_by_node_id_and_hash")
     assert len(getattr(pop, tuple_key.name)) > 0 and tuple_key.kread is not None
+
+
+def test_decode_ahead_decodes_the_next_shard_only(tmp_path: Path) -> None:
+    """NODE-17: `decode_ahead` decodes the records of the next block's billing shard (its contracts and
+    their per-contract records, twins, accounts) and nothing else, changes nothing, and the block built
+    afterwards is the block built without it."""
+    headers = _chain(tmp_path / "a", 3)
+    _chain(tmp_path / "b", 2)
+    pop = build_population(2_000).state
+    with Store.open(tmp_path / "b", pop, SPEC) as store:
+        tip = store.tip
+        before = {n: raw_map(getattr(tip.state, n)) for n in LAZY}
+        count = decode_ahead(tip.state, tip.number + 1)
+        shard = set(tip.state.contracts_to_bill_at.get((tip.number + 1) % tip.state.billing_frequency) or ())
+        assert count == len(shard) > 0
+        contracts = raw_map(tip.state.contracts)
+        done = {c for c, v in contracts.items() if v._data is None}  # type: ignore[attr-defined]
+        assert done == shard
+        payment = raw_map(tip.state.contract_payment_state)
+        assert all(payment[c]._data is None for c in shard if c in payment)  # type: ignore[attr-defined]
+        twins = {contracts[c].value().twin_id for c in shard}  # type: ignore[attr-defined]
+        assert all(raw_map(tip.state.twins)[t]._data is None for t in twins)  # type: ignore[attr-defined]
+        assert all(raw_map(getattr(tip.state, n)) is before[n] for n in LAZY)  # the very same maps
+        assert decode_ahead(tip.state, tip.number + 1) == count
+        ex = build_block(tip, _calls(tip.state, 8), PRODUCER, SPEC)
+        assert ex.block.header == headers[2]

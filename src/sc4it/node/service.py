@@ -40,7 +40,7 @@ from sc4it.kernel.events import Event
 from sc4it.kernel.signing import Keypair, SignedCall
 from sc4it.kernel.state import State
 from sc4it.node.mempool import MAX_CALL_BYTES, Mempool, MempoolError, MempoolReason
-from sc4it.node.store import Durability, Store
+from sc4it.node.store import Durability, Store, decode_ahead
 
 log = logging.getLogger("sc4it.node")
 
@@ -276,6 +276,13 @@ class Node:
             log.warning("left out a call of %s: %s", signed.signer.hex(), error.name)
         self._tell(observers, committed)
         return committed
+
+    def decode_ahead(self) -> int:
+        """NODE-17: decode the records the next block's billing shard reads, now (`store.decode_ahead`);
+        the runner calls it between blocks, so after a restart the first billing cycle's blocks do not
+        pay their records' first decoding. Reads only; safe beside the RPC (NODE-15)."""
+        tip = self._store.tip
+        return decode_ahead(tip.state, tip.number + 1)
 
     def import_block(self, block: Block) -> CommittedBlock:
         """NODE-14: execute and check a block made by another producer on the head (`BlockError` if it

@@ -65,6 +65,7 @@ from sc4it.block import (
     run_block,
     spec_hash,
 )
+from sc4it.contracts.billing.loop import contracts_to_bill
 from sc4it.host.trace import FORMAT_VERSION, TraceBlock, TraceHeader, TraceWriter
 from sc4it.kernel.codec import codec_for, dec_fast, decode, encode
 from sc4it.kernel.commitment import Commitment, Rows, row_leaves
@@ -304,6 +305,33 @@ def _load_field(f: _Field, rows: list[tuple[bytes, bytes]], lazy: bool = False) 
 
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
+
+
+def decode_ahead(state: State, number: int) -> int:
+    """NODE-17: decode now the records block `number`'s billing shard will read (its contracts, their
+    billing information, payment states and resources, their twins and the twins' accounts, their
+    nodes), so that block does not pay their first decoding (NODE-15); the number of contracts. Reads
+    only: `state` and every outcome are unchanged. Cheap once they are decoded (one lookup each)."""
+    ids = contracts_to_bill(state, number)
+    contracts, twins, accounts, nodes = state.contracts, state.twins, state.accounts, state.nodes
+    per_id = (
+        state.contract_billing_information_by_id,
+        state.contract_payment_state,
+        state.node_contract_resources,
+    )
+    for cid in ids:
+        for m in per_id:
+            m.get(cid)
+        contract = contracts.get(cid)
+        if contract is None:
+            continue
+        twin = twins.get(contract.twin_id)
+        if twin is not None:
+            accounts.get(twin.account_id)
+        node_id = contract.node_id()
+        if node_id:
+            nodes.get(node_id)
+    return len(ids)
 
 
 # --------------------------------------------------------------------------------------------------
