@@ -18,6 +18,7 @@ from sc4it.host.trace import read_trace
 from sc4it.kernel.commitment import Commitment, commitment_root, row_leaves, state_leaves
 from sc4it.kernel.state import Config
 from sc4it.node.store import (
+    AUTOCHECKPOINT_PAGES,
     DB_FILE,
     FIELDS,
     LOCK_FILE,
@@ -345,3 +346,18 @@ def test_export_needs_the_chains_genesis(tmp_path: Path) -> None:
         with pytest.raises(StoreError) as e:
             store.export_trace(tmp_path / "t.trace")
         assert e.value.problem is StoreProblem.OtherChain
+
+
+def test_checkpoint_moves_the_log_into_the_database_file(tmp_path: Path) -> None:
+    """NODE-18: SQLite checkpoints by itself only past AUTOCHECKPOINT_PAGES; after `Store.checkpoint`
+    the database file alone (copied without its log) holds every committed block and the state."""
+    with Store.open(tmp_path / "a", world(), SPEC) as store:
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == AUTOCHECKPOINT_PAGES
+        _grow(store, 3)
+        assert (tmp_path / "a" / f"{DB_FILE}-wal").stat().st_size > 0
+        store.checkpoint()
+        (tmp_path / "b").mkdir()
+        (tmp_path / "b" / DB_FILE).write_bytes((tmp_path / "a" / DB_FILE).read_bytes())
+        tip = store.tip
+    with Store.open(tmp_path / "b", world(), SPEC) as copy:
+        assert copy.tip.header == tip.header and copy.tip.state == tip.state

@@ -284,6 +284,11 @@ class Node:
         tip = self._store.tip
         return decode_ahead(tip.state, tip.number + 1)
 
+    def checkpoint(self) -> None:
+        """NODE-18: `Store.checkpoint` (the runner calls it between blocks)."""
+        with self._lock:
+            self._store.checkpoint()
+
     def import_block(self, block: Block) -> CommittedBlock:
         """NODE-14: execute and check a block made by another producer on the head (`BlockError` if it
         does not follow it; nothing changes then), commit it, update the mempool, tell the observers."""
