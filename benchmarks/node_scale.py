@@ -26,7 +26,10 @@ figures.
 restart can be measured again on a quiet machine without building the store (~4 min at 1M) anew;
 `--eager` there decodes every row at start (the restart before NODE-15), for a side-by-side figure;
 `--ahead` decodes the next block's shard before building it (NODE-17, as the runner does between
-blocks); `--no-reopen` stops after the blocks (at 1M, creating the store and the restart each take minutes).
+blocks); `--then-produce` then appends `--blocks` blocks to the reopened store, each after what the
+runner does between blocks (NODE-17 `decode_ahead`, NODE-18 `Store.checkpoint`, timed apart): a
+restarted node's steady state (its loaded heap frozen, NODE-15); `--no-reopen` stops after the blocks
+(at 1M, creating the store and the restart each take minutes).
 """
 
 from __future__ import annotations
@@ -85,14 +88,39 @@ def run(n: int, blocks: int, n_calls: int, directory: Path, *, then_reopen: bool
     gc.collect()
     gc.freeze()
     print(f"population of {pop.contracts:,} contracts built in {time.perf_counter() - t:.1f} s")
-    producer = dev_keypair("producer")
     spec = _spec()
     t = time.perf_counter()
     store = Store.open(directory, pop.state, spec)
     print(f"store created (all rows + commitment from scratch) in {time.perf_counter() - t:.1f} s")
+    produce(store, spec, blocks, n_calls, between=False)
+    head = store.tip.header
+    store.close()
+    if not then_reopen:
+        return
+    del store, pop
+    gc.unfreeze()
+    gc.collect()
+    reopen(n, directory, spec, head)
+
+
+def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int, *, between: bool) -> None:
+    """Step 2: `blocks` blocks on the store's tip, each timed as bare core work, `build_block` and
+    `Store.append`; with `between`, what the runner does between two blocks (NODE-17 `decode_ahead`,
+    NODE-18 `Store.checkpoint`) is done, and timed apart, before each block."""
+    producer = dev_keypair("producer")
     rows: list[tuple[float, float, float, int]] = []
     for _ in range(blocks):
         tip = store.tip
+        idle = ""
+        if between:
+            t = time.perf_counter()
+            store.checkpoint()
+            c = time.perf_counter()
+            decode_ahead(tip.state, tip.number + 1)
+            d = time.perf_counter()
+            idle = (
+                f" (between blocks: checkpoint {(c - t) * 1e3:.1f} ms, decode_ahead {(d - c) * 1e3:.1f} ms)"
+            )
         signed = _calls(tip.state, n_calls)
         env = BlockEnv(tip.number + 1, spec.timestamp_of(tip.number + 1))
         bare = _bare(tip.state, env, signed)
@@ -108,7 +136,7 @@ def run(n: int, blocks: int, n_calls: int, directory: Path, *, then_reopen: bool
             f"block {ex.block.number}: {len(ex.results.hook_events)} hook events, "
             f"{len(ex.touched)} keys touched; "
             f"bare {bare * 1e3:.1f} ms, build {build * 1e3:.1f} ms, append {append * 1e3:.1f} ms, "
-            f"total {(build + append) * 1e3:.1f} ms"
+            f"total {(build + append) * 1e3:.1f} ms{idle}"
         )
     bare_m = statistics.median(r[0] for r in rows)
     build_m = statistics.median(r[1] for r in rows)
@@ -119,14 +147,6 @@ def run(n: int, blocks: int, n_calls: int, directory: Path, *, then_reopen: bool
         f"store append {append_m * 1e3:.1f} ms, produce+commit {total_m * 1e3:.1f} ms; "
         f"ratio produce+commit / bare core = {total_m / bare_m:.2f} (build alone {build_m / bare_m:.2f})"
     )
-    head = store.tip.header
-    store.close()
-    if not then_reopen:
-        return
-    del store, pop
-    gc.unfreeze()
-    gc.collect()
-    reopen(n, directory, spec, head)
 
 
 def _spec() -> ChainSpec:
@@ -142,6 +162,7 @@ def reopen(
     *,
     lazy: bool = True,
     ahead: bool = False,
+    then_blocks: int = 0,
 ) -> None:
     """Step 3: reopen the store in `directory` (NODE-07, NODE-08, NODE-15) and print how long it took
     (wall clock and this process's CPU time: on a shared machine the CPU time is the steadier figure);
@@ -173,6 +194,11 @@ def reopen(
             f"{label} build_block of block {ex.block.number} after the restart: "
             f"{(time.perf_counter() - t) * 1e3:.1f} ms ({len(ex.touched)} keys touched)"
         )
+    if then_blocks:
+        print(
+            f"then {then_blocks} blocks on the reopened store, as the runner makes them (NODE-17, NODE-18):"
+        )
+        produce(reopened, spec, then_blocks, 100, between=True)
     reopened.close()
 
 
@@ -188,6 +214,12 @@ def main() -> None:
         "--ahead", action="store_true", help="with --reopen: decode_ahead the next block's shard first"
     )
     ap.add_argument(
+        "--then-produce",
+        action="store_true",
+        help="with --reopen: then produce --blocks blocks on the reopened store (appended to it), "
+        "doing between blocks what the runner does",
+    )
+    ap.add_argument(
         "--no-reopen",
         action="store_true",
         help="stop after the blocks (time the restart later with --reopen)",
@@ -197,7 +229,8 @@ def main() -> None:
     if args.reopen:
         if args.dir is None:
             ap.error("--reopen needs --dir (the data directory of an earlier run)")
-        reopen(args.contracts, args.dir, _spec(), lazy=not args.eager, ahead=args.ahead)
+        then = args.blocks if args.then_produce else 0
+        reopen(args.contracts, args.dir, _spec(), lazy=not args.eager, ahead=args.ahead, then_blocks=then)
         return
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sc4it-node-bench-"))
     try:

@@ -226,8 +226,8 @@ def test_bulk_readers_give_the_strict_decoders_values() -> None:
 
 def test_decode_ahead_decodes_the_next_shard_only(tmp_path: Path) -> None:
     """NODE-17: `decode_ahead` decodes the records of the next block's billing shard (its contracts and
-    their per-contract records, twins, accounts) and nothing else, changes nothing, and the block built
-    afterwards is the block built without it."""
+    their per-contract records, twins, nodes, farms, accounts) and no other contract, changes nothing,
+    and the block built afterwards is the block built without it."""
     headers = _chain(tmp_path / "a", 3)
     _chain(tmp_path / "b", 2)
     pop = build_population(2_000).state
@@ -244,6 +244,9 @@ def test_decode_ahead_decodes_the_next_shard_only(tmp_path: Path) -> None:
         assert all(payment[c]._data is None for c in shard if c in payment)  # type: ignore[attr-defined]
         twins = {contracts[c].value().twin_id for c in shard}  # type: ignore[attr-defined]
         assert all(raw_map(tip.state.twins)[t]._data is None for t in twins)  # type: ignore[attr-defined]
+        node_ids = {tip.state.contracts[c].node_id() for c in shard} - {0}
+        farm_ids = {tip.state.nodes[n].farm_id for n in node_ids}
+        assert farm_ids and all(raw_map(tip.state.farms)[f]._data is None for f in farm_ids)  # type: ignore[attr-defined]
         assert all(raw_map(getattr(tip.state, n)) is before[n] for n in LAZY)  # the very same maps
         assert decode_ahead(tip.state, tip.number + 1) == count
         ex = build_block(tip, _calls(tip.state, 8), PRODUCER, SPEC)

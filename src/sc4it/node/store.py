@@ -313,28 +313,33 @@ _second = operator.itemgetter(1)
 
 def decode_ahead(state: State, number: int) -> int:
     """NODE-17: decode now the records block `number`'s billing shard will read (its contracts, their
-    billing information, payment states and resources, their twins and the twins' accounts, their
-    nodes), so that block does not pay their first decoding (NODE-15); the number of contracts. Reads
-    only: `state` and every outcome are unchanged. Cheap once they are decoded (one lookup each)."""
+    billing information, payment states and resources, their twins, nodes, farms and pricing policies,
+    and the twins' accounts), so that block does not pay their first decoding (NODE-15); the number of
+    contracts. Reads only: `state` and every outcome are unchanged. One lookup each once decoded."""
     ids = contracts_to_bill(state, number)
-    contracts, twins, accounts, nodes = state.contracts, state.twins, state.accounts, state.nodes
+    contracts, nodes, farms = state.contracts, state.nodes, state.farms
     per_id = (
         state.contract_billing_information_by_id,
         state.contract_payment_state,
         state.node_contract_resources,
     )
+    twins: set[int] = set()
     for cid in ids:
         for m in per_id:
             m.get(cid)
         contract = contracts.get(cid)
         if contract is None:
             continue
-        twin = twins.get(contract.twin_id)
+        twins.add(contract.twin_id)
+        node = nodes.get(contract.node_id()) if contract.node_id() else None
+        farm = None if node is None else farms.get(node.farm_id)
+        if farm is not None:
+            twins.add(farm.twin_id)
+            state.pricing_policies.get(farm.pricing_policy_id)
+    for twin_id in twins:
+        twin = state.twins.get(twin_id)
         if twin is not None:
-            accounts.get(twin.account_id)
-        node_id = contract.node_id()
-        if node_id:
-            nodes.get(node_id)
+            state.accounts.get(twin.account_id)
     return len(ids)
 
 
