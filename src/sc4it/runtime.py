@@ -24,10 +24,11 @@ BlockHook = Callable[[Tx], None]
 """A per-block hook works on the block's transaction; it makes its own steps atomic (`Tx.savepoint`)."""
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Outcome:
     """Result of `apply` / `on_block`: the new state, the events, and the error (None on success).
-    On error `state` is the very input state object and `events` is empty."""
+    On error `state` is the very input state object and `events` is empty. (No `__weakref__` slot:
+    `_outcome` relies on the slots being exactly the fields.)"""
 
     state: State
     events: tuple[Event, ...] = ()
@@ -39,6 +40,24 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+class _ThawedOutcome:
+    """`Outcome`'s slot layout without its frozen `__setattr__` (see `_outcome`)."""
+
+    __slots__ = Outcome.__slots__
+
+
+def _outcome(state: State, events: tuple[Event, ...], touched: Touched) -> Outcome:
+    """`Outcome(state, events, None, touched)`, built as `evolve_state` builds a `State` (plain stores,
+    then a `__class__` switch): one per applied call and per block."""
+    o: Outcome = _ThawedOutcome()  # type: ignore[assignment]
+    o.state = state  # type: ignore[misc]
+    o.events = events  # type: ignore[misc]
+    o.error = None  # type: ignore[misc]
+    o.touched = touched  # type: ignore[misc]
+    o.__class__ = Outcome
+    return o
 
 
 HANDLERS: dict[type, Handler] = merge_handlers(
@@ -161,7 +180,7 @@ def apply(state: State, signed: SignedCall, env: BlockEnv, *, signatures_checked
     info = tx.accounts.get(signed.signer) or AccountInfo()
     tx.accounts[signed.signer] = info.with_next_nonce()
     new_state, touched = tx.finish()
-    return Outcome(new_state, tuple(tx.events), None, touched)
+    return _outcome(new_state, tuple(tx.events), touched)
 
 
 def on_block(state: State, env: BlockEnv) -> Outcome:
@@ -171,4 +190,4 @@ def on_block(state: State, env: BlockEnv) -> Outcome:
     for hook in BLOCK_HOOKS:
         hook(tx)
     new_state, touched = tx.finish()
-    return Outcome(new_state, tuple(tx.events), None, touched)
+    return _outcome(new_state, tuple(tx.events), touched)

@@ -384,7 +384,7 @@ def signing_payload(
     chain_id: bytes, signer: bytes, nonce: int, call: Call, mortality: Mortality | None = None
 ) -> bytes:
     """The exact bytes every signature of a signed call covers (SIG-04, SIG-16)."""
-    return payload_of(chain_id, signer, nonce, _call_encoder()(call), mortality)
+    return payload_of(chain_id, signer, nonce, _call_codec()[0](call), mortality)
 
 
 def payload_of(
@@ -402,32 +402,28 @@ def call_data(call: Call) -> Any:
     the bounds its type declares (a call that `decode` would refuse, built in memory), or if the data
     reads back as another value (a field of the wrong type that encodes like a valid one, e.g. `b""` for
     an empty tuple)."""
+    enc, proves, dec = _call_codec()
     try:
-        obj = _call_encoder()(call)
+        obj = enc(call)
     except Exception as e:
         raise DecodeError("call", f"not a call: {e!r}") from None
-    if _call_reads_back()(call):  # proved by the codec's own checks, without building the decoded call
+    if proves(call):  # proved by the codec's own checks, without building the decoded call
         return obj
-    if _call_decoder()(obj, "call") != call:
+    if dec(obj, "call") != call:
         raise DecodeError("call", "a field's value is not of its declared type (it reads back otherwise)")
     return obj
 
 
 @functools.cache
-def _call_reads_back() -> Callable[[Call], bool]:
-    """`codec.reads_back(call, Call)` without looking the union's codec up on every call."""
-    return reads_back_check(Call)
+def _call_codec() -> tuple[Callable[[Call], Any], Callable[[Call], bool], Callable[[Any, str], Any]]:
+    """The encoder, `codec.reads_back(call, Call)` and the decoder of `Call`, looked up once (built on
+    first use, not at import)."""
+    codec = codec_for(Call)
+    return codec.enc, reads_back_check(Call), codec.dec
 
 
-@functools.cache
 def _call_decoder() -> Callable[[Any, str], Any]:
-    return codec_for(Call).dec
-
-
-@functools.cache
-def _call_encoder() -> Callable[[Call], Any]:
-    """`to_obj(call, Call)` without looking the union's codec up on every call."""
-    return codec_for(Call).enc
+    return _call_codec()[2]
 
 
 def sign(

@@ -295,14 +295,14 @@ def _evolver() -> Callable[[State, dict[str, Any]], State]:
     copies = "".join(f"    s.{name} = base.{name}\n" for name in STATE_FIELDS)
     source = (
         "def evolve_state(base, changes):\n"
-        "    s = new(Thawed)\n"
+        "    s = Thawed()\n"
         f"{copies}"
         "    for name, value in changes.items():\n"
         "        setattr(s, name, value)\n"
         "    s.__class__ = State\n"
         "    return s\n"
     )
-    namespace: dict[str, Any] = {"State": State, "Thawed": _Thawed, "new": object.__new__}
+    namespace: dict[str, Any] = {"State": State, "Thawed": _Thawed}
     exec(compile(source, "<sc4it.kernel.state.evolve_state>", "exec"), namespace)
     return cast("Callable[[State, dict[str, Any]], State]", namespace["evolve_state"])
 

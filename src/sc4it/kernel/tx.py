@@ -204,14 +204,13 @@ class LazyMapView(MapView[K, V]):
         return value
 
 
+_new_pmap = object.__new__
+
 _UNSET: Any = object()
 """A scalar not written by the transaction (the value read is the base's)."""
 
 _NO_KEYS: Any = frozenset()
 """`MapView.written` of a view never written (shared, never added to)."""
-
-
-_new_view = object.__new__
 
 
 class _MapField(Generic[K, V]):
@@ -234,14 +233,19 @@ class _MapField(Generic[K, V]):
             return self
         # Only reached on the first access: afterwards the instance dict answers (see the class docstring).
         # The one place a `MapView` is made (it has no `__init__`: a handler opens a dozen views).
+        # (Calling the class is cheaper than `object.__new__(cls)`: neither class has `__init__`.)
         name = self.name
         base = getattr(tx.base, name)
-        lazy = base.__class__ is LazyPMap
-        view: MapView[K, V] = _new_view(LazyMapView if lazy else MapView)
+        view: MapView[K, V]
+        if base.__class__ is LazyPMap:
+            view = LazyMapView()
+            view.get = _resolving_get(base._m.get)
+        else:
+            view = MapView()
+            view.get = base._m.get
+        view._m = base._m  # `raw_map(base)`, inlined
         view.name = name
         view._pmap = base
-        m = view._m = base._m  # `raw_map(base)`, inlined
-        view.get = _resolving_get(m.get) if lazy else m.get
         view.dirty = False
         view._dirty_names = tx._dirty_names
         view.written = _NO_KEYS
@@ -341,15 +345,21 @@ class Tx:
         "_scalars",
         "_views",
         "base",
+        "block",
         "config",
         "env",
         "events",
+        "now",
         "who",
     )
 
     base: State
     config: Config
     env: BlockEnv
+    now: int
+    """`env.now`: seconds, the block's timestamp in ms divided by 1000 (read-only)."""
+    block: int
+    """`env.number` (read-only)."""
     who: bytes
     events: list[Event]
     _views: dict[str, MapView[Any, Any]]
@@ -357,18 +367,13 @@ class Tx:
     """The names of the views written to, in the order of their first write."""
     _scalars: dict[str, Any]
 
-    def __init__(self, base: State, env: BlockEnv, who: bytes = bytes(32)) -> None:
-        # Stores through the slots' own setters (the guard in `__setattr__` is for names a handler
-        # writes; `object.__setattr__` would look each name up again: a Tx is made for every call).
-        _set_base(self, base)
-        _set_config(self, base.config)
-        _set_env(self, env)
-        _set_who(self, who)
-        _set_events(self, [])
-        # The views live in the instance dict (see `_MapField`); it holds nothing else.
-        _set_views(self, self.__dict__)
-        _set_dirty_names(self, [])
-        _set_scalars(self, {})
+    def __new__(cls, base: State, env: BlockEnv, who: bytes = bytes(32)) -> Tx:
+        # Built as a `_TxFields` (the same layout without the guard of `__setattr__`, so its `__init__`
+        # stores with plain, specialized stores) and then made a `Tx` by a `__class__` switch, as
+        # `evolve_state` builds a `State`: a Tx is made for every call.
+        tx: Tx = _TxFields(base, env, who)  # type: ignore[assignment]
+        tx.__class__ = cls
+        return tx  # (`Tx(...)` then calls `object.__init__`, a C no-op)
 
     def __setattr__(self, name: str, value: Any) -> None:
         """STATE-08: only the transaction's own attributes and the state's fields can be assigned; a
@@ -376,14 +381,6 @@ class Tx:
         if name not in _ASSIGNABLE:
             raise AttributeError(f"Tx has no state field {name!r}")
         object.__setattr__(self, name, value)
-
-    @property
-    def now(self) -> int:
-        return self.env.timestamp // 1000
-
-    @property
-    def block(self) -> int:
-        return self.env.number
 
     def _dirty(self) -> list[MapView[Any, Any]]:
         """The views written to, in the order of their first write."""
@@ -443,7 +440,7 @@ class Tx:
 
     def _touched(self, written: dict[str, AbstractSet[Any]]) -> Touched:
         scalars = self._scalars
-        return Touched(written, frozenset(scalars) if scalars else _NO_KEYS)
+        return touched_of(written, frozenset(scalars) if scalars else _NO_KEYS)
 
     def commit(self) -> State:
         """The state with this transaction's writes applied (the base if nothing changed)."""
@@ -467,10 +464,11 @@ class Tx:
         changes: dict[str, Any] = {}
         for name in names:
             view = views[name]
-            pm = view._pmap  # `view.current`, inlined where it is a plain `PMap`
+            pm = view._pmap  # `view.current`, inlined
             if pm is None:
-                wrap = wrap_lazy if view.__class__ is LazyMapView else wrap_map
-                pm = view._pmap = wrap(view._m)
+                # `wrap_map(view._m)` (or `wrap_lazy`), inlined: a call frame less per map written
+                pm = view._pmap = _new_pmap(LazyPMap if view.__class__ is LazyMapView else PMap)
+                pm._m = view._m
             changes[name] = pm
             if written is not None:
                 written[name] = view.written
@@ -479,14 +477,34 @@ class Tx:
         return evolve_state(self.base, changes)  # = attrs.evolve(self.base, **changes), faster
 
 
-_set_base = Tx.__dict__["base"].__set__
-_set_config = Tx.__dict__["config"].__set__
-_set_env = Tx.__dict__["env"].__set__
-_set_who = Tx.__dict__["who"].__set__
-_set_events = Tx.__dict__["events"].__set__
-_set_views = Tx.__dict__["_views"].__set__
-_set_dirty_names = Tx.__dict__["_dirty_names"].__set__
-_set_scalars = Tx.__dict__["_scalars"].__set__
+class _TxFields:
+    """`Tx`'s slots, filled without its `__setattr__` guard (see `Tx.__new__`); never used as such."""
+
+    __slots__ = Tx.__slots__
+
+    base: State
+    config: Config
+    env: BlockEnv
+    now: int
+    block: int
+    who: bytes
+    events: list[Event]
+    _views: dict[str, MapView[Any, Any]]
+    _dirty_names: list[str]
+    _scalars: dict[str, Any]
+
+    def __init__(self, base: State, env: BlockEnv, who: bytes) -> None:
+        self.base = base
+        self.config = base.config
+        self.env = env
+        self.now = env.timestamp // 1000  # slots, not properties: rules read them often
+        self.block = env.number
+        self.who = who
+        self.events = []
+        # The views live in the instance dict (see `_MapField`); it holds nothing else.
+        self._views = self.__dict__
+        self._dirty_names = []
+        self._scalars = {}
 
 
 @attrs.frozen(slots=True)
@@ -499,7 +517,7 @@ class Savepoint:
     events: int
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Touched:
     """What a transaction may have changed (CMT-08): for each map written, the keys set or deleted, and
     the names of the scalar fields assigned (and not rolled back). Every field or key not listed is
@@ -507,7 +525,8 @@ class Touched:
     rolled-back step, may be listed).
 
     `sc4it.kernel.commitment` folds it into an incremental state commitment in O(len(touched)). Merge the
-    `Touched` of consecutive transactions with `|`."""
+    `Touched` of consecutive transactions with `|`. (No `__weakref__` slot: `touched_of` relies on the
+    slots being exactly the fields.)"""
 
     maps: dict[str, AbstractSet[Any]] = attrs.field(factory=dict)
     scalars: frozenset[str] = frozenset()
@@ -523,12 +542,29 @@ class Touched:
         return sum(len(keys) for keys in self.maps.values()) + len(self.scalars)
 
 
+class _ThawedTouched:
+    """`Touched`'s slot layout without its frozen `__setattr__` (see `touched_of`)."""
+
+    __slots__ = Touched.__slots__
+
+
+def touched_of(maps: dict[str, AbstractSet[Any]], scalars: frozenset[str]) -> Touched:
+    """`Touched(maps, scalars)` at a fraction of the cost (one per transaction): filled with plain
+    stores, then made a `Touched` by a `__class__` switch, as `evolve_state` builds a `State`."""
+    t: Touched = _ThawedTouched()  # type: ignore[assignment]
+    t.maps = maps  # type: ignore[misc]
+    t.scalars = scalars  # type: ignore[misc]
+    t.__class__ = Touched
+    return t
+
+
 NOTHING_TOUCHED = Touched()
 
 _ASSIGNABLE: frozenset[str] = frozenset(
     (*Tx.__slots__, *(name for name, attr in vars(Tx).items() if isinstance(attr, _ScalarField | _MapField)))
-)
-"""The names `Tx.__setattr__` accepts: its own slots and the state's fields (STATE-08)."""
+) - {"now", "block"}
+"""The names `Tx.__setattr__` accepts: its own slots but `now` and `block` (taken from `env`), and the
+state's fields (STATE-08)."""
 
 
 Handler = Callable[["Tx", Any], None]
