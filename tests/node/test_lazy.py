@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import pickle
 import sqlite3
 from pathlib import Path
@@ -147,6 +148,23 @@ def test_a_lazily_reloaded_state_runs_exactly_as_the_original(tmp_path: Path) ->
         decoded = sum(v._data is None for v in contracts.values())  # type: ignore[attr-defined]
         assert 0 < decoded < len(contracts) // 2  # the billed shards were decoded, not the whole map
         assert s == eager_state  # (decodes every record)
+
+
+def test_genesis_and_restart_freeze_what_they_built_and_restore_the_collector(tmp_path: Path) -> None:
+    """NODE-15 NODE-05: creating a store's genesis and reopening it each freeze what was built out of the
+    collector's generations (`gc.freeze`) and leave the collector as they found it, on or off; the
+    kernel's own tree build never freezes (tests/test_smt.py)."""
+    pop = build_population(200).state
+    was_on = gc.isenabled()
+    try:
+        for on, path in ((True, tmp_path / "on"), (False, tmp_path / "off")):
+            (gc.enable if on else gc.disable)()
+            for _ in ("genesis", "restart"):
+                frozen = gc.get_freeze_count()
+                with Store.open(path, pop, SPEC):
+                    assert gc.get_freeze_count() > frozen and gc.isenabled() is on
+    finally:
+        (gc.enable if was_on else gc.disable)()
 
 
 def test_a_damaged_record_row_is_refused_though_not_decoded(tmp_path: Path) -> None:

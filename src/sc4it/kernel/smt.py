@@ -129,25 +129,15 @@ def _inner(c0: Node, c1: Node, c2: Node, c3: Node) -> Node:
 def build(leaves: Iterable[tuple[int, bytes]]) -> Node:
     """The tree of `leaves` (path, value hash), paths distinct, from scratch (CMT-16).
 
-    The cyclic collector is paused meanwhile (`collector_paused`), and a tree of `FREEZE_LEAVES` leaves or
-    more is frozen out of its generations (`gc.freeze`) before it is resumed. The leaves are sorted by path
-    alone (`key=`: comparing integers of one type is about twice as fast as comparing the pairs)."""
+    The cyclic collector is paused meanwhile (`collector_paused`) and resumed as it was: freezing a big
+    tree out of its generations afterwards (`gc.freeze`, so the first collections do not walk it all again)
+    is the host's choice, since it freezes everything the process holds (the node's store does it after a
+    restart or a genesis, NODE-15). The leaves are sorted by path alone (`key=`: comparing integers of one
+    type is about twice as fast as comparing the pairs)."""
     with collector_paused():
         items = list(leaves)
         items.sort(key=_PATH)
-        tree = _from_sorted(items, 0)
-        if len(items) >= FREEZE_LEAVES:
-            gc.freeze()
-    return tree
-
-
-FREEZE_LEAVES = 1 << 16
-"""From this many leaves, `build` freezes what the process holds (`gc.freeze`) before the collector resumes.
-A big tree is acyclic and freed by reference counting, kept (a node's) or dropped (an audit's); unfrozen,
-the first collections after the build walk all its tuples once more (at 700k leaves ~0.9 s in the build's
-exit, ~0.9 s later; frozen, none). The cost: what else the process holds at that moment is frozen with it,
-so a reference cycle that was already garbage then is never collected (the node's restart freezes after its
-reload in the same way). Small builds (tests, `update`'s rebuilds) never freeze."""
+        return _from_sorted(items, 0)
 
 
 _PATH = itemgetter(0)

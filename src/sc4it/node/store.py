@@ -67,6 +67,7 @@ from sc4it.block import (
 )
 from sc4it.contracts.billing.loop import contracts_to_bill
 from sc4it.host.trace import FORMAT_VERSION, TraceBlock, TraceHeader, TraceWriter
+from sc4it.kernel import smt
 from sc4it.kernel.codec import codec_for, dec_fast, decode, encode
 from sc4it.kernel.commitment import Commitment, Rows, row_leaves
 from sc4it.kernel.errors import DecodeError
@@ -632,7 +633,8 @@ def _open_chain(
     try:
         has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
         if has_meta is None:
-            return _create(db, genesis_state, spec, commit)
+            with _collector_paused():  # a genesis of a large state builds its whole tree (NODE-15's freeze)
+                return _create(db, genesis_state, spec, commit)
         _check_identity(path, db, genesis_state, spec)
         if quick:
             t = time.perf_counter()
@@ -730,15 +732,12 @@ def _collector_paused() -> Iterator[None]:
     reference cycle (they are freed by reference counting as blocks replace them); left on, the collector
     walks every object made so far again and again as they accumulate (at 100k contracts, about half of
     the restart's CPU time), and after it the first collections walk them all once more (~2.5 s at 100k,
-    paid by the first block). Its previous setting is restored."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_on:
-            gc.enable()
+    paid by the first block). Its previous setting is restored (`smt.collector_paused`)."""
+    with smt.collector_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 def _load(
