@@ -347,6 +347,7 @@ class Tx:
         "base",
         "block",
         "config",
+        "emit",
         "env",
         "events",
         "now",
@@ -362,6 +363,8 @@ class Tx:
     """`env.number` (read-only)."""
     who: bytes
     events: list[Event]
+    emit: Callable[[Event], None]
+    """`events.append` (read-only): record an event."""
     _views: dict[str, MapView[Any, Any]]
     _dirty_names: list[str]
     """The names of the views written to, in the order of their first write."""
@@ -386,9 +389,6 @@ class Tx:
         """The views written to, in the order of their first write."""
         views = self._views
         return [views[name] for name in self._dirty_names]
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
 
     def fork(self) -> Tx:
         """A child transaction over this one's current state (same block, same caller), for a sub-step
@@ -489,6 +489,7 @@ class _TxFields:
     block: int
     who: bytes
     events: list[Event]
+    emit: Callable[[Event], None]
     _views: dict[str, MapView[Any, Any]]
     _dirty_names: list[str]
     _scalars: dict[str, Any]
@@ -500,7 +501,9 @@ class _TxFields:
         self.now = env.timestamp // 1000  # slots, not properties: rules read them often
         self.block = env.number
         self.who = who
-        self.events = []
+        events: list[Event] = []
+        self.events = events
+        self.emit = events.append  # a slot, not a method: one call frame less per event
         # The views live in the instance dict (see `_MapField`); it holds nothing else.
         self._views = self.__dict__
         self._dirty_names = []
@@ -562,9 +565,9 @@ NOTHING_TOUCHED = Touched()
 
 _ASSIGNABLE: frozenset[str] = frozenset(
     (*Tx.__slots__, *(name for name, attr in vars(Tx).items() if isinstance(attr, _ScalarField | _MapField)))
-) - {"now", "block"}
-"""The names `Tx.__setattr__` accepts: its own slots but `now` and `block` (taken from `env`), and the
-state's fields (STATE-08)."""
+) - {"now", "block", "emit"}
+"""The names `Tx.__setattr__` accepts: its own slots but `now`, `block` (taken from `env`) and `emit`,
+and the state's fields (STATE-08)."""
 
 
 Handler = Callable[["Tx", Any], None]
