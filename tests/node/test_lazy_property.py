@@ -13,7 +13,7 @@ from sc4it.kernel.pmap import LazyPMap, raw_map
 from sc4it.kernel.signing import SignedCall
 from sc4it.kernel.state import State, evolve_state
 from sc4it.kernel.tx import BlockEnv
-from sc4it.node.store import FIELDS, _load_field, state_rows
+from sc4it.node.rows import FIELDS, _load_field, state_rows
 from sc4it.runtime import apply, on_block
 from sc4it.testing import World
 from sc4it.testing.actions import Advance, Scene, run_action
