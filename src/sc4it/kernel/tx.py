@@ -204,8 +204,6 @@ class LazyMapView(MapView[K, V]):
         return value
 
 
-_new_pmap = object.__new__
-
 _UNSET: Any = object()
 """A scalar not written by the transaction (the value read is the base's)."""
 
@@ -466,9 +464,8 @@ class Tx:
             view = views[name]
             pm = view._pmap  # `view.current`, inlined
             if pm is None:
-                # `wrap_map(view._m)` (or `wrap_lazy`), inlined: a call frame less per map written
-                pm = view._pmap = _new_pmap(LazyPMap if view.__class__ is LazyMapView else PMap)
-                pm._m = view._m
+                wrap = wrap_lazy if view.__class__ is LazyMapView else wrap_map
+                pm = view._pmap = wrap(view._m)
             changes[name] = pm
             if written is not None:
                 written[name] = view.written
@@ -480,25 +477,13 @@ class Tx:
 class _TxFields:
     """`Tx`'s slots, filled without its `__setattr__` guard (see `Tx.__new__`); never used as such."""
 
-    __slots__ = Tx.__slots__
-
-    base: State
-    config: Config
-    env: BlockEnv
-    now: int
-    block: int
-    who: bytes
-    events: list[Event]
-    emit: Callable[[Event], None]
-    _views: dict[str, MapView[Any, Any]]
-    _dirty_names: list[str]
-    _scalars: dict[str, Any]
+    __slots__ = Tx.__slots__  # (their types are `Tx`'s: `Tx.__new__` makes this object a `Tx`)
 
     def __init__(self, base: State, env: BlockEnv, who: bytes) -> None:
         self.base = base
         self.config = base.config
         self.env = env
-        self.now = env.timestamp // 1000  # slots, not properties: rules read them often
+        self.now = env.now  # slots, not properties: rules read them often
         self.block = env.number
         self.who = who
         events: list[Event] = []
@@ -506,8 +491,8 @@ class _TxFields:
         self.emit = events.append  # a slot, not a method: one call frame less per event
         # The views live in the instance dict (see `_MapField`); it holds nothing else.
         self._views = self.__dict__
-        self._dirty_names = []
-        self._scalars = {}
+        self._dirty_names: list[str] = []
+        self._scalars: dict[str, Any] = {}
 
 
 @attrs.frozen(slots=True)

@@ -79,13 +79,10 @@ def _dumps(obj: Any) -> bytes:
 def state_rows(state: State) -> Iterator[tuple[int, bytes, bytes]]:
     """NODE-03: every row of `state`: (field index, encoded key or b"", encoded value)."""
     for f in FIELDS:
-        value = getattr(state, f.name)
-        if not f.is_map:
-            yield f.index, b"", _dumps(f.venc(value))
-            continue
-        kenc, venc = f.kenc, f.venc
-        for k, v in value.items():
-            yield f.index, _dumps(kenc(k)), _dumps(venc(v))
+        if f.is_map:
+            yield from field_rows(state, f.index)
+        else:
+            yield f.index, b"", _dumps(f.venc(getattr(state, f.name)))
 
 
 def shard_of(key: bytes, modulus: int) -> int:
@@ -231,6 +228,7 @@ def decode_ahead(state: State, number: int) -> int:
 
 
 def field_rows(state: State, index: int) -> Iterator[tuple[int, bytes, bytes]]:
+    """NODE-03: the rows of the storage map at field `index` of `state`."""
     f = FIELDS[index]
     assert f.is_map
     kenc, venc = f.kenc, f.venc
