@@ -75,8 +75,8 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
                 main(["net", "down", "--dir", str(directory)])
 
 
-def run(coro: Any) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, TIMEOUT))
+def run(coro: Any, timeout: float = TIMEOUT) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 async def call(url: str, method: str, *params: Any) -> Any:
@@ -488,7 +488,10 @@ def test_council_adds_and_removes_a_validator(up: Up) -> None:
                 assert (await council_call(c, calls.AddValidator(key))).error == "Duplicate"
             return await council_call(c, calls.AddValidator(validator_key(newcomer)))
 
-    inc = run(add())
+    # Six calls in turn, each waiting for its block: a handler's failure (BadOrigin, Duplicate) does not
+    # consume the nonce (BLK-23, SIG-12), so the next call cannot be sent before the previous is in a
+    # block. One deadline per call: on a loaded machine six inclusions took longer than one.
+    inc = run(add(), 6 * TIMEOUT)
     assert inc.error is None
     wait_for("the newcomer in CometBFT's set", lambda: comet_validators(net.nodes[2]).get(address) == 10)
     applied = inc.block + 2  # NET-51: CometBFT applies an update of block H from H + 2
