@@ -31,6 +31,8 @@ from sc4it.node.store import (
     state_rows,
 )
 from sc4it.runtime import on_block
+from sc4it.tools import cli
+from sc4it.tools.cli_common import EXIT_USAGE
 
 from .helpers import ALICE, BOB, CHARLIE, PRODUCER, SPEC, TFT, transfer, world
 
@@ -134,7 +136,14 @@ def test_unsupported_schema(tmp_path: Path, version: int) -> None:
         Store.open(tmp_path, world(), SPEC)
     assert e.value.problem is StoreProblem.Unsupported
     assert f"store schema version {version}; this sc4it reads version 2" in e.value.message
-    assert "release that wrote it" in e.value.fix
+    if version == 1:  # older: keep the history as a trace with the old release, start afresh
+        assert "older sc4it" in e.value.fix
+        assert f"sc4it node export-trace --data-dir {tmp_path} TRACE" in e.value.fix
+        assert "release that wrote it" in e.value.fix and "sc4it replay TRACE --check" in e.value.fix
+    else:
+        assert "newer sc4it" in e.value.fix
+    assert "fresh --data-dir" in e.value.fix
+    assert e.value.fix in str(e.value)
 
 
 def test_tampered_state_is_refused(tmp_path: Path) -> None:
@@ -361,3 +370,22 @@ def test_checkpoint_moves_the_log_into_the_database_file(tmp_path: Path) -> None
         tip = store.tip
     with Store.open(tmp_path / "b", world(), SPEC) as copy:
         assert copy.tip.header == tip.header and copy.tip.state == tip.state
+
+
+def test_unsupported_schema_cli_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """NODE-06: `sc4it node` on a version-1 store exits with a usage error whose "how to fix" says how
+    to keep the chain (export its trace with the release that wrote it, check it with replay) and start
+    afresh."""
+    data = tmp_path / "data"
+    assert cli.main(["node", "export-trace", "--data-dir", str(data), str(tmp_path / "t0")]) == 0
+    db = sqlite3.connect(data / DB_FILE)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", ((1).to_bytes(4, "big"),))
+    db.commit()
+    db.close()
+    capsys.readouterr()
+    assert cli.main(["node", "export-trace", "--data-dir", str(data), str(tmp_path / "t1")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "store schema version 1; this sc4it reads version 2" in err
+    assert "how to fix: it was written by an older sc4it" in err
+    assert "sc4it node export-trace" in err and "fresh --data-dir" in err
+    assert not (tmp_path / "t1").exists()

@@ -375,6 +375,23 @@ _FIX_DAMAGED = (
 _FIX_OTHER = "use another data directory for this chain, or start the node with that chain's genesis"
 
 
+def _fix_unsupported(version: int, path: Path) -> str:
+    """NODE-06: what to do with a store of schema `version` (not `SCHEMA_VERSION`): this sc4it neither
+    converts nor downgrades a store, and a node cannot import a trace, so the chain's history is kept as
+    a trace and the node starts from genesis in a fresh directory (or runs the release that reads it)."""
+    if version > SCHEMA_VERSION:
+        return (
+            "it was written by a newer sc4it: run that release on it, or start this one with a fresh "
+            "--data-dir (a new chain from genesis)"
+        )
+    return (
+        "it was written by an older sc4it, which this one does not convert: to keep the chain's "
+        f"history, run `sc4it node export-trace --data-dir {path} TRACE` with the sc4it release that "
+        "wrote it and check TRACE with `sc4it replay TRACE --check`; then start this sc4it with a fresh "
+        "--data-dir (a new chain from genesis), or keep running the old release on this directory"
+    )
+
+
 def _lock(path: Path) -> int:
     """NODE-09: an exclusive lock on `<data_dir>/LOCK` for as long as the store is open."""
     fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
@@ -477,7 +494,7 @@ def _check_identity(path: Path, db: sqlite3.Connection, genesis_state: State, sp
             StoreProblem.Unsupported,
             str(path),
             f"store schema version {version}; this sc4it reads version {SCHEMA_VERSION}",
-            "use the sc4it release that wrote it, or export its trace and start a new directory",
+            _fix_unsupported(version, path),
         )
     needed = ("chain_id", "spec", "genesis_hash", "genesis_header", "shard_modulus")
     missing = [k for k in needed if k not in meta]
