@@ -78,10 +78,10 @@ class Recorder:
 
     # --- the wrappers -------------------------------------------------------------------------
 
-    def apply(self, state: State, signed: Any, env: BlockEnv) -> Outcome:
+    def apply(self, state: State, signed: Any, env: BlockEnv, **options: Any) -> Outcome:
         self.depth += 1
         try:
-            out = self.orig_apply(state, signed, env)
+            out = self.orig_apply(state, signed, env, **options)
         finally:
             self.depth -= 1
         if self.item is not None and self.depth == 0:

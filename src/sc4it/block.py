@@ -30,7 +30,7 @@ from sc4it.kernel.schema import U64, AccountId, Hash32, Len, Signature64
 from sc4it.kernel.signing import Keypair, SignedCall, verify
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv, Touched
-from sc4it.runtime import apply, on_block
+from sc4it.runtime import apply, consume_nonce, on_block
 
 HEADER_TAG = b"sc4it/header/v1"
 CALLS_TAG = b"sc4it/calls/v1"
@@ -321,8 +321,8 @@ def run_block(
     state: State, env: BlockEnv, calls: Iterable[SignedCall], *, checked: Container[int] = ()
 ) -> BlockRun:
     """BLK-20..BLK-24: `on_block` (billing) first, then each call with `apply` in order; a call that is
-    not valid (`NOT_VALID`) is left out, a valid call that fails stays with its error (and, as every
-    failed call, changes nothing, STATE-07). Pure. BLK-25: `checked` holds the positions in `calls`
+    not valid (`NOT_VALID`) is left out, a valid call that fails stays with its error and changes
+    nothing but its signer's nonce (BLK-23). Pure. BLK-25: `checked` holds the positions in `calls`
     whose signatures the caller already checked (`check_signatures` was None); they are not checked
     again, and the run is the same as without."""
     hooks = on_block(state, env)
@@ -340,9 +340,10 @@ def run_block(
             continue
         included.append(signed)
         receipts.append(Receipt.of(out.error, out.events))
-        if out.error is None:
-            state = out.state
-            _merge(maps, scalars, out.touched)
+        if out.error is not None:
+            out = consume_nonce(state, signed.signer, env)  # BLK-23: its only effect
+        state = out.state
+        _merge(maps, scalars, out.touched)
     touched = Touched(dict(maps), frozenset(scalars))
     return BlockRun(state, hooks.events, tuple(included), tuple(receipts), tuple(excluded), touched)
 

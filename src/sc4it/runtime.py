@@ -183,6 +183,18 @@ def apply(state: State, signed: SignedCall, env: BlockEnv, *, signatures_checked
     return _outcome(new_state, tuple(tx.events), touched)
 
 
+def consume_nonce(state: State, signer: bytes, env: BlockEnv) -> Outcome:
+    """BLK-23, SIG-12: a valid call that failed in its handler, in a block, still uses its nonce (as a
+    Substrate extrinsic whose dispatch fails): the new state is `state` with the signer's nonce + 1 (a
+    role account without an entry gets one), nothing else. Without it a failed call could be included
+    again by anyone, later, when it would succeed."""
+    tx = Tx(state, env, signer)
+    info = tx.accounts.get(signer) or AccountInfo()
+    tx.accounts[signer] = info.with_next_nonce()
+    new_state, touched = tx.finish()
+    return _outcome(new_state, (), touched)
+
+
 def on_block(state: State, env: BlockEnv) -> Outcome:
     """Run the per-block hooks (billing) for block `env`, on one transaction. A hook is a sequence of
     atomic steps (one per contract billed); a failing step leaves no trace and does not stop the others."""

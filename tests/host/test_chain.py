@@ -69,7 +69,7 @@ def test_blocks_run_hooks_then_calls_in_order() -> None:
 def test_invalid_calls_are_dropped_failed_calls_stay() -> None:
     """SIG-05, SIG-08: a call for another chain or with a wrong nonce is not valid, so the host drops it
     from the block; a valid call that fails in its handler stays in the block with its error and changes
-    nothing."""
+    nothing but its signer's nonce (BLK-23)."""
     chain = Chain.from_genesis()
     stale = sign(calls.Transfer(BOB.account_id, TFT), ALICE, 5, chain.state.chain_id)
     chain.submit(stale)
@@ -81,7 +81,8 @@ def test_invalid_calls_are_dropped_failed_calls_stay() -> None:
     assert result.rejected == ((stale, Error.FutureNonce), (foreign, Error.WrongChainId))
     assert [(c.signed, c.error) for c in result.calls] == [(failing, Error.ContractNotExists)]
     assert result.calls[0].events == ()
-    assert chain.state.accounts == before.accounts  # nothing applied, not even a nonce
+    bob = BOB.account_id  # nothing applied but the nonce
+    assert chain.state.accounts == before.accounts.set(bob, before.accounts[bob].with_next_nonce())
     assert chain.pending == []
 
 

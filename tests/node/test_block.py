@@ -155,7 +155,7 @@ def test_invalid_calls_are_left_out() -> None:
 
 def test_failed_calls_stay_with_their_error() -> None:
     """BLK-23 BLK-06: a valid call that fails is in the block, with its error in its receipt, and
-    changes nothing."""
+    changes nothing but its signer's nonce, so it cannot be included again."""
     t0 = tip0()
     broke = transfer(t0.state, CHARLIE, ALICE, 10**9 * TFT)
     ex = build_block(t0, [broke, transfer(t0.state)], PRODUCER, SPEC)
@@ -168,8 +168,12 @@ def test_failed_calls_stay_with_their_error() -> None:
     )
     assert second.error is None and second.events
     assert Receipt.of(None, ()).error is None
-    assert ex.tip.state.accounts[CHARLIE.account_id] == t0.state.accounts[CHARLIE.account_id]
+    before, after = t0.state.accounts[CHARLIE.account_id], ex.tip.state.accounts[CHARLIE.account_id]
+    assert after == before.with_next_nonce()
+    assert ex.tip.commitment.root == commitment_root(ex.tip.state)
     assert execute_block(t0, ex.block, SPEC).results == ex.results
+    again = build_block(ex.tip, [broke], PRODUCER, SPEC)  # the same call, replayed
+    assert again.block.calls == () and again.excluded[0][2] is Error.StaleNonce
 
 
 def test_touched_covers_the_block() -> None:

@@ -70,12 +70,19 @@ def test_submit_bytes(tmp_path: Path) -> None:
 
 
 def test_failed_call_leaves_the_pool(tmp_path: Path) -> None:
-    """MEM-09 BLK-23: a call that fails in its block is dropped from the pool although its nonce is
-    not consumed; the next block does not include it again."""
+    """MEM-09 BLK-23: a call that fails in its block is dropped from the pool and uses its nonce: the
+    signer's next call (submitted behind it) goes in the next block, and the failed call submitted again
+    is refused as stale."""
     with _open(tmp_path) as node:
-        node.submit(transfer(node.state, CHARLIE, ALICE, 10**9 * TFT))
+        broke = transfer(node.state, CHARLIE, ALICE, 10**9 * TFT)
+        node.submit(broke)
+        node.submit(transfer(node.state, CHARLIE, ALICE, 1, at=broke.nonce + 1))
         b1 = node.produce_block()
-        assert b1.results.receipts[0].error is Error.FundsUnavailable and node.pending() == 0
+        assert b1.results.receipts[0].error is Error.FundsUnavailable
+        assert b1.results.receipts[1].error is None and node.pending() == 0
+        with pytest.raises(MempoolError) as e:
+            node.submit(broke)
+        assert e.value.error is Error.StaleNonce
         assert node.produce_block().block.calls == ()
 
 
