@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -359,14 +359,17 @@ def test_update_without_touched_recomputes_changed_maps() -> None:
 
 
 def _count_value_hashes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the value hashes an update hands to the tree: one per leaf it sets (`_map_changes` hashes
+    inline, so they are counted where they arrive, in `smt.update`)."""
     counter = [0]
-    original = smt.value_hash
+    original = smt.update
 
-    def counting(encoding: bytes) -> bytes:
-        counter[0] += 1
-        return original(encoding)
+    def counting(node: smt.Node, changes: Iterable[smt.Change]) -> smt.Node:
+        items = list(changes)
+        counter[0] += sum(1 for _, vhash in items if vhash is not None)
+        return original(node, items)
 
-    monkeypatch.setattr(smt, "value_hash", counting)
+    monkeypatch.setattr(smt, "update", counting)
     return counter
 
 

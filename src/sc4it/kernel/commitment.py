@@ -124,28 +124,39 @@ def _value_hash(field: _Field, value: Any) -> bytes:
     return smt.value_hash(_dumps(field.venc(value)))
 
 
+def _seeded(field: _Field) -> tuple[Any, Any]:
+    """The key hasher of CMT-13 already fed the key preimage's prefix (`_Field.prefix`), and the value
+    hasher of CMT-14, for a loop over one map's entries: `copy()` one, `update` with C(k̂) (and C(î)), or
+    C(v̂), `digest`: the same hashes without concatenating the prefix per entry."""
+    key_fresh, value_fresh = smt.fresh_hashers()
+    seeded = key_fresh.copy()
+    seeded.update(field.prefix)
+    return seeded, value_fresh
+
+
 def _field_leaves(field: _Field, value: Any) -> Iterator[tuple[int, bytes]]:
     """CMT-02: the leaves (path, value hash) of one field of the state (CMT-13 and CMT-14 written out
     inline: this loop runs once per entry of the state when a tree is built from scratch)."""
     if not field.is_map:
         yield field.path, _value_hash(field, value)
         return
-    prefix, dumps, from_bytes = field.prefix, cbor2.dumps, int.from_bytes
+    dumps, from_bytes = cbor2.dumps, int.from_bytes
     kenc: Callable[[Any], Any] | None = None if field.kenc is identity_encoder else field.kenc
-    key_fresh, value_fresh = smt.fresh_hashers()
+    key_fresh, value_fresh = _seeded(field)
     if field.set_valued:
         ienc = field.ienc
         for key, items in value.items():
-            head = prefix + dumps(key if kenc is None else kenc(key), canonical=True)
+            head = key_fresh.copy()
+            head.update(dumps(key if kenc is None else kenc(key), canonical=True))
             for item in items:
-                h = key_fresh.copy()
-                h.update(head + dumps(ienc(item), canonical=True))
+                h = head.copy()
+                h.update(dumps(ienc(item), canonical=True))
                 yield from_bytes(h.digest(), "big"), _SET_ITEM_HASH
         return
     venc = field.venc
     for key, v in value.items():
         h = key_fresh.copy()
-        h.update(prefix + dumps(key if kenc is None else kenc(key), canonical=True))
+        h.update(dumps(key if kenc is None else kenc(key), canonical=True))
         hv = value_fresh.copy()
         hv.update(dumps(venc(v), canonical=True))
         yield from_bytes(h.digest(), "big"), hv.digest()
@@ -158,25 +169,27 @@ def row_leaves(name: str, rows: Iterable[tuple[bytes, bytes]]) -> list[tuple[int
     paths and value hashes are of these very bytes, so rows that are not the canonical encodings of a
     state give another root than that state's (a store checks the root against its last header)."""
     field = _BY_NAME[name]
-    key_hash, value_hash = smt.key_hash, smt.value_hash
     if not field.is_map:
-        return [(field.path, value_hash(v)) for _, v in rows]
-    prefix = field.prefix
+        return [(field.path, smt.value_hash(v)) for _, v in rows]
+    key_fresh, value_fresh = _seeded(field)
+    from_bytes = int.from_bytes
     if not field.set_valued:
-        key_fresh, value_fresh = smt.fresh_hashers()
         leaves = []
         for k, v in rows:  # CMT-13, CMT-14 inline: once per stored row at a restart
             h = key_fresh.copy()
-            h.update(prefix + k)
+            h.update(k)
             hv = value_fresh.copy()
             hv.update(v)
-            leaves.append((int.from_bytes(h.digest(), "big"), hv.digest()))
+            leaves.append((from_bytes(h.digest(), "big"), hv.digest()))
         return leaves
     out = []
     for k, v in rows:
-        head = prefix + k
+        head = key_fresh.copy()
+        head.update(k)
         for item in cbor2.loads(v):
-            out.append((int.from_bytes(key_hash(head + _dumps(item)), "big"), _SET_ITEM_HASH))
+            h = head.copy()
+            h.update(_dumps(item))
+            out.append((from_bytes(h.digest(), "big"), _SET_ITEM_HASH))
     return out
 
 
@@ -305,24 +318,26 @@ def _map_changes(
 ) -> None:
     """CMT-09: the leaf changes of the listed keys of one map (not of sets) whose value differs; the
     encodings hashed go to `rows` (`Commitment.encoded`)."""
-    old_get, new_get, venc, prefix = before.get, after.get, field.venc, field.prefix
+    old_get, new_get, venc = before.get, after.get, field.venc
     kenc: Callable[[Any], Any] | None = None if field.kenc is identity_encoder else field.kenc
-    dumps, from_bytes, append, value_hash = cbor2.dumps, int.from_bytes, out.append, smt.value_hash
-    key_fresh, _ = smt.fresh_hashers()
-    for key in keys:  # CMT-13 inline: once per changed entry of a block
+    dumps, from_bytes, append = cbor2.dumps, int.from_bytes, out.append
+    key_fresh, value_fresh = _seeded(field)
+    for key in keys:  # CMT-13, CMT-14 inline: once per changed entry of a block
         new = new_get(key)
         old = old_get(key)
         if new is old or old == new:
             continue
         kbytes = dumps(key if kenc is None else kenc(key), canonical=True)
         h = key_fresh.copy()
-        h.update(prefix + kbytes)
+        h.update(kbytes)
         if new is None:
             vbytes = None
             append((from_bytes(h.digest(), "big"), None))
         else:
             vbytes = dumps(venc(new), canonical=True)
-            append((from_bytes(h.digest(), "big"), value_hash(vbytes)))
+            hv = value_fresh.copy()
+            hv.update(vbytes)
+            append((from_bytes(h.digest(), "big"), hv.digest()))
         rows[key] = (kbytes, vbytes)
 
 

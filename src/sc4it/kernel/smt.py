@@ -251,20 +251,17 @@ def update(node: Node, changes: Iterable[Change]) -> Node:
     O(number of changes × depth) hashes, each node above several changes hashed once; every subtree
     without a change is shared with `node`, and a change to the value a leaf already has returns the
     same tree."""
-    items = sorted(changes, key=_first)
+    items = sorted(changes, key=_PATH)
     if not items:
         return node
     paths = [p for p, _ in items]
     assert all(a < b for a, b in pairwise(paths)), "duplicate paths"
     vhashes = [v for _, v in items]
-    removals = [0]
-    for v in vhashes:  # removals[i]: how many of the first i changes remove (only they can collapse nodes)
-        removals.append(removals[-1] + (v is None))
+    removals = [0] * (len(items) + 1)  # removals[i]: how many of the first i changes remove
+    if None in vhashes:  # only removals can collapse nodes
+        for i, v in enumerate(vhashes):
+            removals[i + 1] = removals[i] + (v is None)
     return _update(node, paths, vhashes, removals, 0, len(items), 0)
-
-
-def _first(change: Change) -> int:
-    return change[0]
 
 
 def _update(
@@ -322,7 +319,7 @@ def _set(node: Node, path: int, vhash: bytes | None, depth: int) -> Node:
         new = _split(node, _leaf(path, vhash), depth + len(parents))
     else:
         new = _leaf(path, vhash)
-    fresh = _NODE
+    copy, join = _NODE.copy, b"".join
     for i in range(len(parents) - 1, -1, -1):  # a set never empties a node: no collapse on the way up
         _, c0, c1, c2, c3 = parents[i]
         d = digits[i]
@@ -334,8 +331,8 @@ def _set(node: Node, path: int, vhash: bytes | None, depth: int) -> Node:
             c2 = new
         else:
             c3 = new
-        h = fresh.copy()
-        h.update(c0[0] + c1[0] + c2[0] + c3[0])
+        h = copy()
+        h.update(join((c0[0], c1[0], c2[0], c3[0])))
         new = (h.digest(), c0, c1, c2, c3)
     return new
 
