@@ -473,10 +473,24 @@ _UNCOVERED = object()
 
 
 def _walk(data: bytes, paths: Sequence[int]) -> tuple[bytes, list[Any]]:
-    """CMT-22, CMT-23: decode the proof `data` (version byte already checked) and recompute its root, in
-    one pass over the pre-order bytes with no Python object per node; on the way, resolve the sorted
-    `paths`: for each, the value hash of the leaf at that path, None if the walk shows it absent, or
-    `_UNCOVERED`.
+    """CMT-22, CMT-23: decode the proof `data` (version byte already checked) and recompute its root; on
+    the way, resolve the sorted `paths`: for each, the value hash of the leaf at that path, None if the
+    walk shows it absent, or `_UNCOVERED`. The pass is `_fold`; here, what ends it: a truncated proof
+    (an index past the end) or trailing bytes."""
+    try:
+        root, found, pos = _fold(data, paths)
+    except IndexError:
+        raise ProofError("truncated proof") from None
+    if pos > len(data):
+        raise ProofError("truncated proof")
+    if pos < len(data):
+        raise ProofError(f"{len(data) - pos} trailing bytes")
+    return root, found
+
+
+def _fold(data: bytes, paths: Sequence[int]) -> tuple[bytes, list[Any], int]:
+    """The one pass of `_walk` over the pre-order bytes, with no Python object per node: the root, the
+    answers, and the position after the root's last node.
 
     The terminals of a pruned tree (empty subtrees, opaque hashes, leaves) tile the path space in
     pre-order: a terminal covers the `step` paths from `cursor` on (`_SPAN` of its depth). So a path lies
@@ -484,7 +498,6 @@ def _walk(data: bytes, paths: Sequence[int]) -> tuple[bytes, list[Any]]:
     (CMT-23), and each terminal costs one addition and one comparison. `top` holds the hashes of the
     children so far of the innermost inner node still open (concatenated), `stack` those of the nodes
     above it, the root's holder at the bottom."""
-    end = len(data)
     stack: list[bytearray] = []
     top = bytearray()  # the root's holder
     found: list[Any] = []
@@ -492,65 +505,57 @@ def _walk(data: bytes, paths: Sequence[int]) -> tuple[bytes, list[Any]]:
     nxt = paths[0] if n else _BEYOND
     fresh_leaf, fresh_node, empty = _LEAF, _NODE, EMPTY_HASH
     pos = 1
-    try:
-        while True:
-            tag = data[pos]
-            if tag == 1:  # TAG_HASH
-                h = data[pos + 1 : pos + 33]
-                pos += 33
-                if h == empty:
-                    raise ProofError("an opaque subtree with the empty hash (the empty tag is for that)")
-                cursor += step
+    while True:
+        tag = data[pos]
+        if tag == 1:  # TAG_HASH
+            h = data[pos + 1 : pos + 33]
+            pos += 33
+            if h == empty:
+                raise ProofError("an opaque subtree with the empty hash (the empty tag is for that)")
+            cursor += step
+            while nxt < cursor:
+                found.append(_UNCOVERED)
+                i += 1
+                nxt = paths[i] if i < n else _BEYOND
+        elif tag == 3:  # TAG_NODE
+            if len(stack) >= MAX_DEPTH:
+                raise ProofError("proof deeper than a tree can be")
+            stack.append(top)
+            top = bytearray()
+            step >>= RADIX_BITS
+            pos += 1
+            continue
+        elif tag == 2:  # TAG_LEAF
+            hasher = fresh_leaf.copy()
+            hasher.update(data[pos + 1 : pos + 65])
+            h = hasher.digest()
+            cursor += step
+            if nxt < cursor:
+                leaf_path = int.from_bytes(data[pos + 1 : pos + 33], "big")
                 while nxt < cursor:
-                    found.append(_UNCOVERED)
+                    found.append(data[pos + 33 : pos + 65] if nxt == leaf_path else None)
                     i += 1
                     nxt = paths[i] if i < n else _BEYOND
-            elif tag == 3:  # TAG_NODE
-                if len(stack) >= MAX_DEPTH:
-                    raise ProofError("proof deeper than a tree can be")
-                stack.append(top)
-                top = bytearray()
-                step >>= RADIX_BITS
-                pos += 1
-                continue
-            elif tag == 2:  # TAG_LEAF
-                hasher = fresh_leaf.copy()
-                hasher.update(data[pos + 1 : pos + 65])
-                h = hasher.digest()
-                cursor += step
-                if nxt < cursor:
-                    leaf_path = int.from_bytes(data[pos + 1 : pos + 33], "big")
-                    while nxt < cursor:
-                        found.append(data[pos + 33 : pos + 65] if nxt == leaf_path else None)
-                        i += 1
-                        nxt = paths[i] if i < n else _BEYOND
-                pos += 65
-            elif tag == 0:  # TAG_EMPTY
-                h = empty
-                pos += 1
-                cursor += step
-                while nxt < cursor:
-                    found.append(None)
-                    i += 1
-                    nxt = paths[i] if i < n else _BEYOND
-            else:
-                raise ProofError(f"unknown node tag {tag}")
-            top += h
-            while len(top) == 128:  # the innermost open node is complete: hash it, attach it above
-                hasher = fresh_node.copy()
-                hasher.update(top)
-                top = stack.pop()
-                top += hasher.digest()
-                step <<= RADIX_BITS
-            if not stack:
-                break
-    except IndexError:
-        raise ProofError("truncated proof") from None
-    if pos > end:
-        raise ProofError("truncated proof")
-    if pos < end:
-        raise ProofError(f"{end - pos} trailing bytes")
-    return bytes(top), found
+            pos += 65
+        elif tag == 0:  # TAG_EMPTY
+            h = empty
+            pos += 1
+            cursor += step
+            while nxt < cursor:
+                found.append(None)
+                i += 1
+                nxt = paths[i] if i < n else _BEYOND
+        else:
+            raise ProofError(f"unknown node tag {tag}")
+        top += h
+        while len(top) == 128:  # the innermost open node is complete: hash it, attach it above
+            hasher = fresh_node.copy()
+            hasher.update(top)
+            top = stack.pop()
+            top += hasher.digest()
+            step <<= RADIX_BITS
+        if not stack:
+            return bytes(top), found, pos
 
 
 def _proof_bytes(proof: Any) -> bytes:
