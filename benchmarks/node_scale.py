@@ -7,12 +7,15 @@ One run, on `benchmarks/population.py`'s production-shaped world (built directly
 
 1. a store is created with the population as its genesis state (O(state), once: every row and the
    commitment from scratch);
-2. `--blocks` blocks are produced one after another, each = the billing hook on its production shard
+2. `--blocks` production blocks follow one another, each = the billing hook on its production shard
    (1/600 of the contracts, the population's composition in every shard) + `--calls` signed transfers
-   by the default world's dev accounts. For each block, in the same run and on the same tip: the bare
-   core work (`on_block` + `apply` of each call, what any host must do), then `build_block` (that work
-   plus the commitment update, the calls/results hashes and the seal), then `Store.append` (the rows
-   changed and the block, one SQLite transaction with `synchronous=FULL`);
+   by the default world's dev accounts, made as `sc4it node run` makes them: between two blocks
+   (timed apart) `Store.checkpoint` (NODE-18), the collector over its young generations (NODE-19) and
+   `decode_ahead` of the next shard (NODE-17); the block itself with the collector paused (NODE-19).
+   For each block, in the same run and on the same tip: the bare core work (`on_block` + `apply` of
+   each call, what any host must do), then `build_block` (that work plus the commitment update, the
+   calls/results hashes and the seal), then `Store.append` (the rows changed and the block, one SQLite
+   transaction with `synchronous=FULL`);
 3. the store is closed and reopened: `PRAGMA quick_check`, the state reloaded from its rows (no
    replay; records decoded on first read, NODE-15), its commitment recomputed and checked against the
    head; then the next block is built twice on the reopened tip (cold, then warm).
@@ -26,8 +29,7 @@ figures.
 restart can be measured again on a quiet machine without building the store (~4 min at 1M) anew;
 `--eager` there decodes every row at start (the restart before NODE-15), for a side-by-side figure;
 `--ahead` decodes the next block's shard before building it (NODE-17, as the runner does between
-blocks); `--then-produce` then appends `--blocks` blocks to the reopened store, each after what the
-runner does between blocks (NODE-17 `decode_ahead`, NODE-18 `Store.checkpoint`, timed apart): a
+blocks); `--then-produce` then appends `--blocks` blocks to the reopened store, made as in step 2: a
 restarted node's steady state (its loaded heap frozen, NODE-15); `--no-reopen` stops after the blocks
 (at 1M, creating the store and the restart each take minutes).
 """
@@ -47,6 +49,7 @@ from sc4it.block import ChainSpec, build_block
 from sc4it.genesis import dev_keypair
 from sc4it.kernel import calls
 from sc4it.kernel.signing import SignedCall, sign
+from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.node.store import Store, decode_ahead
@@ -92,7 +95,7 @@ def run(n: int, blocks: int, n_calls: int, directory: Path, *, then_reopen: bool
     t = time.perf_counter()
     store = Store.open(directory, pop.state, spec)
     print(f"store created (all rows + commitment from scratch) in {time.perf_counter() - t:.1f} s")
-    produce(store, spec, blocks, n_calls, between=False)
+    produce(store, spec, blocks, n_calls)
     head = store.tip.header
     store.close()
     if not then_reopen:
@@ -103,49 +106,51 @@ def run(n: int, blocks: int, n_calls: int, directory: Path, *, then_reopen: bool
     reopen(n, directory, spec, head)
 
 
-def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int, *, between: bool) -> None:
-    """Step 2: `blocks` blocks on the store's tip, each timed as bare core work, `build_block` and
-    `Store.append`; with `between`, what the runner does between two blocks (NODE-17 `decode_ahead`,
-    NODE-18 `Store.checkpoint`) is done, and timed apart, before each block."""
+def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
+    """Step 2: `blocks` production blocks on the store's tip, each made as `sc4it node run` makes it:
+    between two blocks (timed apart) what the runner does then (NODE-18 `Store.checkpoint`, NODE-19 the
+    collector over its young generations, NODE-17 `decode_ahead`), then the block with the collector
+    paused (NODE-19), timed as bare core work, `build_block` and `Store.append`."""
     producer = dev_keypair("producer")
-    rows: list[tuple[float, float, float, int]] = []
+    rows: list[tuple[float, float, float, float]] = []
     for _ in range(blocks):
         tip = store.tip
-        idle = ""
-        if between:
-            t = time.perf_counter()
-            store.checkpoint()
-            c = time.perf_counter()
-            decode_ahead(tip.state, tip.number + 1)
-            d = time.perf_counter()
-            idle = (
-                f" (between blocks: checkpoint {(c - t) * 1e3:.1f} ms, decode_ahead {(d - c) * 1e3:.1f} ms)"
-            )
+        t0 = time.perf_counter()
+        store.checkpoint()
+        c = time.perf_counter()
+        gc.collect(1)
+        g = time.perf_counter()
+        decode_ahead(tip.state, tip.number + 1)
+        d = time.perf_counter()
         signed = _calls(tip.state, n_calls)
         env = BlockEnv(tip.number + 1, spec.timestamp_of(tip.number + 1))
-        bare = _bare(tip.state, env, signed)
-        t = time.perf_counter()
-        ex = build_block(tip, signed, producer, spec)
-        build = time.perf_counter() - t
-        assert not ex.excluded and all(r.error is None for r in ex.results.receipts)
-        t = time.perf_counter()
-        store.append(ex)
-        append = time.perf_counter() - t
-        rows.append((bare, build, append, len(ex.touched)))
+        with collector_paused():
+            bare = _bare(tip.state, env, signed)
+            t = time.perf_counter()
+            ex = build_block(tip, signed, producer, spec)
+            build = time.perf_counter() - t
+            assert not ex.excluded and all(r.error is None for r in ex.results.receipts)
+            t = time.perf_counter()
+            store.append(ex)
+            append = time.perf_counter() - t
+        rows.append((bare, build, append, g - c))
         print(
             f"block {ex.block.number}: {len(ex.results.hook_events)} hook events, "
             f"{len(ex.touched)} keys touched; "
             f"bare {bare * 1e3:.1f} ms, build {build * 1e3:.1f} ms, append {append * 1e3:.1f} ms, "
-            f"total {(build + append) * 1e3:.1f} ms{idle}"
+            f"total {(build + append) * 1e3:.1f} ms (before it, between blocks: checkpoint "
+            f"{(c - t0) * 1e3:.1f} ms, collector {(g - c) * 1e3:.1f} ms, decode_ahead {(d - g) * 1e3:.1f} ms)"
         )
     bare_m = statistics.median(r[0] for r in rows)
     build_m = statistics.median(r[1] for r in rows)
     append_m = statistics.median(r[2] for r in rows)
     total_m = statistics.median(r[1] + r[2] for r in rows)
+    collect_m = statistics.median(r[3] for r in rows)
     print(
         f"median over {blocks} blocks: bare core {bare_m * 1e3:.1f} ms, build_block {build_m * 1e3:.1f} ms, "
         f"store append {append_m * 1e3:.1f} ms, produce+commit {total_m * 1e3:.1f} ms; "
-        f"ratio produce+commit / bare core = {total_m / bare_m:.2f} (build alone {build_m / bare_m:.2f})"
+        f"ratio produce+commit / bare core = {total_m / bare_m:.2f} (build alone {build_m / bare_m:.2f}); "
+        f"between blocks, the collector {collect_m * 1e3:.1f} ms"
     )
 
 
@@ -198,7 +203,7 @@ def reopen(
         print(
             f"then {then_blocks} blocks on the reopened store, as the runner makes them (NODE-17, NODE-18):"
         )
-        produce(reopened, spec, then_blocks, 100, between=True)
+        produce(reopened, spec, then_blocks, 100)
     reopened.close()
 
 

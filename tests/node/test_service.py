@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sqlite3
 import threading
@@ -9,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from sc4it.block import BlockError, BlockFault, call_hash, execute_block, genesis_tip
+from sc4it.block import BlockError, BlockFault, Executed, call_hash, execute_block, genesis_tip
 from sc4it.kernel import calls
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
 from sc4it.kernel.signing import sign
 from sc4it.node.mempool import MempoolError, MempoolReason
 from sc4it.node.service import CommittedBlock, Node, StateUnavailable
-from sc4it.node.store import DB_FILE, StoreError, StoreProblem
+from sc4it.node.store import DB_FILE, Store, StoreError, StoreProblem
 
 from .helpers import ALICE, BOB, CHARLIE, PRODUCER, TFT, reseal, transfer, world
 
@@ -199,3 +200,44 @@ def test_follower_imports_blocks(tmp_path: Path) -> None:
         assert follower.head.number == 1 and seen == [1]
         follower.import_block(b2.block)
         assert follower.head_hash == producer.head_hash
+
+
+def test_collector_paused_during_a_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NODE-19: Python's cyclic collector is off while a block is built and committed (produced or
+    imported), on again afterwards (also after a refused block); `collect_garbage` empties its young
+    generations between blocks."""
+    seen: list[bool] = []
+    append = Store.append
+
+    def watched(store: Store, executed: Executed) -> None:
+        seen.append(gc.isenabled())
+        append(store, executed)
+
+    monkeypatch.setattr(Store, "append", watched)
+    assert gc.isenabled()
+    with (
+        _open(tmp_path / "a") as producer,
+        Node.open(tmp_path / "b", world(), None, producers=(PRODUCER.account_id,)) as follower,
+    ):
+        producer.submit(transfer(producer.state))
+        b1 = producer.produce_block()
+        assert gc.isenabled()
+        follower.import_block(b1.block)
+        assert seen == [False, False] and gc.isenabled()
+        b2 = producer.produce_block()
+        with pytest.raises(BlockError):
+            follower.import_block(reseal(b2.block, timestamp=b2.block.header.timestamp + 1))
+        assert gc.isenabled()
+        junk = [[i] for i in range(2_000)]  # young objects, tracked by the collector
+        assert gc.get_count()[0] > 0 or gc.get_count()[1] > 0
+        producer.collect_garbage()
+        young, middle, _ = gc.get_count()
+        assert young < 100 and middle == 0
+        del junk
+    gc.disable()
+    try:  # a host that runs with the collector off keeps it off
+        with _open(tmp_path / "c") as node:
+            node.produce_block()
+            assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -300,6 +300,7 @@ async def _produce(node: Node, server: RpcServer, block_time_ms: int, stop: asyn
         server.metrics.last_block_seconds = took
         log.debug("block %d: %d calls in %.1f ms", committed.number, len(committed.block.calls), took * 1000)
         node.checkpoint()  # NODE-18
+        node.collect_garbage()  # NODE-19
         await asyncio.get_running_loop().run_in_executor(None, node.decode_ahead)  # NODE-17
         due = max(due + period, time.monotonic())
 

@@ -10,6 +10,7 @@ committed to disk, with a `CommittedBlock` (the block, its hash, its results and
 from __future__ import annotations
 
 import collections
+import gc
 import logging
 import os
 import threading
@@ -38,6 +39,7 @@ from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import Keypair, SignedCall
+from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
 from sc4it.node.mempool import MAX_CALL_BYTES, Mempool, MempoolError, MempoolReason
 from sc4it.node.store import Durability, Store, decode_ahead
@@ -264,8 +266,10 @@ class Node:
 
     def produce_block(self, max_calls: int = MAX_BLOCK_CALLS) -> CommittedBlock:
         """NODE-13: build the next block from the ready calls, commit it with its state changes, update
-        the mempool, then tell the observers. Needs a producer key."""
-        with self._lock:
+        the mempool, then tell the observers. Needs a producer key. Python's cyclic collector is paused
+        while the block is built and committed (NODE-19; the runner calls `collect_garbage` between
+        blocks)."""
+        with self._lock, collector_paused():
             if self._producer is None:
                 raise RuntimeError("this node has no producer key")
             taken = self._mempool.ready(max_calls)
@@ -284,6 +288,12 @@ class Node:
         tip = self._store.tip
         return decode_ahead(tip.state, tip.number + 1)
 
+    def collect_garbage(self) -> None:
+        """NODE-19: Python's cyclic collector over its young generations (what was made since the last
+        call: the blocks' new records and tree nodes, the RPC's objects), now, between blocks, rather
+        than inside the next block."""
+        gc.collect(1)
+
     def checkpoint(self) -> None:
         """NODE-18: `Store.checkpoint` (the runner calls it between blocks)."""
         with self._lock:
@@ -291,8 +301,9 @@ class Node:
 
     def import_block(self, block: Block) -> CommittedBlock:
         """NODE-14: execute and check a block made by another producer on the head (`BlockError` if it
-        does not follow it; nothing changes then), commit it, update the mempool, tell the observers."""
-        with self._lock:
+        does not follow it; nothing changes then), commit it, update the mempool, tell the observers;
+        with the collector paused, as `produce_block` (NODE-19)."""
+        with self._lock, collector_paused():
             executed = execute_block(self._store.tip, block, self._store.spec)
             committed = self._commit(executed, list(block.calls))
             observers = list(self._observers)
