@@ -11,7 +11,9 @@ One run, on `benchmarks/population.py`'s production-shaped world (built directly
    (1/600 of the contracts, the population's composition in every shard) + `--calls` signed transfers
    by the default world's dev accounts, made as `sc4it node run` makes them: between two blocks
    (timed apart) `Store.checkpoint` (NODE-18), the collector over its young generations (NODE-19) and
-   `decode_ahead` of the next shard (NODE-17); the block itself with the collector paused (NODE-19).
+   `decode_ahead` of the next shard (NODE-17); the block itself with the collector paused (NODE-19),
+   its calls' signatures checked and their bytes kept when they were admitted (NODE-13, BLK-25), so
+   neither the bare work nor the block verifies or encodes them again.
    For each block, in the same run and on the same tip: the bare core work (`on_block` + `apply` of
    each call, what any host must do), then `build_block` (that work plus the commitment update, the
    calls/results hashes and the seal), then `Store.append` (the rows changed and the block, one SQLite
@@ -48,12 +50,13 @@ from pathlib import Path
 from sc4it.block import ChainSpec, build_block
 from sc4it.genesis import dev_keypair
 from sc4it.kernel import calls
+from sc4it.kernel.codec import encode
 from sc4it.kernel.signing import SignedCall, sign
 from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.node.store import Store, decode_ahead
-from sc4it.runtime import apply, on_block
+from sc4it.runtime import apply, check_signatures, on_block
 
 from .population import ENV, population
 
@@ -75,11 +78,12 @@ def _calls(state: State, count: int) -> list[SignedCall]:
 
 
 def _bare(state: State, env: BlockEnv, signed: list[SignedCall]) -> float:
-    """The core's work alone: `on_block`, then `apply` of each call (seconds)."""
+    """The core's work alone: `on_block`, then `apply` of each call, whose signatures were checked when
+    the calls were admitted (BLK-25, as the node's pool does) (seconds)."""
     t = time.perf_counter()
     s = on_block(state, env).state
     for c in signed:
-        out = apply(s, c, env)
+        out = apply(s, c, env, signatures_checked=True)
         assert out.error is None
         s = out.state
     return time.perf_counter() - t
@@ -123,11 +127,13 @@ def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
         decode_ahead(tip.state, tip.number + 1)
         d = time.perf_counter()
         signed = _calls(tip.state, n_calls)
+        admitted = [encode(c) for c in signed]  # the pool's bytes; it checked the signatures (MEM-02)
+        assert all(check_signatures(c) is None for c in signed)
         env = BlockEnv(tip.number + 1, spec.timestamp_of(tip.number + 1))
         with collector_paused():
             bare = _bare(tip.state, env, signed)
             t = time.perf_counter()
-            ex = build_block(tip, signed, producer, spec)
+            ex = build_block(tip, signed, producer, spec, checked=range(len(signed)), encodings=admitted)
             build = time.perf_counter() - t
             assert not ex.excluded and all(r.error is None for r in ex.results.receipts)
             t = time.perf_counter()

@@ -194,6 +194,33 @@ def calls_hash(calls: Sequence[SignedCall]) -> bytes:
     return _hash(CALLS_TAG, encode(tuple(calls), _CALLS))
 
 
+def encode_calls(
+    calls: Sequence[SignedCall], encodings: Sequence[bytes] | None = None
+) -> tuple[bytes, tuple[bytes, ...]]:
+    """BLK-06, MEM-01: the canonical encoding of `calls` as an array (what `calls_hash` hashes and a
+    store keeps) and each call's hash, encoding every call once; `encodings`, each call's own canonical
+    encoding, if the caller has them (a mempool keeps the bytes it admitted), so nothing is encoded.
+    A canonical array is its length's head followed by its items' encodings (ENC-04)."""
+    encs = [encode(c) for c in calls] if encodings is None else encodings
+    assert len(encs) == len(calls) <= MAX_BLOCK_CALLS
+    data = _array_head(len(encs)) + b"".join(encs)
+    return data, tuple(call_hash_of(e) for e in encs)
+
+
+def _array_head(n: int) -> bytes:
+    """The head of a CBOR array of `n` items (major type 4, the shortest length form: canonical)."""
+    if n < 24:
+        return bytes([0x80 | n])
+    if n < 0x100:
+        return bytes([0x98, n])
+    return b"\x99" + n.to_bytes(2, "big")  # n <= MAX_BLOCK_CALLS < 65,536
+
+
+def _calls_hash_of(encoded: bytes) -> bytes:
+    """BLK-06 on the encoding of the calls (`calls_hash(c) == _calls_hash_of(encode_calls(c)[0])`)."""
+    return _hash(CALLS_TAG, encoded)
+
+
 def results_hash(results: BlockResults) -> bytes:
     """BLK-07: blake2b-256(`sc4it/results/v1` ‖ encode(results))."""
     return _hash(RESULTS_TAG, encode(results))
@@ -367,20 +394,33 @@ def _merge(maps: dict[str, set[Any]], scalars: set[str], touched: Touched) -> No
 @attrs.frozen(slots=True, eq=False)
 class Executed:
     """A block together with what executing it gave: the new tip, the results and their canonical
-    encoding (what `results_hash` hashed, so a store need not encode them again), the merged `touched`
-    (for the store), and, from `build_block`, the calls it left out as not valid."""
+    encoding (what `results_hash` hashed, so a store need not encode them again), the calls' encoding
+    and each call's hash (`encode_calls`: what `calls_hash` hashed), the merged `touched` (for the
+    store), and, from `build_block`, the calls it left out as not valid."""
 
     block: Block
     tip: Tip
     results: BlockResults
     results_bytes: bytes
+    calls_bytes: bytes
+    call_hashes: tuple[bytes, ...]
     touched: Touched
     excluded: tuple[tuple[int, SignedCall, Error], ...] = ()
 
 
-def build_block(tip: Tip, calls: Sequence[SignedCall], producer: Keypair, spec: ChainSpec) -> Executed:
+def build_block(
+    tip: Tip,
+    calls: Sequence[SignedCall],
+    producer: Keypair,
+    spec: ChainSpec,
+    *,
+    checked: Container[int] = (),
+    encodings: Sequence[bytes] | None = None,
+) -> Executed:
     """BLK-30: the next block on `tip` with `calls` (those not valid are left out, `Executed.excluded`),
-    signed by `producer`, which must be one of `spec.producers`."""
+    signed by `producer`, which must be one of `spec.producers`. A caller that admitted the calls may
+    pass the positions whose signatures it checked (`checked`, BLK-25) and each call's canonical
+    encoding (`encodings`, `encode_calls`); the block is the same without them."""
     if producer.account_id not in spec.producers:
         raise ValueError("the producer's account is not one of the chain's producers")
     if len(calls) > MAX_BLOCK_CALLS:
@@ -388,22 +428,28 @@ def build_block(tip: Tip, calls: Sequence[SignedCall], producer: Keypair, spec: 
     parent = tip.header
     number = parent.number + 1
     timestamp = spec.timestamp_of(number)
-    run = run_block(tip.state, BlockEnv(number, timestamp), calls)
+    assert encodings is None or len(encodings) == len(calls)
+    run = run_block(tip.state, BlockEnv(number, timestamp), calls, checked=checked)
     commitment = tip.commitment.update(run.state, run.touched)
     results = run.results
     encoded = encode(results)
+    if encodings is not None and run.excluded:
+        left_out = {i for i, _, _ in run.excluded}
+        encodings = [e for i, e in enumerate(encodings) if i not in left_out]
+    calls_bytes, hashes = encode_calls(run.included, encodings)
     header = Header(
         chain_id=parent.chain_id,
         number=number,
         parent_hash=header_hash(parent),
         timestamp=timestamp,
-        calls_hash=calls_hash(run.included),
+        calls_hash=_calls_hash_of(calls_bytes),
         results_hash=_results_hash_of(encoded),
         state_commitment=commitment.root,
         producer=producer.account_id,
     )
     block = Block(header, producer.sign(seal_message(header)), run.included)
-    return Executed(block, Tip(header, run.state, commitment), results, encoded, run.touched, run.excluded)
+    new_tip = Tip(header, run.state, commitment)
+    return Executed(block, new_tip, results, encoded, calls_bytes, hashes, run.touched, run.excluded)
 
 
 class BlockFault(Enum):
@@ -433,8 +479,9 @@ class BlockError(Exception):
         self.call_error = call_error
 
 
-def check_header(parent: Header, block: Block, spec: ChainSpec) -> None:
-    """BLK-31..BLK-37: the checks that need no execution, in order (cheap ones first)."""
+def check_header(parent: Header, block: Block, spec: ChainSpec, *, calls_bytes: bytes | None = None) -> None:
+    """BLK-31..BLK-37: the checks that need no execution, in order (cheap ones first); `calls_bytes`,
+    the calls' encoding (`encode_calls`), if the caller has it."""
     h = block.header
     if h.chain_id != parent.chain_id:  # BLK-31
         raise BlockError(BlockFault.WrongChain, f"chain id {h.chain_id.hex()}, not {parent.chain_id.hex()}")
@@ -451,14 +498,19 @@ def check_header(parent: Header, block: Block, spec: ChainSpec) -> None:
         raise BlockError(BlockFault.BadSignature, "the seal is not the producer's signature of the header")
     if len(block.calls) > MAX_BLOCK_CALLS:  # BLK-05
         raise BlockError(BlockFault.TooManyCalls, f"{len(block.calls)} calls; at most {MAX_BLOCK_CALLS}")
-    if h.calls_hash != calls_hash(block.calls):  # BLK-37
+    if calls_bytes is None:
+        calls_bytes = encode_calls(block.calls)[0]
+    if h.calls_hash != _calls_hash_of(calls_bytes):  # BLK-37
         raise BlockError(BlockFault.WrongCallsHash, "the calls do not hash to the header's calls hash")
 
 
 def execute_block(tip: Tip, block: Block, spec: ChainSpec) -> Executed:
     """BLK-31..BLK-41: check `block` against `tip`, execute it, check what it produced; the new tip and
     results, or `BlockError` (and nothing else changes: the function is pure)."""
-    check_header(tip.header, block, spec)
+    encoded_calls = encode_calls(block.calls) if len(block.calls) <= MAX_BLOCK_CALLS else None
+    check_header(tip.header, block, spec, calls_bytes=None if encoded_calls is None else encoded_calls[0])
+    assert encoded_calls is not None  # check_header refused more (BLK-05)
+    calls_bytes, hashes = encoded_calls
     h = block.header
     run = run_block(tip.state, BlockEnv(h.number, h.timestamp), block.calls)
     if run.excluded:  # BLK-38
@@ -474,4 +526,4 @@ def execute_block(tip: Tip, block: Block, spec: ChainSpec) -> Executed:
             BlockFault.WrongCommitment,
             f"header has {h.state_commitment.hex()}, the state after the block {commitment.root.hex()}",
         )
-    return Executed(block, Tip(h, run.state, commitment), results, encoded, run.touched)
+    return Executed(block, Tip(h, run.state, commitment), results, encoded, calls_bytes, hashes, run.touched)

@@ -17,7 +17,9 @@ from sc4it.block import (
     Receipt,
     Tip,
     build_block,
+    call_hash,
     calls_hash,
+    encode_calls,
     execute_block,
     genesis_header,
     genesis_tip,
@@ -33,7 +35,7 @@ from sc4it.kernel.commitment import commitment_root
 from sc4it.kernel.errors import Error
 from sc4it.kernel.events import NameContractCanceled
 from sc4it.kernel.root import encoding_digest, state_root
-from sc4it.kernel.signing import sign
+from sc4it.kernel.signing import SignedCall, sign
 from sc4it.kernel.tx import BlockEnv
 
 from .helpers import (
@@ -275,3 +277,48 @@ def test_checked_signatures_are_not_verified_again(monkeypatch: pytest.MonkeyPat
         good[1], call=calls.Transfer(ALICE.account_id, 2 * TFT)
     )  # a bad signature is refused where it is not said checked
     assert run_block(t0.state, env, [good[0], forged], checked={0}).excluded[0][2] is Error.BadSignature
+
+
+@pytest.mark.parametrize("count", [0, 1, 23, 24, 255, 256])
+def test_calls_encoded_once(count: int) -> None:
+    """BLK-06 MEM-01: `encode_calls` is the canonical encoding of the calls as an array (what
+    `calls_hash` hashes), made from each call's own encoding, with each call's hash; given the
+    encodings it encodes nothing and gives the same (array heads at every length boundary)."""
+    t0 = tip0()
+    one = [transfer(t0.state, at=n) for n in range(min(count, 3))]
+    many = [one[i % len(one)] for i in range(count)] if one else []
+    data, hashes = encode_calls(many)
+    assert data == encode(tuple(many), tuple[SignedCall, ...])
+    assert calls_hash(many) == calls_hash(tuple(decode(data, tuple[SignedCall, ...], max_bytes=None)))
+    assert hashes == tuple(call_hash(c) for c in many)
+    assert encode_calls(many, [encode(c) for c in many]) == (data, hashes)
+
+
+def test_build_block_with_checked_calls_and_their_encodings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BLK-25 BLK-30: a producer that admitted its calls passes the positions it checked and their
+    encodings: the same block (also when calls are left out), the store's calls bytes and hashes
+    (`Executed.calls_bytes`, `call_hashes`) are those of the block's calls, and execute_block gives
+    the same."""
+    import sc4it.runtime as runtime
+
+    t0 = tip0()
+    good = transfer(t0.state)
+    stale = transfer(t0.state, BOB, ALICE, at=5)  # FutureNonce: left out
+    other = transfer(t0.state, BOB, CHARLIE)
+    batch = [stale, good, other]
+    plain = build_block(t0, batch, PRODUCER, SPEC)
+    verified: list[object] = []
+    real = runtime.check_signatures
+
+    def check(signed: SignedCall) -> Error | None:
+        verified.append(signed)
+        return real(signed)
+
+    monkeypatch.setattr(runtime, "check_signatures", check)
+    fast = build_block(t0, batch, PRODUCER, SPEC, checked=range(3), encodings=[encode(c) for c in batch])
+    assert verified == []
+    assert fast.block == plain.block and fast.block.calls == (good, other)
+    assert fast.calls_bytes == plain.calls_bytes == encode((good, other), tuple[SignedCall, ...])
+    assert fast.call_hashes == plain.call_hashes == (call_hash(good), call_hash(other))
+    again = execute_block(t0, fast.block, SPEC)
+    assert (again.calls_bytes, again.call_hashes) == (fast.calls_bytes, fast.call_hashes)

@@ -14,7 +14,7 @@ from sc4it.block import BlockError, BlockFault, Executed, call_hash, execute_blo
 from sc4it.kernel import calls
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
-from sc4it.kernel.signing import sign
+from sc4it.kernel.signing import SignedCall, sign
 from sc4it.node.mempool import MempoolError, MempoolReason
 from sc4it.node.service import CommittedBlock, Node, StateUnavailable
 from sc4it.node.store import DB_FILE, Store, StoreError, StoreProblem
@@ -241,3 +241,30 @@ def test_collector_paused_during_a_block(tmp_path: Path, monkeypatch: pytest.Mon
             assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_produce_does_not_verify_admitted_calls_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NODE-13 BLK-25 MEM-02: the pool checked each call's signatures when it admitted it; the block
+    is built without verifying them again, and its stored calls are the admitted bytes."""
+    import sc4it.runtime as runtime
+
+    with _open(tmp_path) as node:
+        signed = [transfer(node.state), transfer(node.state, BOB, ALICE)]
+        hashes = [node.submit(s) for s in signed]
+        verified: list[SignedCall] = []
+        real = runtime.check_signatures
+
+        def check(s: SignedCall) -> Error | None:
+            verified.append(s)
+            return real(s)
+
+        monkeypatch.setattr(runtime, "check_signatures", check)
+        committed = node.produce_block()
+        assert verified == [] and committed.block.calls == tuple(signed)
+        assert [node.inclusion(h) for h in hashes] == [(1, 0), (1, 1)] and node.pending() == 0
+        assert (
+            execute_block(genesis_tip(world(), node.spec), committed.block, node.spec).tip.hash
+            == node.head_hash
+        )

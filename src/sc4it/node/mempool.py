@@ -75,9 +75,16 @@ class MempoolError(Exception):
 
 @attrs.frozen(slots=True)
 class PoolEntry:
+    """A waiting call, its canonical encoding (the bytes admitted, counted in the pool's size) and its
+    call hash (MEM-01)."""
+
     signed: SignedCall
     hash: bytes
-    size: int
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 class Mempool:
@@ -165,7 +172,7 @@ class Mempool:
                 f"the pool is full ({len(self._hashes)} calls, {self.total_bytes} bytes)",
                 reason=MempoolReason.PoolFull,
             )
-        entry = PoolEntry(signed, h, len(data))
+        entry = PoolEntry(signed, h, data)
         self._by_account.setdefault(signed.signer, {})[signed.nonce] = entry
         self._hashes[h] = entry
         self.total_bytes += entry.size
@@ -192,13 +199,17 @@ class Mempool:
     def ready(self, limit: int | None = None) -> list[SignedCall]:
         """MEM-08: the ready calls (at most `limit`), account by account in the order the accounts
         joined the pool, each account's in nonce order from its pending-state nonce without gaps."""
-        out: list[SignedCall] = []
+        return [e.signed for e in self.ready_entries(limit)]
+
+    def ready_entries(self, limit: int | None = None) -> list[PoolEntry]:
+        """MEM-08: `ready`'s calls as their pool entries (with their encodings and hashes)."""
+        out: list[PoolEntry] = []
         for account, waiting in self._by_account.items():
             nonce = self.account_nonce(account)
             while nonce in waiting:
                 if limit is not None and len(out) >= limit:
                     return out
-                out.append(waiting[nonce].signed)
+                out.append(waiting[nonce])
                 nonce += 1
         return out
 

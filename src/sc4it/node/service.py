@@ -31,7 +31,6 @@ from sc4it.block import (
     Header,
     Tip,
     build_block,
-    call_hash,
     execute_block,
 )
 from sc4it.kernel.codec import decode
@@ -272,9 +271,16 @@ class Node:
         with self._lock, collector_paused():
             if self._producer is None:
                 raise RuntimeError("this node has no producer key")
-            taken = self._mempool.ready(max_calls)
-            executed = build_block(self._store.tip, taken, self._producer, self._store.spec)
-            committed = self._commit(executed, taken)
+            entries = self._mempool.ready_entries(max_calls)
+            executed = build_block(
+                self._store.tip,
+                [e.signed for e in entries],
+                self._producer,
+                self._store.spec,
+                checked=range(len(entries)),  # BLK-25: the pool checked them (MEM-02)
+                encodings=[e.data for e in entries],
+            )
+            committed = self._commit(executed, [e.hash for e in entries])
             observers = list(self._observers)
         for _, signed, error in executed.excluded:
             log.warning("left out a call of %s: %s", signed.signer.hex(), error.name)
@@ -305,16 +311,17 @@ class Node:
         with the collector paused, as `produce_block` (NODE-19)."""
         with self._lock, collector_paused():
             executed = execute_block(self._store.tip, block, self._store.spec)
-            committed = self._commit(executed, list(block.calls))
+            committed = self._commit(executed, list(executed.call_hashes))
             observers = list(self._observers)
         self._tell(observers, committed)
         return committed
 
-    def _commit(self, executed: Executed, taken: list[SignedCall]) -> CommittedBlock:
-        """NODE-04, MEM-09, NODE-10 (under the lock)."""
+    def _commit(self, executed: Executed, taken: list[bytes]) -> CommittedBlock:
+        """NODE-04, MEM-09, NODE-10 (under the lock); `taken`: the hashes of the calls the block was
+        made of."""
         self._store.append(executed)
         block = executed.block
-        self._mempool.remove([call_hash(s) for s in taken])  # included or left out: either way done
+        self._mempool.remove(taken)  # included or left out: either way done
         self._mempool.update(executed.tip.state)
         self._remember(block.header.number, executed.tip)
         return CommittedBlock(block, block.hash, executed.results)

@@ -56,7 +56,6 @@ from sc4it.block import (
     Header,
     StateCommitment,
     Tip,
-    call_hash,
     genesis_header,
     header_hash,
     results_hash,
@@ -252,13 +251,13 @@ class Store:
                     block.hash,
                     encode(h),
                     block.signature,
-                    _encode_calls(block.calls),
+                    executed.calls_bytes,
                     executed.results_bytes,
                 ),
             )
             db.executemany(
                 "INSERT OR REPLACE INTO calls VALUES (?, ?, ?)",
-                [(call_hash(c), h.number, i) for i, c in enumerate(block.calls)],
+                [(c, h.number, i) for i, c in enumerate(executed.call_hashes)],
             )
             m = self._modulus
             db.executemany(
@@ -354,10 +353,6 @@ class Store:
 
 
 _CALLS_TYPE = tuple[SignedCall, ...]
-
-
-def _encode_calls(calls: tuple[SignedCall, ...]) -> bytes:
-    return encode(calls, _CALLS_TYPE)
 
 
 def _decode_calls(data: bytes) -> tuple[SignedCall, ...]:
