@@ -7,6 +7,7 @@ from typing import Annotated
 
 import attrs
 
+from sc4it.kernel.plain import plain_records
 from sc4it.kernel.schema import U32, U64, AccountId, Len
 from sc4it.kernel.types import MAX_ROLE_MEMBERS
 
@@ -16,7 +17,7 @@ StellarAddress = Annotated[bytes, Len(64)]
 StellarBytes = Annotated[bytes, Len(256)]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MintTransaction:
     """A deposit on Stellar being voted on (or minted): TFChain's `MintTransaction` plus the voters
     (sc4it counts each validator once, DEV-BRG-1)."""
@@ -37,13 +38,13 @@ class MintTransaction:
         return MintTransaction(self.amount, self.target, block, self.votes, self.voters)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class StellarSignature:
     signature: StellarBytes
     stellar_pub_key: StellarBytes
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BurnTransaction:
     """A withdrawal to Stellar (TFChain's `BurnTransaction`): `amount` is what leaves, the fee deducted."""
 
@@ -59,3 +60,6 @@ class BurnTransaction:
         return BurnTransaction(
             self.block, self.amount, self.source, self.target, (*self.signatures, signature), sequence_number
         )
+
+
+plain_records(globals())  # records built with plain stores (sc4it.kernel.plain)

@@ -15,6 +15,7 @@ from sc4it.kernel.bridge_records import (
     StellarSignature,
     StellarTxId,
 )
+from sc4it.kernel.plain import plain_records
 from sc4it.kernel.schema import U32, U64, U128, AccountId, Len, Variant
 from sc4it.kernel.types import (
     Cause,
@@ -40,7 +41,7 @@ from sc4it.kernel.types import DistributionPolicy as _DistributionPolicy
 # --- balances ---------------------------------------------------------------------------------
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Transfer(Variant):
     TAG: ClassVar[int] = 0
     from_: AccountId
@@ -48,21 +49,21 @@ class Transfer(Variant):
     amount: U128
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Endowed(Variant):
     TAG: ClassVar[int] = 1
     account: AccountId
     free_balance: U128
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Minted(Variant):
     TAG: ClassVar[int] = 2
     who: AccountId
     amount: U128
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Burned(Variant):
     TAG: ClassVar[int] = 3
     who: AccountId
@@ -72,71 +73,71 @@ class Burned(Variant):
 # --- tfgrid -----------------------------------------------------------------------------------
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinStored(Variant):
     TAG: ClassVar[int] = 10
     twin: Twin
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinAccountBounded(Variant):
     TAG: ClassVar[int] = 11
     twin_id: U32
     account: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class FarmStored(Variant):
     TAG: ClassVar[int] = 12
     farm: Farm
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class FarmUpdated(Variant):
     TAG: ClassVar[int] = 13
     farm: Farm
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class FarmMarkedAsDedicated(Variant):
     TAG: ClassVar[int] = 14
     farm_id: U32
     dedicated: bool
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class FarmCertificationSet(Variant):
     TAG: ClassVar[int] = 15
     farm_id: U32
     certification: FarmCertification
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeStored(Variant):
     TAG: ClassVar[int] = 16
     node: Node
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeUpdated(Variant):
     TAG: ClassVar[int] = 17
     node: Node
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeDeleted(Variant):
     TAG: ClassVar[int] = 18
     node_id: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeCertificationSet(Variant):
     TAG: ClassVar[int] = 19
     node_id: U32
     certification: NodeCertification
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PowerTargetChanged(Variant):
     TAG: ClassVar[int] = 20
     farm_id: U32
@@ -144,7 +145,7 @@ class PowerTargetChanged(Variant):
     power_target: Power
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PowerStateChanged(Variant):
     TAG: ClassVar[int] = 21
     farm_id: U32
@@ -152,7 +153,7 @@ class PowerStateChanged(Variant):
     power_state: PowerState
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PricingPolicyStored(Variant):
     TAG: ClassVar[int] = 22
     pricing_policy: PricingPolicy
@@ -161,7 +162,7 @@ class PricingPolicyStored(Variant):
 # --- tft price --------------------------------------------------------------------------------
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinUpdated(Variant):
     """TTR-26: the twin after a change of owner."""
 
@@ -169,7 +170,7 @@ class TwinUpdated(Variant):
     twin: Twin
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinTransferRequested(Variant):
     """TTR-15."""
 
@@ -180,7 +181,7 @@ class TwinTransferRequested(Variant):
     to: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinOwnershipTransferred(Variant):
     """TTR-26."""
 
@@ -191,7 +192,7 @@ class TwinOwnershipTransferred(Variant):
     to: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinTransferCanceled(Variant):
     """TTR-32."""
 
@@ -202,7 +203,7 @@ class TwinTransferCanceled(Variant):
     to: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeV3BillingOptedOut(Variant):
     """OPT-14."""
 
@@ -211,7 +212,7 @@ class NodeV3BillingOptedOut(Variant):
     opted_out_at: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinAdminAdded(Variant):
     """OPT-15."""
 
@@ -219,7 +220,7 @@ class TwinAdminAdded(Variant):
     account: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinAdminRemoved(Variant):
     """OPT-16."""
 
@@ -227,7 +228,7 @@ class TwinAdminRemoved(Variant):
     account: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeV3OptOutMetadataSet(Variant):
     """OPT-23."""
 
@@ -236,7 +237,7 @@ class NodeV3OptOutMetadataSet(Variant):
     metadata: Annotated[bytes, Len(256)]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeV3OptOutMetadataCleared(Variant):
     """OPT-22."""
 
@@ -244,39 +245,39 @@ class NodeV3OptOutMetadataCleared(Variant):
     node_id: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PriceStored(Variant):
     TAG: ClassVar[int] = 30
     price: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class AveragePriceStored(Variant):
     TAG: ClassVar[int] = 31
     price: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class AveragePriceIsBelowMinPrice(Variant):
     TAG: ClassVar[int] = 32
     average: U32
     min: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class AveragePriceIsAboveMaxPrice(Variant):
     TAG: ClassVar[int] = 33
     average: U32
     max: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MinPriceStored(Variant):
     TAG: ClassVar[int] = 34
     price: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MaxPriceStored(Variant):
     TAG: ClassVar[int] = 35
     price: U32
@@ -285,19 +286,19 @@ class MaxPriceStored(Variant):
 # --- smart contract (TFChain's Event enum, in its order) ---------------------------------------
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractCreated(Variant):
     TAG: ClassVar[int] = 40
     contract: Contract
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractUpdated(Variant):
     TAG: ClassVar[int] = 41
     contract: Contract
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeContractCanceled(Variant):
     TAG: ClassVar[int] = 42
     contract_id: U64
@@ -305,13 +306,13 @@ class NodeContractCanceled(Variant):
     twin_id: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NameContractCanceled(Variant):
     TAG: ClassVar[int] = 43
     contract_id: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class IPsReserved(Variant):
     """Declared by TFChain, never emitted there; sc4it does not emit it either (reference P-J)."""
 
@@ -320,14 +321,14 @@ class IPsReserved(Variant):
     public_ips: Annotated[tuple[PublicIP, ...], Len(512)]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class IPsFreed(Variant):
     TAG: ClassVar[int] = 45
     contract_id: U64
     public_ips: Annotated[tuple[PublicIP, ...], Len(512)]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractDeployed(Variant):
     """Deprecated in TFChain; sc4it emits it when a node confirms a deployment (extension DEP-xx)."""
 
@@ -336,38 +337,38 @@ class ContractDeployed(Variant):
     account_id: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractBilled(Variant):
     TAG: ClassVar[int] = 48
     contract_bill: ContractBill
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TokensBurned(Variant):
     TAG: ClassVar[int] = 49
     contract_id: U64
     amount: U128
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class UpdatedUsedResources(Variant):
     TAG: ClassVar[int] = 50
     contract_resources: ContractResources
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NruConsumptionReportReceived(Variant):
     TAG: ClassVar[int] = 51
     nru_consumption: NruConsumption
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class RentContractCanceled(Variant):
     TAG: ClassVar[int] = 52
     contract_id: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractGracePeriodStarted(Variant):
     TAG: ClassVar[int] = 53
     contract_id: U64
@@ -376,7 +377,7 @@ class ContractGracePeriodStarted(Variant):
     block_number: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractGracePeriodEnded(Variant):
     TAG: ClassVar[int] = 54
     contract_id: U64
@@ -384,51 +385,51 @@ class ContractGracePeriodEnded(Variant):
     twin_id: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class SolutionProviderCreated(Variant):
     TAG: ClassVar[int] = 55
     solution_provider: SolutionProvider
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class SolutionProviderApproved(Variant):
     TAG: ClassVar[int] = 56
     solution_provider_id: U64
     approved: bool
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContractCreated(Variant):
     TAG: ClassVar[int] = 57
     service_contract: ServiceContract
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContractMetadataSet(Variant):
     TAG: ClassVar[int] = 58
     service_contract: ServiceContract
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContractFeesSet(Variant):
     TAG: ClassVar[int] = 59
     service_contract: ServiceContract
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContractApproved(Variant):
     TAG: ClassVar[int] = 60
     service_contract: ServiceContract
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContractCanceled(Variant):
     TAG: ClassVar[int] = 61
     service_contract_id: U64
     cause: Cause
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContractBilled(Variant):
     TAG: ClassVar[int] = 62
     service_contract: ServiceContract
@@ -436,33 +437,33 @@ class ServiceContractBilled(Variant):
     amount: U128
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BillingFrequencyChanged(Variant):
     TAG: ClassVar[int] = 63
     frequency: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeExtraFeeSet(Variant):
     TAG: ClassVar[int] = 64
     node_id: U32
     extra_fee: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class RentWaived(Variant):
     TAG: ClassVar[int] = 65
     contract_id: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractGracePeriodElapsed(Variant):
     TAG: ClassVar[int] = 66
     contract_id: U64
     grace_period: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractPaymentOverdrawn(Variant):
     TAG: ClassVar[int] = 67
     contract_id: U64
@@ -471,7 +472,7 @@ class ContractPaymentOverdrawn(Variant):
     overdraft: U128
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class RewardDistributed(Variant):
     TAG: ClassVar[int] = 68
     contract_id: U64
@@ -482,14 +483,14 @@ class RewardDistributed(Variant):
 # --- sc4it extensions -------------------------------------------------------------------------
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class DeploymentRejected(Variant):
     TAG: ClassVar[int] = 80
     contract_id: U64
     reason: Annotated[bytes, Len(256)]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class DistributionPolicySet(Variant):
     TAG: ClassVar[int] = 81
     policy: _DistributionPolicy
@@ -498,7 +499,7 @@ class DistributionPolicySet(Variant):
 # --- tft bridge (pallet-tft-bridge) ----------------------------------------------------------
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MintTransactionProposed(Variant):
     TAG: ClassVar[int] = 150
     transaction: StellarTxId
@@ -506,20 +507,20 @@ class MintTransactionProposed(Variant):
     amount: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MintTransactionVoted(Variant):
     TAG: ClassVar[int] = 151
     transaction: StellarTxId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MintCompleted(Variant):
     TAG: ClassVar[int] = 152
     mint_transaction: MintTransaction
     transaction: StellarTxId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BurnTransactionCreated(Variant):
     TAG: ClassVar[int] = 153
     burn_transaction_id: U64
@@ -528,20 +529,20 @@ class BurnTransactionCreated(Variant):
     amount: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BurnTransactionSignatureAdded(Variant):
     TAG: ClassVar[int] = 155
     burn_transaction_id: U64
     signature: StellarSignature
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BurnTransactionReady(Variant):
     TAG: ClassVar[int] = 156
     burn_transaction_id: U64
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BurnTransactionProcessed(Variant):
     TAG: ClassVar[int] = 157
     burn_transaction: BurnTransaction
@@ -550,50 +551,50 @@ class BurnTransactionProcessed(Variant):
 # --- roles (pallet-membership, validator set, pallet-tfgrid certifiers) -----------------------
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MemberAdded(Variant):
     TAG: ClassVar[int] = 160
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MemberRemoved(Variant):
     TAG: ClassVar[int] = 161
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MembersSwapped(Variant):
     TAG: ClassVar[int] = 162
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class MembersReset(Variant):
     TAG: ClassVar[int] = 163
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class KeyChanged(Variant):
     TAG: ClassVar[int] = 164
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ValidatorAdditionInitiated(Variant):
     TAG: ClassVar[int] = 165
     validator_id: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ValidatorRemovalInitiated(Variant):
     TAG: ClassVar[int] = 166
     validator_id: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeCertifierAdded(Variant):
     TAG: ClassVar[int] = 167
     certifier: AccountId
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeCertifierRemoved(Variant):
     TAG: ClassVar[int] = 168
     certifier: AccountId
@@ -681,3 +682,6 @@ Event = (
 )
 
 ALL_EVENTS: tuple[type[Variant], ...] = typing.get_args(Event)
+
+
+plain_records(globals())  # records built with plain stores (sc4it.kernel.plain)

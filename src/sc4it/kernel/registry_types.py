@@ -10,13 +10,14 @@ from typing import Annotated, ClassVar
 
 import attrs
 
+from sc4it.kernel.plain import plain_records
 from sc4it.kernel.schema import U8, U32, U64, U128, AccountId, Len, Variant
 
 # --------------------------------------------------------------------------------------------------
 # Ledger
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class AccountInfo:
     """System + balances data of one account. `free` excludes `reserved`; `frozen` is held by locks."""
 
@@ -72,7 +73,7 @@ class Unit(IntEnum):
         return int(1024 ** (self.value - 1))
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Twin:
     id: U32
     account_id: AccountId
@@ -83,7 +84,7 @@ class Twin:
         return Twin(self.id, account_id, self.relay, self.pk)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TwinTransferRequest:
     """TTR-01: a pending twin ownership transfer (TFChain's `TwinTransferRequest`)."""
 
@@ -94,7 +95,7 @@ class TwinTransferRequest:
     """The block number of the request."""
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PublicIP:
     """A farm IP; `contract_id == 0` means free."""
 
@@ -106,7 +107,7 @@ class PublicIP:
         return PublicIP(self.ip, self.gateway, contract_id)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Farm:
     id: U32
     name: Annotated[bytes, Len(128)]
@@ -162,7 +163,7 @@ class Farm:
         )
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Resources:
     """Capacity: hru, sru, mru in bytes; cru in cores."""
 
@@ -175,7 +176,7 @@ class Resources:
         return self.hru == 0 and self.sru == 0 and self.cru == 0 and self.mru == 0
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Node:
     id: U32
     farm_id: U32
@@ -194,12 +195,12 @@ class Node:
         return Node(self.id, farm_id, self.twin_id, resources, certification, self.created)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PowerUp(Variant):
     TAG: ClassVar[int] = 0
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PowerDown(Variant):
     """The node went to standby at `block`."""
 
@@ -210,7 +211,7 @@ class PowerDown(Variant):
 PowerState = PowerUp | PowerDown
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodePower:
     state: PowerState = PowerUp()
     target: Power = Power.Up
@@ -229,7 +230,7 @@ class NodePower:
         return isinstance(self.state, PowerDown) or self.target == Power.Down
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Policy:
     """A price in mUSD per billing reference period (one hour) for one `unit`."""
 
@@ -237,7 +238,7 @@ class Policy:
     unit: Unit = Unit.Gigabytes
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PricingPolicy:
     version: U32
     id: U32
@@ -253,7 +254,7 @@ class PricingPolicy:
     discount_for_dedication_nodes: U8
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TftPrice:
     """pallet-tft-price storage, all in mUSD; `history` is the ring buffer, oldest first."""
 
@@ -283,7 +284,7 @@ MAX_ROLE_MEMBERS = 100
 # Origins
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Roles:
     """Accounts with special powers, configured at genesis.
 
@@ -361,3 +362,6 @@ class Roles:
             or who in self.bridge_validators
             or who in self.council_members
         )
+
+
+plain_records(globals())  # records built with plain stores (sc4it.kernel.plain)

@@ -15,6 +15,7 @@ import attrs
 import immutables
 
 from sc4it.kernel.bridge_records import BurnTransaction, MintTransaction
+from sc4it.kernel.plain import plain_records
 from sc4it.kernel.pmap import LazyPMap, LazyValue, PMap, PSet, raw_map, resolve, wrap_lazy, wrap_map
 from sc4it.kernel.schema import U64
 from sc4it.kernel.state import Config, State, evolve_state
@@ -45,7 +46,7 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BlockEnv:
     """What the host tells the core about the block being built: its number and timestamp (ms)."""
 
@@ -495,7 +496,7 @@ class _TxFields:
         self._scalars: dict[str, Any] = {}
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Savepoint:
     """A mark taken by `Tx.savepoint`: the map of each view written so far (in the order of the
     transaction's dirty views), a copy of the scalars written so far (None: none), the event count."""
@@ -569,3 +570,6 @@ def merge_handlers(*tables: Mapping[type, Handler]) -> dict[type, Handler]:
             raise RuntimeError(f"calls handled twice: {sorted(t.__name__ for t in overlap)}")
         merged.update(table)
     return merged
+
+
+plain_records(globals())  # records built with plain stores (sc4it.kernel.plain)

@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar
 
 import attrs
 
+from sc4it.kernel.plain import plain_records
 from sc4it.kernel.registry_types import (
     MAX_ROLE_MEMBERS,
     AccountInfo,
@@ -98,18 +99,18 @@ class Cause(IntEnum):
     CanceledByCollective = 2
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Created(Variant):
     TAG: ClassVar[int] = 0
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Deleted(Variant):
     TAG: ClassVar[int] = 1
     cause: Cause
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class GracePeriod(Variant):
     TAG: ClassVar[int] = 2
     start_block: U64
@@ -118,7 +119,7 @@ class GracePeriod(Variant):
 ContractState = Created | Deleted | GracePeriod
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NodeContract(Variant):
     TAG: ClassVar[int] = 0
     node_id: U32
@@ -148,13 +149,13 @@ class NodeContract(Variant):
         )
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NameContract(Variant):
     TAG: ClassVar[int] = 1
     name: Annotated[bytes, Len(64)]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class RentContract(Variant):
     TAG: ClassVar[int] = 2
     node_id: U32
@@ -165,7 +166,7 @@ ContractData = NodeContract | NameContract | RentContract
 CONTRACT_VERSION = 4
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Contract:
     version: U32
     state: ContractState
@@ -197,7 +198,7 @@ class Contract:
         )
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractBillingInformation:
     previous_nu_reported: U64 = 0
     last_updated: U64 = 0
@@ -210,13 +211,13 @@ class ContractBillingInformation:
         return ContractBillingInformation(self.previous_nu_reported, last_updated, amount_unbilled)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractResources:
     contract_id: U64
     used: Resources
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class NruConsumption:
     contract_id: U64
     timestamp: U64
@@ -232,7 +233,7 @@ class DiscountLevel(IntEnum):
     Gold = 4
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractBill:
     contract_id: U64
     timestamp: U64
@@ -240,7 +241,7 @@ class ContractBill:
     amount_billed: U128
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContractPaymentState:
     """Per-contract payment ledger ([R24]): what is reserved on the twin and what is owed."""
 
@@ -328,13 +329,13 @@ class ContractPaymentState:
         )
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Provider:
     who: AccountId
     take: U8
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class SolutionProvider:
     solution_provider_id: U64
     providers: Annotated[tuple[Provider, ...], Len(16)]
@@ -354,7 +355,7 @@ class ServiceContractState(IntEnum):
     ApprovedByBoth = 2
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContract:
     service_contract_id: U64
     service_twin_id: U32
@@ -368,7 +369,7 @@ class ServiceContract:
     state: ServiceContractState
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ServiceContractBill:
     variable_amount: U64
     window: U64
@@ -397,13 +398,13 @@ class Recipient(IntEnum):
 PERBILL = 1_000_000_000
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Share:
     recipient: Recipient
     perbill: U32
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class SplitRule:
     """Shares taken (in order) with Perbill rounding, then `remainder` gets the rest by subtraction."""
 
@@ -411,7 +412,7 @@ class SplitRule:
     remainder: Recipient
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class DistributionPolicy:
     """How billed revenue is split: node and rent contracts, name contracts, the dedicated-node extra fee."""
 
@@ -454,3 +455,6 @@ class DistributionPolicy:
             ),
             extra_fee=SplitRule((), Recipient.Farmer),
         )
+
+
+plain_records(globals())  # records built with plain stores (sc4it.kernel.plain)
