@@ -42,6 +42,7 @@ from sc4it.kernel.fixed import (
     fx_mul,
     fx_mul_int,
     fx_round,
+    fx_round_to_int,
     fx_sub,
     fx_to_int,
     fx_wrapping_add,
@@ -498,6 +499,9 @@ def test_fx07_round_overflow() -> None:
     assert fx_wrapping_round(top) == 0
     assert U64F64.from_bits(top).wrapping_round() == FX_ZERO
     assert fx_round(top - 1) == U64_MAX << 64
+    with pytest.raises(OverflowError):
+        fx_round_to_int(top)
+    assert fx_round_to_int(top - 1) == U64_MAX
 
 
 @SETTINGS
@@ -508,8 +512,11 @@ def test_fx07_round_matches_oracle(a: int) -> None:
     if expected > U64_MAX:
         with pytest.raises(OverflowError):
             fx_round(a)
+        with pytest.raises(OverflowError):
+            fx_round_to_int(a)  # round_u64 (spec/billing.md)
     else:
         assert fx_round(a) == expected << 64
+        assert fx_round_to_int(a) == expected == fx_to_int(fx_round(a))
         assert U64F64.from_bits(a).round().to_u64() == expected
 
 

@@ -30,7 +30,7 @@ from sc4it.kernel.events import (
     ServiceContractFeesSet,
     ServiceContractMetadataSet,
 )
-from sc4it.kernel.fixed import U64_MAX, fx_add, fx_div, fx_from_int, fx_mul, fx_round, fx_to_int
+from sc4it.kernel.fixed import U64_MAX, fx_add, fx_div, fx_from_int, fx_mul, fx_round_to_int
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import Cause, ServiceContract, ServiceContractState
 from sc4it.kernel.types import ServiceContractBill as Bill
@@ -45,7 +45,7 @@ def variable_amount_cap_tfchain(variable_fee: int, window: int, reference_period
     `round((FX(window) / FX(ref)) * FX(variable_fee)).to_num::<u64>()`. Kept for reference and tests;
     sc4it bills with the stricter `variable_amount_cap` (SVC-12, DEV-SVC-4)."""
     share = fx_div(fx_from_int(window), fx_from_int(reference_period))
-    return fx_to_int(fx_round(fx_mul(share, fx_from_int(variable_fee))))
+    return fx_round_to_int(fx_mul(share, fx_from_int(variable_fee)))
 
 
 def variable_amount_cap(variable_fee: int, window: int, reference_period: int = 3600) -> int:
@@ -70,7 +70,7 @@ def service_bill_amount_units_usd(
     if base_units > U64_MAX or variable_units > U64_MAX:
         raise OverflowError("fee in units USD overflows u64")
     base_part = fx_div(fx_mul(fx_from_int(base_units), fx_from_int(window)), fx_from_int(reference_period))
-    return fx_to_int(fx_round(fx_add(base_part, fx_from_int(variable_units))))
+    return fx_round_to_int(fx_add(base_part, fx_from_int(variable_units)))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ __all__ = [
     "fx_mul",
     "fx_mul_int",
     "fx_round",
+    "fx_round_to_int",
     "fx_sub",
     "fx_to_int",
     "fx_wrapping_add",
@@ -303,10 +304,17 @@ def fx_round(a: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) 
     is set: ``((a + 2**(F-1)) >> F) << F``. The result is still fixed-point bits (an integer value);
     ``OverflowError`` if it does not fit.
     """
-    r = ((a + (1 << (frac_nbits - 1))) >> frac_nbits) << frac_nbits
-    if r > bits_max:
+    return fx_round_to_int(a, frac_nbits, bits_max) << frac_nbits
+
+
+def fx_round_to_int(a: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:
+    """``round().to_num::<uN>()`` (FX-07, then FX-08 drops the now empty fraction): the nearest integer,
+    ties up, ``(a + 2**(F-1)) >> F``; ``OverflowError`` if the rounded value does not fit (as ``round()``).
+    `fx_round` is this integer as fixed-point bits."""
+    n = (a + (1 << (frac_nbits - 1))) >> frac_nbits
+    if n << frac_nbits > bits_max:
         raise _fx_overflow("round", frac_nbits, bits_max)
-    return r
+    return n
 
 
 def fx_wrapping_round(a: int, frac_nbits: int = FX_FRAC_NBITS, bits_max: int = U128_MAX) -> int:

@@ -29,8 +29,7 @@ from sc4it.kernel.fixed import (
     fx_from_int,
     fx_mul,
     fx_mul_int,
-    fx_round,
-    fx_to_int,
+    fx_round_to_int,
 )
 from sc4it.kernel.perthing import percent_mul
 from sc4it.kernel.types import DiscountLevel, NodeCertification, PricingPolicy, Resources
@@ -56,9 +55,8 @@ MULTIPLIER_BITS: dict[DiscountLevel, int] = {
 """BIL-38: `DiscountLevel::price_multiplier()` as U64F64 bits (f64 literals 1, 0.8, 0.7, 0.6, 0.4)."""
 
 
-def _to_u64(bits: int) -> int:
-    """`round().to_num::<u64>()`: nearest, ties up (FX-07), then drop the fraction (FX-08)."""
-    return fx_to_int(fx_round(bits))
+_to_u64 = fx_round_to_int
+"""`round_u64(bits)`: `round().to_num::<u64>()`: nearest, ties up (FX-07), the fraction dropped (FX-08)."""
 
 
 # --------------------------------------------------------------------------------------------------
