@@ -182,7 +182,8 @@ def extra_fee_tft(tx: Tx, node_id: int, secs: int, pricing: Pricing) -> int:
 
 
 class _Bill:
-    """What BIL-10 and BIL-11 load for one bill; the later steps read it (a plain slots class: cheap)."""
+    """What BIL-10 and BIL-11 load for one bill; the later steps read it. A plain slots class without
+    `__init__`, filled by `load_bill` (cheap: one per contract billed)."""
 
     __slots__ = (
         "account",
@@ -198,30 +199,17 @@ class _Bill:
         "usable",
     )
 
-    def __init__(
-        self,
-        contract: Contract,
-        policy: PricingPolicy,
-        node: Node | None,
-        farmer_account: bytes | None,
-        ps: ContractPaymentState,
-        account: bytes,
-        info: AccountInfo,
-        usable: int,
-        total: int,
-        secs: int,
-    ) -> None:
-        self.contract = contract
-        self.policy = policy
-        self.node = node
-        self.farmer_account = farmer_account
-        self.certification = NodeCertification.Diy if node is None else node.certification
-        self.ps = ps
-        self.account = account
-        self.info = info
-        self.usable = usable
-        self.total = total
-        self.secs = secs
+    contract: Contract
+    policy: PricingPolicy
+    node: Node | None
+    farmer_account: bytes | None
+    certification: NodeCertification
+    ps: ContractPaymentState
+    account: bytes
+    info: AccountInfo
+    usable: int
+    total: int
+    secs: int
 
 
 def bill_contract(tx: Tx, contract_id: int, pricing: Pricing) -> None:
@@ -278,8 +266,19 @@ def load_bill(tx: Tx, contract_id: int, pricing: Pricing) -> _Bill:
     stash = tx.twin_bounded_account_id.get(twin.id)
     total = usable if stash is None else usable + ledger.usable_balance(ledger.account(tx, stash), ed)
     now = pricing.now
-    secs = now - ps.last_updated_seconds if now > ps.last_updated_seconds else 0
-    return _Bill(contract, policy, node, farmer_account, ps, account, info, usable, total, secs)
+    bill = _Bill()
+    bill.contract = contract
+    bill.policy = policy
+    bill.node = node
+    bill.farmer_account = farmer_account
+    bill.certification = NodeCertification.Diy if node is None else node.certification
+    bill.ps = ps
+    bill.account = account
+    bill.info = info
+    bill.usable = usable
+    bill.total = total
+    bill.secs = now - ps.last_updated_seconds if now > ps.last_updated_seconds else 0
+    return bill
 
 
 def amounts_due(tx: Tx, bill: _Bill, pricing: Pricing) -> tuple[int, int, DiscountLevel] | None:
