@@ -52,9 +52,17 @@ Check = Callable[[Any], bool]
 
 
 class _Codec:
-    __slots__ = ("dec", "enc", "reads_back", "same")
+    __slots__ = ("accepts", "dec", "enc", "reads_back", "same")
 
-    def __init__(self, enc: Enc, dec: Dec, reads_back: Check | None = None, *, same: bool = False) -> None:
+    def __init__(
+        self,
+        enc: Enc,
+        dec: Dec,
+        reads_back: Check | None = None,
+        *,
+        same: bool = False,
+        accepts: str | None = None,
+    ) -> None:
         self.enc = enc
         self.dec = dec
         self.reads_back = _unproved if reads_back is None else reads_back
@@ -62,6 +70,9 @@ class _Codec:
         `reads_back` below); False, or an exception, proves nothing."""
         self.same = same
         """`dec` returns the very object it was given when it accepts it (integers, bytes, booleans)."""
+        self.accepts = accepts
+        """A leaf's bounds as one Python expression over `x`: true exactly when `dec` accepts `x` (and
+        returns it). `dec` is compiled from it, and so is a record's `reads_back` (see `_leaf`)."""
 
 
 def _unproved(v: Any) -> bool:
@@ -104,50 +115,50 @@ def _type_name(t: Any) -> str:
     return getattr(t, "__name__", repr(t))
 
 
-def _leaf(dec: Dec) -> _Codec:
-    """A value that is its own data model and that `dec` returns itself when it accepts it: it reads back
-    as itself exactly when `dec` accepts it (`dec` is the one text of its bounds)."""
+def _leaf(accepts: str, refusal: Callable[[Any, str], DecodeError]) -> _Codec:
+    """A value that is its own data model, within the bounds that the expression `accepts` (over `x`)
+    states: the one text of those bounds. `dec(x, path)` is compiled from it (it returns `x` itself when
+    `accepts` holds, else raises `refusal(x, path)`, which only words the error), and so is the
+    `reads_back` of a record with this field (`_record_reads_back`): it reads back as itself exactly
+    when `accepts` holds."""
+    namespace: dict[str, Any] = {"refusal": refusal}
+    source = f"def dec(x, path):\n    if {accepts}:\n        return x\n    raise refusal(x, path)\n"
+    exec(compile(source, f"<sc4it.kernel.codec leaf {accepts}>", "exec"), namespace)
+    dec: Dec = namespace["dec"]
 
     def reads_back(v: Any) -> bool:
         return dec(v, NO_PATH) is v
 
-    return _Codec(_identity, dec, reads_back, same=True)
+    return _Codec(_identity, dec, reads_back, same=True, accepts=accepts)
 
 
 def _uint(u: UInt) -> _Codec:
-    top = u.max
-
-    def dec(x: Any, path: str) -> int:
+    def refusal(x: Any, path: str) -> DecodeError:
         if type(x) is not int:
-            raise _err(path, f"expected unsigned integer (u{u.bits}), got {type(x).__name__}")
-        if x < 0 or x > top:
-            raise _err(path, f"integer {x} out of range for u{u.bits}")
-        return x
+            return _err(path, f"expected unsigned integer (u{u.bits}), got {type(x).__name__}")
+        return _err(path, f"integer {x} out of range for u{u.bits}")
 
-    return _leaf(dec)
+    return _leaf(f"type(x) is int and 0 <= x <= {u.max}", refusal)
 
 
 def _bytes(b: Len | None) -> _Codec:
     lo, hi = (b.min, b.max) if b is not None else (0, None)
 
-    def dec(x: Any, path: str) -> bytes:
+    def refusal(x: Any, path: str) -> DecodeError:
         if type(x) is not bytes:
-            raise _err(path, f"expected byte string, got {type(x).__name__}")
-        if len(x) < lo or (hi is not None and len(x) > hi):
-            bound = f"exactly {lo}" if lo == hi else f"between {lo} and {hi}"
-            raise _err(path, f"byte string of length {len(x)}; expected {bound}")
-        return x
+            return _err(path, f"expected byte string, got {type(x).__name__}")
+        bound = f"exactly {lo}" if lo == hi else f"between {lo} and {hi}"
+        return _err(path, f"byte string of length {len(x)}; expected {bound}")
 
-    return _leaf(dec)
+    length = f"{lo} <= len(x)" if hi is None else f"{lo} <= len(x) <= {hi}"
+    return _leaf(f"type(x) is bytes and {length}", refusal)
 
 
 def _bool() -> _Codec:
-    def dec(x: Any, path: str) -> bool:
-        if type(x) is not bool:
-            raise _err(path, f"expected boolean, got {type(x).__name__}")
-        return x
+    def refusal(x: Any, path: str) -> DecodeError:
+        return _err(path, f"expected boolean, got {type(x).__name__}")
 
-    return _leaf(dec)
+    return _leaf("type(x) is bool", refusal)
 
 
 def _enum(cls: type[IntEnum]) -> _Codec:
@@ -177,7 +188,8 @@ def _optional(inner: _Codec) -> _Codec:
         return v is None or inner.reads_back(v)
 
     # None is its own data model too
-    return _Codec(_identity if ienc is _identity else enc, dec, reads_back, same=inner.same)
+    accepts = None if inner.accepts is None else f"x is None or ({inner.accepts})"
+    return _Codec(_identity if ienc is _identity else enc, dec, reads_back, same=inner.same, accepts=accepts)
 
 
 def _seq(x: Any, path: str) -> list[Any] | tuple[Any, ...]:
@@ -363,10 +375,6 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
     return enc, dec
 
 
-def _identity_dec(x: Any, path: str) -> Any:
-    return x
-
-
 def _record_reads_back(cls: type) -> Check:
     """`reads_back` of a record: it is exactly of type `cls` and each field reads back as itself, so
     `cls(*decoded fields)` equals it (attrs' `==` compares the class and the fields). A record whose
@@ -379,27 +387,25 @@ def _record_reads_back(cls: type) -> Check:
     ):
         return _unproved
     codecs = [(f.name, codec_for(t)) for f, (_, t) in zip(fields, _fields(cls), strict=True)]
-    same_decs = [c.dec for _, c in codecs if c.same]
-    same_names = [name for name, c in codecs if c.same]
-    same_values = operator.attrgetter(*same_names) if len(same_names) > 1 else None
-    if len(same_names) == 1:
-        same_values = operator.attrgetter(same_names[0], same_names[0])  # a pair: one value, twice
-        same_decs = [same_decs[0], _identity_dec]
-    nested = [(operator.attrgetter(name), c) for name, c in codecs if not c.same]
-
-    def reads_back(v: Any) -> bool:
-        if type(v) is not cls:
-            return False
-        if same_values is not None:
-            for dec, x in zip(same_decs, same_values(v), strict=True):
-                if dec(x, NO_PATH) is not x:
-                    return False
-        # `c.reads_back` is read here, not bound early: a record may contain itself
-        for get, c in nested:  # noqa: SIM110 - a generator costs more than the check of a small record
-            if not c.reads_back(get(v)):
-                return False
-        return True
-
+    # Compiled to straight-line code: a leaf field is checked by its own `accepts` expression (`_leaf`,
+    # the one text of its bounds), with no call; a nested value by its codec's `reads_back`, read at run
+    # time, not bound early (a record may contain itself).
+    namespace: dict[str, Any] = {"cls": cls, "NO_PATH": NO_PATH}
+    lines = ["def reads_back(v):", "    if type(v) is not cls:", "        return False"]
+    for i, (name, c) in enumerate(codecs):
+        lines.append(f"    x = v.{name}")
+        if c.accepts is not None:
+            lines.append(f"    if not ({c.accepts}):")
+        elif c.same:
+            namespace[f"dec{i}"] = c.dec
+            lines.append(f"    if dec{i}(x, NO_PATH) is not x:")
+        else:
+            namespace[f"codec{i}"] = c
+            lines.append(f"    if not codec{i}.reads_back(x):")
+        lines.append("        return False")
+    lines.append("    return True\n")
+    exec(compile("\n".join(lines), f"<sc4it.kernel.codec reads_back {cls.__qualname__}>", "exec"), namespace)
+    reads_back: Check = namespace["reads_back"]
     return reads_back
 
 
