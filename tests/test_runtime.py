@@ -16,7 +16,7 @@ from sc4it.kernel.calls import Call
 from sc4it.kernel.errors import Error, fail
 from sc4it.kernel.pmap import PMap, PSet
 from sc4it.kernel.signing import Keypair, SignedCall
-from sc4it.kernel.state import STATE_FIELDS, Config, State, evolve_state
+from sc4it.kernel.state import STATE_FIELDS, Config, State, evolve_state, state_builder
 from sc4it.kernel.tx import BlockEnv, Touched, Tx
 from sc4it.kernel.types import AccountInfo, DistributionPolicy, TftPrice
 from sc4it.runtime import Outcome, apply
@@ -184,6 +184,23 @@ def test_tx_overlay_reads_its_writes_and_commits_only_changes() -> None:
     assert new.twins is state.twins  # untouched maps are shared, never copied
     assert tx.accounts.pop(BOB.account_id) is not None and tx.accounts.pop(BOB.account_id) is None
     assert BOB.account_id not in tx.commit().accounts
+
+
+def test_state_builder_sets_each_named_field() -> None:
+    """STATE-01: `state_builder(names)` (what `Tx.commit` calls) builds the same `State` as
+    `attrs.evolve` for any set of names in any order, compiles one builder per set (bounded), and
+    refuses a name that is not a field."""
+    state = foundation_world()
+    names = ("minted", "accounts", "twin_id")
+    values: tuple[Any, ...] = (state.minted + 1, PMap(), 99)
+    build = state_builder(names)
+    assert state_builder(names) is build and state_builder(names[::-1]) is not build
+    built = build(state, *values)
+    changes: dict[str, Any] = dict(zip(names, values, strict=True))
+    assert type(built) is State and built == attrs.evolve(state, **changes)
+    assert state_builder(())(state) == state
+    with pytest.raises(AttributeError):
+        state_builder(("twin_id", "no_such_field"))
 
 
 def test_commit_builds_a_genuine_frozen_state() -> None:
