@@ -11,6 +11,8 @@ from typing import Any
 import attrs
 import pytest
 
+from sc4it.contracts.billing.cost import PolicyRates
+from sc4it.contracts.billing.payment import Pricing
 from sc4it.kernel import bridge_records, events, registry_types, tx, types
 from sc4it.kernel.events import ContractBilled
 from sc4it.kernel.plain import plain_records
@@ -49,6 +51,7 @@ def test_the_kernel_records_are_plain() -> None:
     assert "Touched" in kept  # a factory default: attrs' own `__init__`
     for cls in plain:
         assert "__weakref__" not in vars(cls)["__slots__"]
+    assert _is_plain(Pricing) and _is_plain(PolicyRates)  # built once per block (BIL-10/BIL-11, BIL-30)
 
 
 def test_a_plain_record_is_the_record_attrs_builds() -> None:

@@ -32,6 +32,7 @@ from sc4it.kernel.fixed import (
     fx_round_to_int,
 )
 from sc4it.kernel.perthing import percent_mul
+from sc4it.kernel.plain import plain_records
 from sc4it.kernel.types import DiscountLevel, NodeCertification, PricingPolicy, Resources
 
 UNITS_PER_MUSD = 10_000
@@ -74,7 +75,7 @@ def calculate_cu(cru: int, mru: int) -> int:
     return min(max(mru // 4, cru // 2), max(mru // 8, cru), max(mru // 2, cru // 4))
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PolicyRates:
     """A pricing policy as BIL-30..BIL-34 use it: the unit factors and the U64F64 bits of each per-second
     rate `FX(value) ⊘ FX(period)` (BIL-30's contract-independent sub-terms), plus the dedicated-node share.
@@ -299,3 +300,6 @@ def cost_tft(
     if cost_units_usd == 0:
         return 0, DiscountLevel.None_
     return discount_tft(units_usd_to_tft(cost_units_usd, price_musd), secs, balance, certification)
+
+
+plain_records(globals())  # PolicyRates built with plain stores (sc4it.kernel.plain)

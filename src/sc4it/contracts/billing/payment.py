@@ -22,6 +22,7 @@ from sc4it.kernel.events import (
     RentWaived,
 )
 from sc4it.kernel.fixed import U128_MAX
+from sc4it.kernel.plain import plain_records
 from sc4it.kernel.tx import Tx
 from sc4it.kernel.types import (
     AccountInfo,
@@ -84,7 +85,7 @@ def settle_partial_overdraft(ps: ContractPaymentState, amount: int) -> ContractP
 # Amounts due (BIL-13, BIL-32..BIL-39)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Pricing:
     """BIL-10/BIL-11: what every bill of one block or one call reads alike, built once by `pricing_of`
     and passed to each bill: pricing policy 1 (None if missing: a bill then fails, BIL-10) as its
@@ -360,3 +361,6 @@ def finish_bill(tx: Tx, contract: Contract, secs: int) -> None:
         if billing is None or billing.amount_unbilled != 0:  # (writing an equal record back is skipped)
             billing = billing or _NO_BILLING_INFO
             tx.contract_billing_information_by_id[contract_id] = billing.with_amount_unbilled(0)
+
+
+plain_records(globals())  # Pricing built with plain stores (sc4it.kernel.plain)
