@@ -15,7 +15,7 @@ from sc4it.contracts.billing.cost import PolicyRates
 from sc4it.contracts.billing.payment import Pricing
 from sc4it.kernel import bridge_records, events, registry_types, tx, types
 from sc4it.kernel.events import ContractBilled
-from sc4it.kernel.plain import plain_records
+from sc4it.kernel.plain import plain_builder, plain_records
 from sc4it.kernel.types import (
     Contract,
     ContractBill,
@@ -89,6 +89,11 @@ def test_a_plain_record_is_the_record_attrs_builds() -> None:
         for twin in (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))):
             assert twin == value and type(twin) is type(value)
     assert attrs.evolve(ps, cycles=9) == ContractPaymentState(1, 2, 3, 4, 5, 9)
+    build = plain_builder(ContractPaymentState)  # what the record's `with_*` helpers call
+    assert type(build(1, 2, 3, 4, 5, 6)) is ContractPaymentState and build(1, 2, 3, 4, 5, 6) == ps
+    assert ps.with_cycles(9) == ContractPaymentState(1, 2, 3, 4, 5, 9)
+    with pytest.raises(KeyError):
+        plain_builder(tx.Touched)  # not plain (a factory default)
 
 
 def test_a_record_with_a_weakref_slot_is_refused() -> None:

@@ -17,10 +17,12 @@ A class switch needs the two layouts to be equal, which CPython refuses for a sl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import attrs
+
+T = TypeVar("T")
 
 
 def plain_records(namespace: Mapping[str, Any]) -> None:
@@ -30,6 +32,16 @@ def plain_records(namespace: Mapping[str, Any]) -> None:
     for value in list(namespace.values()):
         if isinstance(value, type) and value.__module__ == module and attrs.has(value):
             _make_plain(value)
+
+
+_BUILDERS: dict[type, Callable[..., Any]] = {}
+
+
+def plain_builder(cls: type[T]) -> Callable[..., T]:
+    """`build(*fields)`: `cls(*fields)` (every field given, in order) without the type call and the
+    `__new__` frame: for the record's own `with_*` helpers, which rebuild it on every write of a bill or a
+    call. `cls` must have been made plain by `plain_records` (KeyError otherwise)."""
+    return _BUILDERS[cls]
 
 
 def _plain_ok(cls: type) -> bool:
@@ -71,8 +83,13 @@ def _make_plain(cls: type) -> None:
     stores = "".join(f"    s.{f.name} = {f.alias}\n" for f in fields)
     head = f"def __new__(__cls, {', '.join(params)}):\n    s = __twin()\n"
     source = f"{head}{stores}    s.__class__ = __cls\n    return s\n"
+    # `plain_builder`'s function: the same stores, every field positional, the class fixed
+    head = f"def build({', '.join(f.alias for f in fields)}):\n    s = __twin()\n"
+    source += f"{head}{stores}    s.__class__ = __record\n    return s\n"
+    namespace["__record"] = cls
     exec(compile(source, f"<sc4it.kernel.plain {cls.__qualname__}>", "exec"), namespace)
     new = namespace["__new__"]
+    _BUILDERS[cls] = namespace["build"]
     new.__annotations__ = {k: v for k, v in vars(cls)["__init__"].__annotations__.items() if k != "return"}
     names = tuple(f.name for f in fields)
     cls.__new__ = staticmethod(new)  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar
 
 import attrs
 
-from sc4it.kernel.plain import plain_records
+from sc4it.kernel.plain import plain_builder, plain_records
 from sc4it.kernel.schema import U8, U32, U64, U128, AccountId, Len, Variant
 
 # --------------------------------------------------------------------------------------------------
@@ -31,11 +31,11 @@ class AccountInfo:
 
     def with_balances(self, free: int, reserved: int) -> AccountInfo:
         """This account with other free and reserved balances (nonce and frozen kept)."""
-        return AccountInfo(self.nonce, free, reserved, self.frozen)
+        return _account_info(self.nonce, free, reserved, self.frozen)
 
     def with_next_nonce(self) -> AccountInfo:
         """This account after one more signed call (STATE/NONCE rules)."""
-        return AccountInfo(self.nonce + 1, self.free, self.reserved, self.frozen)
+        return _account_info(self.nonce + 1, self.free, self.reserved, self.frozen)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -365,3 +365,4 @@ class Roles:
 
 
 plain_records(globals())  # records built with plain stores (sc4it.kernel.plain)
+_account_info = plain_builder(AccountInfo)  # `AccountInfo(...)`, for its `with_*`

@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar
 
 import attrs
 
-from sc4it.kernel.plain import plain_records
+from sc4it.kernel.plain import plain_builder, plain_records
 from sc4it.kernel.registry_types import (
     MAX_ROLE_MEMBERS,
     AccountInfo,
@@ -205,10 +205,10 @@ class ContractBillingInformation:
     amount_unbilled: U64 = 0
 
     def with_amount_unbilled(self, amount_unbilled: int) -> ContractBillingInformation:
-        return ContractBillingInformation(self.previous_nu_reported, self.last_updated, amount_unbilled)
+        return _billing_information(self.previous_nu_reported, self.last_updated, amount_unbilled)
 
     def with_nu_report(self, last_updated: int, amount_unbilled: int) -> ContractBillingInformation:
-        return ContractBillingInformation(self.previous_nu_reported, last_updated, amount_unbilled)
+        return _billing_information(self.previous_nu_reported, last_updated, amount_unbilled)
 
 
 @attrs.frozen(slots=True, weakref_slot=False)
@@ -265,7 +265,7 @@ class ContractPaymentState:
         return self.standard_overdraft != 0 or self.additional_overdraft != 0
 
     def with_clock(self, last_updated_seconds: int) -> ContractPaymentState:
-        return ContractPaymentState(
+        return _payment_state(
             self.standard_reserve,
             self.additional_reserve,
             self.standard_overdraft,
@@ -283,7 +283,7 @@ class ContractPaymentState:
         last_updated_seconds: int,
     ) -> ContractPaymentState:
         """This payment state after a bill: the four amounts and the clock (the cycle count kept)."""
-        return ContractPaymentState(
+        return _payment_state(
             standard_reserve,
             additional_reserve,
             standard_overdraft,
@@ -294,12 +294,12 @@ class ContractPaymentState:
 
     def distributed(self) -> ContractPaymentState:
         """This payment state after a distribution: no reserve left and the cycle count restarts (DST)."""
-        return ContractPaymentState(
+        return _payment_state(
             0, 0, self.standard_overdraft, self.additional_overdraft, self.last_updated_seconds, 0
         )
 
     def with_reserves(self, standard: int, additional: int) -> ContractPaymentState:
-        return ContractPaymentState(
+        return _payment_state(
             standard,
             additional,
             self.standard_overdraft,
@@ -309,7 +309,7 @@ class ContractPaymentState:
         )
 
     def with_overdrafts(self, standard: int, additional: int) -> ContractPaymentState:
-        return ContractPaymentState(
+        return _payment_state(
             self.standard_reserve,
             self.additional_reserve,
             standard,
@@ -319,7 +319,7 @@ class ContractPaymentState:
         )
 
     def with_cycles(self, cycles: int) -> ContractPaymentState:
-        return ContractPaymentState(
+        return _payment_state(
             self.standard_reserve,
             self.additional_reserve,
             self.standard_overdraft,
@@ -458,3 +458,5 @@ class DistributionPolicy:
 
 
 plain_records(globals())  # records built with plain stores (sc4it.kernel.plain)
+_payment_state = plain_builder(ContractPaymentState)  # `ContractPaymentState(...)`, for its `with_*`
+_billing_information = plain_builder(ContractBillingInformation)  # the same, for its `with_*`
