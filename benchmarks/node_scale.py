@@ -24,8 +24,10 @@ One run, on `benchmarks/population.py`'s production-shaped world (built directly
 
 Block k uses shard k (not the benchmarks' usual shard 7): every shard has the population's composition,
 and the genesis timestamp is set so that block 1 comes exactly one billing cycle after the contracts'
-last bill. The machine is shared: read the ratios (measured side by side, per block), not the absolute
-figures.
+last bill: each block bills a shard one cycle after its last bill, ~1/24 of its bills distributing, as a
+producer's blocks do in a steady state (a shard billed again at once, its records still in the caches,
+measured only 1.04x faster at 1M: benchmarks/README.md section 5, "Fresh and warm shards"). The machine is
+shared: read the ratios (measured side by side, per block), not the absolute figures.
 
 `--reopen` times step 3 alone on the store an earlier run left in `--dir` (same `--contracts`), so the
 restart can be measured again on a quiet machine without building the store (~4 min at 1M) anew;
@@ -55,6 +57,7 @@ from sc4it.kernel.signing import SignedCall, sign
 from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
+from sc4it.node.service import collect_between_blocks
 from sc4it.node.store import Store, decode_ahead
 from sc4it.runtime import apply, check_signatures, on_block
 
@@ -122,7 +125,7 @@ def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
         t0 = time.perf_counter()
         store.checkpoint()
         c = time.perf_counter()
-        gc.collect(1)
+        collect_between_blocks()
         g = time.perf_counter()
         decode_ahead(tip.state, tip.number + 1)
         d = time.perf_counter()

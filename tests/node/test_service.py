@@ -205,7 +205,7 @@ def test_follower_imports_blocks(tmp_path: Path) -> None:
 def test_collector_paused_during_a_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """NODE-19: Python's cyclic collector is off while a block is built and committed (produced or
     imported), on again afterwards (also after a refused block); `collect_garbage` empties its young
-    generations between blocks."""
+    generations between blocks and freezes what survived."""
     seen: list[bool] = []
     append = Store.append
 
@@ -230,10 +230,14 @@ def test_collector_paused_during_a_block(tmp_path: Path, monkeypatch: pytest.Mon
         assert gc.isenabled()
         junk = [[i] for i in range(2_000)]  # young objects, tracked by the collector
         assert gc.get_count()[0] > 0 or gc.get_count()[1] > 0
+        frozen = gc.get_freeze_count()
         producer.collect_garbage()
         young, middle, _ = gc.get_count()
-        assert young < 100 and middle == 0
+        assert young < 100 and middle == 0  # collected...
+        assert gc.get_freeze_count() >= frozen + len(junk)  # ...and the survivors frozen
+        assert len(gc.get_objects(generation=2)) < 100
         del junk
+        gc.unfreeze()  # this test process goes on collecting as before
     gc.disable()
     try:  # a host that runs with the collector off keeps it off
         with _open(tmp_path / "c") as node:

@@ -69,6 +69,14 @@ class CommittedBlock:
 Observer = Callable[[CommittedBlock], None]
 
 
+def collect_between_blocks() -> None:
+    """NODE-19: Python's cyclic collector over its young generations (what was made since the last call:
+    the last block's new records and tree nodes, the RPC's objects), then what survived it frozen out of
+    later collections (`gc.freeze`), as the state loaded at a restart is (NODE-15)."""
+    gc.collect(1)
+    gc.freeze()
+
+
 class StateUnavailable(LookupError):
     """`state_at(n)` for a block whose state the node no longer keeps (or that does not exist yet)."""
 
@@ -295,10 +303,8 @@ class Node:
         return decode_ahead(tip.state, tip.number + 1)
 
     def collect_garbage(self) -> None:
-        """NODE-19: Python's cyclic collector over its young generations (what was made since the last
-        call: the blocks' new records and tree nodes, the RPC's objects), now, between blocks, rather
-        than inside the next block."""
-        gc.collect(1)
+        """NODE-19: `collect_between_blocks` (the runner calls it after each block)."""
+        collect_between_blocks()
 
     def checkpoint(self) -> None:
         """NODE-18: `Store.checkpoint` (the runner calls it between blocks)."""
