@@ -370,10 +370,23 @@ class Tx:
     _scalars: dict[str, Any]
 
     def __new__(cls, base: State, env: BlockEnv, who: bytes = bytes(32)) -> Tx:
-        # Built as a `_TxFields` (the same layout without the guard of `__setattr__`, so its `__init__`
-        # stores with plain, specialized stores) and then made a `Tx` by a `__class__` switch, as
-        # `evolve_state` builds a `State`: a Tx is made for every call.
-        tx: Tx = _TxFields(base, env, who)  # type: ignore[assignment]
+        # Built as a `_TxFields` (the same layout without the guard of `__setattr__`, so these are plain,
+        # specialized stores) and then made a `Tx` by a `__class__` switch, as `evolve_state` builds a
+        # `State`: a Tx is made for every call.
+        tx: Tx = _TxFields()  # type: ignore[assignment]
+        tx.base = base
+        tx.config = base.config
+        tx.env = env
+        tx.now = env.now  # slots, not properties: rules read them often
+        tx.block = env.number
+        tx.who = who
+        events: list[Event] = []
+        tx.events = events
+        tx.emit = events.append  # a slot, not a method: one call frame less per event
+        # The views live in the instance dict (see `_MapField`); it holds nothing else.
+        tx._views = tx.__dict__
+        tx._dirty_names = []
+        tx._scalars = {}
         tx.__class__ = cls
         return tx  # (`Tx(...)` then calls `object.__init__`, a C no-op)
 
@@ -481,21 +494,6 @@ class _TxFields:
     """`Tx`'s slots, filled without its `__setattr__` guard (see `Tx.__new__`); never used as such."""
 
     __slots__ = Tx.__slots__  # (their types are `Tx`'s: `Tx.__new__` makes this object a `Tx`)
-
-    def __init__(self, base: State, env: BlockEnv, who: bytes) -> None:
-        self.base = base
-        self.config = base.config
-        self.env = env
-        self.now = env.now  # slots, not properties: rules read them often
-        self.block = env.number
-        self.who = who
-        events: list[Event] = []
-        self.events = events
-        self.emit = events.append  # a slot, not a method: one call frame less per event
-        # The views live in the instance dict (see `_MapField`); it holds nothing else.
-        self._views = self.__dict__
-        self._dirty_names: list[str] = []
-        self._scalars: dict[str, Any] = {}
 
 
 @attrs.frozen(slots=True, weakref_slot=False)
