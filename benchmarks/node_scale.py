@@ -57,7 +57,7 @@ from sc4it.kernel.signing import SignedCall, sign
 from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
-from sc4it.node.service import collect_between_blocks
+from sc4it.node.collector import Collector
 from sc4it.node.store import Store, decode_ahead
 from sc4it.runtime import apply, check_signatures, on_block
 
@@ -120,12 +120,13 @@ def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
     paused (NODE-19), timed as bare core work, `build_block` and `Store.append`."""
     producer = dev_keypair("producer")
     rows: list[tuple[float, float, float, float]] = []
+    collector = Collector()
     for _ in range(blocks):
         tip = store.tip
         t0 = time.perf_counter()
         store.checkpoint()
         c = time.perf_counter()
-        collect_between_blocks()
+        collector.between_blocks()
         g = time.perf_counter()
         decode_ahead(tip.state, tip.number + 1)
         d = time.perf_counter()

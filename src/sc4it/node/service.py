@@ -10,7 +10,6 @@ committed to disk, with a `CommittedBlock` (the block, its hash, its results and
 from __future__ import annotations
 
 import collections
-import gc
 import logging
 import os
 import threading
@@ -38,8 +37,8 @@ from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import Keypair, SignedCall
-from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
+from sc4it.node.collector import Collected, Collector
 from sc4it.node.mempool import MAX_CALL_BYTES, Mempool, MempoolError, MempoolReason
 from sc4it.node.store import Durability, Store, decode_ahead
 
@@ -69,14 +68,6 @@ class CommittedBlock:
 Observer = Callable[[CommittedBlock], None]
 
 
-def collect_between_blocks() -> None:
-    """NODE-19: Python's cyclic collector over its young generations (what was made since the last call:
-    the last block's new records and tree nodes, the RPC's objects), then what survived it frozen out of
-    later collections (`gc.freeze`), as the state loaded at a restart is (NODE-15)."""
-    gc.collect(1)
-    gc.freeze()
-
-
 class StateUnavailable(LookupError):
     """`state_at(n)` for a block whose state the node no longer keeps (or that does not exist yet)."""
 
@@ -96,6 +87,8 @@ class Node:
 
     def __init__(self, store: Store, producer: Keypair | None, mempool: Mempool, keep_states: int) -> None:
         self._store = store
+        self.collector = Collector()
+        """NODE-19: the collector's discipline around and between this node's blocks."""
         self._producer = producer
         self._mempool = mempool
         self._lock = threading.RLock()
@@ -276,7 +269,7 @@ class Node:
         the mempool, then tell the observers. Needs a producer key. Python's cyclic collector is paused
         while the block is built and committed (NODE-19; the runner calls `collect_garbage` between
         blocks)."""
-        with self._lock, collector_paused():
+        with self._lock, self.collector.paused():
             if self._producer is None:
                 raise RuntimeError("this node has no producer key")
             entries = self._mempool.ready_entries(max_calls)
@@ -302,9 +295,9 @@ class Node:
         tip = self._store.tip
         return decode_ahead(tip.state, tip.number + 1)
 
-    def collect_garbage(self) -> None:
-        """NODE-19: `collect_between_blocks` (the runner calls it after each block)."""
-        collect_between_blocks()
+    def collect_garbage(self) -> Collected:
+        """NODE-19: `Collector.between_blocks` (the runner calls it after each block)."""
+        return self.collector.between_blocks()
 
     def checkpoint(self) -> None:
         """NODE-18: `Store.checkpoint` (the runner calls it between blocks)."""
@@ -315,7 +308,7 @@ class Node:
         """NODE-14: execute and check a block made by another producer on the head (`BlockError` if it
         does not follow it; nothing changes then), commit it, update the mempool, tell the observers;
         with the collector paused, as `produce_block` (NODE-19)."""
-        with self._lock, collector_paused():
+        with self._lock, self.collector.paused():
             executed = execute_block(self._store.tip, block, self._store.spec)
             committed = self._commit(executed, list(executed.call_hashes))
             observers = list(self._observers)

@@ -1,0 +1,114 @@
+"""NODE-19: the collector between blocks keeps the garbage that its freezes hide bounded (spec/node.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import weakref
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from sc4it import genesis
+from sc4it.node.collector import FULL_COLLECTION_GROWTH, Collector
+from sc4it.node.rpc import Limits, RpcServer
+from sc4it.node.service import Node
+
+
+class _Cycle:
+    """Two of these referring to each other: garbage only the cyclic collector frees."""
+
+    other: Any = None
+
+
+def _cycles(n: int) -> list[_Cycle]:
+    out = []
+    for _ in range(n):
+        a, b = _Cycle(), _Cycle()
+        a.other, b.other = b, a
+        out.append(a)
+    return out
+
+
+def test_frozen_cycles_are_collected_once_the_heap_grows() -> None:
+    """NODE-19: a cycle alive at a freeze and garbage afterwards survives the young collections between
+    blocks; once the heap has grown by `growth` since the last full collection (the first call's heap is
+    the base), `between_blocks` makes a full collection, which frees it, and freezes again."""
+    assert FULL_COLLECTION_GROWTH == 0.5
+    collector = Collector()
+    try:
+        assert collector.between_blocks().full is False  # the base
+        held = _cycles(500)  # alive at the next freeze...
+        refs = [weakref.ref(c) for c in held]
+        assert collector.between_blocks().full is False
+        assert gc.get_freeze_count() > 0
+        del held
+        for _ in range(3):  # ...garbage after it: the young collections do not see it
+            assert collector.between_blocks().full is False
+        assert sum(r() is not None for r in refs) == 500
+        assert collector.base is not None
+        ballast = [b"%d" % i for i in range(collector.base * 6 // 10)]  # the heap grows by over a half
+        done = collector.between_blocks()
+        assert done.full and done.unreachable >= 1000 and collector.full_collections == 1
+        assert all(r() is None for r in refs)
+        assert collector.base == done.heap_blocks
+        del ballast
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before
+
+
+def test_connections_across_blocks_stay_bounded(tmp_path: Path) -> None:
+    """NODE-19: WebSocket connections to a node's RPC server, each open across a block (subscribed to new
+    heads, so alive at the freeze after it) and then closed, leave reference cycles (asyncio's transport,
+    aiohttp's handler) that only a full collection frees; the node's full collections between blocks
+    bound how many stay (before them, every one stayed, frozen). Growth here is a small fraction of this
+    process's heap, so that the test needs tens of connections, not thousands."""
+    node = Node.open(tmp_path, genesis.default(), genesis.dev_keypair("producer"))
+    node.collector = Collector(growth=0.002)
+    server = RpcServer(node, limits=Limits())
+    connections = 60
+    alive: list[weakref.ref[web.WebSocketResponse]] = []
+
+    async def go() -> None:
+        runner = web.AppRunner(server.app(), handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        sub = {"jsonrpc": "2.0", "id": 1, "method": "chain_subscribeNewHeads", "params": []}
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(connections):
+                    ws = await http.ws_connect(f"http://127.0.0.1:{port}/")
+                    await ws.send_str(json.dumps(sub))
+                    await ws.receive(timeout=10)  # the answer
+                    (conn,) = server.conns
+                    assert conn.ws is not None
+                    alive.append(weakref.ref(conn.ws))
+                    del conn
+                    node.produce_block()
+                    node.collect_garbage()
+                    await ws.receive(timeout=10)  # the head of the new block
+                    await ws.close()
+                    del ws
+                    for _ in range(10):  # let the server see the close and end the handler
+                        await asyncio.sleep(0.01)
+                        if not server.conns:
+                            break
+                    assert not server.conns
+        finally:
+            await runner.cleanup()
+            server.close()
+
+    try:
+        asyncio.run(go())
+        node.collect_garbage()
+        kept = sum(r() is not None for r in alive)
+        assert node.collector.full_collections >= 2
+        assert kept < connections // 2, f"{kept} of {connections} closed connections still in memory"
+    finally:
+        node.close()
+        gc.unfreeze()
