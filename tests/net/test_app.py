@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from sc4it.kernel.signing import sign, ss58_encode
 from sc4it.net import abci
 from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code, event_keys
 from sc4it.net.engine import COMETBFT_VERSION, build_dir
+from sc4it.node.collector import Collector
 from sc4it.node.mempool import MAX_FUTURE, MempoolReason
 
 from .support import require_engine
@@ -464,3 +466,80 @@ def test_divergence_watch_asks_only_when_stalled(tmp_path: Path, monkeypatch: py
     block(t, app, 3, [])
     watch.step()
     assert asked == [2, 2]
+
+
+def test_collector_paused_for_block_requests_and_run_after_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NODE-19 on the network: the ABCI server handles PrepareProposal, FinalizeBlock and Commit with
+    Python's cyclic collector paused and other requests with it on; once the responses that end with a
+    Commit are written it runs the collector between blocks (`Collector.between_blocks`: the young
+    generations, a full collection when the heap has grown, the freeze), once per Commit."""
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+    seen: dict[str, list[bool]] = {}
+    for kind in ("info", "init_chain", "prepare_proposal", "finalize_block", "commit"):
+        method = getattr(NetApp, f"abci_{kind}")
+
+        def watched(self: NetApp, req: Any, method: Any = method, kind: str = kind) -> Any:
+            seen.setdefault(kind, []).append(gc.isenabled())
+            return method(self, req)
+
+        monkeypatch.setattr(NetApp, f"abci_{kind}", watched)
+    collector = Collector()
+    runs: list[bool] = []
+    between = collector.between_blocks
+
+    def counted() -> Any:
+        runs.append(gc.isenabled())
+        return between()
+
+    monkeypatch.setattr(collector, "between_blocks", counted)
+    prepare = t.RequestPrepareProposal(height=1, max_tx_bytes=10_000, txs=[transfer(0)])
+    prepare.time.seconds = T0 + 1
+    finalize = t.RequestFinalizeBlock(height=1, txs=[transfer(0)])
+    finalize.time.seconds = T0 + 1
+    script = [
+        [t.Request(init_chain=t.RequestInitChain(chain_id="test", initial_height=1))],
+        [t.Request(info=t.RequestInfo()), t.Request(prepare_proposal=prepare)],
+        [t.Request(finalize_block=finalize), t.Request(commit=t.RequestCommit())],
+        [t.Request(info=t.RequestInfo())],
+    ]
+
+    async def scenario() -> list[Any]:
+        stop = asyncio.Event()
+        ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        serving = abci.serve(app, "127.0.0.1", 0, ready=ready.set_result, stop=stop, collector=collector)
+        task = asyncio.create_task(serving)
+        port = await asyncio.wait_for(ready, 5)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        out = []
+        for burst in script:
+            writer.write(b"".join(abci.frame(r) for r in burst))
+            await writer.drain()
+            for _ in burst:
+                n = await asyncio.wait_for(abci.read_uvarint(reader), 5)
+                res = t.Response()
+                res.ParseFromString(await reader.readexactly(n))
+                out.append(res)
+        writer.close()
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        return out
+
+    assert gc.isenabled()
+    try:
+        out = asyncio.run(scenario())
+        assert [r.WhichOneof("value") for r in out][-2:] == ["commit", "info"]
+        assert out[-1].info.last_block_height == 1
+        assert seen == {
+            "init_chain": [True],
+            "info": [True, True],
+            "prepare_proposal": [False],
+            "finalize_block": [False],
+            "commit": [False],
+        }
+        assert runs == [True] and collector.base is not None  # once, after the Commit, collector on
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

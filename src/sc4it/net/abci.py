@@ -6,22 +6,31 @@ same kind, in order, and flushes on `Flush`. The messages are the classes genera
 
 `serve` runs one application for all connections in one asyncio loop: requests are handled one at a
 time in arrival order, so the application needs no locks (CometBFT itself serialises consensus calls);
-the responses to the requests that arrived together leave in one write.
+the responses to the requests that arrived together leave in one write. It is also where the
+collector's discipline of a block-making host applies (NODE-19, `sc4it.node.collector`): Python's cyclic
+collector is paused while a block is proposed, executed or committed (`BLOCK_REQUESTS`), and after the
+responses that end with a Commit are written, the collector runs between blocks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from sc4it.net.engine import abci_types
+from sc4it.node.collector import Collector
 
 log = logging.getLogger("sc4it.net.abci")
 
 MAX_MESSAGE_BYTES = 104_857_600
 """NET-03: a larger length prefix closes the connection (CometBFT's own limit, `maxMsgSize`, is 100 MiB)."""
+
+
+BLOCK_REQUESTS = frozenset({"prepare_proposal", "finalize_block", "commit"})
+"""NODE-19: the requests that build, execute or commit a block: handled with the collector paused."""
 
 
 class FramingError(ValueError):
@@ -114,8 +123,9 @@ class _Connection(asyncio.Protocol):
     all their responses (CometBFT sends its requests in bursts: the mempool connection's CheckTx every
     20 ms, a block's calls back to back), instead of one system call per response."""
 
-    def __init__(self, app: Application) -> None:
+    def __init__(self, app: Application, collector: Collector) -> None:
         self.app = app
+        self.collector = collector
         self.buf = bytearray()
         self.transport: asyncio.Transport | None = None
         self.peer: Any = None
@@ -144,12 +154,17 @@ class _Connection(asyncio.Protocol):
         t = abci_types()
         out: list[bytes] = []
         pos = 0
+        commits = 0
         try:
             while (bounds := frame_bounds(self.buf, pos)) is not None:
                 start, pos = bounds
                 request = t.Request()
                 request.ParseFromString(bytes(self.buf[start:pos]))
-                out.append(frame(respond(self.app, request)))
+                kind = request.WhichOneof("value")
+                block = kind in BLOCK_REQUESTS
+                with self.collector.paused() if block else contextlib.nullcontext():  # NODE-19
+                    out.append(frame(respond(self.app, request)))
+                commits += kind == "commit"
         except FramingError as e:
             log.error("ABCI connection from %s: %s; closing it", self.peer, e)
             self._close(out)
@@ -161,6 +176,8 @@ class _Connection(asyncio.Protocol):
         del self.buf[:pos]
         if out:
             transport.write(b"".join(out))
+        if commits:  # NODE-19: between blocks, once the Commit's response is on its way
+            self.collector.between_blocks()
 
     def _close(self, out: list[bytes]) -> None:
         assert self.transport is not None
@@ -177,12 +194,15 @@ async def serve(
     *,
     ready: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    collector: Collector | None = None,
 ) -> None:
     """Serve `app` on `host:port` until `stop` is set (forever if None); `ready(port)` is called once
-    listening (port 0 picks a free port)."""
+    listening (port 0 picks a free port). `collector`: NODE-19's, one for all connections (default: a
+    new one)."""
     stop = asyncio.Event() if stop is None else stop
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: _Connection(app), host, port)
+    gc_discipline = Collector() if collector is None else collector
+    server = await loop.create_server(lambda: _Connection(app, gc_discipline), host, port)
     bound = server.sockets[0].getsockname()[1]
     log.info("ABCI server listening on %s:%d", host, bound)
     if ready is not None:
