@@ -9,6 +9,7 @@ script builds it with `cargo` (into `benchmarks/smt_native/target/`, ignored by 
 into a fresh temporary directory, to time a clean build), loads the extension from a copy, and on the
 production population (benchmarks/population.py) for each size:
 
+- first runs random histories on both trees (`differential`: roots and proofs equal at every step);
 - builds both trees from scratch (alternating which goes first; the native figure counts converting the
   paths from Python integers to bytes) and asserts the same root;
 - times, each right after the production billing block's `on_block` (shard BLOCK % 600, as
@@ -29,9 +30,11 @@ lock (`flock /work/bench.lock ...`).
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib.util
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -96,6 +99,43 @@ def load(library: Path, workdir: Path) -> Native:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return cast(Native, module)
+
+
+def differential(native: Native, histories: int = 300, seed: int = 19) -> None:
+    """Random histories on both trees, the native roots and proofs asserted equal to the pure module's
+    after every step (CMT-16..CMT-18, CMT-20), and the pure incremental root to its from-scratch root:
+    random paths and clustered ones (one-child chains down to the last digits), removals of present and
+    absent paths, sets to the value a leaf already has, proofs of present and absent paths."""
+    rng = random.Random(seed)
+    for _ in range(histories):
+        clustered = rng.random() < 0.5
+        path = functools.partial(_random_path, rng, clustered)
+        leaves = {path(): rng.randbytes(32) for _ in range(rng.choice([0, 1, 2, 3, 5, 20, 200]))}
+        tree = smt.build(leaves.items())
+        ntree = native.build([(p.to_bytes(32, "big"), v) for p, v in leaves.items()])
+        assert ntree.root() == smt.root_of(tree)
+        for _ in range(5):
+            changes: dict[int, bytes | None] = {}
+            for _ in range(rng.choice([1, 2, 10, 50])):
+                p = rng.choice(list(leaves)) if leaves and rng.random() < 0.6 else path()
+                r = rng.random()
+                changes[p] = None if r < 0.4 else leaves.get(p) if r < 0.5 else rng.randbytes(32)
+            tree = smt.update(tree, changes.items())
+            ntree = ntree.update(_native_changes(list(changes.items())))
+            for p, v in changes.items():
+                if v is None:
+                    leaves.pop(p, None)
+                else:
+                    leaves[p] = v
+            assert ntree.root() == smt.root_of(tree) == smt.root_of(smt.build(leaves.items()))
+            asked = [*rng.sample(sorted(leaves), min(3, len(leaves))), path()]
+            assert ntree.prove([p.to_bytes(32, "big") for p in asked]) == smt.prove(tree, asked)
+
+
+def _random_path(rng: random.Random, clustered: bool) -> int:
+    """A random path; clustered: six random bits at the top, in the middle or at the bottom of the path,
+    the rest zero, so that paths share all their digits but three (long one-child chains, CMT-16)."""
+    return rng.getrandbits(6) << rng.choice([0, 100, 250]) if clustered else rng.getrandbits(256)
 
 
 def _native_changes(changes: Sequence[smt.Change]) -> list[NativeChange]:
@@ -300,6 +340,12 @@ def main(argv: list[str]) -> None:
         library = build_extension(target)
         print(f"built {library} in {time.perf_counter() - t:.1f} s (load {_load()})", flush=True)
         native = load(library, Path(tmp))
+        t = time.perf_counter()
+        differential(native)
+        print(
+            f"differential check against smt.py: 300 random histories, roots and proofs equal "
+            f"({time.perf_counter() - t:.1f} s)"
+        )
         for n in args.sizes:
             run(n, args.builds, args.rounds, native)
 
