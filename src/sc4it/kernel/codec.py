@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import operator
 import types
 import typing
 from collections.abc import Callable
@@ -203,7 +202,7 @@ def _tuple(inner: _Codec, b: Len | None) -> _Codec:
     lo, hi = (b.min, b.max) if b is not None else (0, None)
 
     def enc(v: Any) -> Any:
-        return [ienc(i) for i in v]
+        return list(map(ienc, v))
 
     def within(n: int) -> bool:
         return lo <= n and (hi is None or n <= hi)
@@ -308,14 +307,6 @@ def _fields(cls: type) -> list[tuple[str, Any]]:
     return [(f.name, hints[f.name]) for f in attrs.fields(cls)]
 
 
-def _attributes_encoder(names: list[str]) -> Callable[[Any], list[Any]]:
-    """The encoder of a record whose fields are all their own data model: one `attrgetter` call."""
-    get_all = operator.attrgetter(*names)
-    if len(names) == 1:
-        return lambda v: [get_all(v)]
-    return lambda v: list(get_all(v))
-
-
 def _trailing_count(fields: list[tuple[str, Any]]) -> int:
     """How many of the last fields are marked `Trailing` (ENC-05); a marked field before an unmarked one is
     a schema error."""
@@ -331,8 +322,36 @@ def _trailing_count(fields: list[tuple[str, Any]]) -> int:
     return k
 
 
-def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, int], Any]]:
-    """Encoder producing the field list, decoder taking the field list from `start`."""
+def _record_encoder(
+    cls: type, names: list[str], codecs: list[_Codec], trailing: int, tag: int | None
+) -> Callable[[Any], list[Any]]:
+    """ENC-05, ENC-06: a record's encoder as straight-line code, `[TAG, v.a, c1.enc(v.b), ...]` (no `TAG`
+    for a plain record): a field that is its own data model (integers, bytes, booleans) is read as it is,
+    any other goes through its codec's `enc`, looked up when called (a record may contain itself, and its
+    codec is then still being built); trailing fields still None are left out (ENC-05)."""
+    namespace: dict[str, Any] = {}
+    items = [] if tag is None else [str(int(tag))]
+    for i, (name, c) in enumerate(zip(names, codecs, strict=True)):
+        if c.enc is _identity:
+            items.append(f"v.{name}")
+        else:
+            namespace[f"c{i}"] = c
+            items.append(f"c{i}.enc(v.{name})")
+    lines = ["def enc(v):", f"    out = [{', '.join(items)}]"]
+    if trailing:
+        lines += [f"    for _ in range({trailing}):", "        if out[-1] is not None:", "            break"]
+        lines.append("        out.pop()")
+    lines.append("    return out\n")
+    exec(compile("\n".join(lines), f"<sc4it.kernel.codec enc {cls.__qualname__}>", "exec"), namespace)
+    enc: Callable[[Any], list[Any]] = namespace["enc"]
+    return enc
+
+
+def _record(
+    cls: type, tag: int | None = None
+) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, int], Any]]:
+    """Encoder producing the field list (after `tag`, if given: ENC-06), decoder taking the field list
+    from `start`."""
     fields = _fields(cls)
     names = [n for n, _ in fields]
     codecs = [codec_for(t) for _, t in fields]
@@ -340,20 +359,7 @@ def _record(cls: type) -> tuple[Callable[[Any], list[Any]], Callable[[Any, str, 
     n = len(fields)
     qual = cls.__name__
     trailing = _trailing_count(fields)
-
-    def enc_fields(v: Any) -> list[Any]:
-        return [c.enc(getattr(v, name)) for name, c in pairs]
-
-    def enc_trailing(v: Any) -> list[Any]:
-        out = enc_fields(v)
-        for _ in range(trailing):  # ENC-05: trailing fields still None are left out
-            if out[-1] is not None:
-                break
-            out.pop()
-        return out
-
-    identity = n > 0 and all(c.enc is _identity for c in codecs)
-    enc = enc_trailing if trailing else _attributes_encoder(names) if identity else enc_fields
+    enc = _record_encoder(cls, names, codecs, trailing, tag)
 
     def dec(seq: Any, path: str, start: int) -> Any:
         given = len(seq) - start
@@ -425,21 +431,20 @@ def _variant_union(members: tuple[type, ...], key: Any) -> _Codec:
     codec = _Codec(lambda v: None, lambda x, p: None)
     _cache[key] = codec
     by_tag: dict[int, tuple[type, Callable[[Any, str, int], Any]]] = {}
-    by_cls: dict[type, tuple[int, Callable[[Any], list[Any]]]] = {}
+    by_cls: dict[type, Callable[[Any], list[Any]]] = {}
     checks: dict[type, Check] = {}
     for m in members:
         tag = m.TAG  # type: ignore[attr-defined]
         if tag in by_tag:
             raise TypeError(f"duplicate TAG {tag} in union of {members}")
-        renc, rdec = _record(m)
+        renc, rdec = _record(m, tag)
         by_tag[tag] = (m, rdec)
-        by_cls[m] = (tag, renc)
+        by_cls[m] = renc  # `[tag, *fields]`
         checks[m] = _record_reads_back(m)
     names = "|".join(m.__name__ for m in members)
 
     def enc(v: Any) -> Any:
-        tag, renc = by_cls[type(v)]
-        return [tag, *renc(v)]
+        return by_cls[type(v)](v)
 
     def dec(x: Any, path: str) -> Any:
         seq = _seq(x, path)
