@@ -7,6 +7,7 @@ import hashlib
 import typing
 from typing import Annotated, Any
 
+import attrs
 import cbor2
 import pytest
 from hypothesis import given
@@ -14,18 +15,20 @@ from hypothesis import strategies as st
 
 from sc4it import calls, decode, encode, encoding_digest, events, state_root
 from sc4it.kernel.calls import Call
-from sc4it.kernel.codec import blake2b_256, codec_for, dec_fast
+from sc4it.kernel.codec import blake2b_256, codec_for, dec_fast, to_obj
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.events import Event
 from sc4it.kernel.pmap import PMap, PSet
-from sc4it.kernel.schema import U32, U64, Hash32, Len
+from sc4it.kernel.schema import U32, U64, Hash32, Len, Trailing, Variant
 from sc4it.kernel.signing import MultisigSpec, Signature, SignedCall
 from sc4it.kernel.state import Config, State
 from sc4it.kernel.types import (
     AccountInfo,
     Cause,
     Contract,
+    ContractBill,
     Deleted,
+    DiscountLevel,
     NameContract,
     Power,
     PowerDown,
@@ -511,3 +514,26 @@ def test_decoding_without_paths_fails_with_the_same_error() -> None:
     with pytest.raises(DecodeError) as fast:
         dec_fast(pairs.dec, bad_map, "accounts")
     assert fast.value.path == "accounts[1].value.frozen"
+
+
+@attrs.frozen(slots=True)
+class _Tail(Variant):
+    """A union member with trailing fields and a nested record."""
+
+    TAG: typing.ClassVar[int] = 7
+    n: U32
+    bill: ContractBill | None = None
+    note: Annotated[bytes | None, Trailing()] = None
+    more: Annotated[U32 | None, Trailing()] = None
+
+
+def test_compiled_record_encoders() -> None:
+    """ENC-05 ENC-06: a member's encoder (compiled to straight-line code) writes `[TAG, *fields]`, a
+    nested record as its own array, and leaves out the trailing fields still None, from the end only."""
+    bill = ContractBill(9, 1_700_000_000, DiscountLevel.Gold, 2**70)
+    assert to_obj(_Tail(1)) == [7, 1, None]
+    assert to_obj(_Tail(1, bill, b"x")) == [7, 1, [9, 1_700_000_000, int(DiscountLevel.Gold), 2**70], b"x"]
+    assert to_obj(_Tail(1, None, None, 5)) == [7, 1, None, None, 5]
+    assert to_obj(_Tail(1, None, b"")) == [7, 1, None, b""]
+    for v in (_Tail(3, bill, b"y", 4), _Tail(0), _Tail(2, None, None, 0)):
+        assert decode(encode(v), _Tail) == v
