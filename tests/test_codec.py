@@ -537,3 +537,22 @@ def test_compiled_record_encoders() -> None:
     assert to_obj(_Tail(1, None, b"")) == [7, 1, None, b""]
     for v in (_Tail(3, bill, b"y", 4), _Tail(0), _Tail(2, None, None, 0)):
         assert decode(encode(v), _Tail) == v
+
+
+@attrs.frozen(slots=True)
+class _Chain:
+    """A record whose fields hold records of its own type (no schema type is recursive today)."""
+
+    value: U32
+    next: _Chain | None = None
+    children: tuple[_Chain, ...] = ()
+
+
+def test_recursive_record_encodes_and_decodes_its_own_type() -> None:
+    """ENC-05 ENC-06: an optional and a tuple field of the record's own type encode as nested records (the
+    codec is built while the type is still being built: its placeholder must defer to the finished codec)."""
+    leaf = _Chain(3)
+    v = _Chain(1, _Chain(2, leaf), (leaf, _Chain(4, None, (leaf,))))
+    assert to_obj(v) == [1, [2, [3, None, []], []], [[3, None, []], [4, None, [[3, None, []]]]]]
+    assert decode(encode(v), _Chain) == v
+    assert codec_for(_Chain).reads_back(v)

@@ -415,8 +415,18 @@ def _record_reads_back(cls: type) -> Check:
     return reads_back
 
 
+def _pending() -> _Codec:
+    """The codec of a record or union under construction, cached before its fields' codecs are built so
+    that a field of the type's own type (`T | None`, `tuple[T, ...]`) finds it. Its functions defer to the
+    finished ones assigned later, so a codec built around it meanwhile (`_optional`, `_tuple` capture
+    `inner.enc` when built) encodes and decodes the type itself, not the placeholder's nothing."""
+    codec = _Codec(lambda v: codec.enc(v), lambda x, p: codec.dec(x, p))
+    codec.reads_back = lambda v: codec.reads_back(v)
+    return codec
+
+
 def _plain_record(cls: type) -> _Codec:
-    codec = _Codec(lambda v: None, lambda x, p: None)  # placeholder breaks recursion cycles
+    codec = _pending()
     _cache[cls] = codec
     renc, rdec = _record(cls)
 
@@ -428,7 +438,7 @@ def _plain_record(cls: type) -> _Codec:
 
 
 def _variant_union(members: tuple[type, ...], key: Any) -> _Codec:
-    codec = _Codec(lambda v: None, lambda x, p: None)
+    codec = _pending()
     _cache[key] = codec
     by_tag: dict[int, tuple[type, Callable[[Any, str, int], Any]]] = {}
     by_cls: dict[type, Callable[[Any], list[Any]]] = {}
