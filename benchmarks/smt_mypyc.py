@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from sc4it.kernel import commitment, smt
+from sc4it.kernel import tree as tree_backends
 from sc4it.kernel.commitment import Commitment
 from sc4it.runtime import on_block
 
@@ -94,7 +95,7 @@ def run(n: int, builds: int, rounds: int, native: ModuleType) -> None:
     gc.freeze()  # the population and its leaves are long-lived (as in a node)
     print(f"n={n}: {len(leaves)} leaves", flush=True)
     tree = _builds(native, leaves, builds) if builds else native.build(leaves)
-    c = Commitment(state, tree)
+    c = Commitment(state, tree, backend=tree_backends.PURE)
     gc.freeze()
     out = on_block(state, pop.env)
     before, after = dict(leaves), dict(commitment.state_leaves(out.state))

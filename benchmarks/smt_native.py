@@ -1,13 +1,14 @@
-"""The state tree in Rust (`benchmarks/smt_native/`), side by side with the pure module it reproduces.
+"""The native state tree (`native/`, module `sc4it_native`) side by side with the pure module it reproduces.
 
-A script, not a benchmark test, for the owner's decision recorded in benchmarks/README.md section 2 ("A
-native tree (Rust), measured: not adopted yet"), built like `benchmarks/smt_mypyc.py`: nothing of the
-project is changed or patched. The crate in `benchmarks/smt_native/` (PyO3, `blake2b_simd`) is a second
-formulation of `src/sc4it/kernel/smt.py` (CMT-13..CMT-18, proofs CMT-20..CMT-22): nodes held in Rust,
-reference-counted and shared between trees like the Python tuples, paths as 32 big-endian bytes. This
-script builds it with `cargo` (into `benchmarks/smt_native/target/`, ignored by git, or with `--clean`
-into a fresh temporary directory, to time a clean build), loads the extension from a copy, and on the
-production population (benchmarks/population.py) for each size:
+A script, not a benchmark test, first written for the lead's decision recorded in benchmarks/README.md
+section 2 ("A native tree (Rust), measured: adopted"); since that decision (2026-12-04) the tree is the
+one a host uses when `sc4it-native` is installed (`sc4it.kernel.tree`, spec/commitment.md CMT-25). The
+crate in `native/` (PyO3, `blake2b_simd`) is a second formulation of `src/sc4it/kernel/smt.py`
+(CMT-13..CMT-18, proofs CMT-20..CMT-22): nodes held in Rust, reference-counted and shared between trees
+like the Python tuples, paths as 32 big-endian bytes. This script uses the installed `sc4it_native`
+(`pip install ./native`), or with `--build` builds the crate with `cargo` (into `native/target/`,
+ignored by git, or with `--clean` into a fresh temporary directory, to time a clean build) and loads
+the extension from a copy; then, on the production population (benchmarks/population.py) for each size:
 
 - first runs random histories on both trees (`differential`: roots and proofs equal at every step);
 - builds both trees from scratch (alternating which goes first; the native figure counts converting the
@@ -21,10 +22,11 @@ production population (benchmarks/population.py) for each size:
   pure tree's part plus the native tree's part);
 - checks that both prove one contract with the same bytes, and times both provers.
 
-    PYTHONPATH=src .venv/bin/python -m benchmarks.smt_native 100000 [--builds 4] [--rounds 31] [--clean]
+    PYTHONPATH=src .venv/bin/python -m benchmarks.smt_native 100000 [--builds 4] [--rounds 31]
+        [--build [--clean]]
 
-Needs `cargo` (on PATH or in ~/.cargo/bin) and crates.io or a filled cargo cache; run it under the bench
-lock (`flock /work/bench.lock ...`).
+With `--build`, needs `cargo` (on PATH or in ~/.cargo/bin) and crates.io or a filled cargo cache; run it
+under the bench lock (`flock /work/bench.lock ...`).
 """
 
 from __future__ import annotations
@@ -50,19 +52,20 @@ import attrs
 from sc4it.kernel import commitment, smt
 from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.state import State
+from sc4it.kernel.tree import PURE
 from sc4it.kernel.tx import Touched
 from sc4it.runtime import on_block
 
 from . import multiset
 from .population import build_population
 
-CRATE = Path(__file__).resolve().parent / "smt_native"
+CRATE = Path(__file__).resolve().parent.parent / "native"
 """The crate: Cargo.toml, Cargo.lock and src/ in git; its default target directory is ignored."""
 NativeChange = tuple[bytes, bytes | None]
 
 
 class NativeTree(Protocol):
-    """What the extension's `Tree` offers (benchmarks/smt_native/src/lib.rs)."""
+    """What the extension's `Tree` offers (native/src/lib.rs)."""
 
     def root(self) -> bytes: ...
     def update(self, changes: Sequence[NativeChange]) -> NativeTree: ...
@@ -77,7 +80,7 @@ class Native(Protocol):
 
 def _cargo() -> str:
     found = shutil.which("cargo") or str(Path.home() / ".cargo" / "bin" / "cargo")
-    assert Path(found).exists(), "cargo is needed to build benchmarks/smt_native"
+    assert Path(found).exists(), "cargo is needed to build native/"
     return found
 
 
@@ -86,15 +89,15 @@ def build_extension(target_dir: Path) -> Path:
     env = dict(os.environ, PYO3_PYTHON=sys.executable)
     cmd = [_cargo(), "build", "--release", "--locked", "--manifest-path", str(CRATE / "Cargo.toml")]
     subprocess.run([*cmd, "--target-dir", str(target_dir)], env=env, check=True, timeout=900)
-    return target_dir / "release" / "lib_smt_native.so"
+    return target_dir / "release" / "libsc4it_native.so"
 
 
 def load(library: Path, workdir: Path) -> Native:
-    """The extension, loaded from a copy in `workdir` as the module `_smt_native` (a later build may
+    """The extension, loaded from a copy in `workdir` as the module `sc4it_native` (a later build may
     replace the library in the target directory while this process holds the copy)."""
-    copy = workdir / "_smt_native.so"
+    copy = workdir / "sc4it_native.so"
     shutil.copyfile(library, copy)
-    spec = importlib.util.spec_from_file_location("_smt_native", copy)
+    spec = importlib.util.spec_from_file_location("sc4it_native", copy)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -236,7 +239,7 @@ def run(n: int, builds: int, rounds: int, native: Native) -> None:
     changes += [(p, None) for p in before if p not in after]
     del before, after, leaves
     block = Block(lambda: on_block(state, pop.env), out.state, out.touched, changes)
-    expected = _side_by_side(Commitment(state, tree), ntree, block, rounds)
+    expected = _side_by_side(Commitment(state, tree, backend=PURE), ntree, block, rounds)
     _proofs(tree, ntree, commitment.entry_path("contracts", pop.billed_contract()))
     del tree  # a host with the native tree would hold no pure one: the native update again, alone
     gc.collect()
@@ -332,14 +335,21 @@ def main(argv: list[str]) -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[100_000])
     parser.add_argument("--builds", type=int, default=4, help="builds from scratch of each (0: none)")
     parser.add_argument("--rounds", type=int, default=31, help="rounds of the block's updates")
-    parser.add_argument("--clean", action="store_true", help="build in a fresh target directory, timed")
+    parser.add_argument("--build", action="store_true", help="build native/ with cargo, not the installed")
+    parser.add_argument(
+        "--clean", action="store_true", help="with --build: in a fresh target directory, timed"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="smt-native-") as tmp:
-        target = Path(tmp) / "target" if args.clean else CRATE / "target"
-        t = time.perf_counter()
-        library = build_extension(target)
-        print(f"built {library} in {time.perf_counter() - t:.1f} s (load {_load()})", flush=True)
-        native = load(library, Path(tmp))
+        if args.build:
+            target = Path(tmp) / "target" if args.clean else CRATE / "target"
+            t = time.perf_counter()
+            library = build_extension(target)
+            print(f"built {library} in {time.perf_counter() - t:.1f} s (load {_load()})", flush=True)
+            native = load(library, Path(tmp))
+        else:
+            native = cast(Native, importlib.import_module("sc4it_native"))
+            print(f"the installed sc4it_native ({native.__file__}), load {_load()}", flush=True)  # type: ignore[attr-defined]
         t = time.perf_counter()
         differential(native)
         print(

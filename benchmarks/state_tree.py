@@ -12,6 +12,10 @@ The machine is shared: compare the ratios of one run, not absolute figures acros
 The multiset's per-key cost does not depend on the number of contracts (no depth), but building it from
 scratch at 1M takes minutes on a shared machine: `--no-multiset` leaves it out (the tree is then read
 against the same block's `on_block`, measured in the same run).
+
+The tree is the one a host uses (`sc4it.kernel.tree.DEFAULT`, spec/commitment.md CMT-25): the native tree
+when `sc4it-native` is installed (`pip install ./native`), else the pure one; `--pure` forces the pure
+tree. The first line of each size names it; the node count is the pure tree's only.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sc4it.kernel import commitment, smt
+from sc4it.kernel import tree as trees
 from sc4it.kernel.commitment import Commitment
 from sc4it.runtime import on_block
 
@@ -77,24 +82,26 @@ def _tree_nodes(node: Any) -> int:
     return count
 
 
-def _from_scratch(state: Any) -> tuple[Commitment, float, float, int]:
+def _from_scratch(state: Any, backend: trees.Backend) -> tuple[Commitment, float, float, int]:
     """`Commitment.of(state)` in two timed halves: the leaves (encoding and hashing every entry), then
-    `smt.build` (sort and one pass) on them; the leaves are made with the collector paused, as
+    the tree's build (sort and one pass) on them; the leaves are made with the collector paused, as
     `Commitment.of` makes them (inside `smt.build`)."""
     t = time.perf_counter()
     with smt.collector_paused():
         leaves = list(commitment.state_leaves(state))
     t1 = time.perf_counter()
-    tree = Commitment.of_leaves(state, leaves)
+    tree = Commitment.of_leaves(state, leaves, backend)
     return tree, t1 - t, time.perf_counter() - t1, len(leaves)
 
 
-def run(n: int, rounds: int, with_multiset: bool = True) -> dict[str, Any]:
+def run(
+    n: int, rounds: int, with_multiset: bool = True, backend: trees.Backend = trees.DEFAULT
+) -> dict[str, Any]:
     gc.collect()
     pop = build_population(n)
     state = pop.state
     gc.freeze()  # the population is long-lived: keep the collector from walking it (as a node would)
-    tree, leaves_s, build_s, n_leaves = _from_scratch(state)
+    tree, leaves_s, build_s, n_leaves = _from_scratch(state, backend)
     tree_s = leaves_s + build_s
     ms, ms_s = _timed(lambda: multiset.Commitment.of(state)) if with_multiset else (None, float("nan"))
     gc.freeze()
@@ -111,7 +118,7 @@ def run(n: int, rounds: int, with_multiset: bool = True) -> dict[str, Any]:
     ms_up = rest[0] if rest else float("nan")
     after = tree.update(out.state, touched)
     if n <= 200_000:
-        assert after.root == Commitment.of(out.state).root
+        assert after.root == Commitment.of(out.state, trees.PURE).root
     for f in commitment.FIELDS:
         if f.is_map and not f.set_valued:
             before_m, after_m = getattr(state, f.name), getattr(out.state, f.name)
@@ -129,7 +136,8 @@ def run(n: int, rounds: int, with_multiset: bool = True) -> dict[str, Any]:
     return {
         "n": n,
         "leaves": n_leaves,
-        "nodes": _tree_nodes(tree.tree),
+        "backend": backend.name,
+        "nodes": _tree_nodes(tree.tree) if backend is trees.PURE else "(native: not counted)",
         "touched": len(touched),
         "changed": len(changed),
         "bills": sum(1 for e in out.events if type(e).__name__ == "ContractBilled"),
@@ -149,16 +157,18 @@ def run(n: int, rounds: int, with_multiset: bool = True) -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     with_multiset = "--no-multiset" not in argv
-    sizes = [int(a) for a in argv if a != "--no-multiset"] or [100_000]
+    backend = trees.PURE if "--pure" in argv else trees.DEFAULT
+    sizes = [int(a) for a in argv if not a.startswith("--")] or [100_000]
     for n in sizes:
-        r = run(n, 5 if n >= 1_000_000 else 15, with_multiset)
+        r = run(n, 5 if n >= 1_000_000 else 15, with_multiset, backend)
         per_key_tree = r["update_tree_ms"] * 1e3 / max(r["touched"], 1)
         per_key_ms = r["update_multiset_ms"] * 1e3 / max(r["touched"], 1)
         print(
-            f"n={n}: {r['leaves']} leaves, {r['nodes']} tree nodes; block: {r['bills']} bills, "
+            f"n={n}, {r['backend']} tree: {r['leaves']} leaves, {r['nodes']} tree nodes; "
+            f"block: {r['bills']} bills, "
             f"{r['touched']} keys touched, {r['changed']} map entries changed\n"
             f"  from scratch: tree {r['scratch_tree_s']:.1f} s (leaves {r['scratch_leaves_s']:.1f} s, "
-            f"`smt.build` {r['scratch_build_s']:.1f} s), multiset {r['scratch_multiset_s']:.1f} s "
+            f"build {r['scratch_build_s']:.1f} s), multiset {r['scratch_multiset_s']:.1f} s "
             f"(ratio {r['scratch_tree_s'] / r['scratch_multiset_s']:.2f})\n"
             f"  on_block {r['on_block_ms']:.1f} ms; update: tree {r['update_tree_ms']:.1f} ms "
             f"({per_key_tree:.1f} µs/touched key, {r['update_tree_ms'] / r['on_block_ms']:.0%} of on_block), "

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from sc4it import calls
 from sc4it.conformance.invariants import check
 from sc4it.genesis import default, dev_keypair
-from sc4it.kernel import commitment, smt
+from sc4it.kernel import commitment, smt, tree
 from sc4it.kernel.codec import blake2b_256, codec_for, encode
 from sc4it.kernel.commitment import Commitment, commitment_root
 from sc4it.kernel.pmap import PMap, PSet
@@ -171,7 +171,7 @@ def test_multiset_rules_are_retired() -> None:
     differs in one leaf)."""
     for name in ("ELEMENT_BITS", "entry_element", "map_sum", "map_digest", "field_digest"):
         assert not hasattr(commitment, name)
-    c = Commitment.of(default())
+    c = Commitment.of(default(), tree.PURE)  # CMT-25: the normative tree, reached into
     assert c.root == smt.root_of(c.tree) == state_root(default())
 
 
@@ -382,7 +382,7 @@ def test_update_hashes_only_changed_entries(monkeypatch: pytest.MonkeyPatch, n: 
     O(changes × depth) nodes with the old one."""
     pop = build_population(n)
     state = pop.state
-    c = Commitment.of(state)
+    c = Commitment.of(state, tree.PURE)  # CMT-25: counted and walked in the normative tree
     counter = _count_value_hashes(monkeypatch)
     alice = dev_keypair("alice")
     dest = dev_keypair("bob").account_id

@@ -23,6 +23,7 @@ import attrs
 import cbor2
 
 from sc4it.kernel import smt
+from sc4it.kernel import tree as trees
 from sc4it.kernel.codec import codec_for, dec_fast, identity_encoder
 from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.pmap import PMap, PSet
@@ -214,8 +215,9 @@ Rows: TypeAlias = dict[str, dict[Any, tuple[bytes, bytes | None]]]
 
 @attrs.frozen(slots=True, eq=False)
 class Commitment:
-    """A state with its tree (`tree`, an `sc4it.smt` node) and root. Immutable: `update` returns a new
-    one that shares every unchanged subtree with this one.
+    """A state with its tree (`tree`, made by `backend`: an `smt` node for `trees.PURE`, CMT-25) and
+    root. Immutable: `update` returns a new one, with the same backend, that shares every unchanged
+    subtree with this one.
 
     `encoded` holds, for the entries of maps (not of maps of sets) that the `update` which made this
     commitment changed, the canonical encodings it hashed: C(k̂) and C(v̂) (None for a removal), exactly
@@ -223,24 +225,28 @@ class Commitment:
     is empty for a commitment built from scratch, and never part of the root."""
 
     state: State
-    tree: smt.Node
+    tree: Any
     encoded: Rows = attrs.field(factory=dict)
+    backend: trees.Backend = attrs.field(kw_only=True)
+    """CMT-25: the tree's implementation; every backend gives the same root and proofs."""
 
     @property
     def root(self) -> bytes:
         """CMT-07: the state root."""
-        return smt.root_of(self.tree)
+        return self.backend.root_of(self.tree)
 
     @staticmethod
-    def of(state: State) -> Commitment:
-        """From scratch, O(state) (CMT-01..CMT-07)."""
-        return Commitment(state, smt.build(state_leaves(state)))
+    def of(state: State, backend: trees.Backend = trees.DEFAULT) -> Commitment:
+        """From scratch, O(state) (CMT-01..CMT-07), with the tree of `backend` (CMT-25)."""
+        return Commitment(state, backend.build(state_leaves(state)), backend=backend)
 
     @staticmethod
-    def of_leaves(state: State, leaves: Iterable[tuple[int, bytes]]) -> Commitment:
+    def of_leaves(
+        state: State, leaves: Iterable[tuple[int, bytes]], backend: trees.Backend = trees.DEFAULT
+    ) -> Commitment:
         """From scratch, from leaves already computed (`row_leaves` of a store's rows): the commitment of
         `state` if `leaves` are its leaves, else one whose root differs from `state`'s."""
-        return Commitment(state, smt.build(leaves))
+        return Commitment(state, backend.build(leaves), backend=backend)
 
     def update(self, state: State, touched: Touched | None = None) -> Commitment:
         """The commitment of `state`, a successor of `self.state` (CMT-09).
@@ -271,7 +277,7 @@ class Commitment:
             else:
                 rows = encoded[field.name] = {}
                 _map_changes(field, before, after, keys, changes, rows)
-        return Commitment(state, smt.update(self.tree, changes), encoded)
+        return Commitment(state, self.backend.update(self.tree, changes), encoded, backend=self.backend)
 
     @property
     def digests(self) -> tuple[bytes, ...]:
@@ -289,7 +295,7 @@ class Commitment:
     def prove(self, entries: Iterable[tuple[str, Any]]) -> bytes:
         """CMT-20, CMT-21: one proof for `entries`, each (map name, key) as `verify` takes them (present
         or absent in `self.state`)."""
-        return smt.prove(self.tree, [entry_path(name, key) for name, key in entries])
+        return self.backend.prove(self.tree, [entry_path(name, key) for name, key in entries])
 
     def value(self, map_name: str, key: Any) -> Any:
         """The value `verify` expects for (`map_name`, `key`) in `self.state`: the entry's value, True for

@@ -1,5 +1,6 @@
-//! A measured prototype, not part of sc4it: the state tree of `src/sc4it/kernel/smt.py` in Rust, for the
-//! figures of benchmarks/README.md section 2 ("A native tree (Rust), measured: not adopted yet").
+//! `sc4it_native`: the state tree of `src/sc4it/kernel/smt.py` in Rust, an optional accelerator that a host
+//! uses when it is installed (`src/sc4it/kernel/tree.py`); `smt.py` stays the normative definition, and
+//! this tree must give the same roots and proof bytes for every history (spec/commitment.md, CMT-25).
 //!
 //! The same tree bit for bit (spec/commitment.md): radix 4 (CMT-15), shortcut leaves and the canonical
 //! shape (CMT-16), the empty subtree's hash of 32 zero bytes (CMT-17), an update that gives the tree of
@@ -233,7 +234,7 @@ fn sorted_distinct<T>(items: &mut [(Path, T)]) -> PyResult<()> {
 }
 
 /// A tree (persistent: `update` returns a new one and leaves this one as it was).
-#[pyclass(frozen, module = "_smt_native")]
+#[pyclass(frozen, module = "sc4it_native")]
 struct Tree {
     root: Child,
     hash: Hash,
@@ -335,7 +336,7 @@ fn build(leaves: Vec<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)>) -> PyResult<Tree
 }
 
 #[pymodule]
-fn _smt_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn sc4it_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Tree>()?;
     m.add_function(wrap_pyfunction!(build, m)?)?;
     Ok(())
