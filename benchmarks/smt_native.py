@@ -58,6 +58,7 @@ from sc4it.runtime import on_block
 
 from . import multiset
 from .population import build_population
+from .state_tree import median_s
 
 CRATE = Path(__file__).resolve().parent.parent / "native"
 """The crate: Cargo.toml, Cargo.lock and src/ in git; its default target directory is ignored."""
@@ -211,15 +212,6 @@ def _after_blocks(
     return statistics.median(block_times), [statistics.median(t) for t in times]
 
 
-def _median_s(fn: Callable[[], Any], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def run(n: int, builds: int, rounds: int, native: Native) -> None:
     print(f"n={n}: load average at start {_load()}", flush=True)
     pop = build_population(n)
@@ -291,7 +283,7 @@ def _side_by_side(c: Commitment, ntree: NativeTree, block: Block, rounds: int) -
         rounds,
         check,
     )
-    conv = _median_s(lambda: _native_changes(changes), rounds)
+    conv = median_s(lambda: _native_changes(changes), rounds)
     k = len(changes)
     cu_n = cu - up_p + up_n
 
@@ -317,8 +309,8 @@ def _proofs(tree: smt.Node, ntree: NativeTree, path: int) -> None:
     proof = smt.prove(tree, [path])
     key = path.to_bytes(32, "big")
     assert ntree.prove([key]) == proof
-    pr_p = _median_s(lambda: smt.prove(tree, [path]), 2000)
-    pr_n = _median_s(lambda: ntree.prove([key]), 2000)
+    pr_p = median_s(lambda: smt.prove(tree, [path]), 2000)
+    pr_n = median_s(lambda: ntree.prove([key]), 2000)
     print(
         f"  proof of one contract, {len(proof)} B, the same bytes: smt.prove {pr_p * 1e6:.1f} µs, native "
         f"{pr_n * 1e6:.1f} µs",

@@ -52,6 +52,17 @@ def block(t: Any, app: NetApp, height: int, txs: list[bytes]) -> Any:
     return res
 
 
+async def _responses(t: Any, reader: asyncio.StreamReader, count: int) -> list[Any]:
+    """The next `count` ABCI responses on `reader` (length-prefixed, NET-03), each within 5 s."""
+    out = []
+    for _ in range(count):
+        n = await asyncio.wait_for(abci.read_uvarint(reader), 5)
+        res = t.Response()
+        res.ParseFromString(await reader.readexactly(n))
+        out.append(res)
+    return out
+
+
 def test_generated_from_the_pinned_protos() -> None:
     """NET-01 NET-02: the messages are generated from CometBFT's .proto files of the pinned version."""
     t = require_engine(binary=False)
@@ -97,12 +108,7 @@ def test_socket_server_answers_in_order(tmp_path: Path) -> None:
         ):
             writer.write(abci.frame(req))
         await writer.drain()
-        out = []
-        for _ in range(3):
-            n = await asyncio.wait_for(abci.read_uvarint(reader), 5)
-            res = t.Response()
-            res.ParseFromString(await reader.readexactly(n))
-            out.append(res)
+        out = await _responses(t, reader, 3)
         writer.close()
         stop.set()
         await asyncio.wait_for(task, 5)
@@ -517,11 +523,7 @@ def test_collector_paused_for_block_requests_and_run_after_commit(
         for burst in script:
             writer.write(b"".join(abci.frame(r) for r in burst))
             await writer.drain()
-            for _ in burst:
-                n = await asyncio.wait_for(abci.read_uvarint(reader), 5)
-                res = t.Response()
-                res.ParseFromString(await reader.readexactly(n))
-                out.append(res)
+            out += await _responses(t, reader, len(burst))
         writer.close()
         stop.set()
         await asyncio.wait_for(task, 5)
