@@ -140,12 +140,7 @@ def test_requests_split_or_joined_anyhow_are_answered_in_order(tmp_path: Path) -
         for chunk in chunks:
             writer.write(chunk)
             await writer.drain()
-        out = []
-        for _ in range(expect):
-            n = await asyncio.wait_for(abci.read_uvarint(reader), 5)
-            res = t.Response()
-            res.ParseFromString(await reader.readexactly(n))
-            out.append(res)
+        out = await _responses(t, reader, expect)
         rest = await asyncio.wait_for(reader.read(), 5)  # b"" once the server closed the connection
         writer.close()
         stop.set()
