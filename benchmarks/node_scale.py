@@ -10,10 +10,11 @@ One run, on `benchmarks/population.py`'s production-shaped world (built directly
 2. `--blocks` production blocks follow one another, each = the billing hook on its production shard
    (1/600 of the contracts, the population's composition in every shard) + `--calls` signed transfers
    by the default world's dev accounts, made as `sc4it node run` makes them: between two blocks
-   (timed apart) `Store.checkpoint` (NODE-18), the collector over its young generations (NODE-19) and
-   `decode_ahead` of the next shard (NODE-17); the block itself with the collector paused (NODE-19),
-   its calls' signatures checked and their bytes kept when they were admitted (NODE-13, BLK-25), so
-   neither the bare work nor the block verifies or encodes them again.
+   (timed apart) `Store.checkpoint` (NODE-18), the release of the previous tip and block (NODE-20), the
+   collector over its young generations (NODE-19) and `decode_ahead` of the next shard (NODE-17); the
+   block itself with the collector paused (NODE-19), its calls' signatures checked and their bytes kept
+   when they were admitted (NODE-13, BLK-25), so neither the bare work nor the block verifies or encodes
+   them again.
    For each block, in the same run and on the same tip: the bare core work (`on_block` + `apply` of
    each call, what any host must do), then `build_block` (that work plus the commitment update, the
    calls/results hashes and the seal), then `Store.append` (the rows changed and the block, one SQLite
@@ -115,17 +116,21 @@ def run(n: int, blocks: int, n_calls: int, directory: Path, *, then_reopen: bool
 
 def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
     """Step 2: `blocks` production blocks on the store's tip, each made as `sc4it node run` makes it:
-    between two blocks (timed apart) what the runner does then (NODE-18 `Store.checkpoint`, NODE-19 the
-    collector over its young generations, NODE-17 `decode_ahead`), then the block with the collector
-    paused (NODE-19), timed as bare core work, `build_block` and `Store.append`."""
+    between two blocks (timed apart) what the runner does then (NODE-18 `Store.checkpoint`, NODE-20 the
+    previous tip and block freed, NODE-19 the collector over its young generations, NODE-17
+    `decode_ahead`), then the block with the collector paused (NODE-19), timed as bare core work,
+    `build_block` and `Store.append`."""
     producer = dev_keypair("producer")
-    rows: list[tuple[float, float, float, float]] = []
+    rows: list[tuple[float, float, float, float, float]] = []
     collector = Collector()
+    retired: list[object] = []
     for _ in range(blocks):
         tip = store.tip
         t0 = time.perf_counter()
         store.checkpoint()
         c = time.perf_counter()
+        retired.clear()  # NODE-20: the previous tip and block freed between blocks
+        r = time.perf_counter()
         collector.between_blocks()
         g = time.perf_counter()
         decode_ahead(tip.state, tip.number + 1)
@@ -143,24 +148,28 @@ def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
             t = time.perf_counter()
             store.append(ex)
             append = time.perf_counter() - t
-        rows.append((bare, build, append, g - c))
+        rows.append((bare, build, append, g - r, r - c))
         print(
             f"block {ex.block.number}: {len(ex.results.hook_events)} hook events, "
             f"{len(ex.touched)} keys touched; "
             f"bare {bare * 1e3:.1f} ms, build {build * 1e3:.1f} ms, append {append * 1e3:.1f} ms, "
             f"total {(build + append) * 1e3:.1f} ms (before it, between blocks: checkpoint "
-            f"{(c - t0) * 1e3:.1f} ms, collector {(g - c) * 1e3:.1f} ms, decode_ahead {(d - g) * 1e3:.1f} ms)"
+            f"{(c - t0) * 1e3:.1f} ms, release {(r - c) * 1e3:.1f} ms, collector {(g - r) * 1e3:.1f} ms, "
+            f"decode_ahead {(d - g) * 1e3:.1f} ms)"
         )
+        retired += (tip, ex)  # NODE-20: as the runner's node keeps them until between blocks
+        del tip, ex
     bare_m = statistics.median(r[0] for r in rows)
     build_m = statistics.median(r[1] for r in rows)
     append_m = statistics.median(r[2] for r in rows)
     total_m = statistics.median(r[1] + r[2] for r in rows)
     collect_m = statistics.median(r[3] for r in rows)
+    release_m = statistics.median(r[4] for r in rows)
     print(
         f"median over {blocks} blocks: bare core {bare_m * 1e3:.1f} ms, build_block {build_m * 1e3:.1f} ms, "
         f"store append {append_m * 1e3:.1f} ms, produce+commit {total_m * 1e3:.1f} ms; "
         f"ratio produce+commit / bare core = {total_m / bare_m:.2f} (build alone {build_m / bare_m:.2f}); "
-        f"between blocks, the collector {collect_m * 1e3:.1f} ms"
+        f"between blocks, the release {release_m * 1e3:.1f} ms, the collector {collect_m * 1e3:.1f} ms"
     )
 
 

@@ -6,6 +6,7 @@ import gc
 import logging
 import sqlite3
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from sc4it.kernel import calls
 from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
 from sc4it.kernel.signing import SignedCall, sign
+from sc4it.kernel.smt import collector_paused
 from sc4it.node.mempool import MempoolError, MempoolReason
-from sc4it.node.service import CommittedBlock, Node, StateUnavailable
+from sc4it.node.service import MAX_RETIRED, CommittedBlock, Node, StateUnavailable
 from sc4it.node.store import DB_FILE, Store, StoreError, StoreProblem
 
 from .helpers import ALICE, BOB, CHARLIE, PRODUCER, TFT, reseal, transfer, world
@@ -272,3 +274,28 @@ def test_produce_does_not_verify_admitted_calls_again(
             execute_block(genesis_tip(world(), node.spec), committed.block, node.spec).tip.hash
             == node.head_hash
         )
+
+
+def test_replaced_tips_freed_between_blocks(tmp_path: Path) -> None:
+    """NODE-20: the tip a block makes the node stop keeping (NODE-10) and the block's `Executed` stay
+    alive until `release_retired` (between blocks), not freed inside the next block; a node that is
+    never released keeps at most `MAX_RETIRED` of them."""
+    with _open(tmp_path, keep_states=1) as node, collector_paused():  # reference counting alone frees them
+        node.submit(transfer(node.state))
+        node.produce_block()
+        assert node.release_retired() == 2  # the genesis tip, block 1's `Executed`
+        header, tree = node.tree_at(1)
+        old_tree = weakref.ref(tree)
+        old_tip = weakref.ref(node._tips[header.number])
+        del tree
+        node.submit(transfer(node.state))  # a block that changes the state (else its tree is the same)
+        node.produce_block()
+        with pytest.raises(StateUnavailable):
+            node.state_at(1)  # NODE-10 as before: no longer kept...
+        assert old_tip() is not None and old_tree() is not None  # ...but not freed inside the block
+        assert node.release_retired() == 2  # block 1's tip, block 2's `Executed`
+        assert old_tip() is None and old_tree() is None
+        assert node.release_retired() == 0
+        for _ in range(MAX_RETIRED):
+            node.produce_block()
+        assert node.release_retired() == MAX_RETIRED  # bounded without a release

@@ -300,6 +300,8 @@ async def _produce(node: Node, server: RpcServer, block_time_ms: int, stop: asyn
         server.metrics.last_block_seconds = took
         log.debug("block %d: %d calls in %.1f ms", committed.number, len(committed.block.calls), took * 1000)
         node.checkpoint()  # NODE-18
+        del committed  # NODE-20: the block's results freed here (unless an observer keeps them)...
+        node.release_retired()  # ...and what it replaced, before the collector runs
         node.collect_garbage()  # NODE-19
         await asyncio.get_running_loop().run_in_executor(None, node.decode_ahead)  # NODE-17
         due = max(due + period, time.monotonic())
