@@ -19,9 +19,11 @@ from sc4it.kernel.commitment import Commitment, commitment_root, row_leaves, sta
 from sc4it.kernel.state import Config
 from sc4it.node.store import (
     AUTOCHECKPOINT_PAGES,
+    CACHE_KIB,
     DB_FILE,
     FIELDS,
     LOCK_FILE,
+    PAGE_BYTES,
     Durability,
     Store,
     StoreError,
@@ -370,6 +372,33 @@ def test_checkpoint_moves_the_log_into_the_database_file(tmp_path: Path) -> None
         tip = store.tip
     with Store.open(tmp_path / "b", world(), SPEC) as copy:
         assert copy.tip.header == tip.header and copy.tip.state == tip.state
+
+
+def test_page_size_and_cache(tmp_path: Path) -> None:
+    """NODE-21: a new store's file has 16 KiB pages and its connection a 64 MiB page cache; a store
+    whose file has 4 KiB pages (created before the rule) opens, appends and reopens with its own page
+    size and the same cache, its schema version unchanged."""
+    with Store.open(tmp_path / "new", world(), SPEC) as store:
+        assert store._db.execute("PRAGMA page_size").fetchone()[0] == PAGE_BYTES == 16_384
+        assert store._db.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_KIB == -65_536
+        _grow(store, 2)
+    old = tmp_path / "old"
+    with Store.open(old, world(), SPEC) as store:
+        _grow(store, 2)
+    db = sqlite3.connect(old / DB_FILE, isolation_level=None)  # rewritten as a file of 4 KiB pages
+    db.execute("PRAGMA journal_mode=DELETE").fetchone()
+    db.execute("PRAGMA page_size=4096")
+    db.execute("VACUUM")
+    db.execute("PRAGMA journal_mode=WAL").fetchone()
+    db.close()
+    with Store.open(old, world(), SPEC) as store:
+        assert store._db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert store._db.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_KIB
+        _grow(store, 2)
+        tip = store.tip
+    with Store.open(old, world(), SPEC) as store:
+        assert store.tip.header == tip.header and store.tip.number == 4
+        assert store._db.execute("PRAGMA page_size").fetchone()[0] == 4096
 
 
 def test_unsupported_schema_cli_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
