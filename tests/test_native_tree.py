@@ -4,10 +4,12 @@
   random and clustered paths): the native root equals the pure root, which equals the pure root built
   from scratch, after every step; the native proofs are the pure proofs' bytes and `smt.check` accepts
   them;
+- the native hashes of encoded entries (CMT-13, CMT-14) are `smt.entry_changes`'s for any bytes, and an
+  update by encoded entries gives the pure tree, also for updates large enough to run on two threads;
 - `Commitment` with either backend gives the same roots and proofs over blocks and transfers, and an
   update or a proof keeps the backend of the commitment it starts from;
-- bad input to the native API (paths or value hashes of another length or type, duplicate paths) raises
-  a typed ValueError or TypeError and leaves the tree as it was.
+- bad input to the native API (paths or value hashes of another length or type, duplicate paths, encoded
+  entries of the wrong shape) raises a typed ValueError or TypeError and leaves the tree as it was.
 
 Without `sc4it_native` installed these tests fail in CI (`CI` set) and are skipped elsewhere, with the
 install command as the reason (the policy of `tests/net/support.py::require_engine`).
@@ -16,6 +18,7 @@ install command as the reason (the policy of `tests/net/support.py::require_engi
 from __future__ import annotations
 
 import os
+import random
 from typing import Any
 
 import pytest
@@ -199,3 +202,117 @@ def test_native_bad_input_is_a_typed_error() -> None:
         with pytest.raises((ValueError, TypeError)):
             t.prove(paths)
     assert t.root() == root and t.prove([good]) == smt.prove(smt.build([(0, good)]), [0])
+
+
+# ------------------------------------------------------------------------------------------------
+# Encoded entries: the native CMT-13 and CMT-14 hashes
+
+
+def _native_module() -> Any:
+    require_native()
+    import sc4it_native  # type: ignore[import-not-found, import-untyped, unused-ignore]
+
+    return sc4it_native
+
+
+ROW = st.tuples(st.binary(max_size=80), st.one_of(st.none(), st.binary(max_size=300)))
+GROUPS = st.lists(st.tuples(st.binary(max_size=40), st.lists(ROW, max_size=8)), max_size=5)
+
+
+@given(GROUPS)
+def test_native_entry_hashes_match_smt(groups: list[tuple[bytes, list[tuple[bytes, bytes | None]]]]) -> None:
+    """CMT-25 (CMT-13, CMT-14): for any prefixes, rests and encodings (of any length, across BLAKE2b's
+    128-byte blocks), the native paths and value hashes are those of `smt.entry_changes`, in order."""
+    native = _native_module()
+    expected = [(p.to_bytes(32, "big"), v) for p, v in smt.entry_changes(groups)]
+    assert native.entry_changes(groups) == expected
+    assert expected == [
+        (smt.key_hash(prefix + rest), None if v is None else smt.value_hash(v))
+        for prefix, rows in groups
+        for rest, v in rows
+    ]
+
+
+def _distinct(groups: list[tuple[bytes, list[tuple[bytes, bytes | None]]]]) -> list[smt.EntryRows]:
+    """`groups` without the rows whose key preimage an earlier row already has (an update's paths are
+    distinct)."""
+    seen: set[bytes] = set()
+    out: list[smt.EntryRows] = []
+    for prefix, rows in groups:
+        kept = []
+        for rest, v in rows:
+            if prefix + rest not in seen:
+                seen.add(prefix + rest)
+                kept.append((rest, v))
+        out.append((prefix, kept))
+    return out
+
+
+@given(st.dictionaries(PATHS, VHASH, max_size=30), GROUPS)
+def test_native_update_entries_matches_the_pure_tree(
+    leaves: dict[int, bytes], groups: list[tuple[bytes, list[tuple[bytes, bytes | None]]]]
+) -> None:
+    """CMT-25 (CMT-09, CMT-13, CMT-14, CMT-18): updating by encoded entries gives the pure tree's root
+    and proofs, and the tree that `update` gives with the paths and value hashes of `smt.entry_changes`."""
+    native = require_native()
+    entries = _distinct(groups)
+    changes = smt.entry_changes(entries)
+    pure_tree = tree.PURE.update_entries(smt.build(leaves.items()), entries)
+    native_tree = native.update_entries(native.build(leaves.items()), entries)
+    assert pure_tree == smt.update(smt.build(leaves.items()), changes)
+    assert native.root_of(native_tree) == smt.root_of(pure_tree)
+    asked = [p for p, _ in changes][:5]
+    assert native.prove(native_tree, asked) == smt.prove(pure_tree, asked)
+
+
+def test_native_large_updates_match_the_pure_tree() -> None:
+    """CMT-25 (CMT-18): updates of 2,000 changes (above the size from which the native update splits
+    the root's subtrees between two threads, `PARALLEL_MIN` in native/src/lib.rs), of every kind, by
+    paths and by encoded entries, give the pure roots and proofs."""
+    native = require_native()
+    rng = random.Random(19)
+    leaves = {rng.getrandbits(256): rng.randbytes(32) for _ in range(3000)}
+    present = sorted(leaves)
+    changes: dict[int, bytes | None] = {p: None for p in present[:500]}  # removals of present paths
+    changes.update({p: leaves[p] for p in present[500:800]})  # sets to the value a leaf has
+    changes.update({p: rng.randbytes(32) for p in present[800:1200]})  # new values
+    changes.update({rng.getrandbits(256): rng.choice([None, rng.randbytes(32)]) for _ in range(800)})
+    pure_tree = smt.update(smt.build(leaves.items()), changes.items())
+    native_tree = native.update(native.build(leaves.items()), changes.items())
+    after = {p: v for p, v in {**leaves, **changes}.items() if v is not None}
+    assert native.root_of(native_tree) == smt.root_of(pure_tree) == smt.root_of(smt.build(after.items()))
+    asked = rng.sample(sorted(changes), 50)
+    assert native.prove(native_tree, asked) == smt.prove(pure_tree, asked)
+    rows = [(i.to_bytes(4, "big"), rng.randbytes(9)) for i in range(2000)]
+    entries: list[smt.EntryRows] = [(b"\x82", rows)]
+    native_tree = native.update_entries(native_tree, entries)
+    pure_tree = tree.PURE.update_entries(pure_tree, entries)
+    assert native.root_of(native_tree) == smt.root_of(pure_tree)
+
+
+def test_native_bad_entries_are_a_typed_error() -> None:
+    """CMT-25: encoded entries of the wrong shape or type, and two rows with one key preimage, raise
+    ValueError or TypeError and leave the tree as it was; `build_entries` refuses a removal."""
+    native = _native_module()
+    good = bytes(32)
+    t = native.build([(good, good)])
+    root = t.root()
+    bad: list[Any] = [
+        7,
+        [7],
+        [(b"p",)],
+        [("p", [(b"k", b"v")])],
+        [(b"p", 7)],
+        [(b"p", [(b"k",)])],
+        [(b"p", [("k", b"v")])],
+        [(b"p", [(b"k", "v")])],
+        [(b"p", [(b"k", bytearray(b"v"))])],
+        [(b"p", [(b"k", b"v"), (b"k", None)])],
+        [(b"p", [(b"k", b"v")]), (b"pk", [(b"", b"w")])],
+    ]
+    for groups in bad:
+        with pytest.raises((ValueError, TypeError)):
+            t.update_entries(groups)
+        assert t.root() == root
+    with pytest.raises(ValueError):
+        native.build_entries([(b"p", [(b"k", None)])])

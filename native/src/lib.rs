@@ -26,6 +26,9 @@ type Path = [u8; 32];
 const MAX_DEPTH: usize = 128;
 /// CMT-17: the hash of an empty subtree.
 const EMPTY_HASH: Hash = [0; 32];
+/// An update with at least this many changes splits the root's four subtrees between two threads (a
+/// production billing block at 1M contracts has about 3,000; the result does not depend on it).
+const PARALLEL_MIN: usize = 512;
 
 /// A subtree: empty, exactly one leaf (CMT-16), or an inner node holding two leaves or more. Its hash
 /// is kept by its parent (`Inner::hashes`; the root's by `Tree`), so rebuilding a node on the way up
@@ -57,22 +60,85 @@ impl Child {
             _ => false,
         }
     }
+
+    /// Asks the processor to start loading this subtree's node (its reference counts and, with
+    /// `whole`, all of it) into cache: an update touches the counts of every sibling it shares and
+    /// reads every node it descends into, and in a big tree each is a cache miss; started together,
+    /// they overlap. A hint only: nothing is read, and the result is the same without it.
+    #[inline]
+    fn prefetch(&self, whole: bool) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let (data, size): (*const u8, usize) = match self {
+                Child::Empty => return,
+                Child::Leaf(a) => (Arc::as_ptr(a).cast(), std::mem::size_of::<Leaf>()),
+                Child::Inner(a) => (Arc::as_ptr(a).cast(), std::mem::size_of::<Inner>()),
+            };
+            let counts = data.wrapping_sub(2 * std::mem::size_of::<usize>());
+            let end = if whole { size } else { 0 };
+            let mut offset = 0;
+            while offset <= end {
+                // SAFETY: a prefetch never faults and reads nothing the program sees, whatever the
+                // address; these are the counts and data of a live `Arc` allocation.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(counts.wrapping_add(offset).cast()) };
+                offset += 64;
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = whole;
+    }
 }
 
-/// The prepared hashers of CMT-16 and CMT-15 (BLAKE2b-256 personalised `sc4it/smt/leaf`, `.../node`):
-/// cloning a prepared state skips setting up the parameter block per hash.
+/// The prepared hashers of CMT-13, CMT-14, CMT-16 and CMT-15 (BLAKE2b-256 personalised `sc4it/smt/key`,
+/// `.../value`, `.../leaf`, `.../node`): cloning a prepared state skips setting up the parameter block per
+/// hash.
 struct Hashers {
+    key: State,
+    value: State,
     leaf: State,
     node: State,
 }
+
+/// A leaf change: (path, new value hash), or (path, None) to remove the leaf.
+type Change = (Path, Option<Hash>);
+/// A leaf change as Python sees it: 32-byte path, 32-byte value hash or None.
+type PyChange<'py> = (Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>);
 
 impl Hashers {
     fn new() -> Self {
         let state = |person: &[u8]| Params::new().hash_length(32).personal(person).to_state();
         Hashers {
+            key: state(b"sc4it/smt/key"),
+            value: state(b"sc4it/smt/value"),
             leaf: state(b"sc4it/smt/leaf"),
             node: state(b"sc4it/smt/node"),
         }
+    }
+
+    /// CMT-13, CMT-14: the leaf changes of encoded entries, as `smt.entry_changes` computes them.
+    /// `groups` yields (prefix, rows), each row (rest, value encoding or None): the path is the key hash
+    /// of prefix ‖ rest, the value hash that of the encoding (None: the entry is removed).
+    fn entry_changes(&self, groups: &Bound<'_, PyAny>) -> PyResult<Vec<Change>> {
+        let mut out = Vec::new();
+        for group in groups.try_iter()? {
+            let (prefix, rows): (Bound<'_, PyBytes>, Bound<'_, PyAny>) = group?.extract()?;
+            let mut seeded = self.key.clone();
+            seeded.update(prefix.as_bytes());
+            for row in rows.try_iter()? {
+                let (rest, value): (Bound<'_, PyBytes>, Option<Bound<'_, PyBytes>>) =
+                    row?.extract()?;
+                let mut h = seeded.clone();
+                h.update(rest.as_bytes());
+                let vhash = value.map(|v| {
+                    let mut hv = self.value.clone();
+                    hv.update(v.as_bytes());
+                    to_hash(hv.finalize().as_bytes())
+                });
+                out.push((to_hash(h.finalize().as_bytes()), vhash));
+            }
+        }
+        Ok(out)
     }
 
     /// CMT-16: a leaf, hashed BLAKE2b-256(path ‖ value hash) personalised `sc4it/smt/leaf`.
@@ -145,21 +211,24 @@ impl Hashers {
         match node {
             Child::Inner(inner) => {
                 let cuts = bounds(changes, |c| &c.0, depth);
-                let mut hashes = inner.hashes;
-                let children: [Child; 4] = std::array::from_fn(|d| {
-                    let (child, h) = self.update(
-                        &inner.children[d],
-                        &inner.hashes[d],
-                        &changes[cuts[d]..cuts[d + 1]],
-                        depth + 1,
-                    );
-                    hashes[d] = h;
-                    child
-                });
-                if children.iter().zip(&inner.children).all(|(a, b)| a.same(b)) {
-                    return (node.clone(), *hash);
+                for d in 0..4 {
+                    inner.children[d].prefetch(cuts[d] < cuts[d + 1]);
                 }
-                self.canonical(children, hashes)
+                let below = |d: usize| {
+                    let part = &changes[cuts[d]..cuts[d + 1]];
+                    self.update(&inner.children[d], &inner.hashes[d], part, depth + 1)
+                };
+                let updated = if depth == 0 && changes.len() >= PARALLEL_MIN {
+                    std::thread::scope(|s| {
+                        let other = s.spawn(|| [below(2), below(3)]);
+                        let [c0, c1] = [below(0), below(1)];
+                        let [c2, c3] = other.join().expect("an update does not panic");
+                        [c0, c1, c2, c3]
+                    })
+                } else {
+                    std::array::from_fn(below)
+                };
+                self.rejoin(node, hash, inner, updated)
             }
             Child::Leaf(leaf) => {
                 if let [(p, v)] = changes {
@@ -171,6 +240,26 @@ impl Hashers {
             }
             Child::Empty => self.rebuild(None, changes, depth),
         }
+    }
+
+    /// An inner node `node` (of hash `hash`) whose four subtrees were updated to `updated`: the same
+    /// node if none changed, else the canonical node over them (CMT-16).
+    fn rejoin(
+        &self,
+        node: &Child,
+        hash: &Hash,
+        inner: &Inner,
+        updated: [(Child, Hash); 4],
+    ) -> (Child, Hash) {
+        if updated
+            .iter()
+            .zip(&inner.children)
+            .all(|((a, _), b)| a.same(b))
+        {
+            return (node.clone(), *hash);
+        }
+        let hashes = std::array::from_fn(|d| updated[d].1);
+        self.canonical(updated.map(|(child, _)| child), hashes)
     }
 
     /// A subtree that is empty or one leaf, with `changes`: built again from its leaves.
@@ -251,6 +340,7 @@ impl Tree {
     /// The tree with `changes` applied: (path, value hash) sets a leaf, (path, None) removes one.
     fn update(
         &self,
+        py: Python<'_>,
         changes: Vec<(Bound<'_, PyBytes>, Option<Bound<'_, PyBytes>>)>,
     ) -> PyResult<Tree> {
         let mut items = Vec::with_capacity(changes.len());
@@ -261,13 +351,13 @@ impl Tree {
             };
             items.push((bytes32(p, "path")?, value));
         }
-        sorted_distinct(&mut items)?;
-        let (root, hash) = self.hashers.update(&self.root, &self.hash, &items, 0);
-        Ok(Tree {
-            root,
-            hash,
-            hashers: self.hashers.clone(),
-        })
+        self.applied(py, items)
+    }
+
+    /// CMT-13, CMT-14, CMT-18: the tree with the encoded entries of `groups` changed: (prefix, rows),
+    /// each row (rest of the key preimage, value encoding or None), as `smt.entry_changes` reads them.
+    fn update_entries(&self, py: Python<'_>, groups: &Bound<'_, PyAny>) -> PyResult<Tree> {
+        self.applied(py, self.hashers.entry_changes(groups)?)
     }
 
     /// CMT-20, CMT-21: the proof for `paths` (32 bytes each, present or absent), as `smt.prove` makes it.
@@ -285,6 +375,20 @@ impl Tree {
         let mut out = vec![1u8]; // PROOF_VERSION
         prove(&self.root, &self.hash, &targets, 0, &mut out);
         Ok(PyBytes::new(py, &out))
+    }
+}
+
+impl Tree {
+    /// The tree with `items` applied (CMT-18), once they are sorted and found distinct; other Python
+    /// threads run meanwhile (the update reads no Python object).
+    fn applied(&self, py: Python<'_>, mut items: Vec<Change>) -> PyResult<Tree> {
+        sorted_distinct(&mut items)?;
+        let (root, hash) = py.detach(|| self.hashers.update(&self.root, &self.hash, &items, 0));
+        Ok(Tree {
+            root,
+            hash,
+            hashers: self.hashers.clone(),
+        })
     }
 }
 
@@ -325,8 +429,35 @@ fn build(leaves: Vec<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)>) -> PyResult<Tree
         items.push((bytes32(p, "path")?, bytes32(v, "value hash")?));
     }
     drop(leaves);
-    sorted_distinct(&mut items)?;
+    built(items, Arc::new(Hashers::new()))
+}
+
+/// CMT-13, CMT-14, CMT-16: the tree of encoded entries (`groups` as `Tree.update_entries` reads them,
+/// every value an encoding: None is a ValueError), from scratch.
+#[pyfunction]
+fn build_entries(groups: &Bound<'_, PyAny>) -> PyResult<Tree> {
     let hashers = Arc::new(Hashers::new());
+    let mut items = Vec::new();
+    for (path, value) in hashers.entry_changes(groups)? {
+        let value = value.ok_or_else(|| PyValueError::new_err("an entry to build has a value"))?;
+        items.push((path, value));
+    }
+    built(items, hashers)
+}
+
+/// CMT-13, CMT-14: the (path, value hash or None) of encoded entries (`groups` as
+/// `Tree.update_entries` reads them), in their order: what `smt.entry_changes` gives, as 32-byte paths.
+#[pyfunction]
+fn entry_changes<'py>(py: Python<'py>, groups: &Bound<'py, PyAny>) -> PyResult<Vec<PyChange<'py>>> {
+    let changes = Hashers::new().entry_changes(groups)?;
+    Ok(changes
+        .iter()
+        .map(|(p, v)| (PyBytes::new(py, p), v.map(|v| PyBytes::new(py, &v))))
+        .collect())
+}
+
+fn built(mut items: Vec<(Path, Hash)>, hashers: Arc<Hashers>) -> PyResult<Tree> {
+    sorted_distinct(&mut items)?;
     let (root, hash) = hashers.from_sorted(&items, 0);
     Ok(Tree {
         root,
@@ -339,5 +470,7 @@ fn build(leaves: Vec<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)>) -> PyResult<Tree
 fn sc4it_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Tree>()?;
     m.add_function(wrap_pyfunction!(build, m)?)?;
+    m.add_function(wrap_pyfunction!(build_entries, m)?)?;
+    m.add_function(wrap_pyfunction!(entry_changes, m)?)?;
     Ok(())
 }

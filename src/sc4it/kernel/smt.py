@@ -96,6 +96,21 @@ def path_of(khash: bytes) -> int:
     return int.from_bytes(khash, "big")
 
 
+EntryRows: TypeAlias = tuple[bytes, Iterable[tuple[bytes, bytes | None]]]
+"""Encoded entries sharing the first bytes of their key preimage: (prefix, rows), each row (the rest of the
+preimage, the value's encoding or None for an entry removed)."""
+
+
+def entry_changes(groups: Iterable[EntryRows]) -> list[Change]:
+    """CMT-13, CMT-14: the leaf changes of encoded entries: per row of each group, the path of the key
+    hash of prefix ‖ rest, and the value hash of the encoding (None stays None: the leaf is removed)."""
+    return [
+        (path_of(key_hash(prefix + rest)), None if encoding is None else value_hash(encoding))
+        for prefix, rows in groups
+        for rest, encoding in rows
+    ]
+
+
 def digit(path: int, depth: int) -> int:
     """CMT-15: the digit of `path` that selects the child of an inner node at `depth` (0 = the root):
     bits 255 - 2·depth and 254 - 2·depth, most significant first."""

@@ -9,7 +9,10 @@ importability: no environment variable, clock or file is read.
 
 A tree is opaque outside its backend: a pure tree is an `smt.Node`, a native one an `sc4it_native.Tree`.
 Paths are 256-bit integers on this side of the interface, as in `smt`; the native backend converts them
-to 32 bytes big-endian at the boundary (its paths, CMT-13).
+to 32 bytes big-endian at the boundary (its paths, CMT-13). A block's update (`update_entries`) passes no
+paths at all: it hands over the entries' encodings, and the backend hashes them into leaf changes
+(CMT-13, CMT-14: `smt.entry_changes` for the pure tree, the same hashes in Rust for the native one), so
+the hot path converts nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sc4it.kernel import smt
 
 
 class Backend(Protocol):
-    """What `Commitment` needs of a tree: the four operations of CMT-09, CMT-18 and CMT-20. Trees are
+    """What `Commitment` needs of a tree: the operations of CMT-09, CMT-18 and CMT-20. Trees are
     immutable values (CMT-19): `update` returns a new tree and leaves `tree` as it was."""
 
     name: str
@@ -32,6 +35,11 @@ class Backend(Protocol):
 
     def update(self, tree: Any, changes: Iterable[smt.Change]) -> Any:
         """CMT-18: `tree` with `changes` applied, (path, value hash) sets and (path, None) removes."""
+        ...
+
+    def update_entries(self, tree: Any, groups: Iterable[smt.EntryRows]) -> Any:
+        """CMT-13, CMT-14, CMT-18: `tree` with the leaf changes of encoded entries (`smt.entry_changes`)
+        applied."""
         ...
 
     def root_of(self, tree: Any) -> bytes:
@@ -53,6 +61,9 @@ class _Pure:
 
     def update(self, tree: Any, changes: Iterable[smt.Change]) -> Any:
         return smt.update(tree, changes)
+
+    def update_entries(self, tree: Any, groups: Iterable[smt.EntryRows]) -> Any:
+        return smt.update(tree, smt.entry_changes(groups))
 
     def root_of(self, tree: Any) -> bytes:
         return smt.root_of(tree)
@@ -76,6 +87,9 @@ class _Native:
 
     def update(self, tree: Any, changes: Iterable[smt.Change]) -> Any:
         return tree.update([(p.to_bytes(32, "big"), v) for p, v in changes])
+
+    def update_entries(self, tree: Any, groups: Iterable[smt.EntryRows]) -> Any:
+        return tree.update_entries(groups)
 
     def root_of(self, tree: Any) -> bytes:
         root: bytes = tree.root()
