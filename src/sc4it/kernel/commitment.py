@@ -64,15 +64,27 @@ class _Field:
     prefix: bytes = attrs.field(init=False)
     """CMT-13: the bytes of an entry's key preimage before C(k̂): C([name, k̂]) is 0x82 (an array of
     two) ‖ C(name) ‖ C(k̂), and C([name, [k̂, î]]) is that prefix ‖ 0x82 ‖ C(k̂) ‖ C(î). So a key's
-    path is computed from C(k̂) alone, the very bytes a store keeps (`row_leaves`)."""
+    path is computed from C(k̂) alone, the very bytes a store keeps (`row_leaves`). For a field that is
+    not a map, the prefix of the pseudo-map `state` (CMT-02): 0x82 ‖ C("state")."""
+    rest: bytes = attrs.field(init=False)
+    """CMT-13: for a field that is not a map, the rest of its entry's key preimage: C(name)."""
     path: int = attrs.field(init=False)
     """CMT-13: for a field that is not a map, its entry's path (a constant): C(["state", name])."""
 
     def __attrs_post_init__(self) -> None:
         name = self.name
-        prefix = b"\x82" + _dumps(name) + (b"\x82" if self.set_valued else b"")
+        if self.is_map:
+            prefix, rest = b"\x82" + _dumps(name) + (b"\x82" if self.set_valued else b""), b""
+        else:
+            prefix, rest = _PLAIN_PREFIX, _dumps(name)
+            assert prefix + rest == _dumps([PSEUDO_MAP, name])
         object.__setattr__(self, "prefix", prefix)
+        object.__setattr__(self, "rest", rest)
         object.__setattr__(self, "path", 0 if self.is_map else _path([PSEUDO_MAP, name]))
+
+
+_PLAIN_PREFIX = b"\x82" + _dumps(PSEUDO_MAP)
+"""CMT-02, CMT-13: the start of the key preimage of every field that is not a map, C(["state", name])."""
 
 
 def _describe(name: str, annotation: Any) -> _Field:
@@ -254,11 +266,13 @@ class Commitment:
         `touched` must list every map key and plain field whose value differs between `self.state` and
         `state` (the merged `Outcome.touched` of the transactions in between does). A map that changed
         but has no `touched` entry (or `touched` None) is compared in full (CMT-11): always correct, but
-        O(size of the map)."""
+        O(size of the map). The changed entries go to the tree as encodings (`smt.EntryRows`), hashed
+        there (CMT-13, CMT-14: `Backend.update_entries`)."""
         old = self.state
         if state is old:
             return self
-        changes: list[smt.Change] = []
+        plain: list[tuple[bytes, bytes | None]] = []
+        groups: list[smt.EntryRows] = [(_PLAIN_PREFIX, plain)]
         encoded: Rows = {}
         for field in FIELDS:
             before = getattr(old, field.name)
@@ -267,17 +281,18 @@ class Commitment:
                 continue
             if not field.is_map:
                 if after != before:
-                    changes.append((field.path, _value_hash(field, after)))
+                    plain.append((field.rest, _dumps(field.venc(after))))
                 continue
             keys = None if touched is None else touched.maps.get(field.name)
             if keys is None:  # CMT-11
                 keys = set(before) | set(after)
             if field.set_valued:
-                _set_changes(field, before, after, keys, changes)
+                groups.append((field.prefix, _set_rows(field, before, after, keys)))
             else:
-                rows = encoded[field.name] = {}
-                _map_changes(field, before, after, keys, changes, rows)
-        return Commitment(state, self.backend.update(self.tree, changes), encoded, backend=self.backend)
+                rows = encoded[field.name] = _map_rows(field, before, after, keys)
+                groups.append((field.prefix, rows.values()))
+        tree = self.backend.update_entries(self.tree, groups)
+        return Commitment(state, tree, encoded, backend=self.backend)
 
     @property
     def digests(self) -> tuple[bytes, ...]:
@@ -314,43 +329,31 @@ class Commitment:
         return m.get(key)
 
 
-def _map_changes(
-    field: _Field,
-    before: PMap[Any, Any],
-    after: PMap[Any, Any],
-    keys: Iterable[Any],
-    out: list[smt.Change],
-    rows: dict[Any, tuple[bytes, bytes | None]],
-) -> None:
-    """CMT-09: the leaf changes of the listed keys of one map (not of sets) whose value differs; the
-    encodings hashed go to `rows` (`Commitment.encoded`)."""
+def _map_rows(
+    field: _Field, before: PMap[Any, Any], after: PMap[Any, Any], keys: Iterable[Any]
+) -> dict[Any, tuple[bytes, bytes | None]]:
+    """CMT-09: the encoded entries of the listed keys of one map (not of sets) whose value differs, per
+    key (C(k̂), C(v̂) or None when removed): the rows of `Commitment.encoded` and of the tree's update."""
     old_get, new_get, venc = before.get, after.get, field.venc
     kenc: Callable[[Any], Any] | None = None if field.kenc is identity_encoder else field.kenc
-    dumps, from_bytes, append = cbor2.dumps, int.from_bytes, out.append
-    key_fresh, value_fresh = _seeded(field)
-    for key in keys:  # CMT-13, CMT-14 inline: once per changed entry of a block
+    dumps = cbor2.dumps
+    rows: dict[Any, tuple[bytes, bytes | None]] = {}
+    for key in keys:  # once per changed entry of a block
         new = new_get(key)
         old = old_get(key)
         if new is old or old == new:
             continue
         kbytes = dumps(key if kenc is None else kenc(key), canonical=True)
-        h = key_fresh.copy()
-        h.update(kbytes)
-        if new is None:
-            vbytes = None
-            append((from_bytes(h.digest(), "big"), None))
-        else:
-            vbytes = dumps(venc(new), canonical=True)
-            hv = value_fresh.copy()
-            hv.update(vbytes)
-            append((from_bytes(h.digest(), "big"), hv.digest()))
-        rows[key] = (kbytes, vbytes)
+        rows[key] = (kbytes, None if new is None else dumps(venc(new), canonical=True))
+    return rows
 
 
-def _set_changes(
-    field: _Field, before: PMap[Any, Any], after: PMap[Any, Any], keys: Iterable[Any], out: list[smt.Change]
-) -> None:
-    """CMT-09: the leaf changes of the listed keys of a map of sets: one per item added or removed."""
+def _set_rows(
+    field: _Field, before: PMap[Any, Any], after: PMap[Any, Any], keys: Iterable[Any]
+) -> list[tuple[bytes, bytes | None]]:
+    """CMT-09: the encoded entries of the listed keys of a map of sets, one per item added or removed:
+    (C(k̂) ‖ C(î), C(true) or None)."""
+    out: list[tuple[bytes, bytes | None]] = []
     for key in keys:
         old = before.get(key)
         new = after.get(key)
@@ -358,12 +361,14 @@ def _set_changes(
             continue
         old_items: PSet[Any] = PSet() if old is None else old
         new_items: PSet[Any] = PSet() if new is None else new
+        kbytes = _dumps(field.kenc(key))
         for item in old_items:
             if item not in new_items:
-                out.append((set_entry_path(field, key, item), None))
+                out.append((kbytes + _dumps(field.ienc(item)), None))
         for item in new_items:
             if item not in old_items:
-                out.append((set_entry_path(field, key, item), _SET_ITEM_HASH))
+                out.append((kbytes + _dumps(field.ienc(item)), SET_ITEM_VALUE))
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
