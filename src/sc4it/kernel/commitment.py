@@ -334,7 +334,7 @@ def _map_rows(
 ) -> dict[Any, tuple[bytes, bytes | None]]:
     """CMT-09: the encoded entries of the listed keys of one map (not of sets) whose value differs, per
     key (C(k̂), C(v̂) or None when removed): the rows of `Commitment.encoded` and of the tree's update."""
-    old_get, new_get, venc = before.get, after.get, field.venc
+    old_get, new_get, venc = before.getter(), after.getter(), field.venc
     kenc: Callable[[Any], Any] | None = None if field.kenc is identity_encoder else field.kenc
     dumps = cbor2.dumps
     rows: dict[Any, tuple[bytes, bytes | None]] = {}

@@ -31,6 +31,10 @@ class PMap(Generic[K, V]):
     def get(self, key: K) -> V | None:
         return self._m.get(key)
 
+    def getter(self) -> Callable[[K], V | None]:
+        """`get`, for a loop of lookups: here the backing map's own bound `get` (a lookup is one C call)."""
+        return self._m.get
+
     def __getitem__(self, key: K) -> V:
         return self._m[key]
 
@@ -148,6 +152,9 @@ class LazyPMap(PMap[K, V]):
     def get(self, key: K) -> V | None:
         v = self._m.get(key)
         return v.value() if v.__class__ is LazyValue else v
+
+    def getter(self) -> Callable[[K], V | None]:
+        return self.get  # values are decoded on the way
 
     def __getitem__(self, key: K) -> V:
         v = self._m[key]
