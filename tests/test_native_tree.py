@@ -198,7 +198,8 @@ def test_native_bad_input_is_a_typed_error() -> None:
         with pytest.raises((ValueError, TypeError)):
             t.update(changes)
         assert t.root() == root
-    for paths in ([b"\x00" * 31], [1], [None], b"\x00" * 32, 3):
+    bad_paths: list[Any] = [[b"\x00" * 31], [1], [None], b"\x00" * 32, 3]
+    for paths in bad_paths:
         with pytest.raises((ValueError, TypeError)):
             t.prove(paths)
     assert t.root() == root and t.prove([good]) == smt.prove(smt.build([(0, good)]), [0])
@@ -266,9 +267,9 @@ def test_native_update_entries_matches_the_pure_tree(
 
 
 def test_native_large_updates_match_the_pure_tree() -> None:
-    """CMT-25 (CMT-18): updates of 2,000 changes (above the size from which the native update splits
-    the root's subtrees between two threads, `PARALLEL_MIN` in native/src/lib.rs), of every kind, by
-    paths and by encoded entries, give the pure roots and proofs."""
+    """CMT-25 (CMT-16, CMT-18): builds of 3,000 leaves and updates of 2,000 changes (above the size from
+    which the native tree splits the root's subtrees between two threads, `PARALLEL_MIN` in
+    native/src/lib.rs), of every kind, by paths and by encoded entries, give the pure roots and proofs."""
     native = require_native()
     rng = random.Random(19)
     leaves = {rng.getrandbits(256): rng.randbytes(32) for _ in range(3000)}
@@ -288,6 +289,9 @@ def test_native_large_updates_match_the_pure_tree() -> None:
     native_tree = native.update_entries(native_tree, entries)
     pure_tree = tree.PURE.update_entries(pure_tree, entries)
     assert native.root_of(native_tree) == smt.root_of(pure_tree)
+    built = tree.PURE.build_entries(entries)
+    assert native.root_of(native.build_entries(entries)) == smt.root_of(built)
+    assert smt.root_of(built) == smt.root_of(smt.build(smt.entry_leaves(entries)))
 
 
 def test_native_bad_entries_are_a_typed_error() -> None:

@@ -26,8 +26,9 @@ type Path = [u8; 32];
 const MAX_DEPTH: usize = 128;
 /// CMT-17: the hash of an empty subtree.
 const EMPTY_HASH: Hash = [0; 32];
-/// An update with at least this many changes splits the root's four subtrees between two threads (a
-/// production billing block at 1M contracts has about 3,000; the result does not depend on it).
+/// An update with at least this many changes, or a build of at least this many leaves, splits the root's
+/// four subtrees between two threads (a production billing block at 1M contracts has about 3,000
+/// changes; the result does not depend on it).
 const PARALLEL_MIN: usize = 512;
 
 /// A subtree: empty, exactly one leaf (CMT-16), or an inner node holding two leaves or more. Its hash
@@ -186,13 +187,12 @@ impl Hashers {
             _ => {
                 assert!(depth < MAX_DEPTH, "distinct paths differ in some digit");
                 let cuts = bounds(leaves, |l| &l.0, depth);
-                let mut hashes = [EMPTY_HASH; 4];
-                let children = std::array::from_fn(|d| {
-                    let (child, hash) = self.from_sorted(&leaves[cuts[d]..cuts[d + 1]], depth + 1);
-                    hashes[d] = hash;
-                    child
+                let parallel = depth == 0 && leaves.len() >= PARALLEL_MIN;
+                let built = four(parallel, |d| {
+                    self.from_sorted(&leaves[cuts[d]..cuts[d + 1]], depth + 1)
                 });
-                self.inner(children, hashes)
+                let hashes = std::array::from_fn(|d| built[d].1);
+                self.inner(built.map(|(child, _)| child), hashes)
             }
         }
     }
@@ -218,16 +218,7 @@ impl Hashers {
                     let part = &changes[cuts[d]..cuts[d + 1]];
                     self.update(&inner.children[d], &inner.hashes[d], part, depth + 1)
                 };
-                let updated = if depth == 0 && changes.len() >= PARALLEL_MIN {
-                    std::thread::scope(|s| {
-                        let other = s.spawn(|| [below(2), below(3)]);
-                        let [c0, c1] = [below(0), below(1)];
-                        let [c2, c3] = other.join().expect("an update does not panic");
-                        [c0, c1, c2, c3]
-                    })
-                } else {
-                    std::array::from_fn(below)
-                };
+                let updated = four(depth == 0 && changes.len() >= PARALLEL_MIN, below);
                 self.rejoin(node, hash, inner, updated)
             }
             Child::Leaf(leaf) => {
@@ -287,6 +278,21 @@ impl Hashers {
         merged.extend(old);
         self.from_sorted(&merged, depth)
     }
+}
+
+/// `[f(0), f(1), f(2), f(3)]`; with `parallel`, `f(2)` and `f(3)` on a second thread meanwhile.
+fn four<T: Send>(parallel: bool, f: impl Fn(usize) -> T + Sync) -> [T; 4] {
+    if !parallel {
+        return std::array::from_fn(f);
+    }
+    std::thread::scope(|s| {
+        let other = s.spawn(|| [f(2), f(3)]);
+        let [a, b] = [f(0), f(1)];
+        let [c, d] = other
+            .join()
+            .expect("building or updating a tree does not panic");
+        [a, b, c, d]
+    })
 }
 
 /// CMT-15: the digit of `path` at `depth` (the root is at 0), most significant bits first.

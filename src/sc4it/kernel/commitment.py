@@ -147,32 +147,38 @@ def _seeded(field: _Field) -> tuple[Any, Any]:
     return seeded, value_fresh
 
 
-def _field_leaves(field: _Field, value: Any) -> Iterator[tuple[int, bytes]]:
-    """CMT-02: the leaves (path, value hash) of one field of the state (CMT-13 and CMT-14 written out
-    inline: this loop runs once per entry of the state when a tree is built from scratch)."""
-    if not field.is_map:
-        yield field.path, _value_hash(field, value)
-        return
-    dumps, from_bytes = cbor2.dumps, int.from_bytes
+def _field_rows(field: _Field, value: Any) -> Iterator[tuple[bytes, bytes]]:
+    """CMT-02: the encoded entries of one map field of the state (`smt.EntryRows`' rows, after
+    `field.prefix`): (C(k̂), C(v̂)) per key, or (C(k̂) ‖ C(î), C(true)) per item of a map of sets."""
+    dumps = cbor2.dumps
     kenc: Callable[[Any], Any] | None = None if field.kenc is identity_encoder else field.kenc
-    key_fresh, value_fresh = _seeded(field)
     if field.set_valued:
         ienc = field.ienc
         for key, items in value.items():
-            head = key_fresh.copy()
-            head.update(dumps(key if kenc is None else kenc(key), canonical=True))
+            kbytes = dumps(key if kenc is None else kenc(key), canonical=True)
             for item in items:
-                h = head.copy()
-                h.update(dumps(ienc(item), canonical=True))
-                yield from_bytes(h.digest(), "big"), _SET_ITEM_HASH
+                yield kbytes + dumps(ienc(item), canonical=True), SET_ITEM_VALUE
         return
     venc = field.venc
-    for key, v in value.items():
-        h = key_fresh.copy()
-        h.update(dumps(key if kenc is None else kenc(key), canonical=True))
-        hv = value_fresh.copy()
-        hv.update(dumps(venc(v), canonical=True))
-        yield from_bytes(h.digest(), "big"), hv.digest()
+    for key, v in value.items():  # once per entry of the state when a tree is built from scratch
+        yield dumps(key if kenc is None else kenc(key), canonical=True), dumps(venc(v), canonical=True)
+
+
+def state_entries(state: State) -> Iterator[smt.EntryRows]:
+    """CMT-02: every entry of the state as encodings, per map (the plain fields as the pseudo-map
+    `state`), made as they are read: the leaves of its tree are `smt.entry_changes` of these."""
+    plain = [(f.rest, _dumps(f.venc(getattr(state, f.name)))) for f in FIELDS if not f.is_map]
+    yield _PLAIN_PREFIX, plain
+    for field in FIELDS:
+        if field.is_map:
+            yield field.prefix, _field_rows(field, getattr(state, field.name))
+
+
+def _field_leaves(field: _Field, value: Any) -> list[tuple[int, bytes]]:
+    """CMT-02, CMT-13, CMT-14: the leaves (path, value hash) of one field of the state."""
+    if not field.is_map:
+        return [(field.path, _value_hash(field, value))]
+    return smt.entry_leaves([(field.prefix, _field_rows(field, value))])
 
 
 def row_leaves(name: str, rows: Iterable[tuple[bytes, bytes]]) -> list[tuple[int, bytes]]:
@@ -250,7 +256,7 @@ class Commitment:
     @staticmethod
     def of(state: State, backend: trees.Backend = trees.DEFAULT) -> Commitment:
         """From scratch, O(state) (CMT-01..CMT-07), with the tree of `backend` (CMT-25)."""
-        return Commitment(state, backend.build(state_leaves(state)), backend=backend)
+        return Commitment(state, backend.build_entries(state_entries(state)), backend=backend)
 
     @staticmethod
     def of_leaves(

@@ -28,7 +28,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice, pairwise
 from operator import itemgetter
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 RADIX_BITS = 2
 """CMT-15: each level consumes two bits of the path: inner nodes have four children."""
@@ -109,6 +109,15 @@ def entry_changes(groups: Iterable[EntryRows]) -> list[Change]:
         for prefix, rows in groups
         for rest, encoding in rows
     ]
+
+
+def entry_leaves(groups: Iterable[EntryRows]) -> list[tuple[int, bytes]]:
+    """CMT-13, CMT-14: the leaves of encoded entries, as `entry_changes` gives them; every entry has a
+    value (a None is a ValueError)."""
+    changes = entry_changes(groups)
+    if any(vhash is None for _, vhash in changes):
+        raise ValueError("an entry of a tree built from scratch has a value")
+    return cast(list[tuple[int, bytes]], changes)
 
 
 def digit(path: int, depth: int) -> int:

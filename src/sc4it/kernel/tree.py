@@ -33,6 +33,11 @@ class Backend(Protocol):
         """CMT-16: the tree of `leaves` (path, value hash), paths distinct, from scratch."""
         ...
 
+    def build_entries(self, groups: Iterable[smt.EntryRows]) -> Any:
+        """CMT-13, CMT-14, CMT-16: the tree of encoded entries (`smt.entry_changes`, every value an
+        encoding), from scratch."""
+        ...
+
     def update(self, tree: Any, changes: Iterable[smt.Change]) -> Any:
         """CMT-18: `tree` with `changes` applied, (path, value hash) sets and (path, None) removes."""
         ...
@@ -57,6 +62,11 @@ class _Pure:
     name = "pure"
 
     def build(self, leaves: Iterable[tuple[int, bytes]]) -> Any:
+        return smt.build(leaves)
+
+    def build_entries(self, groups: Iterable[smt.EntryRows]) -> Any:
+        with smt.collector_paused():
+            leaves = smt.entry_leaves(groups)
         return smt.build(leaves)
 
     def update(self, tree: Any, changes: Iterable[smt.Change]) -> Any:
@@ -84,6 +94,10 @@ class _Native:
         with smt.collector_paused():  # many small objects that form no cycle (as `smt.build` does)
             converted = [(p.to_bytes(32, "big"), v) for p, v in leaves]
         return self._module.build(converted)
+
+    def build_entries(self, groups: Iterable[smt.EntryRows]) -> Any:
+        with smt.collector_paused():  # the rows are made as the tree reads them
+            return self._module.build_entries(groups)
 
     def update(self, tree: Any, changes: Iterable[smt.Change]) -> Any:
         return tree.update([(p.to_bytes(32, "big"), v) for p, v in changes])
