@@ -53,13 +53,13 @@ def median_s(fn: Callable[[], Any], rounds: int) -> float:
 
 
 def _after_blocks(
-    block: Callable[[], Any], fns: list[Callable[[], Any]], rounds: int
+    block: Callable[[], Any], fns: list[Callable[[Any], Any]], rounds: int
 ) -> tuple[float, list[float], list[float]]:
-    """The median time of `block` and, for each of `fns`, of the call with its result kept and of freeing
-    that result (`del`) afterwards; each of `fns` timed right after a call of `block` (as a host updates
-    its commitment right after a block's `on_block`: caches as the block left them), the order of `fns`
-    reversed every other round: neither reads the entries the other just read (timed one after the
-    other, the second found the block's old and new values in cache)."""
+    """The median time of `block` and, for each of `fns`, of the call on the outcome of the block just
+    run with its result kept, and of freeing that result (`del`) afterwards. Each of `fns` is timed right
+    after its own call of `block`, on that call's outcome, as a host commits the block it just ran
+    (`sc4it.block`: `tip.commitment.update(run.state, run.touched)`; caches as that block left them);
+    the order of `fns` is reversed every other round."""
     block_times: list[float] = []
     times: list[list[float]] = [[] for _ in fns]
     frees: list[list[float]] = [[] for _ in fns]
@@ -67,12 +67,13 @@ def _after_blocks(
     for r in range(rounds):
         for fn, out, freed in triples if r % 2 == 0 else triples[::-1]:
             t = time.perf_counter()
-            block()
+            outcome = block()
             t1 = time.perf_counter()
-            result = fn()
+            result = fn(outcome)
             t2 = time.perf_counter()
             del result
             t3 = time.perf_counter()
+            del outcome
             block_times.append(t1 - t)
             out.append(t2 - t1)
             freed.append(t3 - t2)
@@ -96,16 +97,17 @@ def _tree_nodes(node: Any) -> int:
     return count
 
 
-def _from_scratch(state: Any, backend: trees.Backend) -> tuple[Commitment, float, float, int]:
-    """`Commitment.of(state)` in two timed halves: the leaves (encoding and hashing every entry), then
-    the tree's build (sort and one pass) on them; the leaves are made with the collector paused, as
-    `Commitment.of` makes them (inside `smt.build`)."""
+def _from_scratch(state: Any, backend: trees.Backend) -> tuple[Commitment, float, int]:
+    """`Commitment.of(state)` timed (encoding every entry, hashing it and building the tree: with the
+    native tree the hashing and the build are in Rust, as the rows are encoded), and the number of leaves."""
     t = time.perf_counter()
-    with smt.collector_paused():
-        leaves = list(commitment.state_leaves(state))
-    t1 = time.perf_counter()
-    tree = Commitment.of_leaves(state, leaves, backend)
-    return tree, t1 - t, time.perf_counter() - t1, len(leaves)
+    tree = Commitment.of(state, backend)
+    elapsed = time.perf_counter() - t
+    leaves = 0
+    for field in commitment.FIELDS:
+        value = getattr(state, field.name)
+        leaves += sum(map(len, value.values())) if field.set_valued else len(value) if field.is_map else 1
+    return tree, elapsed, leaves
 
 
 def run(
@@ -115,8 +117,7 @@ def run(
     pop = build_population(n)
     state = pop.state
     gc.freeze()  # the population is long-lived: keep the collector from walking it (as a node would)
-    tree, leaves_s, build_s, n_leaves = _from_scratch(state, backend)
-    tree_s = leaves_s + build_s
+    tree, tree_s, n_leaves = _from_scratch(state, backend)
     ms, ms_s = _timed(lambda: multiset.Commitment.of(state)) if with_multiset else (None, float("nan"))
     gc.freeze()
     out = on_block(state, pop.env)
@@ -125,9 +126,9 @@ def run(
     tree.update(out.state, touched)  # warm both once
     if ms is not None:
         ms.update(out.state, touched)
-    fns: list[Callable[[], Any]] = [lambda: tree.update(out.state, touched)]
+    fns: list[Callable[[Any], Any]] = [lambda o: tree.update(o.state, o.touched)]
     if ms is not None:
-        fns.append(lambda: ms.update(out.state, touched))
+        fns.append(lambda o: ms.update(o.state, o.touched))
     block_s, (tree_up, *rest), (tree_free, *rest_free) = _after_blocks(
         lambda: on_block(state, pop.env), fns, rounds
     )
@@ -159,8 +160,6 @@ def run(
         "changed": len(changed),
         "bills": sum(1 for e in out.events if type(e).__name__ == "ContractBilled"),
         "scratch_tree_s": tree_s,
-        "scratch_leaves_s": leaves_s,
-        "scratch_build_s": build_s,
         "scratch_multiset_s": ms_s,
         "on_block_ms": block_s * 1e3,
         "update_tree_ms": tree_up * 1e3,
@@ -187,8 +186,7 @@ def main(argv: list[str]) -> None:
             f"n={n}, {r['backend']} tree: {r['leaves']} leaves, {r['nodes']} tree nodes; "
             f"block: {r['bills']} bills, "
             f"{r['touched']} keys touched, {r['changed']} map entries changed\n"
-            f"  from scratch: tree {r['scratch_tree_s']:.1f} s (leaves {r['scratch_leaves_s']:.1f} s, "
-            f"build {r['scratch_build_s']:.1f} s), multiset {r['scratch_multiset_s']:.1f} s "
+            f"  from scratch: tree {r['scratch_tree_s']:.1f} s, multiset {r['scratch_multiset_s']:.1f} s "
             f"(ratio {r['scratch_tree_s'] / r['scratch_multiset_s']:.2f})\n"
             f"  on_block {r['on_block_ms']:.1f} ms; update (result kept): tree {r['update_tree_ms']:.1f} ms "
             f"({per_key_tree:.1f} µs/touched key, {r['update_tree_ms'] / r['on_block_ms']:.0%} of on_block), "
