@@ -115,10 +115,15 @@ class _Native:
 
 
 def _native() -> Backend | None:
+    """The native backend, None when `sc4it_native` is not installed; an ImportError that says what to
+    do when it is installed but older than this code (built before `update_entries`): a host would
+    otherwise fail at its first block."""
     try:
         import sc4it_native  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
+    if not hasattr(sc4it_native, "build_entries") or not hasattr(sc4it_native.Tree, "update_entries"):
+        raise ImportError("the installed sc4it_native is older than sc4it: rebuild it, pip install ./native")
     return _Native(sc4it_native)
 
 
