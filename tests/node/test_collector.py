@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from sc4it import genesis
+from sc4it.node import run
 from sc4it.node.collector import FULL_COLLECTION_GROWTH, Collector
 from sc4it.node.rpc import Limits, RpcServer
 from sc4it.node.service import Node
@@ -114,3 +115,67 @@ def test_connections_across_blocks_stay_bounded(tmp_path: Path) -> None:
     finally:
         node.close()
         gc.unfreeze()
+
+
+class _RecordingNode:
+    """What the runner's loop calls on a node, recording the order and whether the collector was on."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.collector = Collector()
+        self.calls: list[tuple[str, bool]] = []
+        self.young_after_collection = -1
+        self._stop = stop
+
+    def _seen(self, name: str) -> None:
+        self.calls.append((name, gc.isenabled()))
+
+    def produce_block(self) -> Any:
+        self._seen("produce_block")
+        self.junk = [[i] for i in range(5_000)]  # a block's young objects
+        return type("Committed", (), {"number": 1, "block": type("B", (), {"calls": ()})})()
+
+    def checkpoint(self) -> None:
+        self._seen("checkpoint")
+
+    def release_retired(self) -> int:
+        self._seen("release_retired")
+        return 0
+
+    def collect_garbage(self) -> Any:
+        self._seen("collect_garbage")
+        collected = self.collector.between_blocks()
+        self.young_after_collection = gc.get_count()[0]
+        return collected
+
+    def decode_ahead(self) -> int:
+        self._seen("decode_ahead")
+        self._stop.set()
+        return 0
+
+
+def test_runner_keeps_the_collector_paused_from_the_block_to_its_collection() -> None:
+    """NODE-19, NODE-20, NODE-18, NODE-17: after each block the runner checkpoints, releases what the block
+    replaced, collects, then decodes ahead; the collector stays paused from the block until its collection
+    (re-enabled as the block returned, the block's young objects would be collected at once, then again
+    between blocks) and is on again, with no young objects left, once the collection has run."""
+
+    async def once() -> _RecordingNode:
+        stop = asyncio.Event()
+        node = _RecordingNode(stop)
+        server = type("Server", (), {"metrics": type("Metrics", (), {})()})()
+        await asyncio.wait_for(run._produce(node, server, 1, stop), 10)  # type: ignore[arg-type]
+        return node
+
+    assert gc.isenabled()
+    try:
+        node = asyncio.run(once())
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before
+    assert node.calls == [
+        ("produce_block", False),
+        ("checkpoint", False),
+        ("release_retired", False),
+        ("collect_garbage", False),
+        ("decode_ahead", True),
+    ]
+    assert 0 <= node.young_after_collection < 100 and gc.isenabled()  # the freeze reset the count
