@@ -35,7 +35,9 @@ restart can be measured again on a quiet machine without building the store (~4 
 `--eager` there decodes every row at start (the restart before NODE-15), for a side-by-side figure;
 `--ahead` decodes the next block's shard before building it (NODE-17, as the runner does between
 blocks); `--then-produce` then appends `--blocks` blocks to the reopened store, made as in step 2: a
-restarted node's steady state (its loaded heap frozen, NODE-15); `--no-reopen` stops after the blocks
+restarted node's steady state (its loaded heap frozen, NODE-15), with `--runner` made as `sc4it node
+run` makes them (a `Node` with its mempool, `run.produce_one`, timed as the runner times its block);
+`--no-reopen` stops after the blocks
 (at 1M, creating the store and the restart each take minutes).
 """
 
@@ -58,7 +60,10 @@ from sc4it.kernel.signing import SignedCall, sign
 from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
+from sc4it.node import run as runner
 from sc4it.node.collector import Collector
+from sc4it.node.mempool import Mempool
+from sc4it.node.service import KEEP_STATES, Node
 from sc4it.node.store import Store, decode_ahead
 from sc4it.runtime import apply, check_signatures, on_block
 
@@ -187,6 +192,7 @@ def reopen(
     lazy: bool = True,
     ahead: bool = False,
     then_blocks: int = 0,
+    as_runner: bool = False,
 ) -> None:
     """Step 3: reopen the store in `directory` (NODE-07, NODE-08, NODE-15) and print how long it took
     (wall clock and this process's CPU time: on a shared machine the CPU time is the steadier figure);
@@ -222,8 +228,35 @@ def reopen(
         print(
             f"then {then_blocks} blocks on the reopened store, as the runner makes them (NODE-17, NODE-18):"
         )
-        produce(reopened, spec, then_blocks, 100)
+        if as_runner:
+            produce_as_runner(reopened, then_blocks, 100)
+        else:
+            produce(reopened, spec, then_blocks, 100)
     reopened.close()
+
+
+def produce_as_runner(store: Store, blocks: int, n_calls: int) -> None:
+    """`--runner`: `blocks` blocks made by `sc4it node run`'s own step on a `Node` over `store`: the calls
+    submitted to its mempool, then `run.produce_one` (`Node.produce_block`, then NODE-18, NODE-20 and
+    NODE-19) with the collector paused as the runner pauses it, then `decode_ahead` (NODE-17); each block
+    timed as the runner times it (`produce_block`: the mempool's calls, the block, the commit, the
+    mempool's update, the kept tips). The node keeps `KEEP_STATES` tips (NODE-10): only later blocks
+    evict one."""
+    node = Node(store, dev_keypair("producer"), Mempool(store.tip.state), KEEP_STATES)
+    took: list[float] = []
+    for _ in range(blocks):
+        for signed in _calls(node.state, n_calls):
+            node.submit(signed)
+        with node.collector.paused():
+            took.append(runner.produce_one(node))
+        node.decode_ahead()
+        print(f"block {node.head.number}: the runner's block {took[-1] * 1e3:.1f} ms")
+    later = took[KEEP_STATES:]
+    evicting = f"; over the {len(later)} that evicted a kept tip {statistics.median(later) * 1e3:.1f} ms"
+    print(
+        f"median over {blocks} blocks: the runner's block {statistics.median(took) * 1e3:.1f} ms"
+        + (evicting if later else "")
+    )
 
 
 def main() -> None:
@@ -244,6 +277,11 @@ def main() -> None:
         "doing between blocks what the runner does",
     )
     ap.add_argument(
+        "--runner",
+        action="store_true",
+        help="with --then-produce: make the blocks as `sc4it node run` does, on a Node with its mempool",
+    )
+    ap.add_argument(
         "--no-reopen",
         action="store_true",
         help="stop after the blocks (time the restart later with --reopen)",
@@ -254,7 +292,15 @@ def main() -> None:
         if args.dir is None:
             ap.error("--reopen needs --dir (the data directory of an earlier run)")
         then = args.blocks if args.then_produce else 0
-        reopen(args.contracts, args.dir, _spec(), lazy=not args.eager, ahead=args.ahead, then_blocks=then)
+        reopen(
+            args.contracts,
+            args.dir,
+            _spec(),
+            lazy=not args.eager,
+            ahead=args.ahead,
+            then_blocks=then,
+            as_runner=args.runner,
+        )
         return
     directory = args.dir or Path(tempfile.mkdtemp(prefix="sc4it-node-bench-"))
     try:

@@ -295,25 +295,25 @@ async def _produce(node: Node, server: RpcServer, block_time_ms: int, stop: asyn
     while not stop.is_set():
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         with node.collector.paused():  # NODE-19: from the block to its collection, not only in the block
-            _block_and_after(node, server)
+            server.metrics.last_block_seconds = produce_one(node)
         await asyncio.get_running_loop().run_in_executor(None, node.decode_ahead)  # NODE-17
         due = max(due + period, time.monotonic())
 
 
-def _block_and_after(node: Node, server: RpcServer) -> None:
+def produce_one(node: Node) -> float:
     """One block, then what the runner does at once between blocks (NODE-18, NODE-20, NODE-19), all
     with the collector paused (the caller's): re-enabled when the block returns, it would collect the
     block's young objects at the next allocation (inside the block's time, the observers waiting), and
-    `collect_garbage` would walk them again."""
+    `collect_garbage` would walk them again. Returns the block's time (`produce_block`) in seconds."""
     started = time.monotonic()
     committed = node.produce_block()
     took = time.monotonic() - started
-    server.metrics.last_block_seconds = took
     log.debug("block %d: %d calls in %.1f ms", committed.number, len(committed.block.calls), took * 1000)
     node.checkpoint()  # NODE-18
     del committed  # NODE-20: the block's results freed here (unless an observer keeps them)...
     node.release_retired()  # ...and what it replaced, before the collector runs
     node.collect_garbage()  # NODE-19 (its freeze leaves no young objects to trigger a collection)
+    return took
 
 
 def _bound_port(site: Any) -> int:
