@@ -82,8 +82,9 @@ from sc4it.node.rows import state_rows as state_rows
 log = logging.getLogger("sc4it.node")
 
 AUTOCHECKPOINT_PAGES = 10_000
-"""NODE-18: SQLite checkpoints the log itself in a commit that leaves it longer than this (40 MiB of
-4 KiB pages; its default is 1,000): a safety net, since the runner checkpoints between blocks."""
+"""NODE-18: SQLite checkpoints the log itself in a commit that leaves it longer than this many pages
+(its default is 1,000; 160 MiB of NODE-21's 16 KiB pages, 40 MiB in a store created with 4 KiB pages): a
+safety net, since the runner checkpoints between blocks."""
 
 PAGE_BYTES = 16_384
 """NODE-21: the page size of a database file this module creates (SQLite's default is 4,096); a file
