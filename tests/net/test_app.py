@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,14 @@ from sc4it.kernel.commitment import Commitment
 from sc4it.kernel.errors import Error
 from sc4it.kernel.events import Burned, ContractCreated, NodeContractCanceled, PowerStateChanged
 from sc4it.kernel.signing import sign, ss58_encode
+from sc4it.kernel.smt import collector_paused
 from sc4it.net import abci
+from sc4it.net import app as app_module
 from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code, event_keys
 from sc4it.net.engine import COMETBFT_VERSION, build_dir
 from sc4it.node.collector import Collector
 from sc4it.node.mempool import MAX_FUTURE, MempoolReason
+from sc4it.node.service import MAX_RETIRED
 
 from .support import require_engine
 
@@ -469,74 +473,169 @@ def test_divergence_watch_asks_only_when_stalled(tmp_path: Path, monkeypatch: py
     assert asked == [2, 2]
 
 
-def test_collector_paused_for_block_requests_and_run_after_commit(
+async def _serve_script(t: Any, app: NetApp, script: list[list[Any]], **kw: Any) -> list[Any]:
+    """Serve `app` (NET-03) and send it `script`, burst after burst, each answered before the next."""
+    stop = asyncio.Event()
+    ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(abci.serve(app, "127.0.0.1", 0, ready=ready.set_result, stop=stop, **kw))
+    port = await asyncio.wait_for(ready, 5)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    out = []
+    for burst in script:
+        writer.write(b"".join(abci.frame(r) for r in burst))
+        await writer.drain()
+        out += await _responses(t, reader, len(burst))
+    writer.close()
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    return out
+
+
+def test_collector_paused_from_a_heights_first_block_request_to_after_its_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """NODE-19 on the network: the ABCI server handles PrepareProposal, FinalizeBlock and Commit with
-    Python's cyclic collector paused and other requests with it on; once the responses that end with a
-    Commit are written it runs the collector between blocks (`Collector.between_blocks`: the young
-    generations, a full collection when the heap has grown, the freeze), once per Commit."""
+    """NODE-19 NODE-20 on the network: the ABCI server pauses Python's cyclic collector at a height's
+    first block request (PrepareProposal here) and keeps it paused, Info and CheckTx served meanwhile,
+    until the responses that end with its Commit are written; then the application releases what the
+    block replaced (`release_retired`), the collector runs between blocks (`Collector.between_blocks`),
+    and it is on again. No collection runs in between (re-enabled after each request, the block's young
+    objects were collected before the FinalizeBlock response was written)."""
     t = require_engine(binary=False)
     app = NetApp(home=tmp_path)
     seen: dict[str, list[bool]] = {}
-    for kind in ("info", "init_chain", "prepare_proposal", "finalize_block", "commit"):
+    window = [False]
+    for kind in ("info", "init_chain", "check_tx", "prepare_proposal", "finalize_block", "commit"):
         method = getattr(NetApp, f"abci_{kind}")
 
         def watched(self: NetApp, req: Any, method: Any = method, kind: str = kind) -> Any:
             seen.setdefault(kind, []).append(gc.isenabled())
+            window[0] = window[0] or kind == "prepare_proposal"
             return method(self, req)
 
         monkeypatch.setattr(NetApp, f"abci_{kind}", watched)
+    steps: list[tuple[str, bool]] = []
+    release = app.release_retired
+
+    def released() -> int:
+        window[0] = False
+        steps.append(("release_retired", gc.isenabled()))
+        return release()
+
+    monkeypatch.setattr(app, "release_retired", released)
     collector = Collector()
-    runs: list[bool] = []
     between = collector.between_blocks
 
     def counted() -> Any:
-        runs.append(gc.isenabled())
+        steps.append(("between_blocks", gc.isenabled()))
         return between()
 
     monkeypatch.setattr(collector, "between_blocks", counted)
+    collections: list[int] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and window[0]:
+            collections.append(info["generation"])
+
     prepare = t.RequestPrepareProposal(height=1, max_tx_bytes=10_000, txs=[transfer(0)])
     prepare.time.seconds = T0 + 1
     finalize = t.RequestFinalizeBlock(height=1, txs=[transfer(0)])
     finalize.time.seconds = T0 + 1
+    flush = t.Request(flush=t.RequestFlush())
     script = [
         [t.Request(init_chain=t.RequestInitChain(chain_id="test", initial_height=1))],
-        [t.Request(info=t.RequestInfo()), t.Request(prepare_proposal=prepare)],
-        [t.Request(finalize_block=finalize), t.Request(commit=t.RequestCommit())],
+        [t.Request(info=t.RequestInfo()), t.Request(prepare_proposal=prepare), flush],
+        [t.Request(info=t.RequestInfo()), t.Request(check_tx=t.RequestCheckTx(tx=transfer(1)))],
+        [t.Request(finalize_block=finalize), flush],
+        [t.Request(commit=t.RequestCommit()), flush],
         [t.Request(info=t.RequestInfo())],
     ]
+    assert gc.isenabled()
+    threshold = gc.get_threshold()
+    gc.set_threshold(20)  # young collections at once, were the collector on
+    gc.callbacks.append(on_gc)
+    try:
+        out = asyncio.run(_serve_script(t, app, script, collector=collector))
+    finally:
+        gc.callbacks.remove(on_gc)
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+    assert [r.WhichOneof("value") for r in out][-3:] == ["commit", "flush", "info"]
+    assert out[-1].info.last_block_height == 1
+    assert seen == {
+        "init_chain": [True],
+        "info": [True, False, True],
+        "check_tx": [False],
+        "prepare_proposal": [False],
+        "finalize_block": [False],
+        "commit": [False],
+    }
+    assert collections == []
+    assert steps == [("release_retired", False), ("between_blocks", False)]  # once, after the Commit
+    assert gc.isenabled() and collector.base is not None
 
-    async def scenario() -> list[Any]:
+
+def test_collector_pause_is_bounded(tmp_path: Path) -> None:
+    """NODE-19 on the network: a height whose Commit never comes leaves the collector paused at most
+    `max_pause_s`; then the server runs the between-blocks step by itself and the collector is on."""
+    t = require_engine(binary=False)
+    app = NetApp(home=tmp_path)
+    app.handle("init_chain", t.RequestInitChain(chain_id="test", initial_height=1))
+    collector = Collector()
+    prepare = t.RequestPrepareProposal(height=1, max_tx_bytes=10_000)
+    prepare.time.seconds = T0 + 1
+
+    async def scenario() -> list[bool]:
         stop = asyncio.Event()
         ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        serving = abci.serve(app, "127.0.0.1", 0, ready=ready.set_result, stop=stop, collector=collector)
+        serving = abci.serve(
+            app, "127.0.0.1", 0, ready=ready.set_result, stop=stop, collector=collector, max_pause_s=0.2
+        )
         task = asyncio.create_task(serving)
-        port = await asyncio.wait_for(ready, 5)
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        out = []
-        for burst in script:
-            writer.write(b"".join(abci.frame(r) for r in burst))
-            await writer.drain()
-            out += await _responses(t, reader, len(burst))
+        reader, writer = await asyncio.open_connection("127.0.0.1", await asyncio.wait_for(ready, 5))
+        writer.write(abci.frame(t.Request(prepare_proposal=prepare)))
+        await _responses(t, reader, 1)
+        states = [gc.isenabled()]
+        for _ in range(100):  # bounded: 5 s at most
+            await asyncio.sleep(0.05)
+            if gc.isenabled():
+                break
+        states.append(gc.isenabled())
         writer.close()
         stop.set()
         await asyncio.wait_for(task, 5)
-        return out
+        return states
 
     assert gc.isenabled()
     try:
-        out = asyncio.run(scenario())
-        assert [r.WhichOneof("value") for r in out][-2:] == ["commit", "info"]
-        assert out[-1].info.last_block_height == 1
-        assert seen == {
-            "init_chain": [True],
-            "info": [True, True],
-            "prepare_proposal": [False],
-            "finalize_block": [False],
-            "commit": [False],
-        }
-        assert runs == [True] and collector.base is not None  # once, after the Commit, collector on
-        assert gc.isenabled() and gc.get_freeze_count() > 0
+        states = asyncio.run(scenario())
     finally:
+        gc.enable()
         gc.unfreeze()
+    assert states == [False, True]
+    assert collector.base is not None  # the between-blocks step ran (its first call sets the base)
+
+
+def test_replaced_state_freed_between_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NODE-20 on the network: the committed state Commit stops retaining (NET-15) and the block's
+    `Finalized` stay alive until `release_retired` (between blocks), not freed inside Commit; an
+    application that is never released keeps at most `MAX_RETIRED` of them."""
+    monkeypatch.setattr(app_module, "RETAINED_HEIGHTS", 2)
+    t, app = started(tmp_path)
+    block(t, app, 1, [transfer(0)])
+    block(t, app, 2, [transfer(1)])
+    assert app.release_retired() == 3  # the genesis state (height 0), blocks 1 and 2's `Finalized`
+    oldest = weakref.ref(app.recent[1])
+    req = t.RequestFinalizeBlock(height=3, txs=[transfer(2)])
+    req.time.seconds = T0 + 3
+    app.handle("finalize_block", req)
+    finalized = weakref.ref(app.finalized)
+    with collector_paused():  # reference counting alone frees them
+        app.handle("commit", t.RequestCommit())
+        assert 1 not in app.recent  # NET-15 as before: no longer retained...
+        assert oldest() is not None and finalized() is not None  # ...but not freed inside Commit
+        assert app.release_retired() == 2
+        assert oldest() is None and finalized() is None
+    assert app.release_retired() == 0
+    for height in range(4, 4 + MAX_RETIRED):
+        block(t, app, height, [])
+    assert len(app.retired) == MAX_RETIRED

@@ -8,14 +8,15 @@ same kind, in order, and flushes on `Flush`. The messages are the classes genera
 time in arrival order, so the application needs no locks (CometBFT itself serialises consensus calls);
 the responses to the requests that arrived together leave in one write. It is also where the
 collector's discipline of a block-making host applies (NODE-19, `sc4it.node.collector`): Python's cyclic
-collector is paused while a block is proposed, executed or committed (`BLOCK_REQUESTS`), and after the
-responses that end with a Commit are written, the collector runs between blocks.
+collector is paused from a height's first block request (`BLOCK_REQUESTS`) until, once the responses that
+end with its Commit are written, the application has released what the block replaced (NODE-20) and the
+collector has run between blocks; at most `MAX_BLOCK_PAUSE_S` (`_HeightPause`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import gc
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -30,7 +31,11 @@ MAX_MESSAGE_BYTES = 104_857_600
 
 
 BLOCK_REQUESTS = frozenset({"prepare_proposal", "finalize_block", "commit"})
-"""NODE-19: the requests that build, execute or commit a block: handled with the collector paused."""
+"""NODE-19: the requests that build, execute or commit a block: the first of a height pauses the collector."""
+
+MAX_BLOCK_PAUSE_S = 10.0
+"""NODE-19: the longest the collector stays paused for one height (its Commit may never come: a round
+that fails, CometBFT gone); then the collector runs between blocks as after a Commit."""
 
 
 class FramingError(ValueError):
@@ -77,6 +82,10 @@ class Application(Protocol):
 
     def handle(self, kind: str, request: Any) -> Any: ...
 
+    def release_retired(self) -> int:
+        """NODE-20: free what the committed blocks replaced (called between blocks)."""
+        ...
+
 
 def respond(app: Application, request: Any) -> Any:
     """The `Response` to one `Request`: `app.handle` for every kind but `echo` and `flush`; an exception
@@ -118,14 +127,52 @@ def frame_bounds(buf: bytes | bytearray, pos: int) -> tuple[int, int] | None:
     raise FramingError("varint longer than 10 bytes")
 
 
+class _HeightPause:
+    """NODE-19 on the network, one for all connections: the collector paused from a height's first block
+    request until `end` (after its Commit's responses are written), Info, Query, CheckTx and the other
+    connections served meanwhile; `end` releases what the block replaced (NODE-20), then runs the collector
+    between blocks, then resumes it. At most `limit` seconds: then `end` runs from the loop by itself."""
+
+    def __init__(self, app: Application, collector: Collector, limit: float) -> None:
+        self.app = app
+        self.collector = collector
+        self.limit = limit
+        self.was_on: bool | None = None
+        """Whether the collector was on when the pause began; None while not paused."""
+        self.timer: asyncio.TimerHandle | None = None
+
+    def begin(self) -> None:
+        if self.was_on is not None:
+            return
+        self.was_on = gc.isenabled()  # a host that runs with it off keeps it off
+        gc.disable()
+        self.timer = asyncio.get_running_loop().call_later(self.limit, self.end)
+
+    def end(self) -> None:
+        try:
+            self.app.release_retired()  # NODE-20, before the collector: it need not walk what was freed
+            self.collector.between_blocks()  # NODE-19 (its freeze leaves no young objects)
+        finally:
+            self.resume()
+
+    def resume(self) -> None:
+        """The collector as it was before the pause (the server stopping ends a pause this way too)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.was_on:
+            gc.enable()
+        self.was_on = None
+
+
 class _Connection(asyncio.Protocol):
     """One ABCI connection: the requests that arrive together are answered in order, with one write of
     all their responses (CometBFT sends its requests in bursts: the mempool connection's CheckTx every
     20 ms, a block's calls back to back), instead of one system call per response."""
 
-    def __init__(self, app: Application, collector: Collector) -> None:
+    def __init__(self, app: Application, pause: _HeightPause) -> None:
         self.app = app
-        self.collector = collector
+        self.pause = pause
         self.buf = bytearray()
         self.transport: asyncio.Transport | None = None
         self.peer: Any = None
@@ -161,9 +208,9 @@ class _Connection(asyncio.Protocol):
                 request = t.Request()
                 request.ParseFromString(bytes(self.buf[start:pos]))
                 kind = request.WhichOneof("value")
-                block = kind in BLOCK_REQUESTS
-                with self.collector.paused() if block else contextlib.nullcontext():  # NODE-19
-                    out.append(frame(respond(self.app, request)))
+                if kind in BLOCK_REQUESTS:
+                    self.pause.begin()  # NODE-19: until the Commit's responses are written
+                out.append(frame(respond(self.app, request)))
                 commits += kind == "commit"
         except FramingError as e:
             log.error("ABCI connection from %s: %s; closing it", self.peer, e)
@@ -176,8 +223,8 @@ class _Connection(asyncio.Protocol):
         del self.buf[:pos]
         if out:
             transport.write(b"".join(out))
-        if commits:  # NODE-19: between blocks, once the Commit's response is on its way
-            self.collector.between_blocks()
+        if commits:  # NODE-20, NODE-19: between blocks, once the Commit's response is on its way
+            self.pause.end()
 
     def _close(self, out: list[bytes]) -> None:
         assert self.transport is not None
@@ -195,17 +242,21 @@ async def serve(
     ready: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
     collector: Collector | None = None,
+    max_pause_s: float = MAX_BLOCK_PAUSE_S,
 ) -> None:
     """Serve `app` on `host:port` until `stop` is set (forever if None); `ready(port)` is called once
     listening (port 0 picks a free port). `collector`: NODE-19's, one for all connections (default: a
-    new one)."""
+    new one); `max_pause_s`: the longest it stays paused for one height."""
     stop = asyncio.Event() if stop is None else stop
     loop = asyncio.get_running_loop()
-    gc_discipline = Collector() if collector is None else collector
-    server = await loop.create_server(lambda: _Connection(app, gc_discipline), host, port)
+    pause = _HeightPause(app, Collector() if collector is None else collector, max_pause_s)
+    server = await loop.create_server(lambda: _Connection(app, pause), host, port)
     bound = server.sockets[0].getsockname()[1]
     log.info("ABCI server listening on %s:%d", host, bound)
     if ready is not None:
         ready(bound)
-    async with server:
-        await stop.wait()
+    try:
+        async with server:
+            await stop.wait()
+    finally:
+        pause.resume()
