@@ -25,9 +25,8 @@ from sc4it.net import abci
 from sc4it.net import app as app_module
 from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code, event_keys
 from sc4it.net.engine import COMETBFT_VERSION, build_dir
-from sc4it.node.collector import Collector
+from sc4it.node.collector import MAX_RETIRED, Collector
 from sc4it.node.mempool import MAX_FUTURE, MempoolReason
-from sc4it.node.service import MAX_RETIRED
 
 from .support import require_engine
 

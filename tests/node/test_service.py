@@ -17,8 +17,9 @@ from sc4it.kernel.codec import encode
 from sc4it.kernel.errors import Error
 from sc4it.kernel.signing import SignedCall, sign
 from sc4it.kernel.smt import collector_paused
+from sc4it.node.collector import MAX_RETIRED
 from sc4it.node.mempool import MempoolError, MempoolReason
-from sc4it.node.service import MAX_RETIRED, CommittedBlock, Node, StateUnavailable
+from sc4it.node.service import CommittedBlock, Node, StateUnavailable
 from sc4it.node.store import DB_FILE, Store, StoreError, StoreProblem
 
 from .helpers import ALICE, BOB, CHARLIE, PRODUCER, TFT, reseal, transfer, world

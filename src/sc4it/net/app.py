@@ -46,8 +46,8 @@ from sc4it.light import proof_op
 from sc4it.net.engine import abci_types
 from sc4it.net.snapshots import SNAPSHOT_FORMAT, Snapshots, restore
 from sc4it.net.store import NetStore, Stored
+from sc4it.node.collector import Retired
 from sc4it.node.mempool import MAX_PER_ACCOUNT, Mempool, MempoolError, MempoolReason
-from sc4it.node.service import MAX_RETIRED
 
 log = logging.getLogger("sc4it.net.app")
 
@@ -328,9 +328,9 @@ class NetApp:
         self.restoring: tuple[Any, list[bytes]] | None = None
         self.known: OrderedDict[bytes, Known] = OrderedDict()
         self.prepared: Prepared | None = None
-        self.retired: list[object] = []
+        self.retired = Retired()
         """NODE-20: what Commit replaced (the state no longer retained, the block's `Finalized`), freed
-        by `release_retired` between blocks, not inside the next block; at most `MAX_RETIRED`."""
+        by `release_retired` between blocks, not inside the next block."""
         self.snapshots = Snapshots(home / "snapshots")
         """NET-17: the snapshots this node serves."""
         self.store = NetStore.open(home / "store")
@@ -387,7 +387,7 @@ class NetApp:
         self.last = committed
         self.recent[committed.height] = committed
         while len(self.recent) > RETAINED_HEIGHTS:
-            self._retire(self.recent.popitem(last=False)[1])
+            self.retired.add(self.recent.popitem(last=False)[1])
         if self.mempool is None:
             self.mempool = Mempool(committed.state)
         else:
@@ -409,19 +409,13 @@ class NetApp:
             self.on_commit(fin.committed)
         for observe in self.observers:
             observe(fin)
-        self._retire(fin)
+        self.retired.add(fin)
         return t.ResponseCommit(retain_height=0)
-
-    def _retire(self, dropped: object) -> None:
-        self.retired.append(dropped)
-        if len(self.retired) > MAX_RETIRED:  # the oldest freed at once: a host that never releases
-            del self.retired[0]
 
     def release_retired(self) -> int:
         """NODE-20: free what Commit retired (the ABCI server calls it between blocks, before the
         collector, NODE-19); how many objects it released."""
-        retired, self.retired = self.retired, []
-        return len(retired)
+        return len(self.retired.take())
 
     # ---------------------------------------------------------------------------------------------
     # Mempool and proposals

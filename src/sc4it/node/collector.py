@@ -88,3 +88,32 @@ class Collector:
         if full:
             log.info("full collection between blocks: %d unreachable objects, %.2f s", unreachable, took)
         return Collected(full, unreachable, heap, took)
+
+
+MAX_RETIRED = 16
+"""NODE-20: at most this many retired objects wait for `Retired.take` (a host that never takes them frees
+the oldest inside a block, as reference counting would)."""
+
+
+class Retired:
+    """NODE-20 for one host: what its blocks made unreachable (replaced states, a block's results), kept
+    alive until the host takes them between blocks, so they are freed there rather than inside the next
+    block; at most `MAX_RETIRED` (past that the oldest is freed at once). Not thread-safe: a host that
+    shares it across threads takes its own lock."""
+
+    def __init__(self) -> None:
+        self._items: list[object] = []
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, dropped: object) -> None:
+        """Keep `dropped` alive until the next `take`."""
+        self._items.append(dropped)
+        if len(self._items) > MAX_RETIRED:
+            del self._items[0]
+
+    def take(self) -> list[object]:
+        """Everything kept so far, handed over: freed when the caller drops the list."""
+        items, self._items = self._items, []
+        return items

@@ -38,7 +38,7 @@ from sc4it.kernel.errors import DecodeError
 from sc4it.kernel.events import Event
 from sc4it.kernel.signing import Keypair, SignedCall
 from sc4it.kernel.state import State
-from sc4it.node.collector import Collected, Collector
+from sc4it.node.collector import Collected, Collector, Retired
 from sc4it.node.mempool import MAX_CALL_BYTES, Mempool, MempoolError, MempoolReason
 from sc4it.node.store import Durability, Store, decode_ahead
 
@@ -46,10 +46,6 @@ log = logging.getLogger("sc4it.node")
 
 KEEP_STATES = 64
 """How many recent states `state_at` can answer for (NODE-10)."""
-
-MAX_RETIRED = 16
-"""NODE-20: at most this many retired objects wait for `release_retired` (a host that never calls it
-frees the oldest inside a block, as before)."""
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -101,7 +97,7 @@ class Node:
         self._tips: collections.OrderedDict[int, Tip] = collections.OrderedDict()
         """The last `keep_states` tips: each state with its tree, for `state_at` and `read_proof`."""
         self._tips[store.tip.number] = store.tip
-        self._retired: list[object] = []
+        self._retired = Retired()
         """NODE-20: what the last blocks replaced (tips no longer kept, their `Executed`), freed by
         `release_retired` between blocks rather than inside the next block."""
 
@@ -311,10 +307,8 @@ class Node:
         NODE-10, and each block's `Executed`); the runner calls it between blocks, before the collector
         (NODE-19). Returns how many objects it released."""
         with self._lock:
-            retired, self._retired = self._retired, []
-        count = len(retired)
-        del retired  # outside the lock: the RPC's readers need not wait for it
-        return count
+            retired = self._retired.take()
+        return len(retired)  # freed as it returns, outside the lock: the RPC's readers need not wait
 
     def checkpoint(self) -> None:
         """NODE-18: `Store.checkpoint` (the runner calls it between blocks)."""
@@ -340,7 +334,7 @@ class Node:
         self._mempool.remove(taken)  # included or left out: either way done
         self._mempool.update(executed.tip.state)
         self._remember(block.header.number, executed.tip)
-        self._retire(executed)
+        self._retired.add(executed)
         return CommittedBlock(block, block.hash, executed.results)
 
     def _tell(self, observers: list[Observer], committed: CommittedBlock) -> None:
@@ -358,13 +352,7 @@ class Node:
     def _remember(self, number: int, tip: Tip) -> None:
         self._tips[number] = tip
         while len(self._tips) > self._keep:
-            self._retire(self._tips.popitem(last=False)[1])
-
-    def _retire(self, dropped: object) -> None:
-        """NODE-20: keep `dropped` alive until `release_retired`, at most `MAX_RETIRED` objects."""
-        self._retired.append(dropped)
-        if len(self._retired) > MAX_RETIRED:
-            del self._retired[0]
+            self._retired.add(self._tips.popitem(last=False)[1])
 
     def subscribe(self, observer: Observer) -> Callable[[], None]:
         """Call `observer` with every block committed from now on; returns a function that stops it."""
