@@ -23,7 +23,8 @@ from sc4it.kernel.signing import sign, ss58_encode
 from sc4it.kernel.smt import collector_paused
 from sc4it.net import abci
 from sc4it.net import app as app_module
-from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code, event_keys
+from sc4it.net.abci_events import event_keys
+from sc4it.net.app import DECODE_ERROR_CODE, NetApp, PlantedBug, entry_rows, error_code
 from sc4it.net.engine import COMETBFT_VERSION, build_dir
 from sc4it.node.collector import MAX_RETIRED, Collector
 from sc4it.node.mempool import MAX_FUTURE, MempoolReason
