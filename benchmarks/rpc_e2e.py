@@ -2,7 +2,7 @@
 
     python -m benchmarks.rpc_e2e [--accounts 150] [--per-account 30] [--batch 500] [--block-time-ms 100]
 
-One run, three measurements of the same signed transfers (`--accounts` funded accounts added to the
+One run, the same signed transfers measured three ways (`--accounts` funded accounts added to the
 default genesis, `--per-account` calls each with consecutive nonces, signed before any timing):
 
 1. `apply` alone: every call applied in order to the genesis state (the core's work, no host);
@@ -13,14 +13,19 @@ default genesis, `--per-account` calls each with consecutive nonces, signed befo
 3. through RPC, end to end, against a real `sc4it node run` process: the hex of every call sent with
    `author_submitExtrinsic` in JSON-RPC batches of `--batch` over HTTP, then `sc4it_inclusion` polled
    until each account's last call is in a block, then every account queried (`sc4it_account`) and its
-   nonce checked. Reported: the wall-clock rate, and the node process's own CPU time per call
-   (`/proc/PID/stat`: its single event loop on one core does all the server work).
+   nonce checked. Reported: the wall-clock rate, and the node process's own CPU time per call (the sum of
+   its threads' `/proc/PID/task/TID/schedstat`, in nanoseconds: its single event loop on one core does all
+   the server work, `decode_ahead` between blocks runs on a worker thread).
 
-CPU time throughout (`time.process_time` in process, `/proc/PID/stat` for the node process), so that the
-ratios hold on a loaded machine; the end-to-end rate is wall clock. Ratios: node core / apply, RPC (node
-CPU) / apply, and the RPC layer's own share over apply ((RPC node CPU - node core from bytes) / apply:
-JSON-RPC parsing and dispatch, hex, HTTP, responses, the queries). The machine is shared: read the
-ratios measured side by side, not the absolute figures.
+CPU time throughout (`time.process_time` in process, schedstat for the node process), so that the ratios
+hold on a loaded machine; the end-to-end rate is wall clock. Ratios: node core / apply, RPC (node CPU) /
+apply, and the RPC layer's share over apply ((RPC node CPU - node core from bytes) / apply, issue 16's
+target). That share is then split three ways: the request handling alone (`RpcServer.handle_text` in
+process on the same batches, the submission stubbed: JSON, dispatch, hex, the response text), the node
+idling (its CPU per wall second measured for 1 s before the calls, times the run's wall clock: the block
+timer, a block per block time, the work between blocks, which a node pays with or without calls), and
+the rest (HTTP, the event loop, the queries, blocks made as the calls arrive rather than in one). The
+machine is shared: read the ratios measured side by side, not the absolute figures.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -46,6 +50,9 @@ from sc4it.kernel.codec import encode
 from sc4it.kernel.signing import SignedCall, sign, ss58_encode
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
+from sc4it.node.chain import NodeChain
+from sc4it.node.rpc import RpcServer
+from sc4it.node.rpc import _Conn as Conn  # handle_text's connection: None, an HTTP request
 from sc4it.node.service import Node
 from sc4it.runtime import apply
 
@@ -98,14 +105,63 @@ def time_node(state: State, signed: list[SignedCall], directory: Path, *, from_b
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The process's CPU time to the nanosecond: the sum over its threads of `/proc/PID/task/TID/schedstat`
+    (`/proc/PID/stat` counts clock ticks, 10 ms, a tenth of the RPC layer's whole share in one run)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile
+            continue
+    return total / 1e9
+
+
+async def idle_rate(pid: int, seconds: float = 1.0) -> float:
+    """The node's CPU per wall second with no calls (its block timer, empty blocks, work between blocks)."""
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    await asyncio.sleep(seconds)
+    return (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+
+
+class AcceptingChain(NodeChain):
+    """A node's chain whose submission accepts without the core: what is left is the RPC layer's own work."""
+
+    async def submit(self, data: bytes) -> bytes:
+        return SOME_HASH
+
+
+SOME_HASH = bytes(range(32))
+
+
+def time_handling(state: State, signed: list[SignedCall], batch: int, directory: Path) -> float:
+    """The RPC layer's own work in process: `RpcServer.handle_text` on the batches the RPC run sends,
+    submission stubbed (JSON parsing, dispatch, hex decoding, the response text; no HTTP, no node core)."""
+    bodies = [json.dumps(submit_batch(signed[i : i + batch])) for i in range(0, len(signed), batch)]
+    with Node.open(directory, state, genesis.dev_keypair("producer"), block_time_ms=100) as node:
+        server = RpcServer(AcceptingChain(node))
+
+        async def handle_all() -> float:
+            t0 = time.process_time()
+            for body in bodies:
+                assert await server.handle_text(body, Conn(None)) is not None
+            return time.process_time() - t0
+
+        took = asyncio.run(handle_all())
+        server.close()
+    return took
+
+
+def submit_batch(signed: list[SignedCall]) -> list[dict[str, object]]:
+    return [
+        {"jsonrpc": "2.0", "id": j, "method": "author_submitExtrinsic", "params": ["0x" + encode(s).hex()]}
+        for j, s in enumerate(signed)
+    ]
 
 
 async def through_rpc(
     url: str, pid: int, signed: list[SignedCall], batch: int, prefix: int
-) -> tuple[float, float]:
-    hexes = ["0x" + encode(s).hex() for s in signed]
+) -> tuple[float, float, float]:
+    """(wall seconds, node CPU seconds) of the RPC run, and the node's idle CPU per wall second before it."""
     last: dict[bytes, SignedCall] = {}
     for s in signed:
         last[s.signer] = s
@@ -118,13 +174,10 @@ async def through_rpc(
                 out: list[dict[str, object]] = await resp.json(content_type=None)
             return out
 
+        idle = await idle_rate(pid)
+        bodies = [submit_batch(signed[i : i + batch]) for i in range(0, len(signed), batch)]
         cpu0, t0 = cpu_seconds(pid), time.perf_counter()
-        for i in range(0, len(hexes), batch):
-            chunk = hexes[i : i + batch]
-            body = [
-                {"jsonrpc": "2.0", "id": j, "method": "author_submitExtrinsic", "params": [h]}
-                for j, h in enumerate(chunk)
-            ]
+        for body in bodies:
             replies = await post(body)
             bad = [r for r in replies if "error" in r]
             assert not bad, bad[:3]
@@ -145,7 +198,7 @@ async def through_rpc(
     want = {ss58_encode(s.signer, prefix): s.nonce + 1 for s in last.values()}
     got = {signers[int(str(r["id"]))]: r["result"]["nonce"] for r in replies}  # type: ignore[index]
     assert got == want
-    return wall, cpu
+    return wall, cpu, idle
 
 
 def run(accounts: int, per_account: int, batch: int, block_time_ms: int, directory: Path) -> None:
@@ -156,11 +209,14 @@ def run(accounts: int, per_account: int, batch: int, block_time_ms: int, directo
     t_apply = time_apply(state, signed)
     t_node = time_node(state, signed, directory / "values", from_bytes=False)
     t_bytes = time_node(state, signed, directory / "bytes", from_bytes=True)
+    t_handling = time_handling(state, signed, batch, directory / "handling")
     gfile = directory / "genesis.json"
     genesis.dump(g, gfile)
     args = ("--genesis", str(gfile), "--max-request-bytes", str(16 << 20), "--log-level", "warning")
     with nodeproc.running(directory / "proc", *args, block_time_ms=block_time_ms) as proc:
-        wall, cpu = asyncio.run(through_rpc(proc.url, proc.pid, signed, batch, state.config.ss58_prefix))
+        wall, cpu, idle = asyncio.run(
+            through_rpc(proc.url, proc.pid, signed, batch, state.config.ss58_prefix)
+        )
     print(f"{n} signed transfers, {accounts} accounts, HTTP batches of {batch}, {block_time_ms} ms blocks")
     row("apply alone", t_apply, n, "calls/s", "")
     row("node core, no RPC", t_node, n, "calls/s", f"x{t_node / t_apply:.2f} apply (submit values)")
@@ -175,6 +231,18 @@ def run(accounts: int, per_account: int, batch: int, block_time_ms: int, directo
     row("RPC, wall clock", wall, n, "calls/s", "submit -> included -> queried")
     layer = (cpu - t_bytes) / t_apply
     print(f"  RPC layer over apply   {layer:+.0%}  ((RPC node CPU - node core from bytes) / apply)")
+    explain_layer(t_apply, cpu - t_bytes, t_handling, idle * wall)
+
+
+def explain_layer(t_apply: float, layer: float, handling: float, idle: float) -> None:
+    """Where the RPC layer's node CPU goes, as shares of `apply`."""
+    share = handling / t_apply
+    print(f"    of which request handling {share:+.0%}  (handle_text in process, submission stubbed)")
+    print(f"    of which the node idling  {idle / t_apply:+.0%}  (its idle CPU rate x the run's wall clock)")
+    rest = layer - handling - idle
+    print(
+        f"    the rest                  {rest / t_apply:+.0%}  (HTTP, the event loop, blocks' size, caches)"
+    )
 
 
 def row(what: str, secs: float, n: int, unit: str, note: str) -> None:
