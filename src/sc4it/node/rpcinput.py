@@ -65,6 +65,8 @@ class RpcError(Exception):
 
 def parse_params(raw: Any, names: tuple[str, ...], required: int) -> list[Any]:
     """Positional (array) or named (object) parameters as a list of `len(names)` values (RPC-04)."""
+    if type(raw) is list and required <= len(raw) == len(names):  # the common case, as it came
+        return raw
     if raw is None:
         raw = []
     if isinstance(raw, dict):
