@@ -1,6 +1,7 @@
 """Signed calls through the JSON-RPC API, end to end, against `apply` alone (issue 16's RPC targets).
 
     python -m benchmarks.rpc_e2e [--accounts 150] [--per-account 30] [--batch 500] [--block-time-ms 100]
+                                 [--rounds 3]
 
 One run, the same signed transfers measured three ways (`--accounts` funded accounts added to the
 default genesis, `--per-account` calls each with consecutive nonces, signed before any timing):
@@ -84,9 +85,11 @@ def time_apply(state: State, signed: list[SignedCall]) -> float:
     return time.process_time() - t0
 
 
-def time_node(state: State, signed: list[SignedCall], directory: Path, *, from_bytes: bool) -> float:
+def time_node(
+    state: State, signed: list[SignedCall], directory: Path, *, from_bytes: bool
+) -> tuple[float, float]:
     """Submit every call (as values, or as the canonical bytes a client sends) and produce until all are
-    in blocks."""
+    in blocks: (the submissions' seconds, the whole's)."""
     producer = genesis.dev_keypair("producer")
     wires = [encode(s) for s in signed]
     with Node.open(directory, state, producer, block_time_ms=100) as node:
@@ -97,11 +100,12 @@ def time_node(state: State, signed: list[SignedCall], directory: Path, *, from_b
         else:
             for s in signed:
                 node.submit(s)
+        submitted = time.process_time() - t0
         while node.pending():
             node.produce_block()
         took = time.process_time() - t0
         assert node.state.accounts[signed[-1].signer].nonce == signed[-1].nonce + 1
-    return took
+    return submitted, took
 
 
 def cpu_seconds(pid: int) -> float:
@@ -133,12 +137,15 @@ class AcceptingChain(NodeChain):
 SOME_HASH = bytes(range(32))
 
 
-def time_handling(state: State, signed: list[SignedCall], batch: int, directory: Path) -> float:
-    """The RPC layer's own work in process: `RpcServer.handle_text` on the batches the RPC run sends,
-    submission stubbed (JSON parsing, dispatch, hex decoding, the response text; no HTTP, no node core)."""
+def time_handling(
+    state: State, signed: list[SignedCall], batch: int, directory: Path, *, stub: bool
+) -> float:
+    """`RpcServer.handle_text` in process on the batches the RPC run sends (JSON parsing, dispatch, hex
+    decoding, the response text; no HTTP): with the node's submission (`submit_bytes`) or, with `stub`,
+    a submission that accepts at once (the request handling alone)."""
     bodies = [json.dumps(submit_batch(signed[i : i + batch])) for i in range(0, len(signed), batch)]
     with Node.open(directory, state, genesis.dev_keypair("producer"), block_time_ms=100) as node:
-        server = RpcServer(AcceptingChain(node))
+        server = RpcServer(AcceptingChain(node) if stub else node)
 
         async def handle_all() -> float:
             t0 = time.process_time()
@@ -201,48 +208,60 @@ async def through_rpc(
     return wall, cpu, idle
 
 
-def run(accounts: int, per_account: int, batch: int, block_time_ms: int, directory: Path) -> None:
+def run(
+    accounts: int, per_account: int, batch: int, block_time_ms: int, rounds: int, directory: Path
+) -> None:
+    """`rounds` rounds of every measurement; each figure is its least over the rounds (on a shared machine
+    other processes only ever add CPU time: the least is the closest to the work's own cost)."""
     g = bench_genesis(accounts)
     state = genesis.build(g)
     signed = signed_calls(state, accounts, per_account)
-    n = len(signed)
-    t_apply = time_apply(state, signed)
-    t_node = time_node(state, signed, directory / "values", from_bytes=False)
-    t_bytes = time_node(state, signed, directory / "bytes", from_bytes=True)
-    t_handling = time_handling(state, signed, batch, directory / "handling")
     gfile = directory / "genesis.json"
     genesis.dump(g, gfile)
+    measured = [
+        measure(state, signed, gfile, batch, block_time_ms, directory / f"round-{r}") for r in range(rounds)
+    ]
+    t = {k: min(m[k] for m in measured) for k in measured[0]}
+    n = len(signed)
+    print(f"{n} signed transfers, {accounts} accounts, HTTP batches of {batch}, {block_time_ms} ms blocks")
+    print(f"  (each figure the least of {rounds} rounds)")
+    row("apply alone", t["apply"], n, "calls/s", "")
+    row("node core, no RPC", t["node"], n, "calls/s", f"x{t['node'] / t['apply']:.2f} apply (submit values)")
+    note = f"x{t['bytes'] / t['apply']:.2f} apply (submit_bytes: + decode)"
+    row("node core, from bytes", t["bytes"], n, "calls/s", note)
+    row("RPC, node CPU", t["cpu"], n, "calls per CPU-second", f"x{t['cpu'] / t['apply']:.2f} apply")
+    row("RPC, wall clock", t["wall"], n, "calls/s", "submit -> included -> queried")
+    layer = (t["cpu"] - t["bytes"]) / t["apply"]
+    print(f"  RPC layer over apply   {layer:+.0%}  ((RPC node CPU - node core from bytes) / apply)")
+    handling = (t["stubbed"], t["handling"] - t["submit"])
+    explain_layer(t["apply"], t["cpu"] - t["bytes"], handling, t["idle"] * t["wall"])
+
+
+def measure(
+    state: State, signed: list[SignedCall], gfile: Path, batch: int, block_time_ms: int, directory: Path
+) -> dict[str, float]:
+    """One round: every measurement once, in seconds (`idle`: the node's idle CPU per wall second)."""
+    t: dict[str, float] = {"apply": time_apply(state, signed)}
+    _, t["node"] = time_node(state, signed, directory / "values", from_bytes=False)
+    t["submit"], t["bytes"] = time_node(state, signed, directory / "bytes", from_bytes=True)
+    t["stubbed"] = time_handling(state, signed, batch, directory / "stubbed", stub=True)
+    t["handling"] = time_handling(state, signed, batch, directory / "handling", stub=False)
     args = ("--genesis", str(gfile), "--max-request-bytes", str(16 << 20), "--log-level", "warning")
     with nodeproc.running(directory / "proc", *args, block_time_ms=block_time_ms) as proc:
-        wall, cpu, idle = asyncio.run(
+        t["wall"], t["cpu"], t["idle"] = asyncio.run(
             through_rpc(proc.url, proc.pid, signed, batch, state.config.ss58_prefix)
         )
-    print(f"{n} signed transfers, {accounts} accounts, HTTP batches of {batch}, {block_time_ms} ms blocks")
-    row("apply alone", t_apply, n, "calls/s", "")
-    row("node core, no RPC", t_node, n, "calls/s", f"x{t_node / t_apply:.2f} apply (submit values)")
-    row(
-        "node core, from bytes",
-        t_bytes,
-        n,
-        "calls/s",
-        f"x{t_bytes / t_apply:.2f} apply (submit_bytes: + decode)",
-    )
-    row("RPC, node CPU", cpu, n, "calls per CPU-second", f"x{cpu / t_apply:.2f} apply")
-    row("RPC, wall clock", wall, n, "calls/s", "submit -> included -> queried")
-    layer = (cpu - t_bytes) / t_apply
-    print(f"  RPC layer over apply   {layer:+.0%}  ((RPC node CPU - node core from bytes) / apply)")
-    explain_layer(t_apply, cpu - t_bytes, t_handling, idle * wall)
+    return t
 
 
-def explain_layer(t_apply: float, layer: float, handling: float, idle: float) -> None:
+def explain_layer(t_apply: float, layer: float, handling: tuple[float, float], idle: float) -> None:
     """Where the RPC layer's node CPU goes, as shares of `apply`."""
-    share = handling / t_apply
-    print(f"    of which request handling {share:+.0%}  (handle_text in process, submission stubbed)")
+    alone, beside = (h / t_apply for h in handling)
+    print(f"    of which request handling {beside:+.0%}  (handle_text in process - submit_bytes alone;")
+    print(f"                                   {alone:+.0%} with the submission stubbed)")
     print(f"    of which the node idling  {idle / t_apply:+.0%}  (its idle CPU rate x the run's wall clock)")
-    rest = layer - handling - idle
-    print(
-        f"    the rest                  {rest / t_apply:+.0%}  (HTTP, the event loop, blocks' size, caches)"
-    )
+    rest = (layer - handling[1] - idle) / t_apply
+    print(f"    the rest                  {rest:+.0%}  (HTTP, the event loop, blocks made as calls come)")
 
 
 def row(what: str, secs: float, n: int, unit: str, note: str) -> None:
@@ -255,11 +274,12 @@ def main() -> None:
     p.add_argument("--per-account", type=int, default=30, help="at most 33 (MEM future limit)")
     p.add_argument("--batch", type=int, default=500)
     p.add_argument("--block-time-ms", type=int, default=100)
+    p.add_argument("--rounds", type=int, default=3, help="each figure is its least over the rounds")
     p.add_argument("--dir", type=Path, help="working directory (default: a temporary one, removed after)")
     a = p.parse_args()
     directory = a.dir or Path(tempfile.mkdtemp(prefix="sc4it-rpc-bench-"))
     try:
-        run(a.accounts, a.per_account, a.batch, a.block_time_ms, directory)
+        run(a.accounts, a.per_account, a.batch, a.block_time_ms, a.rounds, directory)
     finally:
         if a.dir is None:
             shutil.rmtree(directory, ignore_errors=True)
