@@ -28,8 +28,9 @@ const MAX_DEPTH: usize = 128;
 /// CMT-17: the hash of an empty subtree.
 const EMPTY_HASH: Hash = [0; 32];
 /// An update with at least this many changes, or a build of at least this many leaves, splits the root's
-/// four subtrees between two threads (a production billing block at 1M contracts has about 3,000
-/// changes; the result does not depend on it).
+/// four subtrees between two threads when the process may run on two processors or more
+/// (`Hashers::parallel`; a production billing block at 1M contracts has about 3,000 changes; the result
+/// does not depend on it).
 const PARALLEL_MIN: usize = 512;
 
 /// A subtree: empty, exactly one leaf (CMT-16), or an inner node holding two leaves or more. Its hash
@@ -100,6 +101,10 @@ struct Hashers {
     value_params: Params,
     leaf: State,
     node: State,
+    /// Whether a big update or build uses a second thread (`PARALLEL_MIN`): only when the process may
+    /// run on more than one processor, as the tree's first build found it (its affinity and quota). On
+    /// one, the second thread shares the core and costs time (~2 ms of a 1M billing block's 13 ms).
+    parallel: bool,
 }
 
 /// A leaf change: (path, new value hash), or (path, None) to remove the leaf.
@@ -116,6 +121,7 @@ impl Hashers {
             value_params: params(b"sc4it/smt/value"),
             leaf: state(b"sc4it/smt/leaf"),
             node: state(b"sc4it/smt/node"),
+            parallel: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
         }
     }
 
@@ -191,7 +197,7 @@ impl Hashers {
             _ => {
                 assert!(depth < MAX_DEPTH, "distinct paths differ in some digit");
                 let cuts = bounds(leaves, |l| &l.0, depth);
-                let parallel = depth == 0 && leaves.len() >= PARALLEL_MIN;
+                let parallel = self.parallel && depth == 0 && leaves.len() >= PARALLEL_MIN;
                 let built = four(parallel, |d| {
                     self.build_sorted(&leaves[cuts[d]..cuts[d + 1]], depth + 1)
                 });
@@ -222,7 +228,8 @@ impl Hashers {
                     let part = &changes[cuts[d]..cuts[d + 1]];
                     self.update(&inner.children[d], &inner.hashes[d], part, depth + 1)
                 };
-                let updated = four(depth == 0 && changes.len() >= PARALLEL_MIN, below);
+                let parallel = self.parallel && depth == 0 && changes.len() >= PARALLEL_MIN;
+                let updated = four(parallel, below);
                 self.rejoin(node, hash, inner, updated)
             }
             Child::Leaf(leaf) => {
