@@ -216,6 +216,24 @@ def _native_module() -> Any:
     return sc4it_native
 
 
+def test_native_entry_hashes_match_smt_across_batches() -> None:
+    """CMT-25 (CMT-13, CMT-14): entries beyond one batch of the native hashing (`BATCH`, 1,024, in
+    native/src/lib.rs), removals among them and groups that straddle a batch's end: the paths and value
+    hashes of `smt.entry_changes`, in order."""
+    native = _native_module()
+    rng = random.Random(1024)
+    groups = [
+        (
+            rng.randbytes(n),
+            [(rng.randbytes(rng.randrange(40)), rng.choice([None, rng.randbytes(150)])) for _ in range(m)],
+        )
+        for n, m in [(3, 1000), (0, 1), (11, 2500), (1, 0), (5, 1023)]
+    ]
+    expected = [(p.to_bytes(32, "big"), v) for p, v in smt.entry_changes(groups)]
+    assert len(expected) == 4524 and any(v is None for _, v in expected)
+    assert native.entry_changes(groups) == expected
+
+
 ROW = st.tuples(st.binary(max_size=80), st.one_of(st.none(), st.binary(max_size=300)))
 GROUPS = st.lists(st.tuples(st.binary(max_size=40), st.lists(ROW, max_size=8)), max_size=5)
 

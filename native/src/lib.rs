@@ -128,28 +128,54 @@ impl Hashers {
     /// CMT-13, CMT-14: the leaf changes of encoded entries, as `smt.entry_changes` computes them.
     /// `groups` yields (prefix, rows), each row (rest, value encoding or None): the path is the key hash
     /// of prefix ‖ rest, the value hash that of the encoding (None: the entry is removed). The hashes
-    /// are independent, so they are computed together (`hash_many`: several inputs per SIMD pass).
-    fn entry_changes(&self, groups: &Bound<'_, PyAny>) -> PyResult<Vec<Change>> {
-        let (keys, ends, values) = read_entries(groups)?;
-        let mut jobs = Vec::with_capacity(ends.len() + values.len());
+    /// are independent, so they are computed `BATCH` entries at a time (`hash_batch`).
+    fn entry_changes<'py>(&self, groups: &Bound<'py, PyAny>) -> PyResult<Vec<Change>> {
+        let mut out = Vec::new();
+        let mut batch = Batch::default();
+        for group in groups.try_iter()? {
+            let (prefix, rows): (Bound<'_, PyBytes>, Bound<'_, PyAny>) = group?.extract()?;
+            for row in rows.try_iter()? {
+                let (rest, value): (Bound<'_, PyBytes>, Option<Bound<'py, PyBytes>>) =
+                    row?.extract()?;
+                batch.keys.extend_from_slice(prefix.as_bytes());
+                batch.keys.extend_from_slice(rest.as_bytes());
+                batch.ends.push(batch.keys.len());
+                batch.values.push(value);
+                if batch.ends.len() == BATCH {
+                    self.hash_batch(&mut batch, &mut out);
+                }
+            }
+        }
+        self.hash_batch(&mut batch, &mut out);
+        Ok(out)
+    }
+
+    /// The leaf changes of the entries of `batch`, appended to `out` in order (`batch` emptied): all
+    /// their key and value hashes computed together (`hash_many`: several inputs per SIMD pass).
+    fn hash_batch(&self, batch: &mut Batch<'_>, out: &mut Vec<Change>) {
+        let mut jobs = Vec::with_capacity(2 * batch.ends.len());
         let mut start = 0;
-        for &end in &ends {
-            jobs.push(HashManyJob::new(&self.key_params, &keys[start..end]));
+        for &end in &batch.ends {
+            jobs.push(HashManyJob::new(&self.key_params, &batch.keys[start..end]));
             start = end;
         }
-        for v in values.iter().flatten() {
+        for v in batch.values.iter().flatten() {
             jobs.push(HashManyJob::new(&self.value_params, v.as_bytes()));
         }
         hash_many(jobs.iter_mut());
         let digest = |job: &HashManyJob<'_>| to_hash(job.to_hash().as_bytes());
-        let mut value_hashes = jobs[ends.len()..].iter().map(digest);
-        let changes = jobs[..ends.len()].iter().zip(&values).map(|(k, v)| {
+        let (key_jobs, value_jobs) = jobs.split_at(batch.ends.len());
+        let mut value_hashes = value_jobs.iter().map(digest);
+        out.extend(key_jobs.iter().zip(&batch.values).map(|(k, v)| {
             let vhash = v
                 .as_ref()
                 .map(|_| value_hashes.next().expect("one job per value"));
             (digest(k), vhash)
-        });
-        Ok(changes.collect())
+        }));
+        drop(jobs);
+        batch.keys.clear();
+        batch.ends.clear();
+        batch.values.clear();
     }
 
     /// CMT-16: a leaf, hashed BLAKE2b-256(path ‖ value hash) personalised `sc4it/smt/leaf`.
@@ -291,25 +317,17 @@ impl Hashers {
     }
 }
 
-/// The encoded entries of `groups` (as `Hashers::entry_changes` reads them): every key preimage
-/// (prefix ‖ rest) one after the other in one buffer, where each ends, and each value encoding or None.
-#[allow(clippy::type_complexity)]
-fn read_entries<'py>(
-    groups: &Bound<'py, PyAny>,
-) -> PyResult<(Vec<u8>, Vec<usize>, Vec<Option<Bound<'py, PyBytes>>>)> {
-    let (mut keys, mut ends, mut values) = (Vec::new(), Vec::new(), Vec::new());
-    for group in groups.try_iter()? {
-        let (prefix, rows): (Bound<'_, PyBytes>, Bound<'_, PyAny>) = group?.extract()?;
-        for row in rows.try_iter()? {
-            let (rest, value): (Bound<'_, PyBytes>, Option<Bound<'py, PyBytes>>) =
-                row?.extract()?;
-            keys.extend_from_slice(prefix.as_bytes());
-            keys.extend_from_slice(rest.as_bytes());
-            ends.push(keys.len());
-            values.push(value);
-        }
-    }
-    Ok((keys, ends, values))
+/// How many entries `Hashers::entry_changes` reads before hashing them together: enough for `hash_many`
+/// to keep its lanes full, few enough that a build from scratch keeps no more than these alive.
+const BATCH: usize = 1024;
+
+/// Encoded entries read and not hashed yet: every key preimage (prefix ‖ rest) one after the other in
+/// `keys`, where each ends, and each value encoding or None.
+#[derive(Default)]
+struct Batch<'py> {
+    keys: Vec<u8>,
+    ends: Vec<usize>,
+    values: Vec<Option<Bound<'py, PyBytes>>>,
 }
 
 /// `[f(0), f(1), f(2), f(3)]`; with `parallel`, `f(2)` and `f(3)` on a second thread meanwhile.
