@@ -5,7 +5,9 @@ same tree in Rust, the optional package `sc4it-native` (`native/` at the reposit
 with `pip install ./native`), or None when that package is not importable. CMT-25 requires both to give
 the same root and the same proof bytes for every history, so which one a commitment uses changes its
 speed and nothing else; `DEFAULT` is `NATIVE` when installed, else `PURE`. The choice is made once, by
-importability: no environment variable, clock or file is read.
+importability: no environment variable, clock or file is read to make it. (The native tree itself asks
+the operating system how many processors the process may use, to decide whether a big update or build
+uses a second thread: how it computes is its own affair under CMT-25, and never changes a root.)
 
 A tree is opaque outside its backend: a pure tree is an `smt.Node`, a native one an `sc4it_native.Tree`.
 Paths are 256-bit integers on this side of the interface, as in `smt`; the native backend converts them

@@ -17,11 +17,11 @@ subscriptions are tasks that walk the chain from a block number with a cursor
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from types import CoroutineType
 from typing import Any
 
 import attrs
@@ -279,7 +279,7 @@ class RpcServer:
             return self._error(rid, RpcError(INVALID_REQUEST, 'expected {"jsonrpc": "2.0", "method": ...}'))
         try:
             result = self.call(method, req.get("params"), conn)
-            if type(result) is CoroutineType:  # an async method's
+            if inspect.isawaitable(result):  # an async method's (any awaitable a handler returns)
                 result = await result
         except RpcError as e:
             return None if "id" not in req else self._error(rid, e)
