@@ -43,7 +43,7 @@ from sc4it.analysis.ffmodel import (
     expand,
     prices_in_force,
 )
-from sc4it.analysis.ffrecords import ContractState, TwinState
+from sc4it.analysis.ffrecords import ContractState, TwinState, twin_records
 from sc4it.analysis.population import (
     HistoryEvent,
     NuReport,
@@ -53,7 +53,6 @@ from sc4it.analysis.population import (
     Report,
     SetPolicy,
     TopUp,
-    account_of,
     check,
     sorted_history,
 )
@@ -606,7 +605,7 @@ def fast_forward(
     params = prices_in_force(base, events, period)
     per_twin = _per_twin(population, base, events)
     fast = ffbatch.run(population, base, period, params, per_twin) if batch and ffbatch is not None else None
-    twins = _twins(population, base, period, fast.twin_ids if fast is not None else frozenset())
+    twins = twin_records(population, base, period, fast.twin_ids if fast is not None else frozenset())
     for tw in twins.values():
         if tw.contracts:
             engine.run_twin(tw, per_twin.get(tw.id, []), params)
@@ -626,34 +625,6 @@ def _check_apart(population: Population) -> None:
             "farms revenue and also holds contracts; the analysis engine needs billed twins and "
             "revenue recipients apart (spec/analysis.md ANA-05)",
         )
-
-
-def _twins(population: Population, base: State, period: Period, skip: frozenset[int]) -> dict[int, TwinState]:
-    """The scalar engine's records of every twin not in `skip` (the batch path's)."""
-    ed = base.config.existential_deposit
-    nodes = {n.id: n for n in population.nodes}
-    farmer_of = {f.id: f.farmer_twin for f in population.farms}
-    rented = {c.node_id for c in population.contracts if c.kind == "rent"}
-    twins = {}
-    for t in population.twins:
-        if t.id not in skip:
-            stash = 0 if t.stash is None else max(max(t.stash, ed) - ed, 0)
-            twins[t.id] = TwinState(t.id, max(t.balance, ed), t.frozen, stash)
-    t0 = period.now(period.base_block)
-    for c in population.contracts:
-        tw = twins.get(c.twin_id)
-        if tw is None:
-            continue
-        farmer = None
-        node = None
-        if c.kind != "name":
-            node = nodes[c.node_id]
-            farmer = account_of(farmer_of[node.farm_id])
-        contract = ContractState(c, node, farmer, c.node_id in rented, t0)
-        tw.contracts.append(contract)
-        if contract.kind == RENT:
-            tw.rents[c.node_id] = contract
-    return twins
 
 
 def _result(

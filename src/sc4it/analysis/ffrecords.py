@@ -1,5 +1,6 @@
 """The scalar engine's records (spec/analysis.md ANA-10..ANA-18): a contract while it is billed
-(`ContractState`, its payment state flattened) and a twin with its balances and contracts (`TwinState`)."""
+(`ContractState`, its payment state flattened) and a twin with its balances and contracts (`TwinState`);
+`twin_records` makes them for a population at the start of a period."""
 
 from __future__ import annotations
 
@@ -15,9 +16,21 @@ from sc4it.analysis.ffmodel import (
     RENT,
     CostKey,
     LogEntry,
+    Period,
 )
-from sc4it.analysis.population import ContractSpec, HistoryEvent, NodeSpec, NuReport, OptOut, Report, TopUp
+from sc4it.analysis.population import (
+    ContractSpec,
+    HistoryEvent,
+    NodeSpec,
+    NuReport,
+    OptOut,
+    Population,
+    Report,
+    TopUp,
+    account_of,
+)
 from sc4it.kernel.fixed import U64_MAX
+from sc4it.kernel.state import State
 from sc4it.kernel.types import NodeCertification, Resources
 
 
@@ -179,3 +192,34 @@ class TwinState:
                         c.set_resources(event.resources)
                     else:
                         c.add_nu(event.timestamp, units)
+
+
+def twin_records(
+    population: Population, base: State, period: Period, skip: frozenset[int]
+) -> dict[int, TwinState]:
+    """The scalar engine's records of every twin of `population` not in `skip` (the batch path's), as
+    they stand at `period`'s base block on `base`."""
+    ed = base.config.existential_deposit
+    nodes = {n.id: n for n in population.nodes}
+    farmer_of = {f.id: f.farmer_twin for f in population.farms}
+    rented = {c.node_id for c in population.contracts if c.kind == "rent"}
+    twins = {}
+    for t in population.twins:
+        if t.id not in skip:
+            stash = 0 if t.stash is None else max(max(t.stash, ed) - ed, 0)
+            twins[t.id] = TwinState(t.id, max(t.balance, ed), t.frozen, stash)
+    t0 = period.now(period.base_block)
+    for c in population.contracts:
+        tw = twins.get(c.twin_id)
+        if tw is None:
+            continue
+        farmer = None
+        node = None
+        if c.kind != "name":
+            node = nodes[c.node_id]
+            farmer = account_of(farmer_of[node.farm_id])
+        contract = ContractState(c, node, farmer, c.node_id in rented, t0)
+        tw.contracts.append(contract)
+        if contract.kind == RENT:
+            tw.rents[c.node_id] = contract
+    return twins
