@@ -61,7 +61,7 @@ from sc4it.kernel.smt import collector_paused
 from sc4it.kernel.state import State
 from sc4it.kernel.tx import BlockEnv
 from sc4it.node import run as runner
-from sc4it.node.collector import Collector
+from sc4it.node.collector import Collector, Retired
 from sc4it.node.mempool import Mempool
 from sc4it.node.service import KEEP_STATES, Node
 from sc4it.node.store import Store, decode_ahead
@@ -128,13 +128,13 @@ def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
     producer = dev_keypair("producer")
     rows: list[tuple[float, float, float, float, float]] = []
     collector = Collector()
-    retired: list[object] = []
+    retired = Retired()
     for _ in range(blocks):
         tip = store.tip
         t0 = time.perf_counter()
         store.checkpoint()
         c = time.perf_counter()
-        retired.clear()  # NODE-20: the previous tip and block freed between blocks
+        retired.take()  # NODE-20: the previous tip and block freed between blocks
         r = time.perf_counter()
         collector.between_blocks()
         g = time.perf_counter()
@@ -162,7 +162,8 @@ def produce(store: Store, spec: ChainSpec, blocks: int, n_calls: int) -> None:
             f"{(c - t0) * 1e3:.1f} ms, release {(r - c) * 1e3:.1f} ms, collector {(g - r) * 1e3:.1f} ms, "
             f"decode_ahead {(d - g) * 1e3:.1f} ms)"
         )
-        retired += (tip, ex)  # NODE-20: as the runner's node keeps them until between blocks
+        retired.add(tip)  # NODE-20: as the runner's node keeps them until between blocks
+        retired.add(ex)
         del tip, ex
     bare_m = statistics.median(r[0] for r in rows)
     build_m = statistics.median(r[1] for r in rows)

@@ -16,7 +16,7 @@ collector has run between blocks; at most `MAX_BLOCK_PAUSE_S` (`_HeightPause`).
 from __future__ import annotations
 
 import asyncio
-import gc
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -137,15 +137,15 @@ class _HeightPause:
         self.app = app
         self.collector = collector
         self.limit = limit
-        self.was_on: bool | None = None
-        """Whether the collector was on when the pause began; None while not paused."""
+        self.held: contextlib.ExitStack | None = None
+        """The pause in force (`Collector.paused`, entered at `begin`); None while not paused."""
         self.timer: asyncio.TimerHandle | None = None
 
     def begin(self) -> None:
-        if self.was_on is not None:
+        if self.held is not None:
             return
-        self.was_on = gc.isenabled()  # a host that runs with it off keeps it off
-        gc.disable()
+        self.held = contextlib.ExitStack()
+        self.held.enter_context(self.collector.paused())  # a host that runs with it off keeps it off
         self.timer = asyncio.get_running_loop().call_later(self.limit, self.end)
 
     def end(self) -> None:
@@ -160,9 +160,9 @@ class _HeightPause:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.was_on:
-            gc.enable()
-        self.was_on = None
+        held, self.held = self.held, None
+        if held is not None:
+            held.close()
 
 
 class _Connection(asyncio.Protocol):
